@@ -1,0 +1,80 @@
+import * as kplus from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { MeshApp, MeshNamespace, Protocol, ResourceRequirements } from '../constructs';
+import { Layer, LayerChart } from './layer';
+
+/** Images of the demo apps, pinned. */
+export const DEMO_IMAGES = {
+  /** The maintained Go port of httpbin that Istio's samples use. */
+  httpbin: 'docker.io/mccutchen/go-httpbin:v2.15.0',
+  /** The curl client of Istio's `sleep`/`curl` sample. */
+  sleep: 'docker.io/curlimages/curl:8.11.1',
+} as const;
+
+/** The workload defaults an environment gives its apps. */
+export interface WorkloadDefaults {
+  /** Replicas per version. */
+  readonly replicas: number;
+  /** Requests and limits per container. */
+  readonly resources: ResourceRequirements;
+  /** PodDisruptionBudget for versions with 2 or more replicas. */
+  readonly podDisruptionBudget: boolean;
+}
+
+/** The demo apps a {@link DemoAppsChart} can deploy. */
+export type DemoApp = 'httpbin' | 'sleep';
+
+/** Properties of a {@link DemoAppsChart}. */
+export interface DemoAppsChartProps {
+  /** Namespace of the demo apps; created with sidecar injection enabled. */
+  readonly namespace: string;
+  /** Which apps to deploy. */
+  readonly apps: readonly DemoApp[];
+  /** The environment's workload defaults. */
+  readonly workloads: WorkloadDefaults;
+}
+
+/**
+ * Scenario S2, the minimal mesh: `httpbin` (Service port 8000 named http) and `sleep` (a curl
+ * client that calls httpbin), each with its own ServiceAccount, in an injected namespace.
+ */
+export class DemoAppsChart extends LayerChart {
+  /** The demo namespace. */
+  readonly meshNamespace: MeshNamespace;
+  /** httpbin, when deployed. */
+  readonly httpbin?: MeshApp;
+  /** sleep, when deployed. */
+  readonly sleep?: MeshApp;
+
+  constructor(scope: Construct, id: string, props: DemoAppsChartProps) {
+    super(scope, id, { layer: Layer.APPS, namespace: props.namespace });
+    const { replicas, resources, podDisruptionBudget } = props.workloads;
+    this.meshNamespace = new MeshNamespace(this, 'namespace', { name: props.namespace });
+
+    if (props.apps.includes('httpbin')) {
+      this.httpbin = new MeshApp(this, 'httpbin', {
+        image: DEMO_IMAGES.httpbin,
+        ports: [{ port: 8000, targetPort: 8080, protocol: Protocol.HTTP }],
+        readiness: kplus.Probe.fromHttpGet('/status/200', { port: 8080 }),
+        replicas,
+        resources,
+        podDisruptionBudget,
+      });
+    }
+    if (props.apps.includes('sleep')) {
+      this.sleep = new MeshApp(this, 'sleep', {
+        image: DEMO_IMAGES.sleep,
+        // The client only waits to be exec'd into: it serves nothing, so it is probed by a command.
+        command: ['/bin/sleep', 'infinity'],
+        ports: [{ port: 80, protocol: Protocol.HTTP }],
+        readiness: kplus.Probe.fromCommand(['/bin/true']),
+        liveness: kplus.Probe.fromCommand(['/bin/true']),
+        writablePaths: ['/tmp'],
+        secretMounts: [{ secretName: 'sleep-secret', mountPath: '/etc/sleep/tls', optional: true }],
+        replicas: 1,
+        resources,
+      });
+      if (this.httpbin) this.sleep.calls(this.httpbin);
+    }
+  }
+}

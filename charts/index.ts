@@ -1,0 +1,3 @@
+export * from './layer';
+export * from './mesh-config';
+export * from './demo-apps';

@@ -1,0 +1,38 @@
+import { Construct } from 'constructs';
+import { PeerAuthentication, PeerAuthenticationSpecMtlsMode } from '../imports/security.istio.io';
+import { Telemetry } from '../imports/telemetry.istio.io';
+import { Layer, LayerChart } from './layer';
+
+/** The namespace of Istio's control plane, whose policies apply mesh-wide. */
+export const ISTIO_ROOT_NAMESPACE = 'istio-system';
+
+/** Properties of a {@link MeshConfigChart}. */
+export interface MeshConfigChartProps {
+  /** Mesh-wide mTLS mode. */
+  readonly mtls: 'STRICT' | 'PERMISSIVE';
+  /** Percentage of requests traced, 0-100. */
+  readonly tracingSampling: number;
+  /** Envoy access logs to stdout. */
+  readonly accessLogging: boolean;
+}
+
+/**
+ * Mesh-wide policy in the root namespace: the default PeerAuthentication (mTLS mode) and the default
+ * Telemetry (trace sampling, access logging).
+ */
+export class MeshConfigChart extends LayerChart {
+  constructor(scope: Construct, id: string, props: MeshConfigChartProps) {
+    super(scope, id, { layer: Layer.MESH, namespace: ISTIO_ROOT_NAMESPACE });
+    new PeerAuthentication(this, 'default-peer-authentication', {
+      metadata: { name: 'default' },
+      spec: { mtls: { mode: PeerAuthenticationSpecMtlsMode[props.mtls] } },
+    });
+    new Telemetry(this, 'mesh-default-telemetry', {
+      metadata: { name: 'mesh-default' },
+      spec: {
+        tracing: [{ randomSamplingPercentage: props.tracingSampling }],
+        accessLogging: [{ providers: [{ name: 'envoy' }], disabled: !props.accessLogging }],
+      },
+    });
+  }
+}

@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+import * as path from 'node:path';
+import { Command } from 'commander';
+import { SynthError, synthesize } from './synth';
+
+/**
+ * The command line: `mesh synth [--env <name>...]`. Problems are printed one per line, never as a
+ * stack trace (set MESH_DEBUG=1 to see one), and the exit code is 1.
+ */
+export function main(argv: readonly string[]): void {
+  const root = path.resolve(__dirname, '..');
+  const program = new Command('mesh').description('Istio service mesh platform: one model, delivered by Flux or Pulumi').exitOverride();
+  program
+    .command('synth')
+    .description('synthesize environments into Flux-ready folders, atomically')
+    .option('-e, --env <name...>', 'only these environments (default: every Pulumi.<env>.yaml)')
+    .option('-o, --outdir <dir>', 'output folder', path.join(root, 'dist'))
+    .option('-c, --config-dir <dir>', 'folder of the Pulumi.<env>.yaml files', root)
+    .action((opts: { env?: string[]; outdir: string; configDir: string }) => {
+      const result = synthesize({ configDir: path.resolve(opts.configDir), outdir: path.resolve(opts.outdir), environments: opts.env });
+      for (const [env, files] of result.environments) console.log(`${env}: ${files.length} files in ${path.relative(process.cwd(), path.join(opts.outdir, env)) || '.'}`);
+    });
+  program.parse([...argv], { from: 'user' });
+}
+
+if (require.main === module) {
+  try {
+    main(process.argv.slice(2));
+  } catch (e) {
+    if ((e as { code?: string }).code?.startsWith('commander.')) process.exit((e as { exitCode?: number }).exitCode ?? 1);
+    const problems = e instanceof SynthError ? e.problems : [e instanceof Error ? e.message : String(e)];
+    for (const p of problems) console.error(`error: ${p}`);
+    if (process.env.MESH_DEBUG && e instanceof Error) console.error(e.stack);
+    process.exit(1);
+  }
+}

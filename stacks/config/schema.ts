@@ -1,0 +1,67 @@
+import { z } from 'zod';
+
+/**
+ * The schema of one environment's configuration: the `mesh:*` keys of `Pulumi.<env>.yaml`.
+ *
+ * Every object is strict (an unknown or misspelled key is an error, never silently ignored). Values
+ * the file leaves out come from the preset of the environment's tier (`presets.ts`), so the schema
+ * itself states only what is allowed; what is assumed lives in one place.
+ */
+
+/** A Kubernetes CPU quantity: millicores (`250m`) or cores (`0.5`, `2`). */
+const cpu = z.union([z.number().positive(), z.string().regex(/^([1-9][0-9]*m|[0-9]+(\.[0-9]+)?)$/, 'must be a CPU quantity such as 100m or 0.5')]).transform(String);
+/** A Kubernetes memory quantity in binary units (`64Mi`, `1Gi`). */
+const memory = z.string().regex(/^[1-9][0-9]*(Ki|Mi|Gi|Ti)$/, 'must be a memory quantity such as 128Mi or 1Gi');
+
+const resources = z.strictObject({
+  /** What the scheduler reserves per container. */
+  requests: z.strictObject({ cpu, memory }),
+  /** The ceiling per container. */
+  limits: z.strictObject({ cpu, memory }),
+});
+
+export const tiers = ['development', 'staging', 'production'] as const;
+export type Tier = (typeof tiers)[number];
+
+export const environmentSchema = z.strictObject({
+  /**
+   * What kind of environment this is; selects the preset every other key defaults from, and the
+   * rules that only production enforces (STRICT mTLS, default deny, no fault injection).
+   * Defaults from the stack name for `dev`, `staging` and `prod`; required for any other name.
+   */
+  tier: z.enum(tiers),
+  /** Defaults for the application workloads the platform generates (demo apps and user apps). */
+  workloads: z.strictObject({
+    /** Replicas per app version when the app has no autoscaler. */
+    replicas: z.number().int().min(1).max(100),
+    /** Requests and limits of every application container. */
+    resources,
+    /** Create a PodDisruptionBudget (minAvailable 1) for every app version with 2 or more replicas. */
+    podDisruptionBudget: z.boolean(),
+  }),
+  /** The mesh-wide Istio settings. */
+  istio: z.strictObject({
+    /** Mesh-wide PeerAuthentication mode: STRICT refuses plain text; PERMISSIVE is the migration mode. */
+    mtls: z.enum(['STRICT', 'PERMISSIVE']),
+    /** Percentage of requests traced (Telemetry API random sampling), 0 to 100. */
+    tracingSampling: z.number().min(0).max(100),
+    /** Envoy access logs to the proxies' stdout. */
+    accessLogging: z.boolean(),
+  }),
+  /** The demo applications of the scenarios, deployed to prove the mesh works end to end. */
+  demo: z.strictObject({
+    /** Namespace of the demo apps (sidecar injection enabled). */
+    namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a DNS-1123 label such as demo'),
+    /** Which demo apps to deploy. */
+    apps: z.array(z.enum(['httpbin', 'sleep'])).refine((a) => new Set(a).size === a.length, 'must not list an app twice'),
+  }),
+});
+
+/** One environment, validated and completed with its tier's preset. */
+export type EnvironmentSettings = z.output<typeof environmentSchema>;
+
+/** A fully resolved environment: its settings plus its name (the Pulumi stack name). */
+export interface EnvironmentConfig extends EnvironmentSettings {
+  /** The environment's name: the Pulumi stack and the `dist/<name>/` folder. */
+  readonly name: string;
+}

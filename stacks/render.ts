@@ -1,0 +1,69 @@
+import { ApiObject, App, Yaml } from 'cdk8s';
+import { LayerChart, LAYERS } from '../charts';
+import { MeshValidationError } from '../constructs';
+
+/** A Kubernetes object as plain data. */
+export interface KubeObject {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata: { readonly name: string; readonly namespace?: string; readonly [key: string]: unknown };
+  readonly [key: string]: unknown;
+}
+
+/** The objects of one chart, in construct order. */
+export interface RenderedChart {
+  /** The chart id (the output file's name). */
+  readonly id: string;
+  readonly layer: LayerChart['layer'];
+  readonly objects: readonly KubeObject[];
+}
+
+/**
+ * Validates the construct tree and resolves every chart into plain objects, layers in apply order.
+ * Both engines start here: the Flux tree is written from it, the Pulumi program declares it.
+ * Throws {@link MeshValidationError} listing every problem.
+ */
+export function renderCharts(app: App): RenderedChart[] {
+  const problems = app.node.findAll().flatMap((c) => c.node.validate().map((m) => `${c.node.path}: ${m}`));
+  if (problems.length > 0) throw new MeshValidationError(problems.join('\n'));
+  const charts = app.node.children.map((child) => {
+    if (!(child instanceof LayerChart)) throw new MeshValidationError(`${child.node.path}: every chart of the platform must be a LayerChart, so that it has a Flux layer`);
+    const layer = (child as LayerChart).layer;
+    const objects = child.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject).map((o) => o.toJson() as KubeObject);
+    return { id: child.node.id, layer, objects };
+  });
+  const owner = new Map<string, string>();
+  for (const chart of charts) {
+    for (const o of chart.objects) {
+      const key = objectKey(o);
+      const previous = owner.get(key);
+      if (previous) throw new MeshValidationError(`${key} is generated twice, by chart '${previous}' and by chart '${chart.id}'; two writers of one object fight, so keep one`);
+      owner.set(key, chart.id);
+    }
+  }
+  return LAYERS.flatMap((layer) => charts.filter((c) => c.layer === layer));
+}
+
+/** `<apiVersion> <kind> <namespace>/<name>`: how an object is told apart in a cluster. */
+export function objectKey(o: KubeObject): string {
+  return `${o.apiVersion} ${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
+}
+
+/**
+ * The Flux tree of one environment: `<layer>/<chart>.yaml` for every chart and a
+ * `<layer>/kustomization.yaml` listing them. Keys are paths relative to `dist/<env>/`.
+ */
+export function renderFluxTree(charts: readonly RenderedChart[]): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const layer of LAYERS) {
+    const inLayer = charts.filter((c) => c.layer === layer && c.objects.length > 0);
+    if (inLayer.length === 0) continue;
+    for (const chart of inLayer) files.set(`${layer}/${chart.id}.yaml`, Yaml.stringify(...chart.objects));
+    files.set(`${layer}/kustomization.yaml`, Yaml.stringify({
+      apiVersion: 'kustomize.config.k8s.io/v1beta1',
+      kind: 'Kustomization',
+      resources: inLayer.map((c) => `${c.id}.yaml`),
+    }));
+  }
+  return files;
+}

@@ -1,0 +1,96 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ConfigError, EnvironmentConfig, environmentNameOf, listEnvironmentFiles, loadEnvironmentFile } from './config';
+import { buildPlatform } from './platform';
+import { renderCharts, renderFluxTree } from './render';
+
+/** Options of {@link synthesize}. */
+export interface SynthOptions {
+  /** The folder holding `Pulumi.<env>.yaml` files. */
+  readonly configDir: string;
+  /** Where `<env>/` folders are written. */
+  readonly outdir: string;
+  /**
+   * Only these environments.
+   * @default - every environment that has a `Pulumi.<env>.yaml`
+   */
+  readonly environments?: readonly string[];
+}
+
+/** What a synthesis wrote. */
+export interface SynthResult {
+  /** Per environment, the files written, relative to its folder. */
+  readonly environments: ReadonlyMap<string, readonly string[]>;
+}
+
+/** Every problem found while loading and building, one line each. */
+export class SynthError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(problems.join('\n'));
+    this.name = 'SynthError';
+  }
+}
+
+/** Builds one environment's Flux tree in memory. */
+export function synthesizeEnvironment(config: EnvironmentConfig): Map<string, string> {
+  return renderFluxTree(renderCharts(buildPlatform(config)));
+}
+
+/**
+ * Synthesizes environments into `<outdir>/<env>/`, atomically: every environment is loaded, built and
+ * rendered in memory first, and only when all succeed is anything written. Each environment folder
+ * is then replaced by a rename, so a failed synth leaves the previous output exactly as it was.
+ */
+export function synthesize(options: SynthOptions): SynthResult {
+  const available = listEnvironmentFiles(options.configDir);
+  const names = available.map(environmentNameOf);
+  const wanted = options.environments ?? names;
+  const problems: string[] = [];
+  for (const env of wanted) {
+    if (!names.includes(env)) problems.push(`environment '${env}' has no Pulumi.${env}.yaml in ${options.configDir}; environments: ${names.join(', ') || 'none'}`);
+  }
+  if (wanted.length === 0) problems.push(`no Pulumi.<env>.yaml in ${options.configDir}; create one per environment`);
+  const rendered = new Map<string, Map<string, string>>();
+  for (const file of available.filter((f) => wanted.includes(environmentNameOf(f)))) {
+    try {
+      rendered.set(environmentNameOf(file), synthesizeEnvironment(loadEnvironmentFile(file)));
+    } catch (e) {
+      if (e instanceof ConfigError) problems.push(...e.problems);
+      else if (e instanceof Error && e.name === 'MeshValidationError') problems.push(...e.message.split('\n').map((l) => `${environmentNameOf(file)}: ${l}`));
+      else throw e;
+    }
+  }
+  if (problems.length > 0) throw new SynthError(problems);
+
+  fs.mkdirSync(options.outdir, { recursive: true });
+  for (const [env, files] of rendered) replaceFolder(path.join(options.outdir, env), files);
+  return { environments: new Map([...rendered].map(([env, files]) => [env, [...files.keys()]])) };
+}
+
+/** Writes `files` into a sibling temporary folder, then swaps it in place of `target` by renames. */
+function replaceFolder(target: string, files: ReadonlyMap<string, string>): void {
+  const parent = path.dirname(target);
+  const base = path.basename(target);
+  const staging = path.join(parent, `.${base}.new-${process.pid}`);
+  const previous = path.join(parent, `.${base}.old-${process.pid}`);
+  fs.rmSync(staging, { recursive: true, force: true });
+  try {
+    for (const [relative, content] of files) {
+      const file = path.join(staging, relative);
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, content);
+    }
+  } catch (e) {
+    fs.rmSync(staging, { recursive: true, force: true });
+    throw e;
+  }
+  const hadPrevious = fs.existsSync(target);
+  if (hadPrevious) fs.renameSync(target, previous);
+  try {
+    fs.renameSync(staging, target);
+  } catch (e) {
+    if (hadPrevious) fs.renameSync(previous, target);
+    throw e;
+  }
+  fs.rmSync(previous, { recursive: true, force: true });
+}
