@@ -1,9 +1,11 @@
 import { ApiObject, Chart, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
 import { DNS_LABEL, invalid } from './errors';
 import { Protocol } from './protocol';
+import { IRoutingController } from './traffic';
+
 
 /** The UID of Istio's sidecar proxy: an application container must never run as it. */
 export const ISTIO_PROXY_UID = 1337;
@@ -226,6 +228,8 @@ export class MeshApp extends Construct implements IMeshApp {
   readonly autoscalers: ReadonlyMap<string, kplus.HorizontalPodAutoscaler>;
 
   private readonly _dependencies = new Map<string, IMeshApp>();
+  private _routingController?: IRoutingController;
+  private _routesRenderedBy?: IConstruct;
   private readonly resources: kplus.ContainerResources;
 
   constructor(scope: Construct, id: string, props: MeshAppProps) {
@@ -302,6 +306,39 @@ export class MeshApp extends Construct implements IMeshApp {
   calls(...targets: IMeshApp[]): this {
     targets.forEach((t) => this.addDependency(t));
     return this;
+  }
+
+  /** The controller that owns this app's Istio routing (a CanaryRelease), if any. */
+  get routingController(): IRoutingController | undefined {
+    return this._routingController;
+  }
+
+  /**
+   * Hands this app's routing to `controller`. Fails when another controller owns it, or when its
+   * VirtualService/DestinationRule were already rendered (two writers would fight).
+   */
+  setRoutingController(controller: IRoutingController): void {
+    if (this._routingController) {
+      invalid('MeshApp', this, `routing is already owned by ${this._routingController.controllerKind} ${this._routingController.node.path}; an app can have one ${controller.controllerKind}`);
+    }
+    if (this._routesRenderedBy) {
+      invalid('MeshApp', this, `${controller.controllerKind} ${controller.node.path} would own the routing that ${this._routesRenderedBy.node.path} already rendered; create the ${controller.controllerKind} first, so the route renders into it`);
+    }
+    this._routingController = controller;
+  }
+
+  /**
+   * Records that `by` renders this app's own VirtualService/DestinationRule. Fails when a routing
+   * controller owns the app: give it the settings through {@link routingController} instead.
+   */
+  claimRoutes(by: IConstruct): void {
+    if (this._routingController) {
+      invalid('MeshApp', this, `${by.node.path} cannot render routes: ${this._routingController.controllerKind} ${this._routingController.node.path} owns them; pass the settings to it`);
+    }
+    if (this._routesRenderedBy && this._routesRenderedBy !== by) {
+      invalid('MeshApp', this, `routes are rendered by ${this._routesRenderedBy.node.path} already; one VirtualService per host, so put ${by.node.path}'s settings there`);
+    }
+    this._routesRenderedBy = by;
   }
 
   /** The port with the given name or number. */

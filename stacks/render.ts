@@ -32,16 +32,20 @@ export function renderCharts(app: App): RenderedChart[] {
     const objects = child.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject).map((o) => o.toJson() as KubeObject);
     return { id: child.node.id, layer, objects };
   });
-  const owner = new Map<string, string>();
-  for (const chart of charts) {
-    for (const o of chart.objects) {
+  // An object declared identically by two charts (a shared HelmRepository) is kept once, in the
+  // earlier layer; two different objects with one identity would fight, so that is an error.
+  const owner = new Map<string, { chart: string; json: string }>();
+  return LAYERS.flatMap((layer) => charts.filter((c) => c.layer === layer)).map((chart) => ({
+    ...chart,
+    objects: chart.objects.filter((o) => {
       const key = objectKey(o);
+      const json = JSON.stringify(o);
       const previous = owner.get(key);
-      if (previous) throw new MeshValidationError(`${key} is generated twice, by chart '${previous}' and by chart '${chart.id}'; two writers of one object fight, so keep one`);
-      owner.set(key, chart.id);
-    }
-  }
-  return LAYERS.flatMap((layer) => charts.filter((c) => c.layer === layer));
+      if (!previous) return owner.set(key, { chart: chart.id, json }), true;
+      if (previous.json === json) return false;
+      throw new MeshValidationError(`${key} is generated twice, differently, by chart '${previous.chart}' and by chart '${chart.id}'; two writers of one object fight, so keep one`);
+    }),
+  }));
 }
 
 /** `<apiVersion> <kind> <namespace>/<name>`: how an object is told apart in a cluster. */

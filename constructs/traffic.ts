@@ -1,0 +1,28 @@
+import { IConstruct } from 'constructs';
+
+/**
+ * Istio traffic settings of one app's Service, in the shape both renderings take: a plain app's
+ * VirtualService route and DestinationRule, or a Flagger Canary's `spec.service`.
+ */
+export interface ServiceTrafficSettings {
+  /** Request timeout, an Istio duration such as `1s`. */
+  readonly timeout?: string;
+  /** HTTP retry policy. */
+  readonly retries?: { readonly attempts: number; readonly perTryTimeout?: string; readonly retryOn?: string };
+  /** DestinationRule `trafficPolicy`: connectionPool, outlierDetection, loadBalancer, tls. */
+  readonly trafficPolicy?: Record<string, unknown>;
+  /** HTTP match conditions (Istio HTTPMatchRequest) the routes apply to. */
+  readonly match?: Record<string, unknown>[];
+}
+
+/**
+ * A construct that owns the Istio routing of an app (Flagger's Canary does: it creates the app's
+ * VirtualService, DestinationRules and primary/canary Services). Traffic settings for the app are
+ * handed to it instead of being rendered as objects of their own, so there is one writer per object.
+ */
+export interface IRoutingController extends IConstruct {
+  /** What the controller is, for messages (e.g. `CanaryRelease`). */
+  readonly controllerKind: string;
+  /** Renders `settings` into the controller's own object. */
+  applyTrafficSettings(settings: ServiceTrafficSettings, from: IConstruct): void;
+}
