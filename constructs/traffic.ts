@@ -26,3 +26,15 @@ export interface IRoutingController extends IConstruct {
   /** Renders `settings` into the controller's own object. */
   applyTrafficSettings(settings: ServiceTrafficSettings, from: IConstruct): void;
 }
+
+/** An Istio Gateway that routes can bind to. */
+export interface IMeshGateway {
+  /** The Gateway's name. */
+  readonly gatewayName: string;
+  /** The Gateway's namespace. */
+  readonly gatewayNamespace: string;
+  /** How a VirtualService or a Canary names it: `<namespace>/<name>`. */
+  readonly reference: string;
+  /** The hosts its servers accept. */
+  readonly hosts: readonly string[];
+}
