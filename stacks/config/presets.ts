@@ -7,6 +7,7 @@ import { EnvironmentSettings, Tier } from './schema';
 export const presets: Record<Tier, EnvironmentSettings> = {
   development: {
     tier: 'development',
+    delivery: 'push',
     workloads: {
       replicas: 1,
       resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
@@ -17,6 +18,7 @@ export const presets: Record<Tier, EnvironmentSettings> = {
   },
   staging: {
     tier: 'staging',
+    delivery: 'gitops',
     workloads: {
       replicas: 2,
       resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1', memory: '512Mi' } },
@@ -27,6 +29,7 @@ export const presets: Record<Tier, EnvironmentSettings> = {
   },
   production: {
     tier: 'production',
+    delivery: 'gitops',
     workloads: {
       replicas: 3,
       resources: { requests: { cpu: '250m', memory: '256Mi' }, limits: { cpu: '2', memory: '1Gi' } },

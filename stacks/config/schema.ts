@@ -30,6 +30,11 @@ export const environmentSchema = z.strictObject({
    * Defaults from the stack name for `dev`, `staging` and `prod`; required for any other name.
    */
   tier: z.enum(tiers),
+  /**
+   * How `pulumi up` delivers the platform: `push` declares every object with Pulumi; `gitops` installs
+   * Flux and its bootstrap objects only, and Flux applies the rest from Git (`npm run synth` output).
+   */
+  delivery: z.enum(['push', 'gitops']),
   /** Defaults for the application workloads the platform generates (demo apps and user apps). */
   workloads: z.strictObject({
     /** Replicas per app version when the app has no autoscaler. */

@@ -1,0 +1,136 @@
+import * as k8s from '@pulumi/kubernetes';
+import * as pulumi from '@pulumi/pulumi';
+import { Layer, LAYERS } from '../../charts';
+import { FLUX_NAMESPACE } from '../../constructs';
+import { EnvironmentConfig } from '../config';
+import { buildPlatform } from '../platform';
+import { KubeObject, RenderedChart, objectKey, renderCharts } from '../render';
+
+/** The Pulumi type token of a layer's component resource. */
+export const LAYER_TYPE = 'mesh:platform:Layer';
+/** The Pulumi type token of a chart's component resource. */
+export const CHART_TYPE = 'mesh:platform:Chart';
+
+/**
+ * How the push engine declares the rendered model. Engine-specific differences from the Flux tree,
+ * and only these:
+ * - a Flux `HelmRelease` becomes a Pulumi Helm release (same chart, version, repository, values,
+ *   namespace and dependencies), and the Flux `HelmRepository` it reads is folded into it;
+ * - `push` mode leaves out the `flux-system` layer (no Flux runs); `gitops` mode declares only the
+ *   Flux installation and the `flux-system` layer, and Flux applies every other layer from Git.
+ */
+export interface DeclaredPlatform {
+  /** One component resource per layer, in apply order. */
+  readonly layers: ReadonlyMap<Layer, pulumi.ComponentResource>;
+  /** The identity (`objectKey`) of every Kubernetes object declared as a resource of its own. */
+  readonly objects: readonly string[];
+  /** The Helm releases declared (`<namespace>/<release>`). */
+  readonly helmReleases: readonly string[];
+}
+
+/** The Flux installation gitops mode declares (fluxcd-community's chart of the Flux controllers). */
+export const FLUX_CHART = { chart: 'flux2', version: '2.17.0', repo: 'https://fluxcd-community.github.io/helm-charts' } as const;
+
+/** A group of resources in the Pulumi resource tree. */
+class Group extends pulumi.ComponentResource {
+  constructor(type: string, name: string, outputs: Record<string, unknown>, opts?: pulumi.ComponentResourceOptions) {
+    super(type, name, {}, opts);
+    this.registerOutputs(outputs);
+  }
+}
+
+/**
+ * Declares one environment's platform as Pulumi resources: the same construct tree `cdk8s synth`
+ * writes, layer by layer, each layer depending on every layer before it.
+ */
+export function declarePlatform(config: EnvironmentConfig, provider?: k8s.Provider): DeclaredPlatform {
+  const charts = renderCharts(buildPlatform(config));
+  const helmRepositories = new Map(charts.flatMap((c) => c.objects).filter((o) => o.kind === 'HelmRepository').map((o) => [o.metadata.name, o]));
+  const layersToDeclare = config.delivery === 'push' ? LAYERS.filter((l) => l !== Layer.FLUX_SYSTEM) : [Layer.FLUX_SYSTEM];
+  const layers = new Map<Layer, pulumi.ComponentResource>();
+  const objects: string[] = [];
+  const helmReleases: string[] = [];
+  const releases = new Map<string, k8s.helm.v3.Release>();
+  let previous: pulumi.Resource[] = [];
+
+  if (config.delivery === 'gitops') {
+    const flux = new Group(LAYER_TYPE, 'flux-install', { chart: FLUX_CHART.chart }, { provider });
+    new k8s.helm.v3.Release('flux', {
+      name: 'flux',
+      chart: FLUX_CHART.chart,
+      version: FLUX_CHART.version,
+      repositoryOpts: { repo: FLUX_CHART.repo },
+      namespace: FLUX_NAMESPACE,
+      createNamespace: true,
+    }, { parent: flux, provider });
+    helmReleases.push(`${FLUX_NAMESPACE}/flux`);
+    previous = [flux];
+  }
+
+  for (const layer of layersToDeclare) {
+    const inLayer = charts.filter((c) => c.layer === layer && c.objects.length > 0);
+    if (inLayer.length === 0) continue;
+    const group = new Group(LAYER_TYPE, layer, { charts: inLayer.map((c) => c.id) }, { provider, dependsOn: previous });
+    for (const chart of inLayer) {
+      const chartGroup = new Group(CHART_TYPE, chart.id, { objects: chart.objects.length }, { parent: group, provider });
+      const plain = chart.objects.filter((o) => o.kind !== 'HelmRelease' && o.kind !== 'HelmRepository');
+      for (const o of chart.objects.filter((o) => o.kind === 'HelmRelease')) {
+        const release = declareHelmRelease(o, helmRepositories, releases, { parent: chartGroup, provider, dependsOn: previous });
+        helmReleases.push(release);
+      }
+      if (plain.length > 0) {
+        // A component's dependsOn does not reach its children: every object gets it itself.
+        const after = previous;
+        new k8s.yaml.ConfigGroup(chart.id, { objs: plain, transformations: [(_o: unknown, opts: pulumi.CustomResourceOptions) => { opts.dependsOn = after; }] }, { parent: chartGroup, provider, dependsOn: after });
+        objects.push(...plain.map(objectKey));
+      }
+    }
+    layers.set(layer, group);
+    previous = [...previous, group];
+  }
+  return { layers, objects, helmReleases };
+}
+
+/** A Flux HelmRelease as a Pulumi Helm release: the same chart, version, repository and values. */
+function declareHelmRelease(
+  o: KubeObject,
+  repositories: ReadonlyMap<string, KubeObject>,
+  declared: Map<string, k8s.helm.v3.Release>,
+  opts: pulumi.CustomResourceOptions,
+): string {
+  const spec = o.spec as {
+    releaseName?: string; targetNamespace?: string; values?: Record<string, unknown>; timeout?: string;
+    chart: { spec: { chart: string; version: string; sourceRef: { name: string } } };
+    install?: { crds?: string }; dependsOn?: { name: string }[];
+  };
+  const repository = repositories.get(spec.chart.spec.sourceRef.name);
+  if (!repository) throw new Error(`HelmRelease ${o.metadata.name} reads HelmRepository '${spec.chart.spec.sourceRef.name}', which the platform does not declare`);
+  const url = (repository.spec as { url: string }).url;
+  const name = spec.releaseName ?? o.metadata.name;
+  const namespace = spec.targetNamespace ?? o.metadata.namespace ?? 'default';
+  const dependsOn = (spec.dependsOn ?? []).map((d) => {
+    const release = declared.get(d.name);
+    if (!release) throw new Error(`HelmRelease ${name} depends on '${d.name}', which is not declared before it`);
+    return release;
+  });
+  const release = new k8s.helm.v3.Release(name, {
+    name,
+    namespace,
+    createNamespace: true,
+    chart: url.startsWith('oci://') ? `${url.replace(/\/$/, '')}/${spec.chart.spec.chart}` : spec.chart.spec.chart,
+    version: spec.chart.spec.version,
+    repositoryOpts: url.startsWith('oci://') ? undefined : { repo: url },
+    values: spec.values ?? {},
+    skipCrds: spec.install?.crds === 'Skip',
+    timeout: spec.timeout ? Number(spec.timeout.replace(/s$/, '')) : undefined,
+    atomic: true,
+    cleanupOnFail: true,
+  }, { ...opts, dependsOn: [...((opts.dependsOn as pulumi.Resource[]) ?? []), ...dependsOn] });
+  declared.set(o.metadata.name, release);
+  return `${namespace}/${name}`;
+}
+
+/** Charts of a rendered model that a delivery mode declares, for the parity check. */
+export function chartsDeclaredBy(charts: readonly RenderedChart[], delivery: EnvironmentConfig['delivery']): RenderedChart[] {
+  return charts.filter((c) => (delivery === 'push' ? c.layer !== Layer.FLUX_SYSTEM : c.layer === Layer.FLUX_SYSTEM));
+}

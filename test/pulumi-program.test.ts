@@ -1,0 +1,97 @@
+import * as pulumi from '@pulumi/pulumi';
+import { LAYERS, Layer } from '../charts';
+import { EnvironmentConfig, listEnvironmentFiles, loadEnvironmentFile } from '../stacks/config';
+import { buildPlatform } from '../stacks/platform';
+import { chartsDeclaredBy, declarePlatform, LAYER_TYPE } from '../stacks/pulumi/program';
+import { objectKey, renderCharts } from '../stacks/render';
+
+pulumi.runtime.setMocks({ newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs }), call: (args) => args.inputs }, 'mesh', 'test', false);
+
+interface Declared {
+  readonly type: string;
+  readonly name: string;
+  readonly inputs: Record<string, any>;
+  readonly dependsOn: readonly Declared[];
+  readonly parent?: Declared;
+}
+
+/** Runs the Pulumi program under the official mocks and records what it declares, with dependencies. */
+async function declare(config: EnvironmentConfig): Promise<Declared[]> {
+  const declared: Declared[] = [];
+  const byResource = new Map<pulumi.Resource, Declared>();
+  await pulumi.runtime.runInPulumiStack(async () => {
+    pulumi.runtime.registerStackTransformation((args) => {
+      const deps = ([] as pulumi.Resource[]).concat((args.opts.dependsOn as pulumi.Resource[] | undefined) ?? []);
+      const entry: Declared = {
+        type: args.type,
+        name: args.name,
+        inputs: args.props as Record<string, any>,
+        dependsOn: deps.map((d) => byResource.get(d)!),
+        parent: args.opts.parent ? byResource.get(args.opts.parent) : undefined,
+      };
+      byResource.set(args.resource, entry);
+      declared.push(entry);
+      return undefined;
+    });
+    declarePlatform(config);
+    return {};
+  });
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  return declared;
+}
+
+const environments = listEnvironmentFiles(`${__dirname}/..`).map(loadEnvironmentFile);
+const isObject = (d: Declared) => d.type.startsWith('kubernetes:') && d.type !== 'kubernetes:yaml:ConfigGroup' && d.type !== 'kubernetes:helm.sh/v3:Release';
+const layerOf = (d: Declared): Declared | undefined => (d.type === LAYER_TYPE ? d : d.parent && layerOf(d.parent));
+
+describe.each(environments.map((e) => [e.name, e] as const))('Pulumi program, %s', (_name, env) => {
+  const push: EnvironmentConfig = { ...env, delivery: 'push' };
+  const gitops: EnvironmentConfig = { ...env, delivery: 'gitops' };
+
+  test('push mode declares every synthesized object and nothing else (parity)', async () => {
+    const declared = await declare(push);
+    const charts = chartsDeclaredBy(renderCharts(buildPlatform(push)), 'push');
+    const plain = charts.flatMap((c) => c.objects).filter((o) => o.kind !== 'HelmRelease' && o.kind !== 'HelmRepository');
+    const expected = plain.map((o) => `${o.apiVersion}|${o.kind}|${o.metadata.namespace ?? ''}|${o.metadata.name}`).sort();
+    const actual = declared.filter(isObject).map((d) => `${d.inputs.apiVersion}|${d.inputs.kind}|${d.inputs.metadata.namespace ?? ''}|${d.inputs.metadata.name}`).sort();
+    expect(actual).toEqual(expected);
+
+    // Documented difference: each Flux HelmRelease is one Pulumi Helm release with the same chart, version and values.
+    const fluxReleases = charts.flatMap((c) => c.objects).filter((o) => o.kind === 'HelmRelease');
+    const pulumiReleases = declared.filter((d) => d.type === 'kubernetes:helm.sh/v3:Release');
+    expect(pulumiReleases.map((r) => r.inputs.name).sort()).toEqual(fluxReleases.map((o) => (o.spec as any).releaseName).sort());
+    for (const release of fluxReleases) {
+      const spec = release.spec as any;
+      const match = pulumiReleases.find((r) => r.inputs.name === spec.releaseName)!;
+      expect(match.inputs).toMatchObject({ chart: expect.stringContaining(spec.chart.spec.chart), version: spec.chart.spec.version, namespace: spec.targetNamespace, values: spec.values ?? {} });
+    }
+  });
+
+  test('push mode leaves out the flux-system layer', async () => {
+    const declared = await declare(push);
+    const layers = declared.filter((d) => d.type === LAYER_TYPE).map((d) => d.name);
+    expect(layers).not.toContain(Layer.FLUX_SYSTEM);
+    expect(layers).toEqual(LAYERS.filter((l) => layers.includes(l)));
+  });
+
+  test('every object and release depends on every layer before its own', async () => {
+    const declared = await declare(push);
+    const layers = declared.filter((d) => d.type === LAYER_TYPE);
+    expect(layers.length).toBeGreaterThan(1);
+    for (const d of declared.filter((x) => isObject(x) || x.type === 'kubernetes:helm.sh/v3:Release')) {
+      const own = layerOf(d)!;
+      const earlier = layers.slice(0, layers.indexOf(own));
+      expect(d.dependsOn.filter((x) => x.type === LAYER_TYPE).map((x) => x.name).sort()).toEqual(earlier.map((l) => l.name).sort());
+    }
+  });
+
+  test('gitops mode installs Flux and declares only the flux-system layer', async () => {
+    const declared = await declare(gitops);
+    const releases = declared.filter((d) => d.type === 'kubernetes:helm.sh/v3:Release');
+    expect(releases.map((r) => r.inputs.name)).toEqual(['flux']);
+    const expected = chartsDeclaredBy(renderCharts(buildPlatform(gitops)), 'gitops').flatMap((c) => c.objects).map(objectKey).sort();
+    const actual = declared.filter(isObject).map((d) => objectKey(d.inputs as any)).sort();
+    expect(actual).toEqual(expected);
+    for (const d of declared.filter(isObject)) expect(d.dependsOn.map((x) => x.name)).toContain('flux-install');
+  });
+});
