@@ -65,9 +65,9 @@ export function loadEnvironmentFile(file: string): EnvironmentConfig {
   } catch (e) {
     throw new ConfigError([`${source}: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`]);
   }
-  const doc = YAML.parseDocument(text, { prettyErrors: false });
+  const doc = YAML.parseDocument(text);
   if (doc.errors.length > 0) {
-    throw new ConfigError(doc.errors.map((e) => `${source}:${e.linePos?.[0].line ?? '?'}:${e.linePos?.[0].col ?? '?'}: invalid YAML: ${e.message.split('\n')[0]}`));
+    throw new ConfigError(doc.errors.map((e) => `${source}:${e.linePos?.[0].line ?? '?'}:${e.linePos?.[0].col ?? '?'}: invalid YAML: ${e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`));
   }
   const content: unknown = doc.toJS() ?? {};
   if (!isPlainObject(content)) throw new ConfigError([`${source}: expected a mapping with a 'config:' key, got ${describeValue(content)}`]);
@@ -102,7 +102,7 @@ function describeIssue(source: string, issue: z.core.$ZodIssue): string {
       return issue.keys
         .map((k) => {
           const hint = closest(k, allowed);
-          return `${source}: ${key}.${k}: unknown key${hint ? `; did you mean '${hint}'?` : ''} (allowed: ${allowed.join(', ')})`;
+          return `${source}: ${issue.path.length > 0 ? `${key}.` : `${CONFIG_NAMESPACE}:`}${k}: unknown key${hint ? `; did you mean '${hint}'?` : ''} (allowed: ${allowed.join(', ')})`;
         })
         .join('\n');
     }
@@ -110,6 +110,8 @@ function describeIssue(source: string, issue: z.core.$ZodIssue): string {
       return `${source}: ${key}: ${describeValue(issue.input)} is not allowed; expected one of ${issue.values.map((v) => String(v)).join(', ')}`;
     case 'invalid_type':
       return `${source}: ${key}: expected ${issue.expected}, got ${describeValue(issue.input)}`;
+    case 'custom':
+      return `${source}: ${key}: ${issue.message}`;
     default:
       return `${source}: ${key}: ${issue.message}, got ${describeValue(issue.input)}`;
   }

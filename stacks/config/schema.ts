@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseResources } from '../../constructs/mesh-app';
 
 /**
  * The schema of one environment's configuration: the `mesh:*` keys of `Pulumi.<env>.yaml`.
@@ -13,12 +14,22 @@ const cpu = z.union([z.number().positive(), z.string().regex(/^([1-9][0-9]*m|[0-
 /** A Kubernetes memory quantity in binary units (`64Mi`, `1Gi`). */
 const memory = z.string().regex(/^[1-9][0-9]*(Ki|Mi|Gi|Ti)$/, 'must be a memory quantity such as 128Mi or 1Gi');
 
-const resources = z.strictObject({
-  /** What the scheduler reserves per container. */
-  requests: z.strictObject({ cpu, memory }),
-  /** The ceiling per container. */
-  limits: z.strictObject({ cpu, memory }),
-});
+const resources = z
+  .strictObject({
+    /** What the scheduler reserves per container. */
+    requests: z.strictObject({ cpu, memory }),
+    /** The ceiling per container. */
+    limits: z.strictObject({ cpu, memory }),
+  })
+  .superRefine((r, ctx) => {
+    try {
+      parseResources(r, (message) => {
+        throw new Error(message);
+      });
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', message: (e as Error).message, input: r });
+    }
+  });
 
 export const tiers = ['development', 'staging', 'production'] as const;
 export type Tier = (typeof tiers)[number];
