@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command } from 'commander';
 import { SynthError, synthesize } from './synth';
@@ -19,6 +20,12 @@ export function main(argv: readonly string[]): void {
     .action((opts: { env?: string[]; outdir: string; configDir: string }) => {
       const result = synthesize({ configDir: path.resolve(opts.configDir), outdir: path.resolve(opts.outdir), environments: opts.env });
       for (const [env, files] of result.environments) console.log(`${env}: ${files.length} files in ${path.relative(process.cwd(), path.join(opts.outdir, env)) || '.'}`);
+      // Under `cdk8s synth`, the cdk8s CLI empties its own output folder first and lists what lands there:
+      // it gets a copy, while dist/ keeps the atomic swap (cdk8s.yaml points the CLI at a scratch folder).
+      const cdk8sOut = process.env.CDK8S_OUTDIR && path.resolve(process.env.CDK8S_OUTDIR);
+      if (cdk8sOut && cdk8sOut !== path.resolve(opts.outdir)) {
+        for (const env of result.environments.keys()) fs.cpSync(path.join(opts.outdir, env), path.join(cdk8sOut, env), { recursive: true });
+      }
     });
   program.parse([...argv], { from: 'user' });
 }
