@@ -4,3 +4,6 @@ export * from './mesh-namespace';
 export * from './mesh-app';
 export * from './helm-component';
 export * from './traffic';
+export * from './resilient-route';
+export * from './access-rule';
+export * from './zero-trust-policy';

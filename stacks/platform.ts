@@ -1,6 +1,7 @@
 import { App } from 'cdk8s';
 import { DemoAppsChart, MeshConfigChart } from '../charts';
-import { EnvironmentConfig } from './config';
+import { ResilienceDemoChart } from '../charts/resilience-demo';
+import { EnvironmentConfig, resilienceDefaults } from './config';
 
 /**
  * The whole platform of one environment as a cdk8s construct tree: the one model both engines
@@ -12,6 +13,8 @@ import { EnvironmentConfig } from './config';
 export function buildPlatform(config: EnvironmentConfig): App {
   const app = new App({ outdir: `dist/${config.name}` });
   new MeshConfigChart(app, 'mesh-config', config.istio);
-  new DemoAppsChart(app, 'demo-apps', { ...config.demo, workloads: config.workloads });
+  const demo = new DemoAppsChart(app, 'demo-apps', { ...config.demo, workloads: config.workloads });
+  // Scenario S4 on the demo httpbin, with the environment's resilience defaults and fault policy.
+  if (demo.httpbin) new ResilienceDemoChart(app, 'resilience-demo', { httpbin: demo.httpbin, defaults: resilienceDefaults(config.resilience) });
   return app;
 }

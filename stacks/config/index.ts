@@ -1,3 +1,5 @@
 export * from './schema';
 export * from './presets';
 export * from './load';
+export * from './resilience';
+export * from './security';

@@ -1,4 +1,5 @@
 import { EnvironmentSettings, Tier } from './schema';
+import { securityDefaults } from './security';
 
 /**
  * What each tier assumes when its `Pulumi.<env>.yaml` is silent. Kept in one table so that the
@@ -15,6 +16,15 @@ export const presets: Record<Tier, EnvironmentSettings> = {
     },
     istio: { mtls: 'PERMISSIVE', tracingSampling: 100, accessLogging: true },
     demo: { namespace: 'demo', apps: ['httpbin', 'sleep'] },
+    // Default deny in development too, so dev shows exactly the declared dependency graph; it may be turned off there.
+    security: { defaultDeny: true, sidecarScoping: true, networkPolicies: true, ...securityDefaults },
+    // Generous in development: long timeouts, faults allowed to try things out.
+    resilience: {
+      timeout: '30s',
+      retries: { attempts: 2, perTryTimeout: '10s', retryOn: ['connect-failure', 'refused-stream', 'unavailable', 'cancelled', 'gateway-error'] },
+      outlierDetection: { consecutive5xxErrors: 5, interval: '10s', baseEjectionTime: '30s', maxEjectionPercent: 100 },
+      allowFaults: true,
+    },
   },
   staging: {
     tier: 'staging',
@@ -26,6 +36,14 @@ export const presets: Record<Tier, EnvironmentSettings> = {
     },
     istio: { mtls: 'STRICT', tracingSampling: 10, accessLogging: true },
     demo: { namespace: 'demo', apps: ['httpbin', 'sleep'] },
+    security: { defaultDeny: true, sidecarScoping: true, networkPolicies: true, ...securityDefaults },
+    // Staging mirrors production's policy but allows header-scoped fault injection for resilience tests.
+    resilience: {
+      timeout: '15s',
+      retries: { attempts: 2, perTryTimeout: '5s', retryOn: ['connect-failure', 'refused-stream', 'unavailable', 'cancelled', 'gateway-error'] },
+      outlierDetection: { consecutive5xxErrors: 5, interval: '10s', baseEjectionTime: '30s', maxEjectionPercent: 50 },
+      allowFaults: true,
+    },
   },
   production: {
     tier: 'production',
@@ -37,6 +55,15 @@ export const presets: Record<Tier, EnvironmentSettings> = {
     },
     istio: { mtls: 'STRICT', tracingSampling: 1, accessLogging: false },
     demo: { namespace: 'demo', apps: ['httpbin', 'sleep'] },
+    // Production requires defaultDeny and STRICT mTLS.
+    security: { defaultDeny: true, sidecarScoping: true, networkPolicies: true, ...securityDefaults },
+    // Production refuses fault injection unless mesh:resilience.allowFaults is set explicitly.
+    resilience: {
+      timeout: '15s',
+      retries: { attempts: 2, perTryTimeout: '5s', retryOn: ['connect-failure', 'refused-stream', 'unavailable', 'cancelled', 'gateway-error'] },
+      outlierDetection: { consecutive5xxErrors: 5, interval: '10s', baseEjectionTime: '30s', maxEjectionPercent: 30 },
+      allowFaults: false,
+    },
   },
 };
 

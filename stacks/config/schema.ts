@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { parseResources } from '../../constructs/mesh-app';
+import { resilienceSchema } from './resilience';
+import { securitySchema } from './security';
 
 /**
  * The schema of one environment's configuration: the `mesh:*` keys of `Pulumi.<env>.yaml`.
@@ -71,6 +73,10 @@ export const environmentSchema = z.strictObject({
     /** Which demo apps to deploy. */
     apps: z.array(z.enum(['httpbin', 'sleep'])).refine((a) => new Set(a).size === a.length, 'must not list an app twice'),
   }),
+  /** Resilience defaults of routes (timeout, retries, outlier detection) and whether faults may be injected. */
+  resilience: resilienceSchema,
+  /** Zero-trust security of the apps: default deny, Sidecar scoping, NetworkPolicies, the gateway and Prometheus identities. */
+  security: securitySchema,
 });
 
 /** One environment, validated and completed with its tier's preset. */

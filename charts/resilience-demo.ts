@@ -1,0 +1,61 @@
+import { Duration } from 'cdk8s';
+import { Construct } from 'constructs';
+import { FaultInjection, IMeshGateway, IRoutableMeshApp, ResilienceDefaults, ResilientRoute, RetryOn } from '../constructs';
+import { Layer, LayerChart } from './layer';
+
+/** Properties of a {@link ResilienceDemoChart}. */
+export interface ResilienceDemoChartProps {
+  /** The demo httpbin (scenario S2's), whose traffic gets scenario S4's policy. */
+  readonly httpbin: IRoutableMeshApp;
+  /** The environment's resilience defaults and fault policy. */
+  readonly defaults: ResilienceDefaults;
+  /**
+   * Gateways httpbin is exposed through.
+   * @default - mesh-internal traffic only
+   */
+  readonly gateways?: readonly IMeshGateway[];
+}
+
+/** Scenario S4's retry conditions: the HTTP ones and the gRPC ones. */
+export const S4_RETRY_ON: readonly RetryOn[] = [
+  RetryOn.FIVE_XX, RetryOn.GATEWAY_ERROR, RetryOn.RESET, RetryOn.CONNECT_FAILURE,
+  RetryOn.CANCELLED, RetryOn.DEADLINE_EXCEEDED, RetryOn.INTERNAL, RetryOn.UNAVAILABLE,
+];
+
+/**
+ * The faults S4 tests its policy with, injected only into requests carrying `x-fault-test: true`:
+ * half of them answered 503 (outlier detection ejects the host), a tenth delayed 2s (past the 1s
+ * per-try timeout, so they are retried).
+ */
+export const S4_FAULTS: FaultInjection = {
+  abort: { httpStatus: 503, percentage: 50 },
+  delay: { fixedDelay: Duration.seconds(2), percentage: 10 },
+};
+
+/**
+ * Scenario S4 on httpbin: retries (3 attempts, 1s per try, within an 8s timeout, on 5xx,
+ * gateway-error, reset, connect-failure and the gRPC conditions) and the circuit breaker (1
+ * connection, 1 pending request, 1 request per connection; eject a host after 1 5xx, sweeping every
+ * 1s, for 3m, up to 100 % of hosts), with `outlierDetection` beside `connectionPool` where Istio reads
+ * it. Header-scoped faults are added where the environment allows them.
+ */
+export class ResilienceDemoChart extends LayerChart {
+  /** httpbin's route. */
+  readonly route: ResilientRoute;
+
+  constructor(scope: Construct, id: string, props: ResilienceDemoChartProps) {
+    super(scope, id, { layer: Layer.APPS, namespace: props.httpbin.namespace });
+    const canaried = props.httpbin.routingController !== undefined;
+    this.route = new ResilientRoute(this, 'httpbin', {
+      app: props.httpbin,
+      timeout: Duration.seconds(8),
+      retries: { attempts: 3, perTryTimeout: Duration.seconds(1), retryOn: S4_RETRY_ON },
+      connectionPool: { tcp: { maxConnections: 1 }, http: { http1MaxPendingRequests: 1, maxRequestsPerConnection: 1 } },
+      outlierDetection: { consecutive5xxErrors: 1, interval: Duration.seconds(1), baseEjectionTime: Duration.minutes(3), maxEjectionPercent: 100 },
+      // A canaried httpbin's VirtualService is Flagger's, which has no fault injection.
+      faults: props.defaults.allowFaults && !canaried ? S4_FAULTS : undefined,
+      gateways: canaried ? undefined : props.gateways,
+      defaults: props.defaults,
+    });
+  }
+}
