@@ -1,14 +1,11 @@
 import { ApiObject, App, Yaml } from 'cdk8s';
 import { LayerChart, LAYERS } from '../charts';
 import { MeshValidationError } from '../constructs';
+import { KubeObject, objectKey } from './kube-object';
+import { checkWorkloadRules } from './workload-rules';
 
-/** A Kubernetes object as plain data. */
-export interface KubeObject {
-  readonly apiVersion: string;
-  readonly kind: string;
-  readonly metadata: { readonly name: string; readonly namespace?: string; readonly [key: string]: unknown };
-  readonly [key: string]: unknown;
-}
+export type { KubeObject } from './kube-object';
+export { objectKey } from './kube-object';
 
 /** The objects of one chart, in construct order. */
 export interface RenderedChart {
@@ -35,7 +32,7 @@ export function renderCharts(app: App): RenderedChart[] {
   // An object declared identically by two charts (a shared HelmRepository) is kept once, in the
   // earlier layer; two different objects with one identity would fight, so that is an error.
   const owner = new Map<string, { chart: string; json: string }>();
-  return LAYERS.flatMap((layer) => charts.filter((c) => c.layer === layer)).map((chart) => ({
+  const rendered = LAYERS.flatMap((layer) => charts.filter((c) => c.layer === layer)).map((chart) => ({
     ...chart,
     objects: chart.objects.filter((o) => {
       const key = objectKey(o);
@@ -46,11 +43,9 @@ export function renderCharts(app: App): RenderedChart[] {
       throw new MeshValidationError(`${key} is generated twice, differently, by chart '${previous.chart}' and by chart '${chart.id}'; two writers of one object fight, so keep one`);
     }),
   }));
-}
-
-/** `<apiVersion> <kind> <namespace>/<name>`: how an object is told apart in a cluster. */
-export function objectKey(o: KubeObject): string {
-  return `${o.apiVersion} ${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
+  const broken = checkWorkloadRules(rendered.flatMap((c) => c.objects));
+  if (broken.length > 0) throw new MeshValidationError(broken.join('\n'));
+  return rendered;
 }
 
 /**
