@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command } from 'commander';
+import { explainEnvironment } from './explain';
 import { SynthError, synthesize } from './synth';
 
 /**
@@ -26,6 +27,17 @@ export function main(argv: readonly string[]): void {
       if (cdk8sOut && cdk8sOut !== path.resolve(opts.outdir)) {
         for (const env of result.environments.keys()) fs.cpSync(path.join(opts.outdir, env), path.join(cdk8sOut, env), { recursive: true });
       }
+    });
+  program
+    .command('explain')
+    .description('explain what the mesh does with requests, read from the synthesized objects')
+    .command('routes')
+    .description('per host: timeouts, retries and effective timeout, connection pools, ejection, faults, weights')
+    .requiredOption('-e, --env <name>', 'the environment (Pulumi.<env>.yaml)')
+    .option('--host <host>', 'only this host: a Service name (httpbin), name.namespace, or a full host name')
+    .option('-c, --config-dir <dir>', 'folder of the Pulumi.<env>.yaml files', root)
+    .action((opts: { env: string; host?: string; configDir: string }) => {
+      process.stdout.write(explainEnvironment({ configDir: path.resolve(opts.configDir), env: opts.env, host: opts.host }));
     });
   program.parse([...argv], { from: 'user' });
 }
