@@ -48,6 +48,8 @@ export const resilienceSchema = z
     allowFaults: z.boolean(),
   })
   .superRefine((r, ctx) => {
+    // Runs even when a field failed its own check: compare only durations that are well formed.
+    if (!DURATION.test(r.timeout) || !DURATION.test(r.retries?.perTryTimeout)) return;
     if (millis(r.retries.perTryTimeout) > millis(r.timeout)) {
       ctx.addIssue({
         code: 'custom',
