@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { PeerAuthentication, PeerAuthenticationSpecMtlsMode } from '../imports/security.istio.io';
 import { Telemetry } from '../imports/telemetry.istio.io';
+import { JAEGER_TRACING_PROVIDER } from '../constructs/observability-stack';
 import { Layer, LayerChart } from './layer';
 
 /** The namespace of Istio's control plane, whose policies apply mesh-wide. */
@@ -14,6 +15,11 @@ export interface MeshConfigChartProps {
   readonly tracingSampling: number;
   /** Envoy access logs to stdout. */
   readonly accessLogging: boolean;
+  /**
+   * The tracing extension provider (declared in meshConfig by the Istio installation) spans go to.
+   * @default JAEGER_TRACING_PROVIDER ('jaeger', the ObservabilityStack's Jaeger)
+   */
+  readonly tracingProvider?: string;
 }
 
 /**
@@ -30,7 +36,7 @@ export class MeshConfigChart extends LayerChart {
     new Telemetry(this, 'mesh-default-telemetry', {
       metadata: { name: 'mesh-default' },
       spec: {
-        tracing: [{ randomSamplingPercentage: props.tracingSampling }],
+        tracing: [{ providers: [{ name: props.tracingProvider ?? JAEGER_TRACING_PROVIDER }], randomSamplingPercentage: props.tracingSampling }],
         accessLogging: [{ providers: [{ name: 'envoy' }], disabled: !props.accessLogging }],
       },
     });

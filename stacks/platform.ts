@@ -2,6 +2,7 @@ import { App } from 'cdk8s';
 import { DemoAppsChart, MeshConfigChart } from '../charts';
 import { ResilienceDemoChart } from '../charts/resilience-demo';
 import { EnvironmentConfig, resilienceDefaults } from './config';
+import { addFluxSystem, addMeshPlatform } from './mesh-platform';
 
 /**
  * The whole platform of one environment as a cdk8s construct tree: the one model both engines
@@ -12,9 +13,13 @@ import { EnvironmentConfig, resilienceDefaults } from './config';
  */
 export function buildPlatform(config: EnvironmentConfig): App {
   const app = new App({ outdir: `dist/${config.name}` });
+  // Istio (base, CNI, istiod, gateways), cert-manager, the public gateway with TLS, the egress services.
+  addMeshPlatform(app, config);
   new MeshConfigChart(app, 'mesh-config', config.istio);
   const demo = new DemoAppsChart(app, 'demo-apps', { ...config.demo, workloads: config.workloads });
   // Scenario S4 on the demo httpbin, with the environment's resilience defaults and fault policy.
   if (demo.httpbin) new ResilienceDemoChart(app, 'resilience-demo', { httpbin: demo.httpbin, defaults: resilienceDefaults(config.resilience) });
+  // Last: Flux's bootstrap layer, which needs to know which layers above have objects.
+  addFluxSystem(app, config);
   return app;
 }

@@ -1,4 +1,7 @@
 import { EnvironmentSettings, Tier } from './schema';
+import { istioInstallPresets } from './istio-install';
+import { ingressPresets } from './ingress';
+import { egressPresets } from './egress';
 import { securityDefaults } from './security';
 
 /**
@@ -14,7 +17,9 @@ export const presets: Record<Tier, EnvironmentSettings> = {
       resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
       podDisruptionBudget: false,
     },
-    istio: { mtls: 'PERMISSIVE', tracingSampling: 100, accessLogging: true },
+    istio: { mtls: 'PERMISSIVE', tracingSampling: 100, accessLogging: true, install: istioInstallPresets.development },
+    ingress: ingressPresets.development,
+    egress: egressPresets.development,
     demo: { namespace: 'demo', apps: ['httpbin', 'sleep'] },
     // Default deny in development too, so dev shows exactly the declared dependency graph; it may be turned off there.
     security: { defaultDeny: true, sidecarScoping: true, networkPolicies: true, ...securityDefaults },
@@ -34,7 +39,9 @@ export const presets: Record<Tier, EnvironmentSettings> = {
       resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1', memory: '512Mi' } },
       podDisruptionBudget: true,
     },
-    istio: { mtls: 'STRICT', tracingSampling: 10, accessLogging: true },
+    istio: { mtls: 'STRICT', tracingSampling: 10, accessLogging: true, install: istioInstallPresets.staging },
+    ingress: ingressPresets.staging,
+    egress: egressPresets.staging,
     demo: { namespace: 'demo', apps: ['httpbin', 'sleep'] },
     security: { defaultDeny: true, sidecarScoping: true, networkPolicies: true, ...securityDefaults },
     // Staging mirrors production's policy but allows header-scoped fault injection for resilience tests.
@@ -53,7 +60,9 @@ export const presets: Record<Tier, EnvironmentSettings> = {
       resources: { requests: { cpu: '250m', memory: '256Mi' }, limits: { cpu: '2', memory: '1Gi' } },
       podDisruptionBudget: true,
     },
-    istio: { mtls: 'STRICT', tracingSampling: 1, accessLogging: false },
+    istio: { mtls: 'STRICT', tracingSampling: 1, accessLogging: false, install: istioInstallPresets.production },
+    ingress: ingressPresets.production,
+    egress: egressPresets.production,
     demo: { namespace: 'demo', apps: ['httpbin', 'sleep'] },
     // Production requires defaultDeny and STRICT mTLS.
     security: { defaultDeny: true, sidecarScoping: true, networkPolicies: true, ...securityDefaults },

@@ -2,6 +2,10 @@ import { z } from 'zod';
 import { parseResources } from '../../constructs/mesh-app';
 import { resilienceSchema } from './resilience';
 import { securitySchema } from './security';
+import { istioInstallSchema } from './istio-install';
+import { ingressSchema } from './ingress';
+import { egressSchema } from './egress';
+import { gitopsSchema } from './gitops';
 
 /**
  * The schema of one environment's configuration: the `mesh:*` keys of `Pulumi.<env>.yaml`.
@@ -65,6 +69,8 @@ export const environmentSchema = z.strictObject({
     tracingSampling: z.number().min(0).max(100),
     /** Envoy access logs to the proxies' stdout. */
     accessLogging: z.boolean(),
+    /** How Istio is installed: profile, CNI, outbound policy, istiod and gateway scaling, tracing provider. */
+    install: istioInstallSchema,
   }),
   /** The demo applications of the scenarios, deployed to prove the mesh works end to end. */
   demo: z.strictObject({
@@ -77,6 +83,12 @@ export const environmentSchema = z.strictObject({
   resilience: resilienceSchema,
   /** Zero-trust security of the apps: default deny, Sidecar scoping, NetworkPolicies, the gateway and Prometheus identities. */
   security: securitySchema,
+  /** The public gateway and its TLS certificate. */
+  ingress: ingressSchema,
+  /** External services the mesh may call, and whether through the egress gateway. */
+  egress: egressSchema,
+  /** Where Flux reads this environment from (GitRepository, Kustomizations, notifications); optional. */
+  gitops: gitopsSchema.optional(),
 });
 
 /** One environment, validated and completed with its tier's preset. */

@@ -1,0 +1,101 @@
+import { z } from 'zod';
+import type { Tier } from './schema';
+
+/** Horizontal autoscaling of a component (istiod, a gateway). */
+const autoscaling = z
+  .strictObject({
+    /** Fewest replicas. */
+    minReplicas: z.number().int().min(1).max(50),
+    /** Most replicas. */
+    maxReplicas: z.number().int().min(1).max(100),
+    /** Target average CPU utilization, percent of the request. */
+    cpuUtilization: z.number().int().min(1).max(100),
+  })
+  .refine((a) => a.maxReplicas >= a.minReplicas, 'maxReplicas must be at least minReplicas');
+
+/** How one Istio deployment is scaled. */
+const scaling = {
+  /** Replicas when there is no autoscaling. */
+  replicas: z.number().int().min(1).max(50),
+  /** Horizontal autoscaling; replaces `replicas`. */
+  autoscaling: autoscaling.optional(),
+  /** A PodDisruptionBudget (minAvailable 1); needs at least 2 replicas. */
+  podDisruptionBudget: z.boolean(),
+};
+
+/**
+ * `mesh:istio.install`: how Istio itself is installed (charts base, istiod, gateway, cni at the pinned
+ * release). Mesh-wide policy (mTLS, sampling, access logs) stays in the other `mesh:istio` keys.
+ */
+export const istioInstallSchema = z.strictObject({
+  /**
+   * `default`, or `openshift` (scenario S8): OpenShift's security constraints; requires `cni: true`,
+   * since OpenShift does not let pods run the privileged istio-init container.
+   */
+  profile: z.enum(['default', 'openshift']),
+  /** Install the Istio CNI plugin, so application pods need no NET_ADMIN/NET_RAW init container. */
+  cni: z.boolean(),
+  /** `REGISTRY_ONLY`: sidecars reach only hosts with a ServiceEntry (`mesh:egress`); `ALLOW_ANY`: anything. */
+  outboundTrafficPolicy: z.enum(['ALLOW_ANY', 'REGISTRY_ONLY']),
+  /** istiod, which also serves the sidecar injection webhook on every pod creation. */
+  istiod: z.strictObject(scaling),
+  /** The ingress gateway `istio-ingressgateway` (label `istio: ingressgateway`) in istio-system. */
+  ingressGateway: z.strictObject({
+    ...scaling,
+    /** How the gateway Service is exposed. */
+    serviceType: z.enum(['LoadBalancer', 'NodePort', 'ClusterIP']),
+  }),
+  /** The optional egress gateway `istio-egressgateway` (label `istio: egressgateway`) in istio-system. */
+  egressGateway: z.strictObject({
+    /** Install it. */
+    enabled: z.boolean(),
+    ...scaling,
+  }),
+  /**
+   * The tracing backend istiod registers as extension provider and default tracing provider.
+   * Left out, the observability stack's Jaeger is used when the platform deploys one.
+   */
+  tracing: z
+    .strictObject({
+      /** The provider name Telemetry resources use. */
+      name: z.string(),
+      /** OTLP gRPC or Zipkin. */
+      protocol: z.enum(['opentelemetry', 'zipkin']),
+      /** The collector Service, fully qualified. */
+      service: z.string(),
+      /** The collector port. */
+      port: z.number().int().min(1).max(65535),
+    })
+    .optional(),
+});
+
+/** Settings of `mesh:istio.install`. */
+export type IstioInstallSettings = z.output<typeof istioInstallSchema>;
+
+/** Per-tier defaults of `mesh:istio.install`: small in development, highly available in production. */
+export const istioInstallPresets: Record<Tier, IstioInstallSettings> = {
+  development: {
+    profile: 'default',
+    cni: false,
+    outboundTrafficPolicy: 'ALLOW_ANY',
+    istiod: { replicas: 1, podDisruptionBudget: false },
+    ingressGateway: { replicas: 1, podDisruptionBudget: false, serviceType: 'LoadBalancer' },
+    egressGateway: { enabled: false, replicas: 1, podDisruptionBudget: false },
+  },
+  staging: {
+    profile: 'default',
+    cni: false,
+    outboundTrafficPolicy: 'REGISTRY_ONLY',
+    istiod: { replicas: 2, podDisruptionBudget: true },
+    ingressGateway: { replicas: 2, podDisruptionBudget: true, serviceType: 'LoadBalancer' },
+    egressGateway: { enabled: true, replicas: 1, podDisruptionBudget: false },
+  },
+  production: {
+    profile: 'default',
+    cni: true,
+    outboundTrafficPolicy: 'REGISTRY_ONLY',
+    istiod: { replicas: 2, autoscaling: { minReplicas: 2, maxReplicas: 5, cpuUtilization: 80 }, podDisruptionBudget: true },
+    ingressGateway: { replicas: 3, autoscaling: { minReplicas: 3, maxReplicas: 10, cpuUtilization: 80 }, podDisruptionBudget: true, serviceType: 'LoadBalancer' },
+    egressGateway: { enabled: true, replicas: 2, podDisruptionBudget: true },
+  },
+};
