@@ -1,6 +1,7 @@
 export * from './layer';
 export * from './mesh-config';
 export * from './demo-apps';
+export * from './observability';
 export * from './resilience-demo';
 export * from './istio';
 export * from './ingress';

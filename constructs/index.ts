@@ -4,6 +4,7 @@ export * from './mesh-namespace';
 export * from './mesh-app';
 export * from './helm-component';
 export * from './traffic';
+export * from './observability-stack';
 export * from './resilient-route';
 export * from './access-rule';
 export * from './zero-trust-policy';

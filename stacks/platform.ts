@@ -1,5 +1,6 @@
 import { App } from 'cdk8s';
 import { DemoAppsChart, MeshConfigChart } from '../charts';
+import { ObservabilityChart } from '../charts/observability';
 import { ResilienceDemoChart } from '../charts/resilience-demo';
 import { EnvironmentConfig, resilienceDefaults } from './config';
 import { addFluxSystem, addMeshPlatform } from './mesh-platform';
@@ -16,6 +17,8 @@ export function buildPlatform(config: EnvironmentConfig): App {
   // Istio (base, CNI, istiod, gateways), cert-manager, the public gateway with TLS, the egress services.
   addMeshPlatform(app, config);
   new MeshConfigChart(app, 'mesh-config', config.istio);
+  // Prometheus, Grafana, Jaeger, Kiali and the mesh alerts, sized for the tier (layer platform).
+  new ObservabilityChart(app, 'observability', { ...config.observability, tier: config.tier });
   const demo = new DemoAppsChart(app, 'demo-apps', { ...config.demo, workloads: config.workloads });
   // Scenario S4 on the demo httpbin, with the environment's resilience defaults and fault policy.
   if (demo.httpbin) new ResilienceDemoChart(app, 'resilience-demo', { httpbin: demo.httpbin, defaults: resilienceDefaults(config.resilience) });

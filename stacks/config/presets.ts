@@ -2,6 +2,7 @@ import { EnvironmentSettings, Tier } from './schema';
 import { istioInstallPresets } from './istio-install';
 import { ingressPresets } from './ingress';
 import { egressPresets } from './egress';
+import { observabilityPresets } from './observability';
 import { securityDefaults } from './security';
 
 /**
@@ -30,6 +31,7 @@ export const presets: Record<Tier, EnvironmentSettings> = {
       outlierDetection: { consecutive5xxErrors: 5, interval: '10s', baseEjectionTime: '30s', maxEjectionPercent: 100 },
       allowFaults: true,
     },
+    observability: observabilityPresets.development,
   },
   staging: {
     tier: 'staging',
@@ -51,6 +53,7 @@ export const presets: Record<Tier, EnvironmentSettings> = {
       outlierDetection: { consecutive5xxErrors: 5, interval: '10s', baseEjectionTime: '30s', maxEjectionPercent: 50 },
       allowFaults: true,
     },
+    observability: observabilityPresets.staging,
   },
   production: {
     tier: 'production',
@@ -73,6 +76,7 @@ export const presets: Record<Tier, EnvironmentSettings> = {
       outlierDetection: { consecutive5xxErrors: 5, interval: '10s', baseEjectionTime: '30s', maxEjectionPercent: 30 },
       allowFaults: false,
     },
+    observability: observabilityPresets.production,
   },
 };
 

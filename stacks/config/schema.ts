@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseResources } from '../../constructs/mesh-app';
+import { observabilitySchema } from './observability';
 import { resilienceSchema } from './resilience';
 import { securitySchema } from './security';
 import { istioInstallSchema } from './istio-install';
@@ -83,6 +84,8 @@ export const environmentSchema = z.strictObject({
   resilience: resilienceSchema,
   /** Zero-trust security of the apps: default deny, Sidecar scoping, NetworkPolicies, the gateway and Prometheus identities. */
   security: securitySchema,
+  /** Sizing of Prometheus, Alertmanager, Grafana, Jaeger and Kiali, Kiali login, and where alerts go. */
+  observability: observabilitySchema,
   /** The public gateway and its TLS certificate. */
   ingress: ingressSchema,
   /** External services the mesh may call, and whether through the egress gateway. */
