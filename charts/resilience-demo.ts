@@ -38,6 +38,9 @@ export const S4_FAULTS: FaultInjection = {
  * connection, 1 pending request, 1 request per connection; eject a host after 1 5xx, sweeping every
  * 1s, for 3m, up to 100 % of hosts), with `outlierDetection` beside `connectionPool` where Istio reads
  * it. Header-scoped faults are added where the environment allows them.
+ *
+ * When httpbin is under a CanaryRelease (scenario S3), the policy goes into the Canary's
+ * `spec.service` instead, without what Flagger cannot carry: the TCP connection limit and faults.
  */
 export class ResilienceDemoChart extends LayerChart {
   /** httpbin's route. */
@@ -50,7 +53,8 @@ export class ResilienceDemoChart extends LayerChart {
       app: props.httpbin,
       timeout: Duration.seconds(8),
       retries: { attempts: 3, perTryTimeout: Duration.seconds(1), retryOn: S4_RETRY_ON },
-      connectionPool: { tcp: { maxConnections: 1 }, http: { http1MaxPendingRequests: 1, maxRequestsPerConnection: 1 } },
+      // Flagger's Canary carries an HTTP connection pool only: a canaried httpbin gets no TCP limit.
+      connectionPool: { tcp: canaried ? undefined : { maxConnections: 1 }, http: { http1MaxPendingRequests: 1, maxRequestsPerConnection: 1 } },
       outlierDetection: { consecutive5xxErrors: 1, interval: Duration.seconds(1), baseEjectionTime: Duration.minutes(3), maxEjectionPercent: 100 },
       // A canaried httpbin's VirtualService is Flagger's, which has no fault injection.
       faults: props.defaults.allowFaults && !canaried ? S4_FAULTS : undefined,

@@ -513,6 +513,9 @@ export class ResilientRoute extends Construct {
           invalid('ResilientRoute', this, `'${field}' cannot be applied: ${controller.controllerKind} ${controller.node.path} owns the routing of '${props.app.name}' (Flagger generates its VirtualService); configure ${field} on the ${controller.controllerKind}, or remove it here`);
         }
       }
+      if (props.connectionPool?.tcp) {
+        invalid('ResilientRoute', this, `'connectionPool.tcp' cannot be applied: ${controller.controllerKind} ${controller.node.path} owns the routing of '${props.app.name}', and Flagger's Canary spec.service.trafficPolicy has an HTTP connection pool only (a DestinationRule of our own would fight Flagger's); limit with connectionPool.http, or remove connectionPool.tcp`);
+      }
       this.routingController = controller;
       controller.applyTrafficSettings(this.settings, this);
       return;

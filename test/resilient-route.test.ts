@@ -339,14 +339,20 @@ describe('ResilientRoute on an app whose routing a controller owns (Flagger Cana
 
   test('hands timeout, retries, trafficPolicy and match to the controller and renders nothing itself', () => {
     const { chart, httpbin, controller } = canaried();
-    const r = new ResilientRoute(chart, 'route', { app: httpbin, ...S4, loadBalancer: LoadBalancer.leastRequest(), matches: [{ headers: { 'x-canary': StringMatch.exact('insider') } }] });
+    const r = new ResilientRoute(chart, 'route', {
+      app: httpbin,
+      ...S4,
+      connectionPool: { http: S4.connectionPool.http },
+      loadBalancer: LoadBalancer.leastRequest(),
+      matches: [{ headers: { 'x-canary': StringMatch.exact('insider') } }],
+    });
     expect(controller.received).toHaveLength(1);
     expect(controller.received[0].from).toBe(r);
     expect(controller.received[0].settings).toEqual({
       timeout: '8s',
       retries: { attempts: 3, perTryTimeout: '1s', retryOn: '5xx,gateway-error,reset,connect-failure' },
       trafficPolicy: {
-        connectionPool: { tcp: { maxConnections: 1 }, http: { http1MaxPendingRequests: 1, maxRequestsPerConnection: 1 } },
+        connectionPool: { http: { http1MaxPendingRequests: 1, maxRequestsPerConnection: 1 } },
         outlierDetection: { consecutive5xxErrors: 1, interval: '1s', baseEjectionTime: '3m', maxEjectionPercent: 100 },
         loadBalancer: { simple: 'LEAST_REQUEST' },
       },
@@ -357,17 +363,20 @@ describe('ResilientRoute on an app whose routing a controller owns (Flagger Cana
     expect(Testing.synth(chart).filter((o) => o.apiVersion.startsWith('networking.istio.io'))).toEqual([]);
   });
 
-  test('fails when faults, mirror or gateways are asked of a canaried app', () => {
+  test('fails when faults, mirror, gateways or a TCP pool are asked of a canaried app', () => {
     const gateway: IMeshGateway = { gatewayName: 'public', gatewayNamespace: 'istio-ingress', reference: 'istio-ingress/public', hosts: ['a.example.com'] };
     for (const [field, props] of [
       ['faults', { faults: { abort: { httpStatus: 503, percentage: 1 } } }],
       ['gateways', { gateways: [gateway] }],
       ['mirror', undefined],
+      ['connectionPool.tcp', { connectionPool: { tcp: { maxConnections: 1 } } }],
     ] as [string, Partial<ResilientRouteProps> | undefined][]) {
       const { chart, httpbin } = canaried();
       const given = props ?? { mirror: { app: new MeshApp(chart, 'v2', { image: HTTPBIN, ports: [{ port: 8000 }] }) } };
-      expect(failure(() => new ResilientRoute(chart, 'route', { app: httpbin, ...given }))).toBe(
-        `ResilientRoute routes/route: '${field}' cannot be applied: CanaryRelease routes/canary owns the routing of 'httpbin' (Flagger generates its VirtualService); configure ${field} on the CanaryRelease, or remove it here`,
+      expect(failure(() => new ResilientRoute(chart, 'route', { app: httpbin, ...given }))).toMatch(
+        field === 'connectionPool.tcp'
+          ? /^ResilientRoute routes\/route: 'connectionPool.tcp' cannot be applied: CanaryRelease routes\/canary owns the routing of 'httpbin', and Flagger's Canary spec.service.trafficPolicy has an HTTP connection pool only/
+          : `ResilientRoute routes/route: '${field}' cannot be applied: CanaryRelease routes/canary owns the routing of 'httpbin' (Flagger generates its VirtualService); configure ${field} on the CanaryRelease, or remove it here`,
       );
     }
   });
