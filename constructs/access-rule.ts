@@ -223,11 +223,6 @@ export class AccessRule {
     return this.addCondition(this.headerKey(name), 'notValues', matches);
   }
 
-  /** Whether the rule conditions on HTTP attributes (methods, paths, headers), meaningless on TCP. */
-  get usesHttp(): boolean {
-    return ['methods', 'notMethods', 'paths', 'notPaths'].some((k) => k in this.operation) || this.conditions.some((c) => c.key.startsWith('request.'));
-  }
-
   /** The Istio `rules` entry. */
   render(): RenderedRule {
     const rule: { from?: RenderedRule['from']; to?: RenderedRule['to']; when?: RenderedRule['when'] } = {};
@@ -244,6 +239,7 @@ export class AccessRule {
   }
 
   private setOperation(field: string, values: string[]): this {
+    if (field !== 'ports') this.requireHttp();
     if (values.length === 0) this.fail(`${field} is empty; list at least one value or leave the refinement out`);
     if (field in this.operation) this.fail(`${field} is set twice; pass every value in one call`);
     const other = field.startsWith('not') ? field.charAt(3).toLowerCase() + field.slice(4) : `not${field.charAt(0).toUpperCase()}${field.slice(1)}`;
@@ -253,11 +249,18 @@ export class AccessRule {
   }
 
   private addCondition(key: string, field: 'values' | 'notValues', matches: HeaderMatch[]): this {
+    this.requireHttp();
     if (matches.length === 0) this.fail(`condition on ${key} lists no match; pass e.g. HeaderMatch.prefix('test')`);
     if (this.conditionKeys.has(key)) this.fail(`condition on ${key} is set twice; pass every match in one call`);
     this.conditionKeys.add(key);
     this.conditions.push({ key, [field]: matches.map((m) => m.pattern) });
     return this;
+  }
+
+  private requireHttp(): void {
+    if (!this.target.ports.some((p) => p.protocol.isHttp)) {
+      this.fail('matches HTTP methods, paths or headers, but the app serves no HTTP port, so Istio could never match it; remove those refinements or use onPorts');
+    }
   }
 
   private method(m: string): string {

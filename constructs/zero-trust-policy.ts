@@ -25,7 +25,7 @@ export enum MtlsMode {
 }
 
 /** Where a sidecar may send traffic for hosts it does not know. */
-export enum OutboundTrafficPolicy {
+export enum SidecarOutboundMode {
   /** Only hosts of the service registry (Services, ServiceEntries) are reachable. */
   REGISTRY_ONLY = 'REGISTRY_ONLY',
   /** Unknown hosts are passed through. */
@@ -94,7 +94,7 @@ export interface ZeroTrustPolicyProps {
    * Set the outbound traffic policy on each generated Sidecar.
    * @default - the mesh-wide setting of the Istio installation
    */
-  readonly outboundTrafficPolicy?: OutboundTrafficPolicy;
+  readonly outboundTrafficPolicy?: SidecarOutboundMode;
   /**
    * A NetworkPolicy per app (defense in depth under the mesh): ingress from its declared callers,
    * istio-system, the gateway (when exposed) and Prometheus; egress to its dependencies, istio-system
@@ -106,11 +106,13 @@ export interface ZeroTrustPolicyProps {
 
 interface Governed {
   readonly app: IMeshApp;
+  /** The `app` label values of its pods: its name, and `<name>-primary` once Flagger owns it. */
+  readonly labelValues: readonly string[];
   readonly allowRules: AccessRule[];
   readonly denyRules: AccessRule[];
   readonly extraEgressHosts: string[];
   exposed: boolean;
-  denyPolicy?: AuthorizationPolicy;
+  hasDenyPolicy?: boolean;
   jwtIssuers?: JwtIssuer[];
   mtlsExceptions?: Map<number, MtlsMode>;
 }
@@ -172,34 +174,36 @@ export class ZeroTrustPolicy extends Construct {
   addApp(app: IMeshApp): IMeshApp {
     const key = keyOf(app);
     if (this.governed.has(key)) invalid('ZeroTrustPolicy', this, `app '${key}' is added twice; add each app once`);
-    const g: Governed = { app, allowRules: [], denyRules: [], extraEgressHosts: [], exposed: false };
+    const g: Governed = { app, labelValues: appLabelValues(app), allowRules: [], denyRules: [], extraEgressHosts: [], exposed: false };
     this.governed.set(key, g);
     this.dependentsIndex = undefined;
     this.addNamespace(app.namespace);
     const scope = new Construct(this, key.replace('/', '-'));
-    new AuthorizationPolicy(scope, 'allow', {
-      metadata: { name: app.name, namespace: app.namespace, labels: { app: app.name } },
+    // Flagger renames the `app` label of the primary pods it creates, and Istio selectors have no
+    // "in": a canaried app gets each selecting object twice (`<app>` and `<app>-primary`).
+    forEachSelector(g, scope, (value, id) => new AuthorizationPolicy(scope, `allow${id}`, {
+      metadata: { name: value, namespace: app.namespace, labels: { app: app.name } },
       spec: {
         action: AuthorizationPolicySpecAction.ALLOW,
-        selector: { matchLabels: { app: app.name } },
+        selector: { matchLabels: { app: value } },
         rules: Lazy.any({ produce: () => this.allowRulesOf(g) }),
       },
-    });
-    if (this.props.sidecarScoping ?? true) {
-      new Sidecar(scope, 'sidecar', {
-        metadata: { name: app.name, namespace: app.namespace, labels: { app: app.name } },
+    }));
+    if (this.props.sidecarScoping ?? true) forEachSelector(g, scope, (value, id) => {
+      new Sidecar(scope, `sidecar${id}`, {
+        metadata: { name: value, namespace: app.namespace, labels: { app: app.name } },
         spec: {
-          workloadSelector: { labels: { app: app.name } },
+          workloadSelector: { labels: { app: value } },
           egress: [{ hosts: Lazy.any({ produce: () => this.egressHostsOf(g) }) }],
-          outboundTrafficPolicy: this.props.outboundTrafficPolicy ? { mode: this.props.outboundTrafficPolicy === OutboundTrafficPolicy.REGISTRY_ONLY ? SidecarSpecOutboundTrafficPolicyMode.REGISTRY_UNDERSCORE_ONLY : SidecarSpecOutboundTrafficPolicyMode.ALLOW_UNDERSCORE_ANY } : undefined,
+          outboundTrafficPolicy: this.props.outboundTrafficPolicy ? { mode: this.props.outboundTrafficPolicy === SidecarOutboundMode.REGISTRY_ONLY ? SidecarSpecOutboundTrafficPolicyMode.REGISTRY_UNDERSCORE_ONLY : SidecarSpecOutboundTrafficPolicyMode.ALLOW_UNDERSCORE_ANY } : undefined,
         },
       });
-    }
+    });
     if (this.props.networkPolicies ?? true) {
       new k8s.KubeNetworkPolicy(scope, 'network-policy', {
         metadata: { name: app.name, namespace: app.namespace, labels: { app: app.name } },
         spec: {
-          podSelector: { matchLabels: { app: app.name } },
+          podSelector: appPodSelector(app),
           policyTypes: ['Ingress', 'Egress'],
           ingress: Lazy.any({ produce: () => this.networkIngressOf(g) }),
           egress: Lazy.any({ produce: () => this.networkEgressOf(g) }),
@@ -263,13 +267,13 @@ export class ZeroTrustPolicy extends Construct {
     if (!g.jwtIssuers) {
       g.jwtIssuers = [];
       const issuers = g.jwtIssuers;
-      new RequestAuthentication(this.scopeOf(g), 'jwt', {
-        metadata: { name: `${app.name}-jwt`, namespace: app.namespace, labels: { app: app.name } },
+      forEachSelector(g, this.scopeOf(g), (value, id) => new RequestAuthentication(this.scopeOf(g), `jwt${id}`, {
+        metadata: { name: `${value}-jwt`, namespace: app.namespace, labels: { app: app.name } },
         spec: {
-          selector: { matchLabels: { app: app.name } },
+          selector: { matchLabels: { app: value } },
           jwtRules: Lazy.any({ produce: () => issuers.map((i) => ({ issuer: i.issuer, jwksUri: i.jwksUri, audiences: i.audiences })) }),
         },
-      });
+      }));
     }
     if (g.jwtIssuers.some((i) => i.issuer === jwt.issuer)) invalid('ZeroTrustPolicy', this, `issuer '${jwt.issuer}' is added twice to '${keyOf(app)}'; add each issuer once`);
     g.jwtIssuers.push(jwt);
@@ -291,13 +295,13 @@ export class ZeroTrustPolicy extends Construct {
     if (!g.mtlsExceptions) {
       g.mtlsExceptions = new Map();
       const exceptions = g.mtlsExceptions;
-      new PeerAuthentication(this.scopeOf(g), 'peer-authentication', {
-        metadata: { name: app.name, namespace: app.namespace, labels: { app: app.name } },
+      forEachSelector(g, this.scopeOf(g), (value, id) => new PeerAuthentication(this.scopeOf(g), `peer-authentication${id}`, {
+        metadata: { name: value, namespace: app.namespace, labels: { app: app.name } },
         spec: {
-          selector: { matchLabels: { app: app.name } },
+          selector: { matchLabels: { app: value } },
           portLevelMtls: Lazy.any({ produce: () => Object.fromEntries([...exceptions].map(([target, m]) => [String(target), { mode: m }])) }),
         },
-      });
+      }));
     }
     if (g.mtlsExceptions.has(port.targetPort)) invalid('ZeroTrustPolicy', this, `mTLS exception on ${keyOf(app)} port ${servicePort} is set twice; set it once`);
     g.mtlsExceptions.set(port.targetPort, mode);
@@ -347,14 +351,16 @@ export class ZeroTrustPolicy extends Construct {
   }
 
   private denyPolicyOf(g: Governed): void {
-    g.denyPolicy ??= new AuthorizationPolicy(this.scopeOf(g), 'deny', {
-      metadata: { name: `${g.app.name}-deny`, namespace: g.app.namespace, labels: { app: g.app.name } },
+    if (g.hasDenyPolicy) return;
+    g.hasDenyPolicy = true;
+    forEachSelector(g, this.scopeOf(g), (value, id) => new AuthorizationPolicy(this.scopeOf(g), `deny${id}`, {
+      metadata: { name: `${value}-deny`, namespace: g.app.namespace, labels: { app: g.app.name } },
       spec: {
         action: AuthorizationPolicySpecAction.DENY,
-        selector: { matchLabels: { app: g.app.name } },
-        rules: Lazy.any({ produce: () => g.denyRules.map((r) => this.checked(r).render()) }),
+        selector: { matchLabels: { app: value } },
+        rules: Lazy.any({ produce: () => g.denyRules.map((r) => r.render()) }),
       },
-    });
+    }));
   }
 
   /** The apps that declare they call each governed app: built once, linear in apps plus edges. */
@@ -379,17 +385,10 @@ export class ZeroTrustPolicy extends Construct {
     const rules: RenderedRule[] = [];
     if (callers.length > 0) rules.push({ from: [{ source: { principals: callers.map((c) => principalOf(c.namespace, c.serviceAccountName)) } }] });
     if (g.exposed && this.ingressGateway) rules.push({ from: [{ source: { principals: [principalOf(this.ingressGateway.namespace, this.ingressGateway.serviceAccount)] } }] });
-    rules.push(...g.allowRules.map((r) => this.checked(r).render()));
+    rules.push(...g.allowRules.map((r) => r.render()));
     // Without a default deny, an app nobody declares to call stays open (an ALLOW rule matching all).
     if (rules.length === 0 && !this.defaultDeny) rules.push({});
     return rules;
-  }
-
-  private checked(rule: AccessRule): AccessRule {
-    if (rule.usesHttp && !rule.target.ports.some((p) => p.protocol.isHttp)) {
-      invalid('ZeroTrustPolicy', this, `${rule.action} rule to ${keyOf(rule.target)} matches HTTP methods, paths or headers, but the app serves no HTTP port, so Istio could never match it; remove those refinements or use onPorts`);
-    }
-    return rule;
   }
 
   private egressHostsOf(g: Governed): string[] {
@@ -401,7 +400,7 @@ export class ZeroTrustPolicy extends Construct {
     const appPorts = tcpPorts(g.app);
     const peers: Record<string, unknown>[] = [namespacePeer(ISTIO_NAMESPACE)];
     let fromAnywhere = false;
-    for (const caller of this.dependents(g.app)) peers.push(podPeer(caller.namespace, { app: caller.name }));
+    for (const caller of this.dependents(g.app)) peers.push({ ...namespacePeer(caller.namespace), podSelector: appPodSelector(caller) });
     if (g.exposed && this.ingressGateway) peers.push(podPeer(this.ingressGateway.namespace, this.ingressGateway.podLabels));
     for (const rule of g.allowRules) {
       for (const p of rule.sources) {
@@ -420,7 +419,7 @@ export class ZeroTrustPolicy extends Construct {
       { to: [{ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }], ports: [{ protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) }, { protocol: 'TCP', port: k8s.IntOrString.fromNumber(53) }] },
       { to: [namespacePeer(ISTIO_NAMESPACE)] },
     ];
-    for (const d of dependenciesOf(g.app)) rules.push({ to: [podPeer(d.namespace, { app: d.name })], ports: tcpPorts(d) });
+    for (const d of dependenciesOf(g.app)) rules.push({ to: [{ ...namespacePeer(d.namespace), podSelector: appPodSelector(d) }], ports: tcpPorts(d) });
     return rules;
   }
 
@@ -429,6 +428,11 @@ export class ZeroTrustPolicy extends Construct {
     const byHost = new Map<string, IMeshApp>();
     for (const { app } of this.governed.values()) byHost.set(app.host, app);
     const problems: string[] = [];
+    for (const g of this.governed.values()) {
+      if (appLabelValues(g.app).length !== g.labelValues.length) {
+        problems.push(`ZeroTrustPolicy ${this.node.path}: app '${keyOf(g.app)}' got a routing controller (a Flagger canary, whose primary pods are labeled app=${g.app.name}-primary) after it was added to the policy, so its primary pods would be left out; create the CanaryRelease before adding the app`);
+      }
+    }
     for (const c of this.node.root.node.findAll()) {
       if (!(c instanceof ApiObject) || !c.apiVersion.startsWith('networking.istio.io/') && !c.apiVersion.startsWith('flagger.app/')) continue;
       if (c.kind !== 'DestinationRule' && c.kind !== 'Canary') continue;
@@ -478,6 +482,22 @@ class RequireTokenRule extends AccessRule {
   render(): RenderedRule {
     return { from: [{ source: { notRequestPrincipals: ['*'] } }] };
   }
+}
+
+/** The `app` label values of an app's pods: Flagger labels the primary pods of a canaried app `<app>-primary`. */
+function appLabelValues(app: IMeshApp): string[] {
+  return app instanceof MeshApp && app.routingController ? [app.name, `${app.name}-primary`] : [app.name];
+}
+
+/** A pod selector for every pod of an app, primaries of a canary included. */
+function appPodSelector(app: IMeshApp): Record<string, unknown> {
+  const values = appLabelValues(app);
+  return values.length === 1 ? { matchLabels: { app: values[0] } } : { matchExpressions: [{ key: 'app', operator: 'In', values }] };
+}
+
+/** Calls `create` once per `app` label value of the governed app, with a construct id suffix. */
+function forEachSelector(g: Governed, _scope: Construct, create: (value: string, idSuffix: string) => unknown): void {
+  g.labelValues.forEach((value, i) => create(value, i === 0 ? '' : '-primary'));
 }
 
 function keyOf(app: IMeshApp): string {

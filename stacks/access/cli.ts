@@ -1,0 +1,93 @@
+import * as path from 'node:path';
+import { Command } from 'commander';
+import { loadEnvironmentFile } from '../config';
+import { buildPlatform } from '../platform';
+import { KubeObject, renderCharts } from '../render';
+import { AccessDecision, AccessError, AccessExplainer } from './evaluate';
+import { accessMatrix, formatMatrix, workloadsOf } from './matrix';
+
+/** The rendered objects of one environment, every chart. */
+export function environmentObjects(configDir: string, env: string): KubeObject[] {
+  return renderCharts(buildPlatform(loadEnvironmentFile(path.join(configDir, `Pulumi.${env}.yaml`)))).flatMap((c) => c.objects);
+}
+
+/** Options of `access check`. */
+export interface AccessCheckOptions {
+  readonly env: string;
+  readonly configDir: string;
+  /** `<namespace>/<app or service account>`; none for plain text. */
+  readonly from?: string;
+  /** `<namespace>/<app>`. */
+  readonly to: string;
+  readonly method: string;
+  readonly path: string;
+  /** `name=value` or `name: value`. */
+  readonly header: string[];
+  readonly jwtPrincipal?: string;
+  readonly port?: string;
+}
+
+/** `access check`: one request, explained. */
+export function accessCheck(objects: readonly KubeObject[], opts: Omit<AccessCheckOptions, 'env' | 'configDir'>): { decision: AccessDecision; text: string } {
+  const workloads = workloadsOf(objects);
+  const find = (ref: string) => {
+    const m = /^([a-z0-9-]+)\/([a-z0-9.-]+)$/.exec(ref);
+    if (!m) throw new AccessError(`'${ref}' is not <namespace>/<name>, e.g. demo/sleep`);
+    return { namespace: m[1], name: m[2], workload: workloads.find((w) => w.namespace === m[1] && w.app === m[2]) };
+  };
+  const to = find(opts.to);
+  if (!to.workload) throw new AccessError(`no app '${opts.to}' in this environment; apps: ${workloads.map((w) => `${w.namespace}/${w.app}`).join(', ')}`);
+  const from = opts.from === undefined ? undefined : find(opts.from);
+  const headers: Record<string, string> = {};
+  for (const h of opts.header) {
+    const m = /^([^=:\s]+)\s*[=:]\s*(.*)$/.exec(h);
+    if (!m) throw new AccessError(`header '${h}' is not name=value`);
+    headers[m[1].toLowerCase()] = m[2];
+  }
+  const port = opts.port === undefined ? to.workload.port : Number(opts.port);
+  const decision = new AccessExplainer(objects).check({
+    source: from && { namespace: from.namespace, serviceAccount: from.workload?.serviceAccount ?? from.name },
+    destination: { namespace: to.namespace, labels: to.workload.labels, port },
+    method: opts.method.toUpperCase(),
+    path: opts.path,
+    host: `${to.name}.${to.namespace}.svc.cluster.local`,
+    headers,
+    requestPrincipal: opts.jwtPrincipal,
+  });
+  const caller = from ? `${from.namespace}/${from.name}` : 'plain text';
+  const lines = [
+    `${decision.verdict.toUpperCase()}: ${caller} -> ${opts.to} ${opts.method.toUpperCase()} ${opts.path}`,
+    `  decided by: ${decision.decidedBy ?? '(no policy)'}`,
+    `  reason:     ${decision.reason}`,
+  ];
+  if (decision.message) lines.push(`  response:   403 ${decision.message}`);
+  return { decision, text: `${lines.join('\n')}\n` };
+}
+
+/** Adds `access check` and `access matrix` to the command line. */
+export function registerAccessCommands(program: Command, root: string): void {
+  const access = program.command('access').description('evaluate the synthesized AuthorizationPolicies offline, with Istio semantics');
+  access
+    .command('check')
+    .description('is one request allowed? which policy decides?')
+    .requiredOption('-e, --env <name>', 'the environment (Pulumi.<env>.yaml)')
+    .requiredOption('--to <ns/app>', 'the destination app, e.g. demo/httpbin')
+    .option('--from <ns/name>', 'the caller: an app or a service account, e.g. demo/sleep (default: plain text, no identity)')
+    .option('-X, --method <method>', 'HTTP method', 'GET')
+    .option('--path <path>', 'request path', '/')
+    .option('-H, --header <name=value...>', 'request headers', [])
+    .option('--jwt-principal <iss/sub>', 'request principal of a validated JWT')
+    .option('--port <port>', 'destination workload port (default: the first container port)')
+    .option('-c, --config-dir <dir>', 'folder of the Pulumi.<env>.yaml files', root)
+    .action((opts: AccessCheckOptions) => {
+      process.stdout.write(accessCheck(environmentObjects(path.resolve(opts.configDir), opts.env), opts).text);
+    });
+  access
+    .command('matrix')
+    .description('every app x every app of an environment, for GET /')
+    .requiredOption('-e, --env <name>', 'the environment (Pulumi.<env>.yaml)')
+    .option('-c, --config-dir <dir>', 'folder of the Pulumi.<env>.yaml files', root)
+    .action((opts: { env: string; configDir: string }) => {
+      process.stdout.write(`${formatMatrix(accessMatrix(environmentObjects(path.resolve(opts.configDir), opts.env)))}\n`);
+    });
+}
