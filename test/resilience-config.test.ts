@@ -15,10 +15,6 @@ function problems(fn: () => unknown): string[] {
   throw new Error('expected a ConfigError');
 }
 
-/** The objects of chart `id` when the platform is built for `env` with `values`. */
-function chartObjects(env: string, values: Record<string, unknown>, id = 'resilience-demo') {
-  return renderCharts(buildPlatform(parseEnvironment(env, values, `Pulumi.${env}.yaml`))).find((c) => c.id === id)?.objects ?? [];
-}
 
 describe('mesh:resilience configuration', () => {
   test('each tier has defaults; production refuses faults', () => {
@@ -69,29 +65,60 @@ describe('mesh:resilience configuration', () => {
 });
 
 describe('scenario S4 on the demo httpbin, per environment', () => {
-  test('dev: S4 policy plus header-scoped faults', () => {
-    const objects = chartObjects('dev', {});
-    const vs = objects.find((o) => o.kind === 'VirtualService') as any;
-    expect(vs.spec.http.map((r: any) => r.name)).toEqual(['fault-injection', 'resilience']);
-    expect(vs.spec.http[0]).toMatchObject({ match: [{ headers: { 'x-fault-test': { exact: 'true' } } }], fault: { abort: { httpStatus: 503 } } });
-    expect(vs.spec.http[1]).toMatchObject({
-      timeout: '8s',
-      retries: { attempts: 3, perTryTimeout: '1s', retryOn: '5xx,gateway-error,reset,connect-failure,cancelled,deadline-exceeded,internal,unavailable' },
-    });
+  /** The platform of `env`: its S4 route and every rendered object. */
+  function platform(env: string, values: Record<string, unknown> = {}) {
+    const app = buildPlatform(parseEnvironment(env, values, `Pulumi.${env}.yaml`));
+    // By id: cdk8s' Chart answers `instanceof` for every chart class alike (Symbol.hasInstance).
+    const chart = app.node.findChild('resilience-demo') as ResilienceDemoChart;
+    return { route: chart.route, objects: renderCharts(app).flatMap((c) => c.objects) as any[] };
+  }
+  const S4_RETRIES = { attempts: 3, perTryTimeout: '1s', retryOn: '5xx,gateway-error,reset,connect-failure,cancelled,deadline-exceeded,internal,unavailable' };
+  const S4_OUTLIERS = { consecutive5xxErrors: 1, interval: '1s', baseEjectionTime: '3m', maxEjectionPercent: 100 };
+
+  test.each(['dev', 'staging', 'prod'])('%s: the S4 policy is rendered once, where the routing owner reads it', (env) => {
+    const { route, objects } = platform(env);
+    const mine = (kind: string) => objects.find((o) => o.kind === kind && o.metadata.name === 'httpbin' && o.metadata.namespace === 'demo');
+    const vs = mine('VirtualService');
+    if (route.routingController) {
+      // httpbin under a CanaryRelease (scenario S3): Flagger owns its routing, the policy is in the Canary.
+      const canary = mine('Canary');
+      expect(canary.spec.service).toMatchObject({
+        timeout: '8s',
+        retries: S4_RETRIES,
+        trafficPolicy: { connectionPool: { http: { http1MaxPendingRequests: 1, maxRequestsPerConnection: 1 } }, outlierDetection: S4_OUTLIERS },
+      });
+      expect(vs).toBeUndefined();
+    } else {
+      expect(vs.spec.http.at(-1)).toMatchObject({ name: 'resilience', timeout: '8s', retries: S4_RETRIES });
+      expect(mine('DestinationRule').spec.trafficPolicy).toEqual({
+        connectionPool: { tcp: { maxConnections: 1 }, http: { http1MaxPendingRequests: 1, maxRequestsPerConnection: 1 } },
+        outlierDetection: S4_OUTLIERS,
+      });
+    }
+    // Faults only in a plain VirtualService, and never in production (allowFaults false there).
+    expect(JSON.stringify(objects).includes('x-fault-test')).toBe(env !== 'prod' && !route.routingController);
   });
 
-  test('prod: the same policy without faults; with allowFaults set explicitly, faults too', () => {
-    const prod = chartObjects('prod', {});
-    const vs = prod.find((o) => o.kind === 'VirtualService') as any;
-    expect(vs.spec.http.map((r: any) => r.name)).toEqual(['resilience']);
+  function standalone(defaults: ReturnType<typeof resilienceDefaults>) {
+    const app = Testing.app();
+    const demo = new DemoAppsChart(app, 'demo-apps', { namespace: 'shop', apps: ['httpbin'], workloads: presets.development.workloads });
+    const chart = new ResilienceDemoChart(app, 'resilience-demo', { httpbin: demo.httpbin!, defaults });
+    return { chart, objects: Testing.synth(chart) };
+  }
+
+  test('a plain httpbin in development: S4 policy plus header-scoped faults', () => {
+    const vs = standalone(resilienceDefaults(presets.development.resilience)).objects.find((o) => o.kind === 'VirtualService');
+    expect(vs.spec.http.map((r: any) => r.name)).toEqual(['fault-injection', 'resilience']);
+    expect(vs.spec.http[0]).toMatchObject({ match: [{ headers: { 'x-fault-test': { exact: 'true' } } }], fault: { abort: { httpStatus: 503, percentage: { value: 50 } } }, timeout: '8s' });
+    expect(vs.spec.http[1]).toMatchObject({ timeout: '8s', retries: S4_RETRIES });
+  });
+
+  test('a plain httpbin in production: no faults, unless allowFaults is set explicitly', () => {
+    const prod = standalone(resilienceDefaults(presets.production.resilience)).objects;
+    expect(prod.find((o) => o.kind === 'VirtualService').spec.http.map((r: any) => r.name)).toEqual(['resilience']);
     expect(JSON.stringify(prod)).not.toContain('fault');
-    const dr = prod.find((o) => o.kind === 'DestinationRule') as any;
-    expect(dr.spec.trafficPolicy).toEqual({
-      connectionPool: { tcp: { maxConnections: 1 }, http: { http1MaxPendingRequests: 1, maxRequestsPerConnection: 1 } },
-      outlierDetection: { consecutive5xxErrors: 1, interval: '1s', baseEjectionTime: '3m', maxEjectionPercent: 100 },
-    });
-    const allowed = chartObjects('prod', { 'mesh:resilience': { allowFaults: true } }).find((o) => o.kind === 'VirtualService') as any;
-    expect(allowed.spec.http[0].name).toBe('fault-injection');
+    const allowed = parseEnvironment('prod', { 'mesh:resilience': { allowFaults: true } }, 'Pulumi.prod.yaml');
+    expect(standalone(resilienceDefaults(allowed.resilience)).objects.find((o) => o.kind === 'VirtualService').spec.http[0].name).toBe('fault-injection');
   });
 
   test('the chart takes the demo chart httpbin and renders in the apps layer, in its namespace', () => {
