@@ -1,6 +1,6 @@
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { MeshApp, MeshNamespace, Protocol, ResourceRequirements } from '../constructs';
+import { MeshApp, MeshAppAutoscaling, MeshNamespace, Protocol, ResourceRequirements } from '../constructs';
 import { Layer, LayerChart } from './layer';
 
 /** Images of the demo apps, pinned. */
@@ -21,8 +21,8 @@ export interface WorkloadDefaults {
   readonly podDisruptionBudget: boolean;
 }
 
-/** The demo apps a {@link DemoAppsChart} can deploy. */
-export type DemoApp = 'httpbin' | 'sleep';
+/** The demo apps of the environment (`bookinfo` is deployed by the BookinfoChart, not by a {@link DemoAppsChart}). */
+export type DemoApp = 'httpbin' | 'sleep' | 'bookinfo';
 
 /** Properties of a {@link DemoAppsChart}. */
 export interface DemoAppsChartProps {
@@ -32,6 +32,11 @@ export interface DemoAppsChartProps {
   readonly apps: readonly DemoApp[];
   /** The environment's workload defaults. */
   readonly workloads: WorkloadDefaults;
+  /**
+   * Autoscale httpbin (scenario S3: min 2, max 4, CPU 99 %) instead of fixed replicas.
+   * @default - fixed replicas
+   */
+  readonly httpbinAutoscaling?: MeshAppAutoscaling;
 }
 
 /**
@@ -59,6 +64,7 @@ export class DemoAppsChart extends LayerChart {
         replicas,
         resources,
         podDisruptionBudget,
+        autoscaling: props.httpbinAutoscaling,
       });
     }
     if (props.apps.includes('sleep')) {

@@ -7,3 +7,7 @@ export * from './istio';
 export * from './ingress';
 export * from './egress';
 export * from './flux-system';
+export * from './progressive-delivery';
+export * from './httpbin-canary';
+export * from './weighted-canary';
+export * from './bookinfo';

@@ -1,9 +1,10 @@
 import { App } from 'cdk8s';
-import { DemoAppsChart, MeshConfigChart } from '../charts';
+import { DemoAppsChart, MeshConfigChart, S3_HTTPBIN_AUTOSCALING } from '../charts';
 import { ObservabilityChart } from '../charts/observability';
 import { ResilienceDemoChart } from '../charts/resilience-demo';
 import { EnvironmentConfig, resilienceDefaults } from './config';
 import { addFluxSystem, addMeshPlatform } from './mesh-platform';
+import { addProgressiveDelivery } from './progressive-delivery';
 
 /**
  * The whole platform of one environment as a cdk8s construct tree: the one model both engines
@@ -15,11 +16,14 @@ import { addFluxSystem, addMeshPlatform } from './mesh-platform';
 export function buildPlatform(config: EnvironmentConfig): App {
   const app = new App({ outdir: `dist/${config.name}` });
   // Istio (base, CNI, istiod, gateways), cert-manager, the public gateway with TLS, the egress services.
-  addMeshPlatform(app, config);
+  const mesh = addMeshPlatform(app, config);
   new MeshConfigChart(app, 'mesh-config', config.istio);
   // Prometheus, Grafana, Jaeger, Kiali and the mesh alerts, sized for the tier (layer platform).
-  new ObservabilityChart(app, 'observability', { ...config.observability, tier: config.tier });
-  const demo = new DemoAppsChart(app, 'demo-apps', { ...config.demo, workloads: config.workloads });
+  const observability = new ObservabilityChart(app, 'observability', { ...config.observability, tier: config.tier });
+  const demo = new DemoAppsChart(app, 'demo-apps', { ...config.demo, workloads: config.workloads, httpbinAutoscaling: config.canary.httpbinCanary.enabled ? S3_HTTPBIN_AUTOSCALING : undefined });
+  // Flagger and its load tester, scenario S3's canary on httpbin, S7's weighted split, S6's bookinfo.
+  // Before any route: a canaried app's routing belongs to Flagger.
+  addProgressiveDelivery(app, config, { mesh, prometheusUrl: observability.stack.prometheusUrl, httpbin: demo.httpbin });
   // Scenario S4 on the demo httpbin, with the environment's resilience defaults and fault policy.
   if (demo.httpbin) new ResilienceDemoChart(app, 'resilience-demo', { httpbin: demo.httpbin, defaults: resilienceDefaults(config.resilience) });
   // Last: Flux's bootstrap layer, which needs to know which layers above have objects.

@@ -30,7 +30,10 @@ export function checkWorkloadRules(objects: readonly KubeObject[]): string[] {
       if (!seen) protocols.set(portKey, { protocol, service: `${o.metadata.namespace}/${o.metadata.name}`, port: p.port });
     }
   }
-  for (const o of objects.filter((x) => ['Deployment', 'StatefulSet', 'DaemonSet'].includes(x.kind) && injected.has(x.metadata.namespace ?? ''))) {
+  // A Flagger Canary's target is served by the Services Flagger generates from the Canary (`<app>`,
+  // `<app>-canary` selecting its pods, `<app>-primary` the copies): they are not in the output by design.
+  const canaryTargets = new Set(objects.filter((x) => x.kind === 'Canary' && x.apiVersion.startsWith('flagger.app/')).map((c) => `${c.metadata.namespace}/${(c.spec as { targetRef: { name: string } }).targetRef.name}`));
+  for (const o of objects.filter((x) => ['Deployment', 'StatefulSet', 'DaemonSet'].includes(x.kind) && injected.has(x.metadata.namespace ?? '') && !canaryTargets.has(`${x.metadata.namespace}/${x.metadata.name}`))) {
     const labels = ((o.spec as { template?: { metadata?: { labels?: Record<string, string> } } }).template?.metadata?.labels) ?? {};
     const candidates = [...(services.get(`${o.metadata.namespace}/${labels.app ?? ''}`) ?? []), ...(labels.app ? services.get(`${o.metadata.namespace}/`) ?? [] : [])];
     const selected = candidates.some((s) => Object.entries(s.selector).every(([k, v]) => labels[k] === v));

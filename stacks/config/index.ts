@@ -3,3 +3,4 @@ export * from './presets';
 export * from './load';
 export * from './resilience';
 export * from './security';
+export * from './canary';

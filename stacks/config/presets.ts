@@ -4,6 +4,7 @@ import { ingressPresets } from './ingress';
 import { egressPresets } from './egress';
 import { observabilityPresets } from './observability';
 import { securityDefaults } from './security';
+import { canaryPresets } from './canary';
 
 /**
  * What each tier assumes when its `Pulumi.<env>.yaml` is silent. Kept in one table so that the
@@ -21,7 +22,7 @@ export const presets: Record<Tier, EnvironmentSettings> = {
     istio: { mtls: 'PERMISSIVE', tracingSampling: 100, accessLogging: true, install: istioInstallPresets.development },
     ingress: ingressPresets.development,
     egress: egressPresets.development,
-    demo: { namespace: 'demo', apps: ['httpbin', 'sleep'] },
+    demo: { namespace: 'demo', apps: ['httpbin', 'sleep', 'bookinfo'] },
     // Default deny in development too, so dev shows exactly the declared dependency graph; it may be turned off there.
     security: { defaultDeny: true, sidecarScoping: true, networkPolicies: true, ...securityDefaults },
     // Generous in development: long timeouts, faults allowed to try things out.
@@ -32,6 +33,7 @@ export const presets: Record<Tier, EnvironmentSettings> = {
       allowFaults: true,
     },
     observability: observabilityPresets.development,
+    canary: canaryPresets.development,
   },
   staging: {
     tier: 'staging',
@@ -44,7 +46,7 @@ export const presets: Record<Tier, EnvironmentSettings> = {
     istio: { mtls: 'STRICT', tracingSampling: 10, accessLogging: true, install: istioInstallPresets.staging },
     ingress: ingressPresets.staging,
     egress: egressPresets.staging,
-    demo: { namespace: 'demo', apps: ['httpbin', 'sleep'] },
+    demo: { namespace: 'demo', apps: ['httpbin', 'sleep', 'bookinfo'] },
     security: { defaultDeny: true, sidecarScoping: true, networkPolicies: true, ...securityDefaults },
     // Staging mirrors production's policy but allows header-scoped fault injection for resilience tests.
     resilience: {
@@ -54,6 +56,7 @@ export const presets: Record<Tier, EnvironmentSettings> = {
       allowFaults: true,
     },
     observability: observabilityPresets.staging,
+    canary: canaryPresets.staging,
   },
   production: {
     tier: 'production',
@@ -77,6 +80,7 @@ export const presets: Record<Tier, EnvironmentSettings> = {
       allowFaults: false,
     },
     observability: observabilityPresets.production,
+    canary: canaryPresets.production,
   },
 };
 

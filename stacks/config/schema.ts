@@ -7,6 +7,7 @@ import { istioInstallSchema } from './istio-install';
 import { ingressSchema } from './ingress';
 import { egressSchema } from './egress';
 import { gitopsSchema } from './gitops';
+import { canarySchema } from './canary';
 
 /**
  * The schema of one environment's configuration: the `mesh:*` keys of `Pulumi.<env>.yaml`.
@@ -78,20 +79,22 @@ export const environmentSchema = z.strictObject({
     /** Namespace of the demo apps (sidecar injection enabled). */
     namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a DNS-1123 label such as demo'),
     /** Which demo apps to deploy. */
-    apps: z.array(z.enum(['httpbin', 'sleep'])).refine((a) => new Set(a).size === a.length, 'must not list an app twice'),
+    apps: z.array(z.enum(['httpbin', 'sleep', 'bookinfo'])).refine((a) => new Set(a).size === a.length, 'must not list an app twice'),
   }),
   /** Resilience defaults of routes (timeout, retries, outlier detection) and whether faults may be injected. */
   resilience: resilienceSchema,
   /** Zero-trust security of the apps: default deny, Sidecar scoping, NetworkPolicies, the gateway and Prometheus identities. */
   security: securitySchema,
-  /** Sizing of Prometheus, Alertmanager, Grafana, Jaeger and Kiali, Kiali login, and where alerts go. */
-  observability: observabilitySchema,
   /** The public gateway and its TLS certificate. */
   ingress: ingressSchema,
   /** External services the mesh may call, and whether through the egress gateway. */
   egress: egressSchema,
   /** Where Flux reads this environment from (GitRepository, Kustomizations, notifications); optional. */
   gitops: gitopsSchema.optional(),
+  /** Sizing of Prometheus, Alertmanager, Grafana, Jaeger and Kiali, Kiali login, and where alerts go. */
+  observability: observabilitySchema,
+  /** Progressive delivery: Flagger canaries, the manual weighted canary, bookinfo's routing. */
+  canary: canarySchema,
 });
 
 /** One environment, validated and completed with its tier's preset. */

@@ -1,0 +1,114 @@
+import { Construct } from 'constructs';
+import { FLAGGER_LOAD_TESTER_NAME, FLAGGER_LOAD_TESTER_NAMESPACE } from './canary-release';
+import { invalid } from './errors';
+import { HelmComponent, HelmRepositoryRef } from './helm-component';
+import { ResourceRequirements } from './mesh-app';
+
+/** Flagger's Helm repository (charts `flagger` and `loadtester`). */
+export const FLAGGER_REPOSITORY: HelmRepositoryRef = { name: 'flagger', url: 'https://flagger.app' };
+/** The Flagger chart version (Flagger 1.44.0). */
+export const FLAGGER_CHART_VERSION = '1.44.0';
+/** The load tester chart released with Flagger 1.44.0. */
+export const FLAGGER_LOAD_TESTER_CHART_VERSION = '0.38.0';
+
+/** Properties of {@link Flagger}. */
+export interface FlaggerProps {
+  /** The Prometheus query URL Flagger's built-in metrics and templates read (Flagger `metricsServer`). */
+  readonly prometheusUrl: string;
+  /**
+   * The namespace Flagger runs in (it watches Canaries in every namespace).
+   * @default 'istio-system'
+   */
+  readonly namespace?: string;
+  /**
+   * Requests and limits of the controller.
+   * @default - requests 10m CPU / 32Mi, limits 1 CPU / 512Mi
+   */
+  readonly resources?: ResourceRequirements;
+  /**
+   * Releases that must be ready first (the Istio control plane).
+   * @default - none
+   */
+  readonly dependsOn?: HelmComponent[];
+}
+
+/**
+ * The Flagger controller with the Istio mesh provider, installed from its upstream chart through
+ * {@link HelmComponent} (CRDs included). Canaries need it; scenario S3 installs it in istio-system.
+ */
+export class Flagger extends Construct {
+  /** The Helm release. */
+  readonly component: HelmComponent;
+  /** The Prometheus URL it reads. */
+  readonly prometheusUrl: string;
+
+  constructor(scope: Construct, id: string, props: FlaggerProps) {
+    super(scope, id);
+    if (!/^https?:\/\/[^\s]+$/.test(props.prometheusUrl)) invalid('Flagger', this, `prometheusUrl '${props.prometheusUrl}' is not an http(s) URL; use the Prometheus query URL such as 'http://prometheus-server.istio-system'`);
+    this.prometheusUrl = props.prometheusUrl;
+    const resources = props.resources ?? { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '1', memory: '512Mi' } };
+    this.component = new HelmComponent(this, 'flagger', {
+      repository: FLAGGER_REPOSITORY,
+      chart: 'flagger',
+      version: FLAGGER_CHART_VERSION,
+      namespace: props.namespace ?? 'istio-system',
+      dependsOn: props.dependsOn,
+      values: {
+        meshProvider: 'istio',
+        metricsServer: props.prometheusUrl,
+        prometheus: { install: false },
+        resources,
+      },
+    });
+  }
+}
+
+/** Properties of {@link FlaggerLoadTester}. */
+export interface FlaggerLoadTesterProps {
+  /**
+   * The namespace (it must have sidecar injection, so that load reaches the canary through the mesh).
+   * @default FLAGGER_LOAD_TESTER_NAMESPACE ('test')
+   */
+  readonly namespace?: string;
+  /**
+   * Longest command the load tester runs.
+   * @default '1h'
+   */
+  readonly commandTimeout?: string;
+  /**
+   * Releases that must be ready first.
+   * @default - none
+   */
+  readonly dependsOn?: HelmComponent[];
+}
+
+/**
+ * Flagger's load tester (`hey`, `ghz`, manual gates) from its upstream chart, named
+ * `flagger-loadtester` so that {@link FLAGGER_LOAD_TESTER_URL} reaches it.
+ */
+export class FlaggerLoadTester extends Construct {
+  /** The Helm release. */
+  readonly component: HelmComponent;
+  /** Base URL of its API (load tests, gates), with a trailing slash. */
+  readonly url: string;
+
+  constructor(scope: Construct, id: string, props: FlaggerLoadTesterProps = {}) {
+    super(scope, id);
+    const namespace = props.namespace ?? FLAGGER_LOAD_TESTER_NAMESPACE;
+    const timeout = props.commandTimeout ?? '1h';
+    if (!/^([0-9]+(ms|s|m|h))+$/.test(timeout)) invalid('FlaggerLoadTester', this, `commandTimeout '${timeout}' is not a duration such as '1h' or '30m'`);
+    this.url = `http://${FLAGGER_LOAD_TESTER_NAME}.${namespace}/`;
+    this.component = new HelmComponent(this, FLAGGER_LOAD_TESTER_NAME, {
+      repository: FLAGGER_REPOSITORY,
+      chart: 'loadtester',
+      version: FLAGGER_LOAD_TESTER_CHART_VERSION,
+      namespace,
+      dependsOn: props.dependsOn,
+      values: {
+        cmd: { timeout },
+        // The chart sets requests only; a load generator without a memory limit can starve its node.
+        resources: { requests: { cpu: '10m', memory: '64Mi' }, limits: { cpu: '1', memory: '256Mi' } },
+      },
+    });
+  }
+}

@@ -1,0 +1,54 @@
+import { App } from 'cdk8s';
+import { BookinfoChart, HttpbinCanaryChart, ProgressiveDeliveryChart, WeightedCanaryChart } from '../charts';
+import { MeshApp } from '../constructs';
+import { EnvironmentConfig } from './config';
+import { MeshPlatform } from './mesh-platform';
+
+/** What progressive delivery binds to. */
+export interface ProgressiveDeliveryInputs {
+  /** The mesh platform (istiod, the public gateway). */
+  readonly mesh: MeshPlatform;
+  /** The observability stack's Prometheus query URL. */
+  readonly prometheusUrl: string;
+  /** The demo httpbin, when deployed. */
+  readonly httpbin?: MeshApp;
+}
+
+/** What {@link addProgressiveDelivery} built. */
+export interface ProgressiveDelivery {
+  readonly platform: ProgressiveDeliveryChart;
+  readonly httpbinCanary?: HttpbinCanaryChart;
+  readonly weightedCanary?: WeightedCanaryChart;
+  readonly bookinfo?: BookinfoChart;
+}
+
+/**
+ * The `mesh:canary` part of an environment: Flagger, its load tester and the shared latency
+ * template (layer platform); scenario S3's httpbin canary, S7's weighted split and S6's bookinfo
+ * (layer apps), as configured. Chart ids are a public contract.
+ */
+export function addProgressiveDelivery(app: App, config: EnvironmentConfig, inputs: ProgressiveDeliveryInputs): ProgressiveDelivery {
+  const delivery = config.canary;
+  const gateway = inputs.mesh.ingress.gateway;
+  const platform = new ProgressiveDeliveryChart(app, 'progressive-delivery', {
+    prometheusUrl: inputs.prometheusUrl,
+    alerts: delivery.alerts,
+    dependsOn: [inputs.mesh.controlPlane.istiod],
+  });
+  const httpbinCanary = delivery.httpbinCanary.enabled
+    ? new HttpbinCanaryChart(app, 'httpbin-canary', {
+      httpbin: inputs.httpbin,
+      gateway,
+      latency: platform.latency,
+      manualPromotion: delivery.httpbinCanary.manualPromotion,
+      alertProvider: platform.alertProvider,
+    })
+    : undefined;
+  const weightedCanary = delivery.weightedSplit.enabled
+    ? new WeightedCanaryChart(app, 'weighted-canary', { ...delivery.weightedSplit, workloads: config.workloads })
+    : undefined;
+  const bookinfo = config.demo.apps.includes('bookinfo')
+    ? new BookinfoChart(app, 'bookinfo', { ...delivery.bookinfo, gateway, workloads: config.workloads })
+    : undefined;
+  return { platform, httpbinCanary, weightedCanary, bookinfo };
+}
