@@ -1,6 +1,7 @@
 import { App } from 'cdk8s';
 import { DemoAppsChart, MeshConfigChart, S3_HTTPBIN_AUTOSCALING } from '../charts';
 import { ObservabilityChart } from '../charts/observability';
+import { jaegerTracingProvider } from '../constructs/observability-stack';
 import { ResilienceDemoChart } from '../charts/resilience-demo';
 import { EnvironmentConfig, resilienceDefaults } from './config';
 import { addFluxSystem, addMeshPlatform } from './mesh-platform';
@@ -16,7 +17,8 @@ import { addProgressiveDelivery } from './progressive-delivery';
 export function buildPlatform(config: EnvironmentConfig): App {
   const app = new App({ outdir: `dist/${config.name}` });
   // Istio (base, CNI, istiod, gateways), cert-manager, the public gateway with TLS, the egress services.
-  const mesh = addMeshPlatform(app, config);
+  // Istio's tracing extension provider is the observability stack's Jaeger (the name mesh-config's Telemetry uses).
+  const mesh = addMeshPlatform(app, config, jaegerTracingProvider(config.observability.namespace));
   new MeshConfigChart(app, 'mesh-config', config.istio);
   // Prometheus, Grafana, Jaeger, Kiali and the mesh alerts, sized for the tier (layer platform).
   const observability = new ObservabilityChart(app, 'observability', { ...config.observability, tier: config.tier });

@@ -279,6 +279,9 @@ describe('the platform in each environment', () => {
     expect(release(objects, 'kiali').spec.values.external_services.prometheus.url).toBe(prom);
     expect(release(objects, 'grafana').spec.values.datasources['datasources.yaml'].datasources[0].url).toBe(prom);
     expect(release(objects, 'kiali').spec.values.external_services.tracing.internal_url).toBe(declared.jaegerQuery(release(objects, 'jaeger')));
+    // The provider istiod declares (meshConfig.extensionProviders) is the OTLP receiver the Jaeger release listens on.
+    const providers = release(objects, 'istiod').spec.values.meshConfig.extensionProviders;
+    expect(providers).toContainEqual({ name: JAEGER_TRACING_PROVIDER, opentelemetry: declared.jaegerOtlp(release(objects, 'jaeger')) });
     const telemetry = objects.find((o) => o.kind === 'Telemetry' && o.metadata.name === 'mesh-default');
     expect(telemetry).toMatchObject({ layer: 'mesh', spec: { tracing: [{ providers: [{ name: JAEGER_TRACING_PROVIDER }], randomSamplingPercentage: envs[name].istio.tracingSampling }] } });
   });
