@@ -88,15 +88,16 @@ describe('explain routes: what the objects really say', () => {
   });
 
   test('a Flagger Canary: its service settings and how weights shift', () => {
-    const [r] = explainRoutes(chartOf({
+    const [external, r] = explainRoutes(chartOf({
       apiVersion: 'flagger.app/v1beta1', kind: 'Canary', metadata: { name: 'podinfo', namespace: 'test' },
       spec: {
         targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'podinfo' },
-        service: { port: 9898, timeout: '8s', retries: { attempts: 3, perTryTimeout: '1s', retryOn: '5xx' }, trafficPolicy: { outlierDetection: { consecutive5xxErrors: 1 } } },
+        service: { port: 9898, hosts: ['app.example.com'], gateways: ['istio-system/public'], timeout: '8s', retries: { attempts: 3, perTryTimeout: '1s', retryOn: '5xx' }, trafficPolicy: { outlierDetection: { consecutive5xxErrors: 1 } } },
         analysis: { interval: '1m', threshold: 5, stepWeight: 10, maxWeight: 50 },
       },
     }));
     expect(r.host).toBe('podinfo.test.svc.cluster.local');
+    expect(external).toMatchObject({ host: 'app.example.com', routes: [{ gateways: ['istio-system/public'], timeout: '8s' }] });
     const text = formatExplain([r]);
     expect(text).toContain('to: podinfo-primary.test.svc.cluster.local:9898 100%, podinfo-canary.test.svc.cluster.local:9898 0%');
     expect(text).toContain('retries: 3 x 1s on 5xx\n    effective timeout: 3s');
