@@ -3,6 +3,7 @@ export * from './mesh-config';
 export * from './demo-apps';
 export * from './observability';
 export * from './resilience-demo';
+export * from './zero-trust';
 export * from './istio';
 export * from './ingress';
 export * from './egress';

@@ -1,5 +1,6 @@
+import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { IMeshApp, MeshValidationError, MtlsMode, WorkloadIdentity, ZeroTrustPolicy } from '../constructs';
+import { IMeshApp, MeshValidationError, MtlsMode, Peer, WorkloadIdentity, ZeroTrustPolicy } from '../constructs';
 import { Layer, LayerChart } from './layer';
 
 /** Properties of a {@link ZeroTrustChart}. */
@@ -18,7 +19,11 @@ export interface ZeroTrustChartProps {
   readonly networkPolicies: boolean;
   /** The ingress gateway's identity. */
   readonly ingressGateway: WorkloadIdentity;
-  /** The apps the ingress gateway may call: `name` (in any namespace) or `namespace/name`. */
+  /**
+   * More apps the ingress gateway may call, beyond those routed from a gateway (VirtualServices and
+   * Flagger Canaries bound to a gateway are found in the construct tree): `name` (in any namespace)
+   * or `namespace/name`.
+   */
   readonly exposedApps: readonly string[];
   /** Prometheus's identity. */
   readonly prometheus: WorkloadIdentity;
@@ -49,6 +54,17 @@ export class ZeroTrustChart extends LayerChart {
       ingressGateway: props.ingressGateway,
       prometheus: props.prometheus,
     });
+    const exposed = new Set<IMeshApp>();
+    const byHost = new Map(props.apps.map((a) => [a.host, a]));
+    const loadTesters = new Map<IMeshApp, Set<string>>();
+    for (const route of routesOf(this.node.root)) {
+      for (const host of route.hosts) {
+        const app = byHost.get(fqdn(host, route.namespace));
+        if (!app) continue;
+        if (route.viaGateway) exposed.add(app);
+        for (const ns of route.loadTesterNamespaces) loadTesters.set(app, (loadTesters.get(app) ?? new Set()).add(ns));
+      }
+    }
     // An entry names an app (`httpbin`: in every namespace) or one app of one namespace (`demo/httpbin`).
     const byName = new Map<string, IMeshApp[]>();
     for (const app of props.apps) for (const key of [app.name, `${app.namespace}/${app.name}`]) byName.set(key, [...(byName.get(key) ?? []), app]);
@@ -57,7 +73,57 @@ export class ZeroTrustChart extends LayerChart {
       if (!apps) {
         throw new MeshValidationError(`ZeroTrustChart ${this.node.path}: mesh:security.exposedApps names '${name}', which is not an app of this environment; use one of ${props.apps.map((a) => a.name).join(', ') || '(none)'} or remove it`);
       }
-      apps.forEach((app) => this.policy.expose(app));
+      apps.forEach((app) => exposed.add(app));
+    }
+    exposed.forEach((app) => this.policy.expose(app));
+    // Flagger's load tester drives traffic to the canary during analysis (its webhooks name it).
+    for (const [app, namespaces] of loadTesters) this.policy.allow([...namespaces].map((ns) => Peer.namespace(ns)), app);
+  }
+}
+
+interface RouteInfo {
+  readonly namespace: string;
+  /** Destination hosts of the route. */
+  readonly hosts: string[];
+  /** Bound to a gateway (not only `mesh`). */
+  readonly viaGateway: boolean;
+  /** Namespaces of the load testers a Canary's webhooks call. */
+  readonly loadTesterNamespaces: string[];
+}
+
+/** The VirtualServices and Flagger Canaries of the construct tree, as far as access is concerned. */
+function routesOf(root: Construct): RouteInfo[] {
+  const routes: RouteInfo[] = [];
+  for (const c of root.node.findAll()) {
+    if (!(c instanceof ApiObject) || (c.kind !== 'VirtualService' && c.kind !== 'Canary')) continue;
+    const o = c.toJson() as { metadata: { namespace?: string }; spec?: Record<string, any> };
+    const namespace = o.metadata.namespace ?? 'default';
+    if (c.kind === 'VirtualService' && c.apiVersion.startsWith('networking.istio.io/')) {
+      const destinations = ['http', 'tcp', 'tls'].flatMap((k) => (o.spec?.[k] ?? []) as any[]).flatMap((r) => (r.route ?? []) as any[]);
+      routes.push({
+        namespace,
+        hosts: destinations.map((d) => String(d.destination?.host ?? '')),
+        viaGateway: ((o.spec?.gateways ?? []) as string[]).some((g) => g !== 'mesh'),
+        loadTesterNamespaces: [],
+      });
+    } else if (c.kind === 'Canary' && c.apiVersion.startsWith('flagger.app/')) {
+      const urls = ((o.spec?.analysis?.webhooks ?? []) as { url?: string }[]).map((w) => w.url ?? '');
+      const testers = urls.map((u) => /^https?:\/\/[a-z0-9-]+\.([a-z0-9-]+)(\.svc(\.cluster\.local)?)?(:\d+)?(\/|$)/.exec(u)?.[1]).filter((ns): ns is string => ns !== undefined);
+      routes.push({
+        namespace,
+        hosts: [String(o.spec?.targetRef?.name ?? '')],
+        viaGateway: ((o.spec?.service?.gateways ?? []) as string[]).some((g) => g !== 'mesh'),
+        loadTesterNamespaces: [...new Set(testers)].filter((ns) => ns !== namespace),
+      });
     }
   }
+  return routes;
+}
+
+/** A Service host in full: `name`, `name.namespace` or already qualified. */
+function fqdn(host: string, namespace: string): string {
+  const parts = host.split('.');
+  if (parts.length === 1) return `${host}.${namespace}.svc.cluster.local`;
+  if (parts.length === 2) return `${host}.svc.cluster.local`;
+  return host;
 }

@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command } from 'commander';
+import { registerAccessCommands } from './access/cli';
 import { explainEnvironment } from './explain';
 import { SynthError, synthesize } from './synth';
 
@@ -39,6 +40,7 @@ export function main(argv: readonly string[]): void {
     .action((opts: { env: string; host?: string; configDir: string }) => {
       process.stdout.write(explainEnvironment({ configDir: path.resolve(opts.configDir), env: opts.env, host: opts.host }));
     });
+  registerAccessCommands(program, root);
   program.parse([...argv], { from: 'user' });
 }
 

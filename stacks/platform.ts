@@ -1,4 +1,6 @@
 import { App } from 'cdk8s';
+import { ZeroTrustChart } from '../charts/zero-trust';
+import { MeshApp } from '../constructs/mesh-app';
 import { DemoAppsChart, MeshConfigChart, S3_HTTPBIN_AUTOSCALING } from '../charts';
 import { ObservabilityChart } from '../charts/observability';
 import { jaegerTracingProvider } from '../constructs/observability-stack';
@@ -28,6 +30,10 @@ export function buildPlatform(config: EnvironmentConfig): App {
   addProgressiveDelivery(app, config, { mesh, prometheusUrl: observability.stack.prometheusUrl, httpbin: demo.httpbin });
   // Scenario S4 on the demo httpbin, with the environment's resilience defaults and fault policy.
   if (demo.httpbin) new ResilienceDemoChart(app, 'resilience-demo', { httpbin: demo.httpbin, defaults: resilienceDefaults(config.resilience) });
+  // Zero trust for the apps: every declared call allowed, nothing else (a chart of its own, layer apps).
+  // Created last, so that it governs every app of every chart above (found in the tree).
+  const apps = app.node.findAll().filter((c): c is MeshApp => c instanceof MeshApp);
+  new ZeroTrustChart(app, 'zero-trust', { ...config.security, apps, mtls: config.istio.mtls, production: config.tier === 'production' });
   // Last: Flux's bootstrap layer, which needs to know which layers above have objects.
   addFluxSystem(app, config);
   return app;

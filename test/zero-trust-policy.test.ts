@@ -4,7 +4,8 @@ import { ZeroTrustChart } from '../charts/zero-trust';
 import {
   HeaderMatch, IMeshApp, IRoutingController, MeshApp, MtlsMode, Peer, Protocol, SidecarOutboundMode, ZeroTrustPolicy, ZeroTrustPolicyProps,
 } from '../constructs';
-import { DestinationRule, DestinationRuleSpecTrafficPolicyTlsMode } from '../imports/networking.istio.io';
+import { Canary, CanarySpecTargetRefKind } from '../imports/flagger.app';
+import { DestinationRule, DestinationRuleSpecTrafficPolicyPortLevelSettingsTlsMode, DestinationRuleSpecTrafficPolicyTlsMode, VirtualService } from '../imports/networking.istio.io';
 
 const GATEWAY = { namespace: 'istio-system', serviceAccount: 'istio-ingressgateway', podLabels: { istio: 'ingressgateway' } };
 
@@ -296,7 +297,7 @@ describe('ZeroTrustPolicy fails when', () => {
     policy.addMtlsException(httpbin, 8000, MtlsMode.DISABLE);
     new DestinationRule(chart, 'dr', {
       metadata: { name: 'httpbin' },
-      spec: { host: 'httpbin.demo.svc.cluster.local', trafficPolicy: { portLevelSettings: [{ port: { number: 8000 }, tls: { mode: DestinationRuleSpecTrafficPolicyTlsMode.ISTIO_UNDERSCORE_MUTUAL } }] } },
+      spec: { host: 'httpbin.demo.svc.cluster.local', trafficPolicy: { portLevelSettings: [{ port: { number: 8000 }, tls: { mode: DestinationRuleSpecTrafficPolicyPortLevelSettingsTlsMode.ISTIO_UNDERSCORE_MUTUAL } }] } },
     });
     expect(chart.node.findAll().flatMap((c) => c.node.validate())).toEqual([expect.stringMatching(/tls mode ISTIO_MUTUAL toward demo\/httpbin port 8000.*DISABLE/)]);
   });
@@ -321,5 +322,30 @@ describe('ZeroTrustChart fails when', () => {
 
   test('an exposed app does not exist', () => {
     expect(() => new ZeroTrustChart(Testing.app(), 'zero-trust', { ...props, exposedApps: ['nope'] })).toThrow(/mesh:security.exposedApps names 'nope', which is not an app of this environment/);
+  });
+});
+
+describe('ZeroTrustChart', () => {
+  test('exposes the apps routed from a gateway and lets Flagger load testers call canaried apps', () => {
+    const app = Testing.app();
+    const apps = new Chart(app, 'apps', { namespace: 'shop' });
+    const web = new MeshApp(apps, 'web', { image: 'x:1', ports: [{ port: 80 }] });
+    const api = new MeshApp(apps, 'api', { image: 'x:1', ports: [{ port: 80 }] });
+    web.calls(api);
+    new VirtualService(apps, 'vs', { metadata: { name: 'web' }, spec: { hosts: ['*'], gateways: ['istio-system/public-gateway'], http: [{ route: [{ destination: { host: 'web' } }] }] } });
+    new VirtualService(apps, 'internal', { metadata: { name: 'api' }, spec: { hosts: ['api'], gateways: ['mesh'], http: [{ route: [{ destination: { host: 'api' } }] }] } });
+    new Canary(apps, 'canary', {
+      metadata: { name: 'api' },
+      spec: { targetRef: { apiVersion: 'apps/v1', kind: CanarySpecTargetRefKind.DEPLOYMENT, name: 'api' }, service: { port: 80 }, analysis: { webhooks: [{ name: 'load-test', url: 'http://flagger-loadtester.test/' }] } },
+    });
+    const chart = new ZeroTrustChart(app, 'zero-trust', {
+      apps: [web, api], mtls: 'STRICT', production: true, defaultDeny: true, sidecarScoping: true, networkPolicies: true, ingressGateway: GATEWAY, exposedApps: [], prometheus: GATEWAY,
+    });
+    const objects = Testing.synth(chart);
+    expect(of(objects, 'AuthorizationPolicy', 'web').spec.rules).toEqual([{ from: [{ source: { principals: ['cluster.local/ns/istio-system/sa/istio-ingressgateway'] } }] }]);
+    expect(of(objects, 'AuthorizationPolicy', 'api').spec.rules).toEqual([
+      { from: [{ source: { principals: ['cluster.local/ns/shop/sa/web'] } }] },
+      { from: [{ source: { namespaces: ['test'] } }] },
+    ]);
   });
 });

@@ -27,7 +27,10 @@ export const securitySchema = z.strictObject({
   networkPolicies: z.boolean(),
   /** The ingress gateway the exposed apps accept traffic from. */
   ingressGateway: workload,
-  /** Apps the ingress gateway may call: `name` (in every namespace) or `namespace/name`. */
+  /**
+   * Apps the ingress gateway may call beyond those a gateway route (VirtualService or Canary bound to a
+   * gateway) already exposes: `name` (in every namespace) or `namespace/name`.
+   */
   exposedApps: z.array(z.string().regex(/^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\/)?[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be an app name such as httpbin, or namespace/name such as demo/httpbin')).refine((a) => new Set(a).size === a.length, 'must not list an app twice'),
   /** The Prometheus that scrapes the sidecars (ports 15020 and 15090). */
   prometheus: workload,
@@ -36,9 +39,9 @@ export const securitySchema = z.strictObject({
 /** The `mesh:security` settings. */
 export type SecuritySettings = z.output<typeof securitySchema>;
 
-/** The identities every tier assumes: Istio's ingress gateway chart and Prometheus in istio-system; httpbin exposed. */
+/** The identities every tier assumes: Istio's ingress gateway chart and Prometheus in istio-system; no extra exposed app. */
 export const securityDefaults: Pick<SecuritySettings, 'ingressGateway' | 'exposedApps' | 'prometheus'> = {
   ingressGateway: { namespace: 'istio-system', serviceAccount: 'istio-ingressgateway', podLabels: { istio: 'ingressgateway' } },
-  exposedApps: ['httpbin'],
+  exposedApps: [],
   prometheus: { namespace: 'istio-system', serviceAccount: 'prometheus', podLabels: { 'app.kubernetes.io/name': 'prometheus' } },
 };
