@@ -102,7 +102,7 @@ export class FluxSystemChart extends LayerChart {
 export function layersWithObjects(app: IConstruct): Layer[] {
   const layers = new Set<Layer>();
   for (const child of app.node.children) {
-    if (!(child instanceof LayerChart)) continue;
+    if (!LayerChart.isLayerChart(child)) continue;
     const layer = (child as LayerChart).layer;
     if (!layers.has(layer) && child.node.findAll().some((c) => c instanceof ApiObject)) layers.add(layer);
   }

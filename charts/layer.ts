@@ -21,6 +21,8 @@ export enum Layer {
 /** Every layer, in apply order. */
 export const LAYERS: readonly Layer[] = [Layer.FLUX_SYSTEM, Layer.INFRASTRUCTURE, Layer.MESH, Layer.PLATFORM, Layer.APPS];
 
+const LAYER_CHART = Symbol.for('mesh.LayerChart');
+
 /** Properties of a {@link LayerChart}. */
 export interface LayerChartProps extends ChartProps {
   /** The Flux layer the chart's objects are applied in. */
@@ -32,11 +34,19 @@ export interface LayerChartProps extends ChartProps {
  * and declared by the Pulumi program after every object of the layers before it.
  */
 export class LayerChart extends Chart {
+  /**
+   * True when `x` is a LayerChart. (`instanceof` cannot tell: cdk8s's Chart answers it for every chart.)
+   */
+  static isLayerChart(x: unknown): x is LayerChart {
+    return typeof x === 'object' && x !== null && LAYER_CHART in x;
+  }
+
   /** The layer this chart's objects belong to. */
   readonly layer: Layer;
 
   constructor(scope: Construct, id: string, props: LayerChartProps) {
     super(scope, id, { disableResourceNameHashes: true, ...props });
     this.layer = props.layer;
+    Object.defineProperty(this, LAYER_CHART, { value: true });
   }
 }

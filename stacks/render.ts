@@ -24,8 +24,8 @@ export function renderCharts(app: App): RenderedChart[] {
   const problems = app.node.findAll().flatMap((c) => c.node.validate().map((m) => `${c.node.path}: ${m}`));
   if (problems.length > 0) throw new MeshValidationError(problems.join('\n'));
   const charts = app.node.children.map((child) => {
-    if (!(child instanceof LayerChart)) throw new MeshValidationError(`${child.node.path}: every chart of the platform must be a LayerChart, so that it has a Flux layer`);
-    const layer = (child as LayerChart).layer;
+    if (!LayerChart.isLayerChart(child)) throw new MeshValidationError(`${child.node.path}: every chart of the platform must be a LayerChart, so that it has a Flux layer`);
+    const layer = child.layer;
     const objects = child.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject).map((o) => o.toJson() as KubeObject);
     return { id: child.node.id, layer, objects };
   });

@@ -82,11 +82,12 @@ describe('synthesize', () => {
     const p = scratch();
     synthesize(p);
     const stagingBefore = tree(path.join(p.outdir, 'staging'));
-    fs.writeFileSync(path.join(p.configDir, 'Pulumi.dev.yaml'), 'config:\n  mesh:workloads: {replicas: 2}\n');
+    const devBefore = tree(path.join(p.outdir, 'dev'));
+    fs.copyFileSync(path.join(p.configDir, 'Pulumi.staging.yaml'), path.join(p.configDir, 'Pulumi.dev.yaml'));
     const result = synthesize({ ...p, environments: ['dev'] });
     expect([...result.environments.keys()]).toEqual(['dev']);
     expect(tree(path.join(p.outdir, 'staging'))).toEqual(stagingBefore);
-    expect(fs.readFileSync(path.join(p.outdir, 'dev', 'apps', 'demo-apps.yaml'), 'utf8')).toMatch(/replicas: 2/);
+    expect(tree(path.join(p.outdir, 'dev'))).not.toEqual(devBefore);
   });
 
   test('fails when an environment is asked for that has no file', () => {
@@ -116,5 +117,15 @@ describe('npm run synth (the CLI)', () => {
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/^staging: \d+ files/);
     expect(fs.readdirSync(p.outdir)).toEqual(['staging']);
+  });
+});
+
+describe('renderCharts', () => {
+  test('fails when a chart of the platform has no Flux layer', () => {
+    const { App, Chart } = require('cdk8s');
+    const { renderCharts } = require('../stacks/render');
+    const app = new App();
+    new Chart(app, 'plain');
+    expect(() => renderCharts(app)).toThrow('plain: every chart of the platform must be a LayerChart, so that it has a Flux layer');
   });
 });
