@@ -181,7 +181,7 @@ export class ZeroTrustPolicy extends Construct {
     const scope = new Construct(this, key.replace('/', '-'));
     // Flagger renames the `app` label of the primary pods it creates, and Istio selectors have no
     // "in": a canaried app gets each selecting object twice (`<app>` and `<app>-primary`).
-    forEachSelector(g, scope, (value, id) => new AuthorizationPolicy(scope, `allow${id}`, {
+    forEachSelector(g, (value, id) => new AuthorizationPolicy(scope, `allow${id}`, {
       metadata: { name: value, namespace: app.namespace, labels: { app: app.name } },
       spec: {
         action: AuthorizationPolicySpecAction.ALLOW,
@@ -189,7 +189,7 @@ export class ZeroTrustPolicy extends Construct {
         rules: Lazy.any({ produce: () => this.allowRulesOf(g) }),
       },
     }));
-    if (this.props.sidecarScoping ?? true) forEachSelector(g, scope, (value, id) => {
+    if (this.props.sidecarScoping ?? true) forEachSelector(g, (value, id) => {
       new Sidecar(scope, `sidecar${id}`, {
         metadata: { name: value, namespace: app.namespace, labels: { app: app.name } },
         spec: {
@@ -267,7 +267,7 @@ export class ZeroTrustPolicy extends Construct {
     if (!g.jwtIssuers) {
       g.jwtIssuers = [];
       const issuers = g.jwtIssuers;
-      forEachSelector(g, this.scopeOf(g), (value, id) => new RequestAuthentication(this.scopeOf(g), `jwt${id}`, {
+      forEachSelector(g, (value, id) => new RequestAuthentication(this.scopeOf(g), `jwt${id}`, {
         metadata: { name: `${value}-jwt`, namespace: app.namespace, labels: { app: app.name } },
         spec: {
           selector: { matchLabels: { app: value } },
@@ -295,7 +295,7 @@ export class ZeroTrustPolicy extends Construct {
     if (!g.mtlsExceptions) {
       g.mtlsExceptions = new Map();
       const exceptions = g.mtlsExceptions;
-      forEachSelector(g, this.scopeOf(g), (value, id) => new PeerAuthentication(this.scopeOf(g), `peer-authentication${id}`, {
+      forEachSelector(g, (value, id) => new PeerAuthentication(this.scopeOf(g), `peer-authentication${id}`, {
         metadata: { name: value, namespace: app.namespace, labels: { app: app.name } },
         spec: {
           selector: { matchLabels: { app: value } },
@@ -353,7 +353,7 @@ export class ZeroTrustPolicy extends Construct {
   private denyPolicyOf(g: Governed): void {
     if (g.hasDenyPolicy) return;
     g.hasDenyPolicy = true;
-    forEachSelector(g, this.scopeOf(g), (value, id) => new AuthorizationPolicy(this.scopeOf(g), `deny${id}`, {
+    forEachSelector(g, (value, id) => new AuthorizationPolicy(this.scopeOf(g), `deny${id}`, {
       metadata: { name: `${value}-deny`, namespace: g.app.namespace, labels: { app: g.app.name } },
       spec: {
         action: AuthorizationPolicySpecAction.DENY,
@@ -496,7 +496,7 @@ function appPodSelector(app: IMeshApp): Record<string, unknown> {
 }
 
 /** Calls `create` once per `app` label value of the governed app, with a construct id suffix. */
-function forEachSelector(g: Governed, _scope: Construct, create: (value: string, idSuffix: string) => unknown): void {
+function forEachSelector(g: Governed, create: (value: string, idSuffix: string) => unknown): void {
   g.labelValues.forEach((value, i) => create(value, i === 0 ? '' : '-primary'));
 }
 
