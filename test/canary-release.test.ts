@@ -134,6 +134,11 @@ describe('CanaryRelease owns the routing of its app', () => {
     expect(canary.flaggerOwnedObjects).toContain('HorizontalPodAutoscaler demo/httpbin-primary');
   });
 
+  test("the app's PodDisruptionBudget guards the primary pods Flagger serves from", () => {
+    const { objects } = release({}, { replicas: 3, podDisruptionBudget: true });
+    expect(objects.find((o) => o.kind === 'PodDisruptionBudget')).toMatchObject({ apiVersion: 'policy/v1', spec: { minAvailable: 1, selector: { matchLabels: { app: 'httpbin-primary', version: 'v1' } } } });
+  });
+
   test('gateways are named <name>.<namespace>.svc.cluster.local, with the mesh gateway unless meshTraffic is off', () => {
     expect(release({ gateways: [GATEWAY], hosts: ['httpbin.example.com'] }).spec.service).toMatchObject({
       gateways: ['public-gateway.istio-system.svc.cluster.local', 'mesh'],
