@@ -33,7 +33,7 @@ export function buildPlatform(config: EnvironmentConfig): App {
   // Zero trust for the apps: every declared call allowed, nothing else (a chart of its own, layer apps).
   // Created last, so that it governs every app of every chart above (found in the tree).
   const apps = app.node.findAll().filter((c): c is MeshApp => c instanceof MeshApp);
-  new ZeroTrustChart(app, 'zero-trust', { ...config.security, apps, mtls: config.istio.mtls, production: config.tier === 'production' });
+  new ZeroTrustChart(app, 'zero-trust', { ...config.security, prometheus: config.security.prometheus ?? observability.stack.prometheusIdentity, apps, mtls: config.istio.mtls, production: config.tier === 'production' });
   // Last: Flux's bootstrap layer, which needs to know which layers above have objects.
   addFluxSystem(app, config);
   return app;

@@ -32,16 +32,18 @@ export const securitySchema = z.strictObject({
    * gateway) already exposes: `name` (in every namespace) or `namespace/name`.
    */
   exposedApps: z.array(z.string().regex(/^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\/)?[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be an app name such as httpbin, or namespace/name such as demo/httpbin')).refine((a) => new Set(a).size === a.length, 'must not list an app twice'),
-  /** The Prometheus that scrapes the sidecars (ports 15020 and 15090). */
-  prometheus: workload,
+  /**
+   * The Prometheus that scrapes the sidecars (ports 15020 and 15090), when it is not the platform's own.
+   * Leave it out to use the ObservabilityStack's Prometheus (`mesh:observability`).
+   */
+  prometheus: workload.optional(),
 });
 
 /** The `mesh:security` settings. */
 export type SecuritySettings = z.output<typeof securitySchema>;
 
-/** The identities every tier assumes: Istio's ingress gateway chart and Prometheus in istio-system; no extra exposed app. */
-export const securityDefaults: Pick<SecuritySettings, 'ingressGateway' | 'exposedApps' | 'prometheus'> = {
+/** The identities every tier assumes: Istio's ingress gateway chart; no extra exposed app. */
+export const securityDefaults: Pick<SecuritySettings, 'ingressGateway' | 'exposedApps'> = {
   ingressGateway: { namespace: 'istio-system', serviceAccount: 'istio-ingressgateway', podLabels: { istio: 'ingressgateway' } },
   exposedApps: [],
-  prometheus: { namespace: 'istio-system', serviceAccount: 'prometheus', podLabels: { 'app.kubernetes.io/name': 'prometheus' } },
 };
