@@ -18,3 +18,18 @@ export function invalid(kind: string, construct: IConstruct, message: string): n
 
 /** A DNS-1123 label: Kubernetes names of Services, namespaces and most objects. */
 export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+const WARNING_METADATA = 'mesh:warning';
+
+/**
+ * Records a warning on a construct: something that works but is probably not what was meant. The
+ * synth prints every warning; `explain` shows them beside the behaviour they concern.
+ */
+export function warn(construct: IConstruct, message: string): void {
+  construct.node.addMetadata(WARNING_METADATA, message);
+}
+
+/** Every warning recorded in the tree under `root`, prefixed with the construct path. */
+export function meshWarnings(root: IConstruct): string[] {
+  return root.node.findAll().flatMap((c) => c.node.metadata.filter((m) => m.type === WARNING_METADATA).map((m) => `${c.node.path}: ${String(m.data)}`));
+}

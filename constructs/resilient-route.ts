@@ -4,7 +4,7 @@ import {
   DestinationRule, DestinationRuleSpecTrafficPolicy, DestinationRuleSpecTrafficPolicyConnectionPool, DestinationRuleSpecTrafficPolicyLoadBalancer,
   DestinationRuleSpecTrafficPolicyOutlierDetection, VirtualService, VirtualServiceSpecHttp, VirtualServiceSpecHttpMatch, VirtualServiceSpecHttpRetries,
 } from '../imports/networking.istio.io';
-import { invalid } from './errors';
+import { invalid, warn } from './errors';
 import { IMeshApp, ResolvedMeshPort } from './mesh-app';
 import { IMeshGateway, IRoutingController, ServiceTrafficSettings } from './traffic';
 
@@ -417,13 +417,6 @@ export interface ResilientRouteProps {
   readonly defaults?: ResilienceDefaults;
 }
 
-/** The metadata type under which routes record warnings (see {@link meshWarnings}). */
-export const WARNING_METADATA = 'mesh:warning';
-
-/** Every warning recorded in the tree under `root`, prefixed with the construct path. */
-export function meshWarnings(root: IConstruct): string[] {
-  return root.node.findAll().flatMap((c) => c.node.metadata.filter((m) => m.type === WARNING_METADATA).map((m) => `${c.node.path}: ${String(m.data)}`));
-}
 
 /** The default header that scopes injected faults to test traffic. */
 export const DEFAULT_FAULT_HEADER = { name: 'x-fault-test', value: 'true' } as const;
@@ -578,7 +571,7 @@ export class ResilientRoute extends Construct {
     const total = perTry * retries.attempts;
     if (timeout < total) {
       const fit = Math.floor(timeout / perTry);
-      this.node.addMetadata(WARNING_METADATA, `timeout ${istioDuration(this.timeout!)} cuts retries short: ${retries.attempts} attempts x ${istioDuration(retries.perTryTimeout!)} need ${formatMs(total)}, only ${fit} fit; effective timeout ${istioDuration(this.timeout!)}. Raise the timeout to ${formatMs(total)} or lower attempts/perTryTimeout`);
+      warn(this, `timeout ${istioDuration(this.timeout!)} cuts retries short: ${retries.attempts} attempts x ${istioDuration(retries.perTryTimeout!)} need ${formatMs(total)}, only ${fit} fit; effective timeout ${istioDuration(this.timeout!)}. Raise the timeout to ${formatMs(total)} or lower attempts/perTryTimeout`);
       return this.timeout;
     }
     return Duration.millis(total);

@@ -22,6 +22,7 @@ export function main(argv: readonly string[]): void {
     .action((opts: { env?: string[]; outdir: string; configDir: string }) => {
       const result = synthesize({ configDir: path.resolve(opts.configDir), outdir: path.resolve(opts.outdir), environments: opts.env });
       for (const [env, files] of result.environments) console.log(`${env}: ${files.length} files in ${path.relative(process.cwd(), path.join(opts.outdir, env)) || '.'}`);
+      for (const [env, warnings] of result.warnings) for (const w of warnings) console.error(`warning: ${env}: ${w}`);
       // Under `cdk8s synth`, the cdk8s CLI empties its own output folder first and lists what lands there:
       // it gets a copy, while dist/ keeps the atomic swap (cdk8s.yaml points the CLI at a scratch folder).
       const cdk8sOut = process.env.CDK8S_OUTDIR && path.resolve(process.env.CDK8S_OUTDIR);

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { meshWarnings } from '../constructs/resilient-route';
+import { meshWarnings } from '../constructs/errors';
 import { loadEnvironmentFile } from './config';
 import { buildPlatform } from './platform';
 import { KubeObject, objectKey, renderCharts, RenderedChart } from './render';

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { meshWarnings } from '../constructs/errors';
 import { ConfigError, EnvironmentConfig, environmentNameOf, listEnvironmentFiles, loadEnvironmentFile } from './config';
 import { buildPlatform } from './platform';
 import { renderCharts, renderFluxTree } from './render';
@@ -21,6 +22,16 @@ export interface SynthOptions {
 export interface SynthResult {
   /** Per environment, the files written, relative to its folder. */
   readonly environments: ReadonlyMap<string, readonly string[]>;
+  /** Per environment, what works but is probably not what was meant (construct path first). */
+  readonly warnings: ReadonlyMap<string, readonly string[]>;
+}
+
+/** One environment's Flux tree in memory, with the warnings its constructs recorded. */
+export interface EnvironmentOutput {
+  /** File contents keyed by path relative to `dist/<env>/`. */
+  readonly files: ReadonlyMap<string, string>;
+  /** Warnings, construct path first. */
+  readonly warnings: readonly string[];
 }
 
 /** Every problem found while loading and building, one line each. */
@@ -32,8 +43,9 @@ export class SynthError extends Error {
 }
 
 /** Builds one environment's Flux tree in memory. */
-export function synthesizeEnvironment(config: EnvironmentConfig): Map<string, string> {
-  return renderFluxTree(renderCharts(buildPlatform(config)));
+export function synthesizeEnvironment(config: EnvironmentConfig): EnvironmentOutput {
+  const app = buildPlatform(config);
+  return { files: renderFluxTree(renderCharts(app)), warnings: meshWarnings(app) };
 }
 
 /**
@@ -50,7 +62,7 @@ export function synthesize(options: SynthOptions): SynthResult {
     if (!names.includes(env)) problems.push(`environment '${env}' has no Pulumi.${env}.yaml in ${options.configDir}; environments: ${names.join(', ') || 'none'}`);
   }
   if (wanted.length === 0) problems.push(`no Pulumi.<env>.yaml in ${options.configDir}; create one per environment`);
-  const rendered = new Map<string, Map<string, string>>();
+  const rendered = new Map<string, EnvironmentOutput>();
   for (const file of available.filter((f) => wanted.includes(environmentNameOf(f)))) {
     try {
       rendered.set(environmentNameOf(file), synthesizeEnvironment(loadEnvironmentFile(file)));
@@ -63,8 +75,11 @@ export function synthesize(options: SynthOptions): SynthResult {
   if (problems.length > 0) throw new SynthError(problems);
 
   fs.mkdirSync(options.outdir, { recursive: true });
-  for (const [env, files] of rendered) replaceFolder(path.join(options.outdir, env), files);
-  return { environments: new Map([...rendered].map(([env, files]) => [env, [...files.keys()]])) };
+  for (const [env, output] of rendered) replaceFolder(path.join(options.outdir, env), output.files);
+  return {
+    environments: new Map([...rendered].map(([env, output]) => [env, [...output.files.keys()]])),
+    warnings: new Map([...rendered].map(([env, output]) => [env, output.warnings])),
+  };
 }
 
 /** Writes `files` into a sibling temporary folder, then swaps it in place of `target` by renames. */

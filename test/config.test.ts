@@ -135,3 +135,4 @@ describe('configuration errors name the file, the key, the value and what is all
     expect(found).toHaveLength(2);
   });
 });
+

@@ -13,6 +13,8 @@ interface Declared {
   readonly inputs: Record<string, any>;
   readonly dependsOn: readonly Declared[];
   readonly parent?: Declared;
+  /** A read of an existing object (`Resource.get`), not a declaration. */
+  readonly read: boolean;
 }
 
 /** Runs the Pulumi program under the official mocks and records what it declares, with dependencies. */
@@ -28,6 +30,7 @@ async function declare(config: EnvironmentConfig): Promise<Declared[]> {
         inputs: args.props as Record<string, any>,
         dependsOn: deps.map((d) => byResource.get(d)!),
         parent: args.opts.parent ? byResource.get(args.opts.parent) : undefined,
+        read: (args.opts as pulumi.CustomResourceOptions).id !== undefined,
       };
       byResource.set(args.resource, entry);
       declared.push(entry);
@@ -41,7 +44,7 @@ async function declare(config: EnvironmentConfig): Promise<Declared[]> {
 }
 
 const environments = listEnvironmentFiles(`${__dirname}/..`).map(loadEnvironmentFile);
-const isObject = (d: Declared) => d.type.startsWith('kubernetes:') && d.type !== 'kubernetes:yaml:ConfigGroup' && d.type !== 'kubernetes:helm.sh/v3:Release';
+const isObject = (d: Declared) => !d.read && d.type.startsWith('kubernetes:') && d.type !== 'kubernetes:yaml:ConfigGroup' && d.type !== 'kubernetes:helm.sh/v3:Release';
 const layerOf = (d: Declared): Declared | undefined => (d.type === LAYER_TYPE ? d : d.parent && layerOf(d.parent));
 
 describe.each(environments.map((e) => [e.name, e] as const))('Pulumi program, %s', (_name, env) => {
@@ -92,6 +95,58 @@ describe.each(environments.map((e) => [e.name, e] as const))('Pulumi program, %s
     const expected = chartsDeclaredBy(renderCharts(buildPlatform(gitops)), 'gitops').flatMap((c) => c.objects).map(objectKey).sort();
     const actual = declared.filter(isObject).map((d) => objectKey(d.inputs as any)).sort();
     expect(actual).toEqual(expected);
+    expect(actual).toEqual(expect.arrayContaining([expect.stringMatching(/GitRepository flux-system\//), expect.stringMatching(/Kustomization flux-system\/apps$/)]));
     for (const d of declared.filter(isObject)) expect(d.dependsOn.map((x) => x.name)).toContain('flux-install');
+  });
+
+  test('Helm releases keep the dependencies between them (Flux dependsOn becomes Pulumi dependsOn)', async () => {
+    const declared = await declare(push);
+    const charts = renderCharts(buildPlatform(push));
+    const fluxReleases = charts.flatMap((c) => c.objects).filter((o) => o.kind === 'HelmRelease');
+    const withDeps = fluxReleases.filter((o) => ((o.spec as any).dependsOn ?? []).length > 0);
+    expect(withDeps.length).toBeGreaterThan(0);
+    for (const o of withDeps) {
+      const release = declared.find((d) => d.type === 'kubernetes:helm.sh/v3:Release' && d.inputs.name === (o.spec as any).releaseName)!;
+      for (const dep of (o.spec as any).dependsOn) expect(release.dependsOn.map((x) => x.name)).toContain(dep.name);
+    }
+  });
+
+  test('stack outputs: the ingress gateway Service and the observability endpoints', () => {
+    let platform: ReturnType<typeof declarePlatform> | undefined;
+    return pulumi.runtime.runInPulumiStack(async () => {
+      platform = declarePlatform(push);
+      return {};
+    }).then(() => {
+      expect(platform!.ingressGateway?.service).toBe('istio-system/istio-ingressgateway');
+      expect(platform!.ingressGateway?.address).toBeDefined();
+      expect(platform!.endpoints).toMatchObject({ grafana: expect.stringMatching(/^http:\/\/.*grafana/), kiali: expect.stringMatching(/kiali/) });
+    });
+  });
+});
+
+describe('delivery modes', () => {
+  test('fails when delivery is gitops without a Git repository', () => {
+    const env = loadEnvironmentFile(`${__dirname}/../Pulumi.staging.yaml`);
+    expect(() => declarePlatform({ ...env, delivery: 'gitops', gitops: undefined })).toThrow(
+      'Pulumi.staging.yaml: mesh:delivery is gitops but mesh:gitops is not set, so Flux would have no repository to read; add mesh:gitops.url (ssh:// or https://) or set mesh:delivery: push',
+    );
+  });
+});
+
+describe('the stack configuration', () => {
+  test('is read through Pulumi and validated by the same parser as the synth', async () => {
+    const { stackEnvironment } = await import('../stacks/pulumi/stack-config');
+    const file = loadEnvironmentFile(`${__dirname}/../Pulumi.staging.yaml`);
+    const raw = require('yaml').parse(require('fs').readFileSync(`${__dirname}/../Pulumi.staging.yaml`, 'utf8')).config as Record<string, unknown>;
+    const flat = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
+    pulumi.runtime.setAllConfig(flat);
+    const env = stackEnvironment();
+    expect({ ...env, name: 'staging' }).toEqual(file);
+  });
+
+  test('fails with the key named when a value is wrong', async () => {
+    const { stackEnvironment } = await import('../stacks/pulumi/stack-config');
+    pulumi.runtime.setAllConfig({ 'mesh:tier': 'development', 'mesh:delivery': 'teleport' });
+    expect(() => stackEnvironment()).toThrow(/Pulumi\.test\.yaml: mesh:delivery: string "teleport" is not allowed; expected one of push, gitops/);
   });
 });

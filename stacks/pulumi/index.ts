@@ -16,3 +16,9 @@ export const layers = [...platform.layers.keys()];
 export const helmReleases = platform.helmReleases;
 /** How many Kubernetes objects Pulumi declared besides the Helm releases. */
 export const objectCount = platform.objects.length;
+/** The ingress gateway's Service (`<namespace>/<name>`). */
+export const ingressGatewayService = platform.ingressGateway?.service;
+/** The ingress gateway's external address (push mode, once the load balancer assigned one). */
+export const ingressGatewayAddress = platform.ingressGateway?.address;
+/** In-cluster addresses of Prometheus, Grafana, Jaeger and Kiali (reach them with `kubectl port-forward`). */
+export const endpoints = platform.endpoints;

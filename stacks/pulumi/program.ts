@@ -1,8 +1,9 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { Layer, LAYERS } from '../../charts';
-import { FLUX_NAMESPACE } from '../../constructs';
-import { EnvironmentConfig } from '../config';
+import { App } from 'cdk8s';
+import { FLUX_NAMESPACE, IstioGateway, ObservabilityStack } from '../../constructs';
+import { ConfigError, EnvironmentConfig } from '../config';
 import { buildPlatform } from '../platform';
 import { KubeObject, RenderedChart, objectKey, renderCharts } from '../render';
 
@@ -26,6 +27,10 @@ export interface DeclaredPlatform {
   readonly objects: readonly string[];
   /** The Helm releases declared (`<namespace>/<release>`). */
   readonly helmReleases: readonly string[];
+  /** The ingress gateway's Service, and (push mode) its external address once the load balancer has one. */
+  readonly ingressGateway?: { readonly service: string; readonly address?: pulumi.Output<string | undefined> };
+  /** In-cluster addresses of the observability UIs, when the platform has them. */
+  readonly endpoints: Readonly<Record<string, string>>;
 }
 
 /** The Flux installation gitops mode declares (fluxcd-community's chart of the Flux controllers). */
@@ -44,7 +49,11 @@ class Group extends pulumi.ComponentResource {
  * writes, layer by layer, each layer depending on every layer before it.
  */
 export function declarePlatform(config: EnvironmentConfig, provider?: k8s.Provider): DeclaredPlatform {
-  const charts = renderCharts(buildPlatform(config));
+  if (config.delivery === 'gitops' && !config.gitops) {
+    throw new ConfigError([`Pulumi.${config.name}.yaml: mesh:delivery is gitops but mesh:gitops is not set, so Flux would have no repository to read; add mesh:gitops.url (ssh:// or https://) or set mesh:delivery: push`]);
+  }
+  const app = buildPlatform(config);
+  const charts = renderCharts(app);
   const helmRepositories = new Map(charts.flatMap((c) => c.objects).filter((o) => o.kind === 'HelmRepository').map((o) => [o.metadata.name, o]));
   const layersToDeclare = config.delivery === 'push' ? LAYERS.filter((l) => l !== Layer.FLUX_SYSTEM) : [Layer.FLUX_SYSTEM];
   const layers = new Map<Layer, pulumi.ComponentResource>();
@@ -88,7 +97,23 @@ export function declarePlatform(config: EnvironmentConfig, provider?: k8s.Provid
     layers.set(layer, group);
     previous = [...previous, group];
   }
-  return { layers, objects, helmReleases };
+  return { layers, objects, helmReleases, ...outputsOf(app, config, releases, provider) };
+}
+
+/** Useful stack outputs, read from the construct tree (the gateway) and the cluster (its address). */
+function outputsOf(app: App, config: EnvironmentConfig, releases: ReadonlyMap<string, k8s.helm.v3.Release>, provider?: k8s.Provider): Pick<DeclaredPlatform, 'ingressGateway' | 'endpoints'> {
+  const constructs = app.node.findAll();
+  const gateway = constructs.find((c): c is IstioGateway => c instanceof IstioGateway && c.direction === 'ingress');
+  const stack = constructs.find((c): c is ObservabilityStack => c instanceof ObservabilityStack);
+  const endpoints: Record<string, string> = stack ? { prometheus: stack.prometheusUrl, grafana: stack.grafanaUrl, jaeger: stack.jaegerQueryUrl, kiali: stack.kialiUrl } : {};
+  if (!gateway) return { endpoints };
+  const service = `${gateway.namespace}/${gateway.releaseName}`;
+  const release = releases.get(gateway.releaseName);
+  if (config.delivery !== 'push' || !release) return { ingressGateway: { service }, endpoints };
+  // The gateway chart names its Service after the release; read it once the release is up.
+  const svc = k8s.core.v1.Service.get('ingress-gateway', service, { provider, dependsOn: [release] });
+  const address = svc.status.apply((st) => st?.loadBalancer?.ingress?.[0]?.ip ?? st?.loadBalancer?.ingress?.[0]?.hostname);
+  return { ingressGateway: { service, address }, endpoints };
 }
 
 /** A Flux HelmRelease as a Pulumi Helm release: the same chart, version, repository and values. */
