@@ -6,5 +6,4 @@ module.exports = {
   // Type checking is `npm run build` (tsc); tests transpile only, which keeps them fast.
   transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: false }] },
   testTimeout: 60000,
-  testEnvironmentOptions: { globalsCleanup: "off" },
 };
