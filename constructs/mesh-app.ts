@@ -6,7 +6,6 @@ import { DNS_LABEL, invalid } from './errors';
 import { Protocol } from './protocol';
 import { IRoutingController } from './traffic';
 
-
 /** The UID of Istio's sidecar proxy: an application container must never run as it. */
 export const ISTIO_PROXY_UID = 1337;
 

@@ -1,4 +1,5 @@
 import { Chart, Testing } from 'cdk8s';
+import { Construct } from 'constructs';
 import * as kplus from 'cdk8s-plus-27';
 import { MeshApp, MeshAppProps, MeshNamespace, MeshValidationError, Protocol } from '../constructs';
 
@@ -219,6 +220,18 @@ describe('MeshApp validation', () => {
     a.addDependency(b);
     expect(() => a.addDependency(b)).toThrow(/MeshApp test\/a: dependency on 'demo\/b' is declared twice/);
     expect(() => a.addDependency(a)).toThrow(/cannot depend on itself/);
+  });
+
+  test('fails when a second routing controller takes an app, or two constructs render its routes', () => {
+    const c = chart();
+    const app = new MeshApp(c, 'httpbin', minimal);
+    const controller = (id: string) => Object.assign(new Construct(c, id), { controllerKind: 'CanaryRelease', applyTrafficSettings: () => undefined });
+    app.setRoutingController(controller('canary'));
+    expect(() => app.setRoutingController(controller('canary2'))).toThrow('MeshApp test/httpbin: routing is already owned by CanaryRelease test/canary; an app can have one CanaryRelease');
+    expect(() => app.claimRoutes(new Construct(c, 'route'))).toThrow('MeshApp test/httpbin: test/route cannot render routes: CanaryRelease test/canary owns them; pass the settings to it');
+    const other = new MeshApp(c, 'other', minimal);
+    other.claimRoutes(new Construct(c, 'route-a'));
+    expect(() => other.claimRoutes(new Construct(c, 'route-b'))).toThrow("MeshApp test/other: routes are rendered by test/route-a already; one VirtualService per host, so put test/route-b's settings there");
   });
 
   test('fails when a mount path is relative', () => {
