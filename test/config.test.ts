@@ -136,3 +136,8 @@ describe('configuration errors name the file, the key, the value and what is all
   });
 });
 
+
+test('an unknown key inside an optional section is named with the allowed ones', () => {
+  const [p] = problems(() => load('config:\n  mesh:gitops:\n    url: ssh://git@example.com/a/b.git\n    brnach: main\n'));
+  expect(p).toMatch(/^Pulumi\.dev\.yaml: mesh:gitops\.brnach: unknown key; did you mean 'branch'\? \(allowed: url, branch, /);
+});

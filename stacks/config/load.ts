@@ -118,14 +118,19 @@ function describeIssue(source: string, issue: z.core.$ZodIssue): string {
 }
 
 function allowedKeysAt(keyPath: readonly PropertyKey[]): string[] {
-  let schema: z.ZodType = environmentSchema;
+  let shape = shapeOf(environmentSchema);
   for (const segment of keyPath) {
-    const shape = (schema as unknown as { shape?: Record<string, z.ZodType> }).shape;
-    if (!shape || typeof segment !== 'string' || !shape[segment]) return [];
-    schema = shape[segment];
+    const child = typeof segment === 'string' ? shape?.[segment] : undefined;
+    shape = child && shapeOf(child);
   }
-  const shape = (schema as unknown as { shape?: Record<string, z.ZodType> }).shape;
   return shape ? Object.keys(shape) : [];
+}
+
+/** The keys of an object schema, seen through optional, default and nullable wrappers. */
+function shapeOf(schema: z.ZodType): Record<string, z.ZodType> | undefined {
+  const def = schema._zod.def as { type: string; innerType?: z.ZodType; shape?: Record<string, z.ZodType> };
+  if (def.type === 'object') return def.shape;
+  return def.innerType ? shapeOf(def.innerType) : undefined;
 }
 
 /** The allowed key within edit distance 2 of a misspelled one, if any. */
