@@ -1,5 +1,6 @@
 import * as pulumi from '@pulumi/pulumi';
 import { LAYERS, Layer } from '../charts';
+import { parseGoDuration } from '../constructs';
 import { EnvironmentConfig, listEnvironmentFiles, loadEnvironmentFile } from '../stacks/config';
 import { buildPlatform } from '../stacks/platform';
 import { chartsDeclaredBy, declarePlatform, LAYER_TYPE } from '../stacks/pulumi/program';
@@ -67,6 +68,10 @@ describe.each(environments.map((e) => [e.name, e] as const))('Pulumi program, %s
       const spec = release.spec as any;
       const match = pulumiReleases.find((r) => r.inputs.name === spec.releaseName)!;
       expect(match.inputs).toMatchObject({ chart: expect.stringContaining(spec.chart.spec.chart), version: spec.chart.spec.version, namespace: spec.targetNamespace, values: spec.values ?? {} });
+      expect(match.inputs.timeout).toBe(parseGoDuration(spec.timeout)!.toSeconds());
+      const url = (charts.flatMap((c) => c.objects).find((o) => o.kind === 'HelmRepository' && o.metadata.name === spec.chart.spec.sourceRef.name)!.spec as any).url;
+      if (url.startsWith('oci://')) expect(match.inputs.chart).toBe(`${url}/${spec.chart.spec.chart}`);
+      else expect(match.inputs.repositoryOpts).toEqual({ repo: url });
     }
   });
 

@@ -2,7 +2,7 @@ import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { Layer, LAYERS } from '../../charts';
 import { App } from 'cdk8s';
-import { FLUX_NAMESPACE, IstioGateway, ObservabilityStack } from '../../constructs';
+import { FLUX_NAMESPACE, IstioGateway, ObservabilityStack, parseGoDuration } from '../../constructs';
 import { ConfigError, EnvironmentConfig } from '../config';
 import { buildPlatform } from '../platform';
 import { KubeObject, RenderedChart, objectKey, renderCharts } from '../render';
@@ -147,7 +147,7 @@ function declareHelmRelease(
     repositoryOpts: url.startsWith('oci://') ? undefined : { repo: url },
     values: spec.values ?? {},
     skipCrds: spec.install?.crds === 'Skip',
-    timeout: spec.timeout ? Number(spec.timeout.replace(/s$/, '')) : undefined,
+    timeout: spec.timeout ? parseGoDuration(spec.timeout)?.toSeconds() : undefined,
     atomic: true,
     cleanupOnFail: true,
   }, { ...opts, dependsOn: [...((opts.dependsOn as pulumi.Resource[]) ?? []), ...dependsOn] });
