@@ -511,6 +511,8 @@ export class ResilientRoute extends Construct {
       }
       this.routingController = controller;
       controller.applyTrafficSettings(this.settings, this);
+      // The controller's object (the Canary) carries the policy: check its final JSON, patches included.
+      this.node.addValidation({ validate: () => this.checkRenderedObjects() });
       return;
     }
 
@@ -686,14 +688,26 @@ export class ResilientRoute extends Construct {
     return routes;
   }
 
+  /** The final JSON of the objects carrying the policy: its own, or those of the routing controller (the Canary). */
   private checkRenderedObjects(): string[] {
-    const problems: string[] = [];
-    if (this.destinationRule) problems.push(...destinationRuleProblems(this.destinationRule.toJson()));
-    for (const vs of [this.virtualService, this.gatewayVirtualService]) {
-      if (vs) problems.push(...virtualServiceProblems(vs.toJson()));
-    }
-    return problems;
+    const objects = this.routingController
+      ? this.routingController.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject)
+      : [this.virtualService, this.gatewayVirtualService, this.destinationRule].filter((o): o is ApiObject => o !== undefined);
+    return objects.flatMap((o) => {
+      const json = o.toJson();
+      if (o.kind === 'DestinationRule') return destinationRuleProblems(json);
+      if (o.kind === 'VirtualService') return virtualServiceProblems(json);
+      if (o.kind === 'Canary') return canaryProblems(json);
+      return [];
+    });
   }
+}
+
+/** What a rendered object is called in messages: `<Kind> <namespace>/<name>`. */
+interface RenderedJson { readonly kind?: string; readonly metadata?: { name?: string; namespace?: string }; readonly spec?: unknown }
+
+function objectId(obj: RenderedJson, kind: string): string {
+  return `${kind} ${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`;
 }
 
 /**
@@ -701,8 +715,7 @@ export class ResilientRoute extends Construct {
  * anything else) nested inside `connectionPool`, and the removed `consecutiveErrors`. Checks the
  * top-level, per-port and per-subset traffic policies.
  */
-export function destinationRuleProblems(obj: { metadata?: { name?: string; namespace?: string }; spec?: unknown }): string[] {
-  const id = `DestinationRule ${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`;
+export function destinationRuleProblems(obj: RenderedJson): string[] {
   const spec = (obj.spec ?? {}) as Record<string, any>;
   const policies: [string, any][] = [];
   const collect = (path: string, tp: any) => {
@@ -712,6 +725,16 @@ export function destinationRuleProblems(obj: { metadata?: { name?: string; names
   };
   collect('spec.trafficPolicy', spec.trafficPolicy);
   (Array.isArray(spec.subsets) ? spec.subsets : []).forEach((s: any, i: number) => collect(`spec.subsets[${i}].trafficPolicy`, s?.trafficPolicy));
+  return trafficPolicyProblems(objectId(obj, 'DestinationRule'), policies);
+}
+
+/** The same for a Flagger Canary's `spec.service.trafficPolicy`, which Flagger copies into its DestinationRules. */
+export function canaryProblems(obj: RenderedJson): string[] {
+  const tp = ((obj.spec ?? {}) as Record<string, any>).service?.trafficPolicy;
+  return tp && typeof tp === 'object' ? trafficPolicyProblems(objectId(obj, 'Canary'), [['spec.service.trafficPolicy', tp]]) : [];
+}
+
+function trafficPolicyProblems(id: string, policies: readonly [string, any][]): string[] {
   const problems: string[] = [];
   for (const [path, tp] of policies) {
     for (const key of Object.keys(tp.connectionPool ?? {})) {
@@ -729,8 +752,8 @@ export function destinationRuleProblems(obj: { metadata?: { name?: string; names
 }
 
 /** Fields of a VirtualService's HTTP routes a cluster would drop or reject: faults and retries in the wrong place. */
-export function virtualServiceProblems(obj: { metadata?: { name?: string; namespace?: string }; spec?: unknown }): string[] {
-  const id = `VirtualService ${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`;
+export function virtualServiceProblems(obj: RenderedJson): string[] {
+  const id = objectId(obj, 'VirtualService');
   const http = ((obj.spec ?? {}) as Record<string, any>).http;
   const problems: string[] = [];
   (Array.isArray(http) ? http : []).forEach((r: any, i: number) => {

@@ -1,4 +1,4 @@
-import { Testing } from 'cdk8s';
+import { ApiObject, JsonPatch, Testing } from 'cdk8s';
 import { DemoAppsChart, ResilienceDemoChart } from '../charts';
 import { ConfigError, parseEnvironment, presets, resilienceDefaults } from '../stacks/config';
 import { buildPlatform } from '../stacks/platform';
@@ -97,6 +97,17 @@ describe('scenario S4 on the demo httpbin, per environment', () => {
     }
     // Faults only in a plain VirtualService, and never in production (allowFaults false there).
     expect(JSON.stringify(objects).includes('x-fault-test')).toBe(env !== 'prod' && !route.routingController);
+  });
+
+  test.each(['dev', 'staging', 'prod'])("%s: S4's misplaced original patched into the object carrying the policy fails the synth", (env) => {
+    const app = buildPlatform(parseEnvironment(env, {}, `Pulumi.${env}.yaml`));
+    const route = (app.node.findChild('resilience-demo') as ResilienceDemoChart).route;
+    const carrier = route.routingController
+      ? route.routingController.node.findAll().find((c): c is ApiObject => c instanceof ApiObject && c.kind === 'Canary')!
+      : route.destinationRule!;
+    const field = route.routingController ? '/spec/service/trafficPolicy' : '/spec/trafficPolicy';
+    carrier.addJsonPatch(JsonPatch.add(`${field}/connectionPool/outlierDetection`, { consecutiveErrors: 1, interval: '1s', baseEjectionTime: '3m', maxEjectionPercent: 100 }));
+    expect(() => renderCharts(app)).toThrow(`connectionPool.outlierDetection is misplaced: a cluster drops it silently and circuit breaking is off; move it up to ${field.slice(1).replace(/\//g, '.')}.outlierDetection`);
   });
 
   function standalone(defaults: ReturnType<typeof resilienceDefaults>) {

@@ -1,4 +1,4 @@
-import { Duration, Testing } from 'cdk8s';
+import { Duration, JsonPatch, Testing } from 'cdk8s';
 import { Layer, LayerChart } from '../charts';
 import { CanaryRelease, LoadBalancer, MeshApp, ResilientRoute, RetryOn, Strategy } from '../constructs';
 import { renderCharts } from '../stacks/render';
@@ -36,6 +36,22 @@ describe('ResilientRoute on a CanaryRelease (integration)', () => {
       },
     });
     expect(objects.filter((o) => o.kind === 'VirtualService' || o.kind === 'DestinationRule')).toEqual([]);
+  });
+
+  test("fails when S4's misplaced original (outlierDetection inside connectionPool) is patched into the Canary", () => {
+    const { app, chart, httpbin, release } = setup();
+    new ResilientRoute(chart, 'route', { app: httpbin, connectionPool: { http: { http1MaxPendingRequests: 1 } } });
+    release.apiObject.addJsonPatch(JsonPatch.add('/spec/service/trafficPolicy/connectionPool/outlierDetection', { consecutiveErrors: 1, interval: '1s' }));
+    expect(() => renderCharts(app)).toThrow(
+      'apps/route: Canary demo/httpbin: spec.service.trafficPolicy.connectionPool.outlierDetection is misplaced: a cluster drops it silently and circuit breaking is off; move it up to spec.service.trafficPolicy.outlierDetection (a sibling of connectionPool)',
+    );
+  });
+
+  test('fails when the deprecated consecutiveErrors is patched into the Canary', () => {
+    const { app, chart, httpbin, release } = setup();
+    new ResilientRoute(chart, 'route', { app: httpbin, outlierDetection: { consecutive5xxErrors: 1 } });
+    release.apiObject.addJsonPatch(JsonPatch.add('/spec/service/trafficPolicy/outlierDetection/consecutiveErrors', 1));
+    expect(() => renderCharts(app)).toThrow('Canary demo/httpbin: spec.service.trafficPolicy.outlierDetection.consecutiveErrors (1) is deprecated and ignored by current Istio; use consecutive5xxErrors');
   });
 
   test('fails when the route was rendered before the CanaryRelease took the app', () => {
