@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { Chart, Testing } from 'cdk8s';
 import { HeaderMatch, MeshApp, Peer, ZeroTrustPolicy } from '../constructs';
-import { AccessError, AccessExplainer, AccessRequest, RBAC_DENIED, accessMatrix, allowedEdges, formatMatrix } from '../stacks/access';
+import { AccessError, AccessExplainer, AccessRequest, RBAC_DENIED, accessMatrix, allowedEdges, formatMatrix, normalizePath } from '../stacks/access';
 import { accessCheck } from '../stacks/access/cli';
 import { loadEnvironmentFile } from '../stacks/config';
 import { buildPlatform } from '../stacks/platform';
@@ -145,6 +145,27 @@ describe("the explainer follows Istio's authorization semantics", () => {
     expect(check(allow({ when: [{ key: 'request.headers[x-a]', values: ['*'] }] }), { headers: { 'x-a': 'v' } }).allowed).toBe(true);
     expect(check(allow({ when: [{ key: 'request.headers[x-a]', values: ['*'] }] })).allowed).toBe(false);
     expect(check(allow({ when: [{ key: 'request.headers[x-a]', values: ['*-prod'] }] }), { headers: { 'x-a': 'eu-prod' } }).allowed).toBe(true);
+  });
+
+  test('hosts: case-insensitive against the whole Host header, so an exact host does not match it with a port', () => {
+    const allowHosts = (...hosts: string[]) => [ap('demo', 'p', { rules: [{ to: [{ operation: { hosts } }] }] })];
+    expect(check(allowHosts('httpbin.demo'), { host: 'HTTPBIN.Demo' }).allowed).toBe(true);
+    expect(check(allowHosts('httpbin.demo'), { host: 'httpbin.demo:8000' }).allowed).toBe(false);
+    expect(check(allowHosts('httpbin.demo', 'httpbin.demo:*'), { host: 'httpbin.demo:8000' }).allowed).toBe(true);
+    expect(check(allowHosts('httpbin.demo')).allowed).toBe(false);
+  });
+
+  test('paths are matched after Istio\'s default normalization: no query, dot segments, unreserved %XX, backslashes', () => {
+    const denyIp = [ap('demo', 'all', { rules: [{}] }), ap('demo', 'no-ip', { action: 'DENY', rules: [{ to: [{ operation: { paths: ['/ip'] } }] }] })];
+    for (const path of ['/ip', '/ip?x=1', '/get/../ip', '/./ip', '/%69%70', '/%2E%2E/ip', '\\ip']) {
+      expect({ path, decidedBy: check(denyIp, { path }).decidedBy }).toEqual({ path, decidedBy: 'AuthorizationPolicy demo/no-ip' });
+    }
+    // Slashes are not merged and %2F is not decoded by default (MERGE_SLASHES / DECODE_AND_MERGE_SLASHES).
+    expect(normalizePath('//ip')).toBe('//ip');
+    expect(normalizePath('/a%2Fb/..')).toBe('/');
+    expect(normalizePath('/a/b/..')).toBe('/a/');
+    expect(() => check(denyIp, { path: '/ip%00' })).toThrow(/%00, which Istio rejects with HTTP 400/);
+    expect(() => check(denyIp, { path: 'ip' })).toThrow(/path 'ip' does not start with '\/'/);
   });
 
   test('every not-field excludes what it lists', () => {

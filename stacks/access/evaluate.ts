@@ -34,9 +34,9 @@ export interface AccessRequest {
   readonly destination: AccessDestination;
   /** HTTP method. @default GET */
   readonly method?: string;
-  /** Request path, query included or not. @default / */
+  /** Request path as sent, query included or not; normalized as Istio does before matching. @default / */
   readonly path?: string;
-  /** The Host / :authority header. @default - none: host conditions do not match */
+  /** The Host / :authority header as sent, port included when the client sends one. @default - none: host conditions do not match */
   readonly host?: string;
   /** Request headers (names are case-insensitive). @default - none */
   readonly headers?: Readonly<Record<string, string>>;
@@ -111,6 +111,8 @@ interface Attributes {
  * - a rule matches when each of its `from`, `to` and `when` matches; entries of `from` and `to` are
  *   alternatives; inside one, every field must match (a value list matches when one value does, a
  *   `not*` list when none does); values match exactly, by prefix `x*`, suffix `*x` or presence `*`;
+ * - paths are compared after Istio's default (`BASE`) normalization ({@link normalizePath}), hosts
+ *   case-insensitively against the whole Host header, port included (`httpbin.demo:*` for any port);
  * - without mTLS a request has no principal or namespace: `principals` never match, `notPrincipals`
  *   always do. A plain-text request to a workload whose PeerAuthentication is STRICT is refused
  *   before authorization.
@@ -200,8 +202,7 @@ export class AccessExplainer {
     const src = request.source;
     const trustDomain = src?.trustDomain ?? 'cluster.local';
     const headers = new Map(Object.entries(request.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
-    const path = (request.path ?? '/').split('?')[0];
-    if (!path.startsWith('/')) throw new AccessError(`path '${request.path}' does not start with '/'`);
+    const path = normalizePath(request.path ?? '/');
     return {
       principal: src ? `${trustDomain}/ns/${src.namespace}/sa/${src.serviceAccount}` : '',
       namespace: src?.namespace ?? '',
@@ -232,6 +233,34 @@ export function matchValue(pattern: string, value: string | undefined, caseInsen
   if (p.startsWith('*')) return v.endsWith(p.slice(1));
   if (p.endsWith('*')) return v.startsWith(p.slice(0, -1));
   return v === p;
+}
+
+/**
+ * The path as Istio's default normalization (`BASE`) hands it to authorization: the query dropped,
+ * percent-encoded unreserved characters (`%2d %2e %30-%39 %41-%5a %5f %61-%7a %7e`) decoded once,
+ * backslashes turned into slashes, and `.` / `..` segments resolved (RFC 3986). Slashes are not
+ * merged and `%2f` is not decoded (those are the MERGE_SLASHES and DECODE_AND_MERGE_SLASHES options).
+ */
+export function normalizePath(raw: string): string {
+  const withoutQuery = raw.split('?')[0];
+  if (!withoutQuery.startsWith('/') && !withoutQuery.startsWith('\\')) throw new AccessError(`path '${raw}' does not start with '/'`);
+  if (/%00/.test(withoutQuery)) throw new AccessError(`path '${raw}' contains %00, which Istio rejects with HTTP 400 before authorization`);
+  const decoded = withoutQuery.replace(/%([0-9a-fA-F]{2})/g, (encoded, hex: string) => {
+    const c = String.fromCharCode(parseInt(hex, 16));
+    return /^[-.0-9A-Za-z_~]$/.test(c) ? c : encoded;
+  });
+  const out: string[] = [];
+  const segments = decoded.replace(/\\/g, '/').split('/').slice(1);
+  segments.forEach((segment, i) => {
+    const last = i === segments.length - 1;
+    if (segment === '.' || segment === '..') {
+      if (segment === '..') out.pop();
+      if (last) out.push('');
+    } else {
+      out.push(segment);
+    }
+  });
+  return `/${out.join('/')}`;
 }
 
 /** Path match: Istio's string match, plus the path templates `{*}` (one segment) and `{**}` (the rest). */
@@ -274,7 +303,8 @@ function sourceMatches(s: Source, a: Attributes, id: string): boolean {
 
 function operationMatches(o: Operation, a: Attributes, id: string): boolean {
   for (const k of Object.keys(o)) if (!OPERATION_FIELDS.has(k)) throw new AccessError(`${id}: operation field '${k}' is not an Istio operation field`);
-  const host = (p: string) => a.host !== undefined && (matchValue(p, a.host, true) || matchValue(p, a.host.replace(/:\d+$/, ''), true));
+  // The whole Host / :authority header, port included: `httpbin.demo` does not match `httpbin.demo:8000`.
+  const host = (p: string) => matchValue(p, a.host, true);
   const port = (p: string) => a.port !== undefined && p === String(a.port);
   const method = (p: string) => matchValue(p, a.method);
   const path = (p: string) => matchPath(p, a.path);
