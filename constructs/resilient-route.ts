@@ -233,12 +233,14 @@ export interface ConnectionPoolSettings {
  */
 export interface OutlierDetectionSettings {
   /**
-   * Consecutive 5xx responses (and local failures) that eject a host.
-   * @default - 5 when `consecutiveGatewayErrors` is not set either, else off
+   * Consecutive 5xx responses (and local failures such as connect timeouts) that eject a host; 0 turns
+   * this trigger off (e.g. to eject on gateway errors only).
+   * @default 5 (Istio's default, also when `consecutiveGatewayErrors` is set)
    */
   readonly consecutive5xxErrors?: number;
   /**
-   * Consecutive 502/503/504 responses that eject a host.
+   * Consecutive 502/503/504 responses that eject a host. They count as 5xx too, so this only has an
+   * effect below `consecutive5xxErrors`.
    * @default - off
    */
   readonly consecutiveGatewayErrors?: number;
@@ -257,6 +259,12 @@ export interface OutlierDetectionSettings {
    * @default 10
    */
   readonly maxEjectionPercent?: number;
+  /**
+   * Ejection pauses while fewer than this share of the app's hosts is healthy (percent): then every
+   * host, healthy or not, gets traffic again. 0 turns the threshold off.
+   * @default 0 (Istio's default: ejection never pauses)
+   */
+  readonly minHealthPercent?: number;
 }
 
 /** A copy of the traffic sent to another app, responses ignored (Istio mirroring). */
@@ -612,6 +620,11 @@ export class ResilientRoute extends Construct {
     if (od.interval) this.checkDuration('outlierDetection.interval', od.interval);
     if (od.baseEjectionTime) this.checkDuration('outlierDetection.baseEjectionTime', od.baseEjectionTime);
     this.checkPercentage('outlierDetection.maxEjectionPercent', od.maxEjectionPercent);
+    this.checkPercentage('outlierDetection.minHealthPercent', od.minHealthPercent);
+    const fiveXx = od.consecutive5xxErrors ?? 5;
+    if (od.consecutiveGatewayErrors && fiveXx > 0 && od.consecutiveGatewayErrors >= fiveXx) {
+      warn(this, `outlierDetection.consecutiveGatewayErrors ${od.consecutiveGatewayErrors} has no effect: gateway errors are 5xx too, and ${fiveXx} consecutive 5xx${od.consecutive5xxErrors === undefined ? " (Istio's default)" : ''} eject first. Set it below ${fiveXx}, or set consecutive5xxErrors: 0 to eject on gateway errors only`);
+    }
   }
 
   private checkMatches(matches: readonly RouteMatch[]): void {
@@ -802,6 +815,7 @@ function renderOutlierDetection(od: OutlierDetectionSettings | undefined): Desti
     interval: od.interval && istioDuration(od.interval),
     baseEjectionTime: od.baseEjectionTime && istioDuration(od.baseEjectionTime),
     maxEjectionPercent: od.maxEjectionPercent,
+    minHealthPercent: od.minHealthPercent,
   });
 }
 

@@ -276,12 +276,17 @@ function describePool(pool: Record<string, any> | undefined): string {
 
 function describeOutliers(od: Record<string, any> | undefined): string {
   if (!od) return 'off';
-  const trigger = [
-    od.consecutive5xxErrors !== undefined ? `${od.consecutive5xxErrors} consecutive 5xx` : undefined,
-    od.consecutiveGatewayErrors !== undefined ? `${od.consecutiveGatewayErrors} consecutive gateway errors` : undefined,
-  ].filter(Boolean).join(' or ') || '5 consecutive 5xx (Istio default)';
   const deprecated = od.consecutiveErrors !== undefined ? ` (IGNORED: deprecated consecutiveErrors ${od.consecutiveErrors})` : '';
-  return `eject a host after ${trigger}, sweeping every ${od.interval ?? '10s'}, for ${od.baseEjectionTime ?? '30s'} x times ejected, up to ${od.maxEjectionPercent ?? 10}% of hosts${deprecated}`;
+  // Istio ejects after 5 consecutive 5xx unless consecutive5xxErrors says otherwise (0: off); gateway errors are 5xx too.
+  const fiveXx = Number(od.consecutive5xxErrors ?? 5);
+  const gateway = Number(od.consecutiveGatewayErrors ?? 0);
+  const trigger = [
+    fiveXx > 0 ? `${fiveXx} consecutive 5xx${od.consecutive5xxErrors === undefined ? ' (Istio default)' : ''}` : undefined,
+    gateway > 0 && (fiveXx === 0 || gateway < fiveXx) ? `${gateway} consecutive gateway errors` : undefined,
+  ].filter(Boolean).join(' or ');
+  if (!trigger) return `off (consecutive5xxErrors 0, no consecutiveGatewayErrors)${deprecated}`;
+  const pause = od.minHealthPercent ? `, paused while under ${od.minHealthPercent}% of hosts are healthy` : '';
+  return `eject a host after ${trigger}, sweeping every ${od.interval ?? '10s'}, for ${od.baseEjectionTime ?? '30s'} x times ejected, up to ${od.maxEjectionPercent ?? 10}% of hosts${pause}${deprecated}`;
 }
 
 function describeLoadBalancer(lb: Record<string, any> | undefined): string {

@@ -79,6 +79,19 @@ describe('explain routes: what the objects really say', () => {
     expect(text).toContain('ejection: off');
   });
 
+  test.each([
+    [{ consecutiveGatewayErrors: 3 }, 'eject a host after 5 consecutive 5xx (Istio default) or 3 consecutive gateway errors, sweeping every 10s, for 30s x times ejected, up to 10% of hosts'],
+    [{ consecutive5xxErrors: 0, consecutiveGatewayErrors: 3, minHealthPercent: 50 }, 'eject a host after 3 consecutive gateway errors, sweeping every 10s, for 30s x times ejected, up to 10% of hosts, paused while under 50% of hosts are healthy'],
+    [{ consecutive5xxErrors: 2, consecutiveGatewayErrors: 3 }, 'eject a host after 2 consecutive 5xx, sweeping'],
+    [{ consecutive5xxErrors: 0 }, 'off (consecutive5xxErrors 0, no consecutiveGatewayErrors)'],
+  ])('ejection %j: Istio ejects after 5 consecutive 5xx unless told otherwise', (outlierDetection, expected) => {
+    const [r] = explainRoutes(chartOf({
+      apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', metadata: { name: 'httpbin', namespace: 'demo' },
+      spec: { host: 'httpbin', trafficPolicy: { outlierDetection } },
+    }));
+    expect(formatExplain([r])).toContain(`    ejection: ${expected}`);
+  });
+
   test('weights of a split, and no retries set: Istio default', () => {
     const [r] = explainRoutes(chartOf({
       apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'httpbin', namespace: 'canary' },

@@ -37,6 +37,19 @@ describe('mesh:resilience configuration', () => {
     expect(d).toMatchObject({ allowFaults: false, allowFaultsSetting: 'mesh:resilience.allowFaults: true' });
   });
 
+  test('minHealthPercent is optional and reaches the route defaults', () => {
+    const config = parseEnvironment('prod', { 'mesh:resilience': { outlierDetection: { minHealthPercent: 50 } } }, 'Pulumi.prod.yaml');
+    expect(resilienceDefaults(config.resilience).outlierDetection).toMatchObject({ maxEjectionPercent: 30, minHealthPercent: 50 });
+    expect(resilienceDefaults(presets.production.resilience).outlierDetection!.minHealthPercent).toBeUndefined();
+  });
+
+  test('fails when an ejection percentage is not a whole percentage', () => {
+    expect(problems(() => parseEnvironment('dev', { 'mesh:resilience': { outlierDetection: { maxEjectionPercent: 12.5, minHealthPercent: 101 } } }, 'Pulumi.dev.yaml'))).toEqual([
+      expect.stringMatching(/mesh:resilience\.outlierDetection\.maxEjectionPercent: expected int, got number 12\.5/),
+      expect.stringMatching(/mesh:resilience\.outlierDetection\.minHealthPercent: .*<=100, got number 101/),
+    ]);
+  });
+
   test('fails when a key is unknown', () => {
     expect(problems(() => parseEnvironment('dev', { 'mesh:resilience': { timout: '1s' } }, 'Pulumi.dev.yaml'))).toEqual([
       expect.stringMatching(/^Pulumi\.dev\.yaml: mesh:resilience\.timout: unknown key; did you mean 'timeout'\?/),

@@ -194,10 +194,25 @@ describe('semantics checked at synth time', () => {
     expect(failure(() => RetryOn.statusCode(600))).toMatch(/RetryOn.statusCode\(600\): not an HTTP status code; use 100-599/);
   });
 
-  test('fails when pool limits or ejection percent are out of range', () => {
+  test('fails when pool limits or ejection percentages are out of range', () => {
     expect(failure(() => route({ connectionPool: { tcp: { maxConnections: 0 } } }))).toMatch(/connectionPool.tcp.maxConnections 0 is not allowed; use a whole number from 1/);
     expect(failure(() => route({ connectionPool: { http: { http1MaxPendingRequests: 1.5 } } }))).toMatch(/http1MaxPendingRequests 1.5/);
     expect(failure(() => route({ outlierDetection: { maxEjectionPercent: 101 } }))).toMatch(/outlierDetection.maxEjectionPercent 101 is not a percentage; use 0-100/);
+    expect(failure(() => route({ outlierDetection: { minHealthPercent: -1 } }))).toMatch(/outlierDetection.minHealthPercent -1 is not a percentage; use 0-100/);
+  });
+
+  test('ejection on gateway errors only; minHealthPercent', () => {
+    const { dr, app } = route({ outlierDetection: { consecutive5xxErrors: 0, consecutiveGatewayErrors: 3, minHealthPercent: 50 } });
+    expect(dr.spec.trafficPolicy.outlierDetection).toEqual({ consecutive5xxErrors: 0, consecutiveGatewayErrors: 3, minHealthPercent: 50 });
+    expect(meshWarnings(app)).toEqual([]);
+  });
+
+  test("warns when consecutiveGatewayErrors cannot trigger before the 5xx count (Istio's default 5 included)", () => {
+    expect(meshWarnings(route({ outlierDetection: { consecutiveGatewayErrors: 5 } }).app)).toEqual([
+      "routes/route: outlierDetection.consecutiveGatewayErrors 5 has no effect: gateway errors are 5xx too, and 5 consecutive 5xx (Istio's default) eject first. Set it below 5, or set consecutive5xxErrors: 0 to eject on gateway errors only",
+    ]);
+    expect(meshWarnings(route({ outlierDetection: { consecutive5xxErrors: 2, consecutiveGatewayErrors: 3 } }).app)).toHaveLength(1);
+    expect(meshWarnings(route({ outlierDetection: { consecutiveGatewayErrors: 2 } }).app)).toEqual([]);
   });
 
   test('fails when a match has no condition, a path no leading slash, or a header an uppercase name', () => {

@@ -42,7 +42,9 @@ export const resilienceSchema = z
       /** Minimum ejection time. */
       baseEjectionTime: duration,
       /** Most hosts ejected at once, percent. */
-      maxEjectionPercent: z.number().min(0).max(100),
+      maxEjectionPercent: z.number().int().min(0).max(100),
+      /** Ejection pauses while fewer than this share of hosts is healthy, percent (Istio's default 0: never). */
+      minHealthPercent: z.number().int().min(0).max(100).optional(),
     }),
     /** Allow fault injection (delays, aborts) in this environment; production refuses it unless set. */
     allowFaults: z.boolean(),
@@ -82,6 +84,7 @@ export function resilienceDefaults(r: ResilienceSettings): ResilienceDefaults {
       interval: Duration.millis(millis(od.interval)),
       baseEjectionTime: Duration.millis(millis(od.baseEjectionTime)),
       maxEjectionPercent: od.maxEjectionPercent,
+      minHealthPercent: od.minHealthPercent,
     },
     allowFaults: r.allowFaults,
     allowFaultsSetting: ALLOW_FAULTS_SETTING,
