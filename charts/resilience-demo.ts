@@ -23,9 +23,11 @@ export const S4_RETRY_ON: readonly RetryOn[] = [
 ];
 
 /**
- * The faults S4 tests its policy with, injected only into requests carrying `x-fault-test: true`:
- * half of them answered 503 (outlier detection ejects the host), a tenth delayed 2s (past the 1s
- * per-try timeout, so they are retried).
+ * The faults S4 tests with, injected only into requests carrying `x-fault-test: true`: half of them
+ * answered 503, a tenth delayed 2s, as if httpbin failed or slowed down. The calling proxy injects them
+ * before routing, so they exercise the caller's handling of failures: an injected 503 is not retried and
+ * never reaches httpbin (outlier detection does not count it), and an injected delay is not cut by the
+ * route's timeouts.
  */
 export const S4_FAULTS: FaultInjection = {
   abort: { httpStatus: 503, percentage: 50 },

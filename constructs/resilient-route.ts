@@ -283,7 +283,12 @@ export type GrpcStatus = 'CANCELLED' | 'UNKNOWN' | 'INVALID_ARGUMENT' | 'DEADLIN
 | 'PERMISSION_DENIED' | 'RESOURCE_EXHAUSTED' | 'FAILED_PRECONDITION' | 'ABORTED' | 'OUT_OF_RANGE' | 'UNIMPLEMENTED'
 | 'INTERNAL' | 'UNAVAILABLE' | 'DATA_LOSS' | 'UNAUTHENTICATED';
 
-/** Faults injected into requests to test resilience (Istio HTTPFaultInjection). */
+/**
+ * Faults injected into requests to test resilience (Istio HTTPFaultInjection). The calling proxy
+ * injects them before routing: an injected abort is answered at once (never retried, never seen by the
+ * app nor by outlier detection), and an injected delay comes before the route's timeouts start; Istio
+ * documents timeouts and retries as not enabled on a route with faults. They test how callers cope.
+ */
 export interface FaultInjection {
   /**
    * Delay requests before forwarding them.

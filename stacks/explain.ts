@@ -116,7 +116,7 @@ export function formatExplain(reports: readonly HostReport[]): string {
       const rt = route.retries;
       out.push(`    retries: ${rt.attempts === 0 ? 'off' : `${rt.attempts} x ${rt.perTryTimeout ?? 'the route timeout'} on ${rt.retryOn}`}${rt.istioDefault ? ' (Istio default)' : ''}`);
       out.push(`    effective timeout: ${route.effectiveTimeoutMs === undefined ? 'unbounded' : formatMs(route.effectiveTimeoutMs)}${route.retriesCutShort ? ' (WARNING: the timeout cuts retries short)' : ''}`);
-      if (route.faults.length) out.push(`    faults: ${route.faults.join('; ')}`);
+      if (route.faults.length) out.push(`    faults: ${route.faults.join('; ')} (injected by the calling proxy before routing: not retried, not timed out, never seen by the app or by ejection)`);
       if (route.mirrors.length) out.push(`    mirror: ${route.mirrors.join('; ')}`);
     }
     for (const p of r.policies) {

@@ -45,7 +45,7 @@ describe('explain routes on scenario S4 (from the synthesized objects)', () => {
     expect(text).toContain('httpbin.demo.svc.cluster.local\n');
     expect(text).toContain("  route 'resilience' (networking.istio.io/v1 VirtualService demo/httpbin): every request\n    to: httpbin.demo.svc.cluster.local:8000 100%\n    timeout: 8s\n");
     expect(text).toContain('    retries: 3 x 1s on 5xx,gateway-error,reset,connect-failure,cancelled,deadline-exceeded,internal,unavailable\n    effective timeout: 3s\n');
-    expect(text).toContain('    faults: delay 2s on 10% of requests; abort with HTTP 503 on 50% of requests\n');
+    expect(text).toContain('    faults: delay 2s on 10% of requests; abort with HTTP 503 on 50% of requests (injected by the calling proxy before routing: not retried, not timed out, never seen by the app or by ejection)\n');
     expect(text).toContain('    connection pool: tcp maxConnections 1, http http1MaxPendingRequests 1, http maxRequestsPerConnection 1\n');
     expect(text).toContain('    ejection: eject a host after 1 consecutive 5xx, sweeping every 1s, for 3m x times ejected, up to 100% of hosts\n');
     expect(text).toContain('    load balancing: least request (Istio default)\n');
