@@ -1,6 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { IMeshApp, MeshValidationError, MtlsMode, Peer, WorkloadIdentity, ZeroTrustPolicy } from '../constructs';
+import { IMeshApp, MeshValidationError, MtlsMode, Peer, TelemetryCollector, WorkloadIdentity, ZeroTrustPolicy } from '../constructs';
 import { Layer, LayerChart } from './layer';
 
 /** Properties of a {@link ZeroTrustChart}. */
@@ -27,6 +27,11 @@ export interface ZeroTrustChartProps {
   readonly exposedApps: readonly string[];
   /** Prometheus's identity. */
   readonly prometheus: WorkloadIdentity;
+  /**
+   * The tracing collector the proxies report spans to (the Istio installation's tracing provider).
+   * @default - none
+   */
+  readonly tracingCollector?: TelemetryCollector;
 }
 
 /**
@@ -53,6 +58,7 @@ export class ZeroTrustChart extends LayerChart {
       networkPolicies: props.networkPolicies,
       ingressGateway: props.ingressGateway,
       prometheus: props.prometheus,
+      tracingCollector: props.tracingCollector,
     });
     const exposed = new Set<IMeshApp>();
     const byHost = new Map(props.apps.map((a) => [a.host, a]));

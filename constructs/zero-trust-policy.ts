@@ -51,6 +51,17 @@ export interface JwtIssuer {
   readonly requireToken?: boolean;
 }
 
+/**
+ * A collector every proxy sends telemetry to: the tracing extension provider of the Istio installation
+ * (a `TracingProvider` fits).
+ */
+export interface TelemetryCollector {
+  /** Its Service, fully qualified: `<name>.<namespace>.svc.cluster.local`. */
+  readonly service: string;
+  /** The port the proxies send to; the Service must map it to the same container port (NetworkPolicies see that one). */
+  readonly port: number;
+}
+
 /** Properties of a {@link ZeroTrustPolicy}. */
 export interface ZeroTrustPolicyProps {
   /**
@@ -85,6 +96,13 @@ export interface ZeroTrustPolicyProps {
    */
   readonly prometheus?: WorkloadIdentity;
   /**
+   * The tracing collector the proxies report spans to (the mesh's tracing extension provider). Each
+   * Sidecar imports its Service and each NetworkPolicy lets the pods reach its port: a proxy whose
+   * Sidecar does not import the provider's Service has no cluster to export spans to.
+   * @default - none: only a collector in istio-system stays reachable
+   */
+  readonly tracingCollector?: TelemetryCollector;
+  /**
    * A `Sidecar` per app limiting the proxy's egress configuration to the app's declared dependencies
    * plus `istio-system/*`: less memory and config push per proxy, and a smaller blast radius.
    * @default true
@@ -98,7 +116,7 @@ export interface ZeroTrustPolicyProps {
   /**
    * A NetworkPolicy per app (defense in depth under the mesh): ingress from its declared callers,
    * istio-system, the gateway (when exposed) and Prometheus; egress to its dependencies, istio-system
-   * and DNS.
+   * (istiod's xDS and certificates on 15012, the egress gateway), the tracing collector and DNS.
    * @default true
    */
   readonly networkPolicies?: boolean;
@@ -139,6 +157,8 @@ export class ZeroTrustPolicy extends Construct {
   readonly ingressGateway?: WorkloadIdentity;
   /** Prometheus's identity. */
   readonly prometheus: WorkloadIdentity;
+  /** The tracing collector's namespace and port, if any. */
+  private readonly tracing?: { readonly namespace: string; readonly service: string; readonly port: number };
 
   private readonly props: ZeroTrustPolicyProps;
   private readonly governed = new Map<string, Governed>();
@@ -156,6 +176,13 @@ export class ZeroTrustPolicy extends Construct {
       if (identity && (!DNS_LABEL.test(identity.namespace) || !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(identity.serviceAccount))) {
         invalid('ZeroTrustPolicy', this, `${what} ${identity.namespace}/${identity.serviceAccount} is not a namespace/service-account pair of DNS names; use e.g. istio-system/istio-ingressgateway`);
       }
+    }
+    if (props.tracingCollector) {
+      const { service, port } = props.tracingCollector;
+      const m = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?\.([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.svc(\.cluster\.local)?$/.exec(service);
+      if (!m) invalid('ZeroTrustPolicy', this, `tracingCollector service '${service}' is not a Service of the cluster; use <name>.<namespace>.svc.cluster.local, e.g. jaeger.observability.svc.cluster.local`);
+      if (!Number.isInteger(port) || port < 1 || port > 65535) invalid('ZeroTrustPolicy', this, `tracingCollector port ${port} is not a port number; use 1-65535, e.g. 4317 for OTLP gRPC`);
+      this.tracing = { namespace: m[2], service, port };
     }
     for (const app of props.apps ?? []) this.addApp(app);
     this.node.addValidation({ validate: () => this.validateDestinationRules() });
@@ -393,6 +420,7 @@ export class ZeroTrustPolicy extends Construct {
 
   private egressHostsOf(g: Governed): string[] {
     const hosts = [`${ISTIO_NAMESPACE}/*`, ...dependenciesOf(g.app).map((d) => `${d.namespace}/${d.host}`), ...g.extraEgressHosts];
+    if (this.tracing && this.tracing.namespace !== ISTIO_NAMESPACE) hosts.push(`${this.tracing.namespace}/${this.tracing.service}`);
     return [...new Set(hosts)];
   }
 
@@ -420,6 +448,9 @@ export class ZeroTrustPolicy extends Construct {
       { to: [namespacePeer(ISTIO_NAMESPACE)] },
     ];
     for (const d of dependenciesOf(g.app)) rules.push({ to: [{ ...namespacePeer(d.namespace), podSelector: appPodSelector(d) }], ports: tcpPorts(d) });
+    if (this.tracing && this.tracing.namespace !== ISTIO_NAMESPACE) {
+      rules.push({ to: [namespacePeer(this.tracing.namespace)], ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(this.tracing.port) }] });
+    }
     return rules;
   }
 

@@ -19,9 +19,11 @@ import { addProgressiveDelivery } from './progressive-delivery';
 export function buildPlatform(config: EnvironmentConfig): App {
   const app = new App({ outdir: `dist/${config.name}` });
   // Istio (base, CNI, istiod, gateways), cert-manager, the public gateway with TLS, the egress services.
-  // Istio's tracing extension provider is the observability stack's Jaeger (the name mesh-config's Telemetry uses).
-  const mesh = addMeshPlatform(app, config, jaegerTracingProvider(config.observability.namespace));
-  new MeshConfigChart(app, 'mesh-config', config.istio);
+  // Istio's tracing extension provider is mesh:istio.install.tracing, else the observability stack's Jaeger;
+  // the mesh-wide Telemetry samples into that same provider.
+  const tracing = config.istio.install.tracing ?? jaegerTracingProvider(config.observability.namespace);
+  const mesh = addMeshPlatform(app, config, tracing);
+  new MeshConfigChart(app, 'mesh-config', { ...config.istio, tracingProvider: tracing.name });
   // Prometheus, Grafana, Jaeger, Kiali and the mesh alerts, sized for the tier (layer platform).
   const observability = new ObservabilityChart(app, 'observability', { ...config.observability, tier: config.tier });
   const demo = new DemoAppsChart(app, 'demo-apps', { ...config.demo, workloads: config.workloads, httpbinAutoscaling: config.canary.httpbinCanary.enabled ? S3_HTTPBIN_AUTOSCALING : undefined });
@@ -33,7 +35,8 @@ export function buildPlatform(config: EnvironmentConfig): App {
   // Zero trust for the apps: every declared call allowed, nothing else (a chart of its own, layer apps).
   // Created last, so that it governs every app of every chart above (found in the tree).
   const apps = app.node.findAll().filter((c): c is MeshApp => c instanceof MeshApp);
-  new ZeroTrustChart(app, 'zero-trust', { ...config.security, prometheus: config.security.prometheus ?? observability.stack.prometheusIdentity, apps, mtls: config.istio.mtls, production: config.tier === 'production' });
+  // Every Sidecar imports the tracing collector's Service (else the proxies have no cluster to export spans to).
+  new ZeroTrustChart(app, 'zero-trust', { ...config.security, prometheus: config.security.prometheus ?? observability.stack.prometheusIdentity, tracingCollector: tracing, apps, mtls: config.istio.mtls, production: config.tier === 'production' });
   // Last: Flux's bootstrap layer, which needs to know which layers above have objects.
   addFluxSystem(app, config);
   return app;

@@ -19,6 +19,17 @@ describe('mesh:security', () => {
     expect(objects.find((o) => o.kind === 'AuthorizationPolicy' && o.metadata.name === 'sleep')).toMatchObject({ spec: { rules: [{}] } });
   });
 
+  test("every Sidecar and NetworkPolicy lets the proxies reach the mesh's tracing collector (the observability stack's Jaeger)", () => {
+    const objects = renderCharts(buildPlatform(parseEnvironment('dev', {}, 'Pulumi.dev.yaml'))).find((c) => c.id === 'zero-trust')!.objects;
+    const sidecars = objects.filter((o) => o.kind === 'Sidecar');
+    const policies = objects.filter((o) => o.kind === 'NetworkPolicy');
+    expect(sidecars.length).toBeGreaterThan(0);
+    for (const s of sidecars) expect((s.spec as any).egress[0].hosts).toContain('observability/jaeger.observability.svc.cluster.local');
+    for (const p of policies) {
+      expect((p.spec as any).egress).toContainEqual({ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'observability' } } }], ports: [{ protocol: 'TCP', port: 4317 }] });
+    }
+  });
+
   test('fails when a key is unknown or a value is not allowed', () => {
     expect(() => parseEnvironment('dev', { 'mesh:security': { defaultdeny: false } }, 'Pulumi.dev.yaml')).toThrow(ConfigError);
     expect(() => parseEnvironment('dev', { 'mesh:security': { exposedApps: ['Web App'] } }, 'Pulumi.dev.yaml')).toThrow(/mesh:security.exposedApps.0/);

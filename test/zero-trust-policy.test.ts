@@ -143,6 +143,24 @@ describe('ZeroTrustPolicy', () => {
     ]);
   });
 
+  test('the tracing collector: every Sidecar imports its Service and every NetworkPolicy lets the pods reach its port', () => {
+    const { chart, httpbin, sleep } = demo({ tracingCollector: { service: 'jaeger.observability.svc.cluster.local', port: 4317 } });
+    sleep.calls(httpbin);
+    const objects = Testing.synth(chart);
+    expect(of(objects, 'Sidecar', 'httpbin').spec.egress).toEqual([{ hosts: ['istio-system/*', 'observability/jaeger.observability.svc.cluster.local'] }]);
+    expect(of(objects, 'Sidecar', 'sleep').spec.egress).toEqual([{ hosts: ['istio-system/*', 'demo/httpbin.demo.svc.cluster.local', 'observability/jaeger.observability.svc.cluster.local'] }]);
+    for (const name of ['httpbin', 'sleep']) {
+      expect(of(objects, 'NetworkPolicy', name).spec.egress).toContainEqual({
+        to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'observability' } } }], ports: [{ protocol: 'TCP', port: 4317 }],
+      });
+    }
+    // A collector in istio-system is covered by istio-system/* and the istio-system egress rule already.
+    const inIstio = demo({ tracingCollector: { service: 'jaeger-collector.istio-system.svc.cluster.local', port: 4317 } });
+    const again = Testing.synth(inIstio.chart);
+    expect(of(again, 'Sidecar', 'httpbin').spec.egress).toEqual([{ hosts: ['istio-system/*'] }]);
+    expect(of(again, 'NetworkPolicy', 'httpbin').spec.egress).toHaveLength(2);
+  });
+
   test('sidecar scoping and NetworkPolicies can be turned off', () => {
     const { chart } = demo({ sidecarScoping: false, networkPolicies: false });
     const kinds = Testing.synth(chart).map((o) => o.kind);
@@ -212,6 +230,11 @@ describe('ZeroTrustPolicy fails when', () => {
     const second = demo();
     second.policy.expose(second.httpbin);
     expectError(() => second.policy.expose(second.httpbin), 'exposed twice');
+  });
+
+  test('the tracing collector is not a Service of the cluster, or its port is not a port', () => {
+    expectError(() => demo({ tracingCollector: { service: 'jaeger', port: 4317 } }), "tracingCollector service 'jaeger' is not a Service of the cluster", /jaeger\.observability\.svc\.cluster\.local/);
+    expectError(() => demo({ tracingCollector: { service: 'jaeger.observability.svc.cluster.local', port: 0 } }), 'tracingCollector port 0 is not a port number', /1-65535/);
   });
 
   test('the gateway identity is not a namespace and service account', () => {
