@@ -18,12 +18,16 @@ import { StringMatch } from './resilient-route';
  * A/B testing. Each renders itself when bound to a {@link CanaryRelease}, so that errors name it.
  */
 
-/** Renders a duration in the Go format Flagger (and Prometheus range selectors) read: `30s`, `1m`, `1m30s`, `500ms`. */
+/**
+ * Renders a duration as Flagger's CRD accepts it: the Canary's intervals and webhook timeouts must
+ * start with `<digits>m` or `<digits>s`, so hours are written as minutes (`90m`, not `1h30m`, which
+ * the API server rejects): `30s`, `1m30s`, `120m`, `500ms`.
+ */
 export function flaggerDuration(duration: Duration): string {
   let millis = duration.toMilliseconds();
   if (millis === 0) return '0s';
   let out = '';
-  for (const [unit, size] of [['h', 3_600_000], ['m', 60_000], ['s', 1000], ['ms', 1]] as const) {
+  for (const [unit, size] of [['m', 60_000], ['s', 1000], ['ms', 1]] as const) {
     const count = Math.floor(millis / size);
     if (count > 0) {
       out += `${count}${unit}`;
@@ -31,21 +35,6 @@ export function flaggerDuration(duration: Duration): string {
     }
   }
   return out;
-}
-
-/** A Go duration as Flagger parses it (`time.ParseDuration`): `30s`, `1m`, `1h30m`, `500ms`. */
-export const FLAGGER_DURATION = /^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/;
-
-/**
- * Parses a Flagger duration written as text (configuration files) into a {@link Duration}; returns
- * undefined when it is not one, so that the caller can name the bad value.
- */
-export function parseFlaggerDuration(text: string): Duration | undefined {
-  if (!FLAGGER_DURATION.test(text)) return undefined;
-  const size: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-  let millis = 0;
-  for (const [, amount, , unit] of text.matchAll(/([0-9]+(\.[0-9]+)?)(ms|s|m|h)/g)) millis += Number(amount) * size[unit];
-  return Duration.millis(Math.round(millis));
 }
 
 /** What a {@link Strategy}, {@link CanaryMetric} or {@link Webhook} needs to know of the release it belongs to. */

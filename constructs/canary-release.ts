@@ -18,6 +18,7 @@ import {
 import type { AlertProvider } from './alert-provider';
 import { CanaryBinding, CanaryMetric, flaggerDuration, Strategy, Webhook } from './canary-analysis';
 import { invalid } from './errors';
+import { GO_DURATION } from './go-duration';
 import type { MeshApp, ResolvedMeshPort } from './mesh-app';
 import { IMeshGateway, IRoutingController, ServiceTrafficSettings } from './traffic';
 
@@ -71,7 +72,7 @@ export interface CanaryReleaseProps {
    */
   readonly hosts?: string[];
   /**
-   * How often the analysis runs (Flagger `analysis.interval`).
+   * How often the analysis runs (Flagger `analysis.interval`), whole seconds, at least 10s.
    * @default Duration.minutes(1)
    */
   readonly interval?: Duration;
@@ -157,8 +158,8 @@ export class CanaryRelease extends Construct implements IRoutingController {
     this.port = this.resolvePort(props.port);
     this.interval = props.interval ?? Duration.minutes(1);
     const intervalMillis = this.interval.toMilliseconds();
-    if (!(intervalMillis >= 1000) || intervalMillis % 1000 !== 0) {
-      invalid('CanaryRelease', this, `interval ${flaggerDuration(this.interval)} is not a whole number of seconds of at least 1s; use e.g. Duration.seconds(30)`);
+    if (!(intervalMillis >= 10_000) || intervalMillis % 1000 !== 0) {
+      invalid('CanaryRelease', this, `interval ${flaggerDuration(this.interval)} is not a whole number of seconds of at least 10s (Flagger runs shorter intervals every 10s); use e.g. Duration.seconds(30)`);
     }
     const threshold = props.threshold ?? 5;
     if (!Number.isInteger(threshold) || threshold < 1 || threshold > 100) {
@@ -277,7 +278,7 @@ export class CanaryRelease extends Construct implements IRoutingController {
         invalid('CanaryRelease', this, `service ${field} is set by ${owner.node.path} and again by ${from.node.path}; set it in one place`);
       }
     }
-    if (settings.timeout !== undefined && !/^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/.test(settings.timeout)) {
+    if (settings.timeout !== undefined && !GO_DURATION.test(settings.timeout)) {
       invalid('CanaryRelease', this, `timeout '${settings.timeout}' from ${from.node.path} is not a duration such as '1s' or '500ms'`);
     }
     const checked: Partial<Record<TrafficField, unknown>> = { timeout: settings.timeout };

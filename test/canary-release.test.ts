@@ -13,7 +13,6 @@ import {
   MeshApp,
   MeshAppProps,
   MetricTemplate,
-  parseFlaggerDuration,
   RequestMatch,
   StringMatch,
   Strategy,
@@ -255,11 +254,13 @@ describe('CanaryRelease analysis', () => {
     );
   });
 
-  test('durations render and parse in Flagger (Go) format', () => {
+  test("durations render as the Canary CRD's pattern ^[0-9]+(m|s) accepts: hours as minutes", () => {
     expect(flaggerDuration(Duration.seconds(90))).toBe('1m30s');
     expect(flaggerDuration(Duration.millis(500))).toBe('500ms');
-    expect(parseFlaggerDuration('1m30s')?.toSeconds()).toBe(90);
-    expect(parseFlaggerDuration('30 seconds')).toBeUndefined();
+    expect(flaggerDuration(Duration.hours(2))).toBe('120m');
+    const { spec } = release({ interval: Duration.hours(1), metrics: [CanaryMetric.requestSuccessRate({ interval: Duration.minutes(90) })] });
+    expect(spec.analysis.interval).toBe('60m');
+    expect(spec.analysis.metrics[0].interval).toBe('90m');
   });
 });
 
@@ -324,7 +325,10 @@ describe('CanaryRelease validation', () => {
     fails(build({ threshold: 0 }), 'threshold 0 is out of range', '1 to 100');
   });
   test('fails when the interval is not whole seconds', () => {
-    fails(build({ interval: Duration.millis(1500) }), 'interval 1s500ms is not a whole number of seconds');
+    fails(build({ interval: Duration.millis(10500) }), 'interval 10s500ms is not a whole number of seconds');
+  });
+  test('fails when the interval is shorter than the 10s Flagger runs at least', () => {
+    fails(build({ interval: Duration.seconds(5) }), 'interval 5s', 'at least 10s', 'Duration.seconds(30)');
   });
   test('fails when a webhook timeout is not shorter than the interval', () => {
     fails(build({ interval: Duration.seconds(30), webhooks: [Webhook.heyLoadTest({ timeout: Duration.seconds(30) })] }), "webhook 'load-test' timeout 30s must be shorter than the analysis interval 30s", 'lower the timeout');
