@@ -427,8 +427,8 @@ export interface HeyLoadTestOptions {
 
 /**
  * A call Flagger makes during a release: checks before traffic moves (pre-rollout), load during the
- * analysis (rollout), manual gates (confirm-rollout, confirm-promotion), notifications after it
- * (post-rollout) and manual rollback.
+ * analysis (rollout), manual gates (confirm-rollout, confirm-traffic-increase, confirm-promotion),
+ * notifications after it (post-rollout), every event (event) and manual rollback.
  */
 export class Webhook {
   /** Called before traffic is routed to the canary; a non-2xx answer counts as a failed check. */
@@ -464,14 +464,28 @@ export class Webhook {
     return new Webhook(options.name ?? 'load-test', CanarySpecAnalysisWebhooksType.ROLLOUT, (b) => b.loadTesterUrl, { timeout: options.timeout ?? Duration.seconds(5) }, (b) => ({ type: 'cmd', cmd: render(b) }));
   }
 
-  /** A manual approval before the canary is promoted: the release waits until the gate answers 2xx. */
+  /**
+   * A manual approval before the canary is promoted: the release waits (metrics keep running) until
+   * the gate answers 2xx. The load tester's gate is closed until someone POSTs
+   * `{"name": "<canary>", "namespace": "<namespace>"}` to its `/gate/open` (`/gate/close` closes it again).
+   */
   static confirmPromotion(options: GateWebhookOptions = {}, name = 'confirm-promotion'): Webhook {
     return new Webhook(name, CanarySpecAnalysisWebhooksType.CONFIRM_HYPHEN_PROMOTION, (b) => options.url ?? `${b.loadTesterUrl}gate/check`, options);
   }
 
-  /** A manual approval before a new version gets any traffic. */
+  /** A manual approval before a new version is scaled up at all (the load tester's gate, as for {@link Webhook.confirmPromotion}). */
   static confirmRollout(options: GateWebhookOptions = {}, name = 'confirm-rollout'): Webhook {
     return new Webhook(name, CanarySpecAnalysisWebhooksType.CONFIRM_HYPHEN_ROLLOUT, (b) => options.url ?? `${b.loadTesterUrl}gate/check`, options);
+  }
+
+  /** A manual approval before every increase of the canary's traffic weight (the load tester's gate by default). */
+  static confirmTrafficIncrease(options: GateWebhookOptions = {}, name = 'confirm-traffic-increase'): Webhook {
+    return new Webhook(name, CanarySpecAnalysisWebhooksType.CONFIRM_HYPHEN_TRAFFIC_HYPHEN_INCREASE, (b) => options.url ?? `${b.loadTesterUrl}gate/check`, options);
+  }
+
+  /** Receives every event Flagger emits for the release, as JSON (e.g. an audit log or chat relay); its answer is ignored. */
+  static event(name: string, options: UrlWebhookOptions): Webhook {
+    return new Webhook(name, CanarySpecAnalysisWebhooksType.EVENT, () => options.url, options);
   }
 
   /** Called after the release finished (promoted or rolled back), e.g. to notify or clean up. */
@@ -479,7 +493,10 @@ export class Webhook {
     return new Webhook(name, CanarySpecAnalysisWebhooksType.POST_HYPHEN_ROLLOUT, () => options.url, options);
   }
 
-  /** Polled during the analysis; a 2xx answer rolls the release back (a manual abort switch). */
+  /**
+   * Polled during the analysis; a 2xx answer rolls the release back (a manual abort switch). The load
+   * tester's switch is thrown by POSTing `{"name": "<canary>", "namespace": "<namespace>"}` to `/rollback/open`.
+   */
   static rollback(options: GateWebhookOptions = {}, name = 'rollback'): Webhook {
     return new Webhook(name, CanarySpecAnalysisWebhooksType.ROLLBACK, (b) => options.url ?? `${b.loadTesterUrl}rollback/check`, options);
   }

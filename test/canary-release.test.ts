@@ -194,23 +194,30 @@ describe('CanaryRelease owns the routing of its app', () => {
 });
 
 describe('CanaryRelease analysis', () => {
-  test('webhooks: hey load test against <app>-canary, gates and rollback on the load tester, pre/post-rollout URLs', () => {
+  test('webhooks of every Flagger type: hey load test against <app>-canary, gates and rollback on the load tester, pre/post-rollout and event URLs', () => {
     const { spec } = release({
       interval: Duration.seconds(30),
       webhooks: [
         Webhook.preRollout('smoke', { url: 'http://flagger-loadtester.test/', timeout: Duration.seconds(15), metadata: { type: 'bash', cmd: 'curl -sf http://httpbin-canary.demo:8000/status/200' } }),
         Webhook.heyLoadTest({ path: '/headers', timeout: Duration.seconds(5) }),
+        Webhook.confirmRollout({ timeout: Duration.seconds(5) }),
+        Webhook.confirmTrafficIncrease({ timeout: Duration.seconds(5) }),
         Webhook.confirmPromotion({ timeout: Duration.seconds(5) }),
         Webhook.rollback({ timeout: Duration.seconds(5) }),
         Webhook.postRollout('notify', { url: 'https://hooks.example.com/done', timeout: Duration.seconds(5) }),
+        Webhook.event('audit', { url: 'https://audit.example.com/flagger', timeout: Duration.seconds(5) }),
       ],
     });
     expect(spec.analysis.webhooks).toEqual([
       { name: 'smoke', type: 'pre-rollout', url: 'http://flagger-loadtester.test/', timeout: '15s', metadata: { type: 'bash', cmd: 'curl -sf http://httpbin-canary.demo:8000/status/200' } },
       { name: 'load-test', type: 'rollout', url: 'http://flagger-loadtester.test/', timeout: '5s', metadata: { type: 'cmd', cmd: 'hey -z 1m -q 10 -c 2 http://httpbin-canary.demo:8000/headers' } },
+      // The load tester's gates: /gate/check answers 2xx once /gate/open was called for the canary.
+      { name: 'confirm-rollout', type: 'confirm-rollout', url: 'http://flagger-loadtester.test/gate/check', timeout: '5s' },
+      { name: 'confirm-traffic-increase', type: 'confirm-traffic-increase', url: 'http://flagger-loadtester.test/gate/check', timeout: '5s' },
       { name: 'confirm-promotion', type: 'confirm-promotion', url: 'http://flagger-loadtester.test/gate/check', timeout: '5s' },
       { name: 'rollback', type: 'rollback', url: 'http://flagger-loadtester.test/rollback/check', timeout: '5s' },
       { name: 'notify', type: 'post-rollout', url: 'https://hooks.example.com/done', timeout: '5s' },
+      { name: 'audit', type: 'event', url: 'https://audit.example.com/flagger', timeout: '5s' },
     ]);
   });
 
