@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { Chart, Testing } from 'cdk8s';
 import { HeaderMatch, MeshApp, Peer, ZeroTrustPolicy } from '../constructs';
-import { AccessError, AccessExplainer, AccessRequest, RBAC_DENIED, accessMatrix, allowedEdges, formatMatrix, normalizePath } from '../stacks/access';
+import { AccessError, AccessExplainer, AccessRequest, RBAC_DENIED, accessMatrix, allowedEdges, formatMatrix, matrixRequest, normalizePath } from '../stacks/access';
 import { accessCheck } from '../stacks/access/cli';
 import { loadEnvironmentFile } from '../stacks/config';
 import { buildPlatform } from '../stacks/platform';
@@ -26,8 +26,10 @@ const request = (r: Partial<AccessRequest> = {}): AccessRequest => ({ source: SL
 
 describe('scenario S5 through the access explainer', () => {
   test('1. an ALLOW policy with no rules on httpbin denies every request: RBAC: access denied', () => {
-    const decision = s5().check(request());
-    expect(decision).toMatchObject({ verdict: 'deny', allowed: false, decidedBy: 'AuthorizationPolicy demo/httpbin', message: RBAC_DENIED });
+    const explainer = s5();
+    for (const r of [request(), request({ path: '/get' }), request({ source: OTHER, method: 'POST' }), request({ source: undefined })]) {
+      expect(explainer.check(r)).toMatchObject({ verdict: 'deny', allowed: false, decidedBy: 'AuthorizationPolicy demo/httpbin', message: RBAC_DENIED });
+    }
   });
 
   test('2. sleep of demo allowed by principal, any workload of demo by namespace; another namespace denied', () => {
@@ -65,16 +67,29 @@ describe('scenario S5 through the access explainer', () => {
 });
 
 describe('the access matrix', () => {
-  const objects = renderCharts(buildPlatform(loadEnvironmentFile(path.join(ROOT, 'Pulumi.dev.yaml')))).flatMap((c) => c.objects);
+  const platform = buildPlatform(loadEnvironmentFile(path.join(ROOT, 'Pulumi.dev.yaml')));
+  const meshApps = platform.node.findAll().filter((c): c is MeshApp => c instanceof MeshApp);
+  const objects = renderCharts(platform).flatMap((c) => c.objects);
+  const key = (a: { namespace: string }, name: string) => `${a.namespace}/${name}`;
 
   test('of dev equals the declared dependency graph exactly: no edge more, no edge less', () => {
-    const app = buildPlatform(loadEnvironmentFile(path.join(ROOT, 'Pulumi.dev.yaml')));
-    const apps = app.node.findAll().filter((c): c is MeshApp => c instanceof MeshApp);
-    const declared = [...new Set(apps.flatMap((a) => a.dependencies.map((d) => `${a.namespace}/${a.name} -> ${d.namespace}/${d.name}`)))].sort();
-    expect(declared).toContain('demo/sleep -> demo/httpbin');
+    const declared = [...new Set(meshApps.flatMap((a) => a.dependencies.map((d) => `${key(a, a.name)} -> ${key(d, d.name)}`)))].sort();
+    expect(declared).toEqual(expect.arrayContaining(['demo/sleep -> demo/httpbin', 'bookinfo/productpage -> bookinfo/reviews', 'bookinfo/reviews -> bookinfo/ratings']));
     const cells = accessMatrix(objects);
-    expect(new Set(cells.map((c) => `${c.from.namespace}/${c.from.app}`)).size).toBeGreaterThanOrEqual(apps.length > 0 ? new Set(apps.map((a) => `${a.namespace}/${a.name}`)).size : 0);
+    // The matrix (read from the synthesized Deployments) covers exactly the apps of the environment.
+    expect([...new Set(cells.map((c) => key(c.from, c.from.app)))].sort()).toEqual([...new Set(meshApps.map((a) => key(a, a.name)))].sort());
     expect(allowedEdges(cells)).toEqual(declared);
+  });
+
+  test("of dev holds for the primary pods Flagger creates for a canaried app (app=<name>-primary) too", () => {
+    const canaried = meshApps.filter((a) => a.routingController).map((a) => key(a, a.name));
+    expect(canaried).toEqual(expect.arrayContaining(['demo/httpbin', 'bookinfo/reviews']));
+    const explainer = new AccessExplainer(objects);
+    for (const cell of accessMatrix(objects).filter((c) => canaried.includes(key(c.to, c.to.app)))) {
+      const primary = { ...cell.to, labels: { ...cell.to.labels, app: `${cell.to.app}-primary` } };
+      const decision = explainer.check(matrixRequest(cell.from, primary));
+      expect({ from: key(cell.from, cell.from.app), to: primary.labels.app, allowed: decision.allowed }).toEqual({ from: key(cell.from, cell.from.app), to: primary.labels.app, allowed: cell.decision.allowed });
+    }
   });
 
   test('is printed as a table of callers x destinations', () => {
