@@ -1,5 +1,7 @@
 import * as path from 'node:path';
+import { Duration } from 'cdk8s';
 import { meshWarnings } from '../constructs/errors';
+import { istioDuration } from '../constructs/resilient-route';
 import { loadEnvironmentFile } from './config';
 import { buildPlatform } from './platform';
 import { KubeObject, objectKey, renderCharts, RenderedChart } from './render';
@@ -19,7 +21,7 @@ export interface ExplainedRoute {
   readonly source: string;
   /** The route's name, if any. */
   readonly name?: string;
-  /** Gateways the route is bound to; empty for mesh-internal traffic. */
+  /** Gateways the route is bound to, as the object lists them (`mesh`: the sidecars); empty: the sidecars only. */
   readonly gateways: readonly string[];
   /** Which requests it applies to, readable. */
   readonly when: string;
@@ -33,6 +35,8 @@ export interface ExplainedRoute {
   readonly effectiveTimeoutMs?: number;
   /** True when the timeout ends a request before all its retries could run. */
   readonly retriesCutShort: boolean;
+  /** True when perTryTimeout exceeds the timeout: no attempt can use it and no retry can run. */
+  readonly perTryTimeoutExceedsTimeout: boolean;
   /** Injected faults, readable. */
   readonly faults: readonly string[];
   /** Mirrored traffic, readable. */
@@ -114,8 +118,12 @@ export function formatExplain(reports: readonly HostReport[]): string {
       out.push(`    to: ${route.destinations.map((d) => `${d.host}${d.port ? `:${d.port}` : ''}${d.subset ? ` subset ${d.subset}` : ''} ${d.weight}%`).join(', ') || 'nowhere'}`);
       out.push(`    timeout: ${route.timeout ?? 'none (Istio default)'}`);
       const rt = route.retries;
-      out.push(`    retries: ${rt.attempts === 0 ? 'off' : `${rt.attempts} x ${rt.perTryTimeout ?? 'the route timeout'} on ${rt.retryOn}`}${rt.istioDefault ? ' (Istio default)' : ''}`);
-      out.push(`    effective timeout: ${route.effectiveTimeoutMs === undefined ? 'unbounded' : formatMs(route.effectiveTimeoutMs)}${route.retriesCutShort ? ' (WARNING: the timeout cuts retries short)' : ''}`);
+      const perTry = rt.perTryTimeout ?? (route.timeout ? 'up to the route timeout' : 'no per-try timeout');
+      out.push(`    retries: ${rt.attempts === 0 ? 'off' : `${rt.attempts} x ${perTry} on ${rt.retryOn}`}${rt.istioDefault ? ' (Istio default)' : ''}`);
+      const problem = route.perTryTimeoutExceedsTimeout
+        ? ` (ERROR: perTryTimeout ${rt.perTryTimeout} exceeds the timeout ${route.timeout}, so no retry can run; lower perTryTimeout to at most the timeout)`
+        : route.retriesCutShort ? ' (WARNING: the timeout cuts retries short)' : '';
+      out.push(`    effective timeout: ${route.effectiveTimeoutMs === undefined ? 'unbounded' : istioDuration(Duration.millis(route.effectiveTimeoutMs))}${problem}`);
       if (route.faults.length) out.push(`    faults: ${route.faults.join('; ')} (injected by the calling proxy before routing: not retried, not timed out, never seen by the app or by ejection)`);
       if (route.mirrors.length) out.push(`    mirror: ${route.mirrors.join('; ')}`);
     }
@@ -147,7 +155,7 @@ function fqdn(host: string, namespace: string | undefined): string {
 function explainVirtualService(o: KubeObject, report: (h: string) => HostReport): void {
   const spec = (o.spec ?? {}) as Record<string, any>;
   const ns = o.metadata.namespace;
-  const gateways: string[] = (spec.gateways ?? []).filter((g: string) => g !== 'mesh');
+  const gateways: string[] = spec.gateways ?? [];
   const routes = ((spec.http ?? []) as Record<string, any>[]).map((r) => explainHttpRoute(r, objectKey(o), gateways, ns));
   for (const h of spec.hosts ?? []) report(fqdn(h, ns)).routes.push(...routes);
 }
@@ -185,7 +193,9 @@ function explainHttpRoute(r: Record<string, any>, source: string, gateways: stri
     timeout: r.timeout,
     retries,
     effectiveTimeoutMs,
-    retriesCutShort: timeoutMs !== undefined && retryBudgetMs !== undefined && timeoutMs < retryBudgetMs,
+    // Without a perTryTimeout each attempt may use the whole timeout: that is Istio's default, not a mistake.
+    retriesCutShort: retries.perTryTimeout !== undefined && timeoutMs !== undefined && retryBudgetMs !== undefined && timeoutMs < retryBudgetMs,
+    perTryTimeoutExceedsTimeout: retries.attempts > 0 && timeoutMs !== undefined && perTryMs !== undefined && perTryMs > timeoutMs,
     faults,
     mirrors,
   };
@@ -211,7 +221,7 @@ function explainCanary(o: KubeObject, report: (h: string) => HostReport): void {
   const source = objectKey(o);
   const ns = o.metadata.namespace;
   const r = report(fqdn(name, ns));
-  const gateways: string[] = (service.gateways ?? []).filter((g: string) => g !== 'mesh');
+  const gateways: string[] = service.gateways ?? [];
   // Flagger generates the VirtualService: every request goes to primary and canary by the analysis' weights.
   const route = explainHttpRoute({ timeout: service.timeout, retries: service.retries, match: service.match, route: [{ destination: { host: name, port: { number: service.port } } }] }, source, gateways, ns);
   const generated = { ...route, name: 'generated by Flagger', destinations: [{ host: fqdn(`${name}-primary`, ns), port: service.port, weight: 100 }, { host: fqdn(`${name}-canary`, ns), port: service.port, weight: 0 }] };
@@ -298,11 +308,4 @@ function describeLoadBalancer(lb: Record<string, any> | undefined): string {
   if (ch?.useSourceIp) return 'consistent hash on source IP';
   if (ch?.httpQueryParameterName) return `consistent hash on query parameter ${ch.httpQueryParameterName}`;
   return JSON.stringify(lb);
-}
-
-function formatMs(ms: number): string {
-  for (const [unit, size] of [['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) {
-    if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
-  }
-  return `${ms}ms`;
 }
