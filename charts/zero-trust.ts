@@ -1,6 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { IMeshApp, MeshValidationError, MtlsMode, Peer, TelemetryCollector, WorkloadIdentity, ZeroTrustPolicy } from '../constructs';
+import { IMeshApp, MeshValidationError, MtlsMode, Peer, TelemetryCollector, WorkloadIdentity, ZeroTrustPolicy, qualifiedServiceHost } from '../constructs';
 import { Layer, LayerChart } from './layer';
 
 /** Properties of a {@link ZeroTrustChart}. */
@@ -65,7 +65,7 @@ export class ZeroTrustChart extends LayerChart {
     const loadTesters = new Map<IMeshApp, Set<string>>();
     for (const route of routesOf(this.node.root)) {
       for (const host of route.hosts) {
-        const app = byHost.get(fqdn(host, route.namespace));
+        const app = byHost.get(qualifiedServiceHost(host, route.namespace));
         if (!app) continue;
         if (route.viaGateway) exposed.add(app);
         for (const ns of route.loadTesterNamespaces) loadTesters.set(app, (loadTesters.get(app) ?? new Set()).add(ns));
@@ -124,12 +124,4 @@ function routesOf(root: Construct): RouteInfo[] {
     }
   }
   return routes;
-}
-
-/** A Service host in full: `name`, `name.namespace` or already qualified. */
-function fqdn(host: string, namespace: string): string {
-  const parts = host.split('.');
-  if (parts.length === 1) return `${host}.${namespace}.svc.cluster.local`;
-  if (parts.length === 2) return `${host}.svc.cluster.local`;
-  return host;
 }

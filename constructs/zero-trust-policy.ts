@@ -476,7 +476,7 @@ export class ZeroTrustPolicy extends Construct {
         if (app && mode) this.checkTls(problems, name, app, undefined, mode);
         continue;
       }
-      const app = byHost.get(fqdn(String(o.spec?.host ?? ''), namespace));
+      const app = byHost.get(qualifiedServiceHost(String(o.spec?.host ?? ''), namespace));
       if (!app) continue;
       const policies = [o.spec?.trafficPolicy, ...(o.spec?.subsets ?? []).map((s: any) => s.trafficPolicy)].filter(Boolean);
       for (const tp of policies) {
@@ -540,7 +540,8 @@ function dependenciesOf(app: IMeshApp): readonly IMeshApp[] {
   return app instanceof MeshApp ? app.dependencies : [];
 }
 
-function fqdn(host: string, namespace: string): string {
+/** A Service host in full, as Istio resolves a short host in `namespace`: `name`, `name.namespace` or already qualified. */
+export function qualifiedServiceHost(host: string, namespace: string): string {
   const parts = host.split('.');
   if (parts.length === 1) return `${host}.${namespace}.svc.cluster.local`;
   if (parts.length === 2) return `${host}.svc.cluster.local`;
