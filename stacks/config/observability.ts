@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { resourcesSchema as resources } from './resources';
 
 /**
  * The `mesh:observability` section: sizing of the observability stack per environment and where alerts
@@ -10,9 +11,6 @@ const dnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must 
 const retention = z.string().regex(/^[1-9][0-9]*(h|d|w)$/, 'must be a retention such as 6h, 15d or 4w');
 /** A volume size in Gi or Ti. */
 const volumeSize = z.string().regex(/^[1-9][0-9]*(Gi|Ti)$/, 'must be a volume size such as 10Gi');
-const cpu = z.union([z.number().positive(), z.string().regex(/^([1-9][0-9]*m|[0-9]+(\.[0-9]+)?)$/, 'must be a CPU quantity such as 100m or 0.5')]).transform(String);
-const memory = z.string().regex(/^[1-9][0-9]*(Ki|Mi|Gi|Ti)$/, 'must be a memory quantity such as 128Mi or 1Gi');
-const resources = z.strictObject({ requests: z.strictObject({ cpu, memory }), limits: z.strictObject({ cpu, memory }) });
 const replicas = z.number().int().min(1).max(5);
 
 export const observabilitySchema = z.strictObject({

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseResources } from '../../constructs/mesh-app';
+import { resourcesSchema as resources } from './resources';
 import { observabilitySchema } from './observability';
 import { resilienceSchema } from './resilience';
 import { securitySchema } from './security';
@@ -16,28 +16,6 @@ import { canarySchema } from './canary';
  * the file leaves out come from the preset of the environment's tier (`presets.ts`), so the schema
  * itself states only what is allowed; what is assumed lives in one place.
  */
-
-/** A Kubernetes CPU quantity: millicores (`250m`) or cores (`0.5`, `2`). */
-const cpu = z.union([z.number().positive(), z.string().regex(/^([1-9][0-9]*m|[0-9]+(\.[0-9]+)?)$/, 'must be a CPU quantity such as 100m or 0.5')]).transform(String);
-/** A Kubernetes memory quantity in binary units (`64Mi`, `1Gi`). */
-const memory = z.string().regex(/^[1-9][0-9]*(Ki|Mi|Gi|Ti)$/, 'must be a memory quantity such as 128Mi or 1Gi');
-
-const resources = z
-  .strictObject({
-    /** What the scheduler reserves per container. */
-    requests: z.strictObject({ cpu, memory }),
-    /** The ceiling per container. */
-    limits: z.strictObject({ cpu, memory }),
-  })
-  .superRefine((r, ctx) => {
-    try {
-      parseResources(r, (message) => {
-        throw new Error(message);
-      });
-    } catch (e) {
-      ctx.addIssue({ code: 'custom', message: (e as Error).message, input: r });
-    }
-  });
 
 export const tiers = ['development', 'staging', 'production'] as const;
 export type Tier = (typeof tiers)[number];
