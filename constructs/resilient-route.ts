@@ -19,6 +19,8 @@ export class RetryOn {
   static readonly GATEWAY_ERROR = new RetryOn('gateway-error');
   /** No response at all: disconnect, reset, read timeout. */
   static readonly RESET = new RetryOn('reset');
+  /** A reset before the request was sent upstream: safe for requests that are not idempotent (Istio 1.23+). */
+  static readonly RESET_BEFORE_REQUEST = new RetryOn('reset-before-request');
   /** The connection to the upstream could not be made. */
   static readonly CONNECT_FAILURE = new RetryOn('connect-failure');
   /** A 409 response. */
@@ -44,7 +46,7 @@ export class RetryOn {
 
   /** Every named condition. */
   static readonly ALL: readonly RetryOn[] = [
-    RetryOn.FIVE_XX, RetryOn.GATEWAY_ERROR, RetryOn.RESET, RetryOn.CONNECT_FAILURE, RetryOn.RETRIABLE_4XX,
+    RetryOn.FIVE_XX, RetryOn.GATEWAY_ERROR, RetryOn.RESET, RetryOn.RESET_BEFORE_REQUEST, RetryOn.CONNECT_FAILURE, RetryOn.RETRIABLE_4XX,
     RetryOn.REFUSED_STREAM, RetryOn.RETRIABLE_STATUS_CODES, RetryOn.RETRIABLE_HEADERS, RetryOn.ENVOY_RATELIMITED,
     RetryOn.CANCELLED, RetryOn.DEADLINE_EXCEEDED, RetryOn.INTERNAL, RetryOn.RESOURCE_EXHAUSTED, RetryOn.UNAVAILABLE,
   ];
@@ -106,6 +108,13 @@ export class LoadBalancer {
       }
       if (path !== undefined && !path.startsWith('/')) throw new RangeError(`LoadBalancer.consistentHash.byCookie: path '${path}' must start with '/'`);
       return new LoadBalancer(`consistent hash on cookie ${name}`, { consistentHash: { httpCookie: { name, ttl: istioDuration(ttl), ...(path ? { path } : {}) } } });
+    },
+    /** Hash on the value of a query parameter of the request. */
+    byQueryParameter(name: string): LoadBalancer {
+      if (!/^[^\s&=#]+$/.test(name)) {
+        throw new RangeError(`LoadBalancer.consistentHash.byQueryParameter('${name}'): not a query parameter name; use a name without spaces, '&', '=' or '#', e.g. 'user'`);
+      }
+      return new LoadBalancer(`consistent hash on query parameter ${name}`, { consistentHash: { httpQueryParameterName: name } });
     },
     /** Hash on the client's IP address. */
     bySourceIp(): LoadBalancer {

@@ -72,10 +72,10 @@ describe('ResilientRoute on a plain app: VirtualService + DestinationRule', () =
 
   test('gRPC retry conditions and status codes are rendered by name; connectTimeout, http2MaxRequests, maxRetries', () => {
     const { vs, dr } = route({
-      retries: { attempts: 2, retryOn: [RetryOn.CANCELLED, RetryOn.DEADLINE_EXCEEDED, RetryOn.INTERNAL, RetryOn.RESOURCE_EXHAUSTED, RetryOn.UNAVAILABLE, RetryOn.statusCode(503)] },
+      retries: { attempts: 2, retryOn: [RetryOn.RESET_BEFORE_REQUEST, RetryOn.CANCELLED, RetryOn.DEADLINE_EXCEEDED, RetryOn.INTERNAL, RetryOn.RESOURCE_EXHAUSTED, RetryOn.UNAVAILABLE, RetryOn.statusCode(503)] },
       connectionPool: { tcp: { connectTimeout: Duration.millis(250) }, http: { http2MaxRequests: 100, maxRetries: 3 } },
     });
-    expect(vs.spec.http[0].retries).toEqual({ attempts: 2, retryOn: 'cancelled,deadline-exceeded,internal,resource-exhausted,unavailable,503' });
+    expect(vs.spec.http[0].retries).toEqual({ attempts: 2, retryOn: 'reset-before-request,cancelled,deadline-exceeded,internal,resource-exhausted,unavailable,503' });
     expect(dr.spec.trafficPolicy.connectionPool).toEqual({ tcp: { connectTimeout: '250ms' }, http: { http2MaxRequests: 100, maxRetries: 3 } });
   });
 
@@ -92,6 +92,7 @@ describe('ResilientRoute on a plain app: VirtualService + DestinationRule', () =
     ['consistentHash.byHeader', LoadBalancer.consistentHash.byHeader('x-user'), { consistentHash: { httpHeaderName: 'x-user' } }],
     ['consistentHash.byCookie', LoadBalancer.consistentHash.byCookie('session', Duration.hours(1), '/'), { consistentHash: { httpCookie: { name: 'session', ttl: '1h', path: '/' } } }],
     ['consistentHash.bySourceIp', LoadBalancer.consistentHash.bySourceIp(), { consistentHash: { useSourceIp: true } }],
+    ['consistentHash.byQueryParameter', LoadBalancer.consistentHash.byQueryParameter('user'), { consistentHash: { httpQueryParameterName: 'user' } }],
   ])('load balancer %s', (_name, lb, expected) => {
     expect(route({ loadBalancer: lb }).dr.spec.trafficPolicy.loadBalancer).toEqual(expected);
   });
@@ -99,6 +100,7 @@ describe('ResilientRoute on a plain app: VirtualService + DestinationRule', () =
   test('fails when a consistent-hash header or cookie name is not one', () => {
     expect(failure(() => LoadBalancer.consistentHash.byHeader('X-User'))).toMatch(/byHeader\('X-User'\): not a lowercase HTTP header name; use e.g. 'x-user-id'/);
     expect(failure(() => LoadBalancer.consistentHash.byCookie('a b', Duration.hours(1)))).toMatch(/'a b'.*not a cookie name/);
+    expect(failure(() => LoadBalancer.consistentHash.byQueryParameter('a=b'))).toMatch(/byQueryParameter\('a=b'\): not a query parameter name/);
   });
 
   test('mirror: a share of the traffic copied to another app', () => {
