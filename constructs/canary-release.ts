@@ -185,6 +185,12 @@ export class CanaryRelease extends Construct implements IRoutingController {
 
     const deployment = app.deployments.get(app.versions[0])!;
     const autoscaler = app.autoscalers.get(app.versions[0]);
+    // Git leaves replicas to Flagger, which creates `<app>-primary` with the target's replicas at that
+    // moment (1 when Git sets none): fixed replicas above 1 would silently become 1. An HPA carries
+    // them instead (Flagger copies it to the primary).
+    if (!autoscaler && (deployment.replicas ?? 1) > 1) {
+      invalid('CanaryRelease', this, `app ${app.namespace}/${app.name} asks for ${deployment.replicas} fixed replicas, but under Flagger the Deployment leaves replicas to it and ${app.name}-primary would start with 1; give the app autoscaling (e.g. minReplicas ${deployment.replicas}, maxReplicas ${deployment.replicas}) so that Flagger's copy of the HPA keeps them, or set replicas 1`);
+    }
     // The typed parts go through the L1 rendering (TypeScript names to JSON names); the traffic
     // settings arrive in JSON names already and were checked field by field in applyTrafficSettings.
     const spec = (): Record<string, unknown> => {

@@ -26,7 +26,7 @@ const GATEWAY: IMeshGateway = { gatewayName: 'public-gateway', gatewayNamespace:
 function setup(appProps: Partial<MeshAppProps> = {}) {
   const app = Testing.app();
   const chart = new LayerChart(app, 'apps', { layer: Layer.APPS, namespace: 'demo' });
-  const httpbin = new MeshApp(chart, 'httpbin', { image: IMAGE, ports: [{ port: 8000, targetPort: 8080 }], replicas: 2, ...appProps });
+  const httpbin = new MeshApp(chart, 'httpbin', { image: IMAGE, ports: [{ port: 8000, targetPort: 8080 }], ...appProps });
   return { app, chart, httpbin };
 }
 
@@ -134,7 +134,7 @@ describe('CanaryRelease owns the routing of its app', () => {
   });
 
   test("the app's PodDisruptionBudget guards the primary pods Flagger serves from", () => {
-    const { objects } = release({}, { replicas: 3, podDisruptionBudget: true });
+    const { objects } = release({}, { autoscaling: { minReplicas: 3, maxReplicas: 3, cpuUtilization: 80 }, podDisruptionBudget: true });
     expect(objects.find((o) => o.kind === 'PodDisruptionBudget')).toMatchObject({ apiVersion: 'policy/v1', spec: { minAvailable: 1, selector: { matchLabels: { app: 'httpbin-primary', version: 'v1' } } } });
   });
 
@@ -366,6 +366,9 @@ describe('CanaryRelease validation', () => {
   });
   test('fails when the target has no HTTP Service port', () => {
     fails(build({}, { ports: [{ port: 5432, protocol: (require('../constructs') as typeof import('../constructs')).Protocol.TCP }] }), 'has no HTTP Service port', 'ports: tcp:5432');
+  });
+  test('fails when the app has fixed replicas above 1 (Flagger would start its primary with 1)', () => {
+    fails(build({}, { replicas: 3 }), 'CanaryRelease apps/canary', 'asks for 3 fixed replicas', 'httpbin-primary would start with 1', 'give the app autoscaling (e.g. minReplicas 3, maxReplicas 3)');
   });
   test('fails when the app has several versions', () => {
     fails(build({}, { versions: [{ name: 'v1' }, { name: 'v2' }] }), 'has versions v1, v2', 'Flagger rolls out one Deployment', 'WeightedSplit');
