@@ -2,7 +2,7 @@ import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { VirtualService } from '../imports/networking.istio.io';
-import { CanaryRelease, IMeshGateway, MeshApp, MeshAppVersion, MeshNamespace, Protocol, Strategy, Webhook, WeightedSplit } from '../constructs';
+import { CanaryRelease, IMeshGateway, MeshApp, MeshAppProps, MeshNamespace, Protocol, Strategy, Webhook, WeightedSplit } from '../constructs';
 import { WorkloadDefaults } from './demo-apps';
 import { Layer, LayerChart } from './layer';
 
@@ -63,7 +63,8 @@ export class BookinfoChart extends LayerChart {
   constructor(scope: Construct, id: string, props: BookinfoChartProps) {
     super(scope, id, { layer: Layer.APPS, namespace: props.namespace });
     new MeshNamespace(this, 'namespace', { name: props.namespace });
-    const app = (name: 'productpage' | 'details' | 'reviews' | 'ratings', options: { versions?: MeshAppVersion[]; writablePaths?: string[]; env?: Record<string, string> } = {}) =>
+    type AppOptions = Pick<MeshAppProps, 'versions' | 'writablePaths' | 'env' | 'autoscaling'> & { readonly startupTime?: Duration };
+    const app = (name: 'productpage' | 'details' | 'reviews' | 'ratings', options: AppOptions = {}) =>
       new MeshApp(this, name, {
         image: bookinfoImage(name, 'v1'),
         ports: [{ port: 9080, protocol: Protocol.HTTP, name: 'http' }],
@@ -71,9 +72,11 @@ export class BookinfoChart extends LayerChart {
         env: options.env,
         // Every bookinfo service answers /health; `/` is not a page for most of them.
         readiness: kplus.Probe.fromHttpGet('/health', { port: 9080 }),
-        liveness: kplus.Probe.fromHttpGet('/health', { port: 9080, initialDelaySeconds: Duration.seconds(10), failureThreshold: 3 }),
+        liveness: kplus.Probe.fromHttpGet('/health', { port: 9080, initialDelaySeconds: options.startupTime ?? Duration.seconds(10), failureThreshold: 3 }),
+        // The images run as UID 1000 on a read-only root filesystem: Python, Ruby and Node write at most to /tmp.
         writablePaths: options.writablePaths ?? ['/tmp'],
-        replicas: props.workloads.replicas,
+        replicas: options.autoscaling ? undefined : props.workloads.replicas,
+        autoscaling: options.autoscaling,
         resources: props.workloads.resources,
         podDisruptionBudget: props.workloads.podDisruptionBudget,
       });
@@ -81,12 +84,17 @@ export class BookinfoChart extends LayerChart {
     this.details = app('details');
     this.ratings = app('ratings');
     const canaried = props.routing === 'reviews-canary';
+    const replicas = props.workloads.replicas;
     this.reviews = app('reviews', {
       // Under Flagger, reviews is one Deployment whose image is the version being rolled out.
       versions: canaried ? undefined : (['v1', 'v2', 'v3'] as const).map((v) => ({ name: v, image: bookinfoImage('reviews', v) })),
-      // WebSphere Liberty writes its logs and work area; the rest of the filesystem stays read-only.
+      // Flagger starts its primary with the target's replicas, which Git leaves out: an HPA carries them.
+      autoscaling: canaried && replicas > 1 ? { minReplicas: replicas, maxReplicas: replicas, cpuUtilization: 80 } : undefined,
+      // WebSphere Liberty writes its work area under /opt/ibm/wlp/output and (LOG_DIR) its logs; the
+      // rest of the filesystem stays read-only. A JVM server needs longer than the others to answer.
       writablePaths: ['/tmp', '/opt/ibm/wlp/output'],
       env: { LOG_DIR: '/tmp/logs' },
+      startupTime: Duration.seconds(60),
     });
     this.productpage = app('productpage');
     this.productpage.calls(this.details, this.reviews);

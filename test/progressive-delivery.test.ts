@@ -284,4 +284,21 @@ describe('scenario S6: bookinfo', () => {
     expect(flaggerCollisions(objects)).toEqual([]);
     expect(objects.filter((o) => ['Service', 'VirtualService', 'DestinationRule'].includes(o.kind) && o.metadata.name.startsWith('reviews'))).toEqual([]);
   });
+
+  test("reviews-canary with several replicas: an HPA carries them to Flagger's primary", () => {
+    const chart = new BookinfoChart(Testing.app(), 'bookinfo', { namespace: 'bookinfo', routing: 'reviews-canary', istioMutualTls: false, gateway: PUBLIC_GATEWAY_REFERENCE, workloads: { ...WORKLOADS, replicas: 2 } });
+    const objects = Testing.synth(chart);
+    expect(find(objects, 'HorizontalPodAutoscaler', 'reviews').spec).toMatchObject({ minReplicas: 2, maxReplicas: 2 });
+    expect(find(objects, 'Canary', 'reviews').spec.autoscalerRef).toEqual({ apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', name: 'reviews' });
+    expect(find(objects, 'Deployment', 'details').spec.replicas).toBe(2);
+    expect(flaggerCollisions(objects)).toEqual([]);
+  });
+
+  test('reviews (WebSphere Liberty) gets a writable work area, logs under /tmp and time to start', () => {
+    const container = find(bookinfo('all-v1').objects, 'Deployment', 'reviews-v2').spec.template.spec.containers[0];
+    expect(container.securityContext).toMatchObject({ runAsUser: 1000, readOnlyRootFilesystem: true });
+    expect(container.volumeMounts.map((m: any) => m.mountPath)).toEqual(['/tmp', '/opt/ibm/wlp/output']);
+    expect(container.env).toContainEqual({ name: 'LOG_DIR', value: '/tmp/logs' });
+    expect(container.livenessProbe.initialDelaySeconds).toBe(60);
+  });
 });
