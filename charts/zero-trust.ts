@@ -1,6 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { IMeshApp, MeshValidationError, MtlsMode, Peer, TelemetryCollector, WorkloadIdentity, ZeroTrustPolicy, qualifiedServiceHost } from '../constructs';
+import { IMeshApp, MtlsMode, Peer, TelemetryCollector, WorkloadIdentity, ZeroTrustPolicy, invalid, qualifiedServiceHost } from '../constructs';
 import { Layer, LayerChart } from './layer';
 
 /** Properties of a {@link ZeroTrustChart}. */
@@ -45,10 +45,10 @@ export class ZeroTrustChart extends LayerChart {
   constructor(scope: Construct, id: string, props: ZeroTrustChartProps) {
     super(scope, id, { layer: Layer.APPS });
     if (props.production && props.mtls !== 'STRICT') {
-      throw new MeshValidationError(`ZeroTrustChart ${this.node.path}: production requires STRICT mTLS, but mesh:istio.mtls is ${props.mtls}; set mesh:istio.mtls: STRICT`);
+      invalid('ZeroTrustChart', this, `production requires STRICT mTLS, but mesh:istio.mtls is ${props.mtls}; set mesh:istio.mtls: STRICT`);
     }
     if (props.production && !props.defaultDeny) {
-      throw new MeshValidationError(`ZeroTrustChart ${this.node.path}: production requires default deny, but mesh:security.defaultDeny is false; set it to true and declare every call with app.calls(...)`);
+      invalid('ZeroTrustChart', this, `production requires default deny, but mesh:security.defaultDeny is false; set it to true and declare every call with app.calls(...)`);
     }
     this.policy = new ZeroTrustPolicy(this, 'policy', {
       apps: [...props.apps],
@@ -77,7 +77,7 @@ export class ZeroTrustChart extends LayerChart {
     for (const name of props.exposedApps) {
       const apps = byName.get(name);
       if (!apps) {
-        throw new MeshValidationError(`ZeroTrustChart ${this.node.path}: mesh:security.exposedApps names '${name}', which is not an app of this environment; use one of ${props.apps.map((a) => a.name).join(', ') || '(none)'} or remove it`);
+        invalid('ZeroTrustChart', this, `mesh:security.exposedApps names '${name}', which is not an app of this environment; use one of ${props.apps.map((a) => a.name).join(', ') || '(none)'} or remove it`);
       }
       apps.forEach((app) => exposed.add(app));
     }
