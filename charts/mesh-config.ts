@@ -1,7 +1,6 @@
 import { Construct } from 'constructs';
 import { PeerAuthentication, PeerAuthenticationSpecMtlsMode } from '../imports/security.istio.io';
-import { Telemetry } from '../imports/telemetry.istio.io';
-import { JAEGER_TRACING_PROVIDER } from '../constructs/observability-stack';
+import { JAEGER_TRACING_PROVIDER, meshDefaultTelemetry } from '../constructs/observability-stack';
 import { Layer, LayerChart } from './layer';
 
 /** The namespace of Istio's control plane, whose policies apply mesh-wide. */
@@ -33,12 +32,11 @@ export class MeshConfigChart extends LayerChart {
       metadata: { name: 'default' },
       spec: { mtls: { mode: PeerAuthenticationSpecMtlsMode[props.mtls] } },
     });
-    new Telemetry(this, 'mesh-default-telemetry', {
-      metadata: { name: 'mesh-default' },
-      spec: {
-        tracing: [{ providers: [{ name: props.tracingProvider ?? JAEGER_TRACING_PROVIDER }], randomSamplingPercentage: props.tracingSampling }],
-        accessLogging: [{ providers: [{ name: 'envoy' }], disabled: !props.accessLogging }],
-      },
+    meshDefaultTelemetry(this, 'mesh-default-telemetry', {
+      rootNamespace: ISTIO_ROOT_NAMESPACE,
+      tracingProvider: props.tracingProvider ?? JAEGER_TRACING_PROVIDER,
+      samplingPercentage: props.tracingSampling,
+      accessLogging: props.accessLogging,
     });
   }
 }

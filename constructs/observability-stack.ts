@@ -591,6 +591,25 @@ export interface MeshTelemetryOptions {
   readonly accessLogging: boolean;
 }
 
+/**
+ * The mesh-wide default `Telemetry` (`mesh-default`, no selector, in Istio's root namespace): traces sampled
+ * into `tracingProvider` (an extension provider the Istio installation declares) and access logs through
+ * Istio's built-in `envoy` provider. One definition for the platform's MeshConfigChart and the stack used alone.
+ */
+export function meshDefaultTelemetry(
+  scope: Construct,
+  id: string,
+  props: MeshTelemetryOptions & { readonly rootNamespace: string; readonly tracingProvider: string },
+): Telemetry {
+  return new Telemetry(scope, id, {
+    metadata: { name: 'mesh-default', namespace: props.rootNamespace },
+    spec: {
+      tracing: [{ providers: [{ name: props.tracingProvider }], randomSamplingPercentage: props.samplingPercentage }],
+      accessLogging: [{ providers: [{ name: 'envoy' }], disabled: !props.accessLogging }],
+    },
+  });
+}
+
 /** Properties of an {@link ObservabilityStack}. */
 export interface ObservabilityStackProps {
   /**
@@ -727,12 +746,11 @@ export class ObservabilityStack extends Construct {
     if (props.meshTelemetry) {
       const { samplingPercentage, accessLogging } = props.meshTelemetry;
       if (!(samplingPercentage >= 0 && samplingPercentage <= 100)) fail(`meshTelemetry.samplingPercentage ${samplingPercentage} is not a percentage; use 0 to 100 (e.g. 100 in development, 1 in production)`);
-      this.meshTelemetry = new Telemetry(this, 'mesh-default-telemetry', {
-        metadata: { name: 'mesh-default', namespace: istioNamespace },
-        spec: {
-          tracing: [{ providers: [{ name: JAEGER_TRACING_PROVIDER }], randomSamplingPercentage: samplingPercentage }],
-          accessLogging: [{ providers: [{ name: 'envoy' }], disabled: !accessLogging }],
-        },
+      this.meshTelemetry = meshDefaultTelemetry(this, 'mesh-default-telemetry', {
+        rootNamespace: istioNamespace,
+        tracingProvider: this.tracingProvider.name,
+        samplingPercentage,
+        accessLogging,
       });
     }
   }
