@@ -45,8 +45,11 @@ export interface MeshGatewayHttps {
    */
   readonly hosts?: readonly string[];
   /**
-   * Answer plain HTTP on port 80 with a redirect to HTTPS (scenario S7).
-   * @default true
+   * Answer plain HTTP on port 80 with a redirect to HTTPS (scenario S7). Not possible with an issuer
+   * that solves ACME HTTP-01 challenges (Let's Encrypt through the ingress gateway): Istio's
+   * `httpsRedirect` covers every path of the host, the challenge path included, so issuance and
+   * renewal would fail.
+   * @default - true, false when the certificate's issuer solves HTTP-01 challenges
    */
   readonly redirectHttp?: boolean;
   /**
@@ -140,10 +143,17 @@ export class MeshGateway extends Construct implements IMeshGateway {
           },
         });
       }
+      const http01 = https.certificate.issuer?.solvesHttp01 ?? false;
+      const redirect = https.redirectHttp ?? !http01;
+      if (redirect && http01) {
+        fail(
+          `redirectHttp cannot be used with issuer '${https.certificate.issuer!.issuerName}', which proves domain ownership by ACME HTTP-01: Istio's httpsRedirect also redirects http://<host>/.well-known/acme-challenge/, and HTTPS has no route to the challenge, so the certificate is never issued or renewed; set redirectHttp: false, or issue the certificate by DNS-01 elsewhere and use GatewayCertificate.fromSecret(name)`,
+        );
+      }
       servers.push({
         port: { number: 80, name: 'http', protocol: 'HTTP' },
         hosts: httpHosts,
-        ...((https.redirectHttp ?? true) ? { tls: { httpsRedirect: true } } : {}),
+        ...(redirect ? { tls: { httpsRedirect: true } } : {}),
       });
       servers.push({
         port: { number: 443, name: 'https', protocol: 'HTTPS' },

@@ -116,7 +116,7 @@ describe('the platform of each environment', () => {
   const env = (name: string, values: Record<string, unknown> = {}) => parseEnvironment(name, values, `Pulumi.${name}.yaml`);
 
   test('flux-system is built last, from the layers that have objects, at ./dist/<env>', () => {
-    const app = buildPlatform(env('prod', { 'mesh:gitops': gitops, 'mesh:ingress': { tls: { hosts: ['mesh.example.com'], redirectHttp: true, issuer: { type: 'acme', email: 'ops@example.com' }, certManagerReplicas: 2 } } }));
+    const app = buildPlatform(env('prod', { 'mesh:gitops': gitops, 'mesh:ingress': { tls: { hosts: ['mesh.example.com'], redirectHttp: false, issuer: { type: 'acme', email: 'ops@example.com' }, certManagerReplicas: 2 } } }));
     const charts = app.node.children;
     expect(charts[charts.length - 1].node.id).toBe('flux-system');
     const flux = renderCharts(app).find((c) => c.id === 'flux-system')!;

@@ -32,7 +32,7 @@ describe('MeshGateway', () => {
 
   test('scenario S7: HTTPS 443 with credentialName from a cert-manager Certificate, HTTP redirected', () => {
     const c = chart();
-    const issuer = new ClusterCertificateIssuer(c, 'letsencrypt', { type: IssuerType.acme({ email: 'ops@example.com' }) });
+    const issuer = new ClusterCertificateIssuer(c, 'letsencrypt', { type: IssuerType.selfSigned() });
     const gw = new MeshGateway(c, 'public-gateway', { hosts: ['httpbin.example.com'], https: { certificate: GatewayCertificate.fromIssuer(issuer) } });
     expect(gw.credentialName).toBe('public-gateway-tls');
     const objects = Testing.synth(c);
@@ -51,6 +51,21 @@ describe('MeshGateway', () => {
       { port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['httpbin.example.com'], tls: { httpsRedirect: true } },
       { port: { number: 443, name: 'https', protocol: 'HTTPS' }, hosts: ['httpbin.example.com'], tls: { mode: 'SIMPLE', credentialName: 'public-gateway-tls', minProtocolVersion: 'TLSV1_2' } },
     ]);
+  });
+
+  test('with an ACME (HTTP-01) issuer, HTTP is not redirected by default, so the CA reaches /.well-known/acme-challenge/', () => {
+    const c = chart();
+    const issuer = new ClusterCertificateIssuer(c, 'letsencrypt', { type: IssuerType.acme({ email: 'ops@example.com' }) });
+    const gw = new MeshGateway(c, 'public-gateway', { hosts: ['httpbin.example.com'], https: { certificate: GatewayCertificate.fromIssuer(issuer) } });
+    expect(gw.apiObject.toJson().spec.servers[0]).toEqual({ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['httpbin.example.com'] });
+  });
+
+  test('fails when HTTP is redirected while an ACME issuer solves HTTP-01 challenges', () => {
+    const c = chart();
+    const issuer = new ClusterCertificateIssuer(c, 'letsencrypt', { type: IssuerType.acme({ email: 'ops@example.com' }) });
+    expect(() => new MeshGateway(c, 'public-gateway', { hosts: ['httpbin.example.com'], https: { certificate: GatewayCertificate.fromIssuer(issuer), redirectHttp: true } })).toThrow(
+      "MeshGateway test/public-gateway: redirectHttp cannot be used with issuer 'letsencrypt', which proves domain ownership by ACME HTTP-01: Istio's httpsRedirect also redirects http://<host>/.well-known/acme-challenge/, and HTTPS has no route to the challenge, so the certificate is never issued or renewed; set redirectHttp: false, or issue the certificate by DNS-01 elsewhere and use GatewayCertificate.fromSecret(name)",
+    );
   });
 
   test('HTTPS from an existing Secret, without a redirect, HTTP for any host', () => {
@@ -117,10 +132,13 @@ describe('TLS: cert-manager and issuers', () => {
     expect(Testing.synth(c)).toEqual([{ apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name: 'selfsigned-issuer' }, spec: { selfSigned: {} } }]);
   });
 
-  test('an ACME ClusterIssuer: email, account key Secret reference, HTTP-01 through the istio ingress class', () => {
-    const c = chart();
-    new ClusterCertificateIssuer(c, 'letsencrypt-staging', { type: IssuerType.acme({ email: 'ops@example.com', server: LETS_ENCRYPT_STAGING }) });
-    expect(Testing.synth(c)[0].spec).toEqual({
+  test('an ACME ClusterIssuer: email, account key Secret reference, HTTP-01 through the istio ingress class, which it declares', () => {
+    const c = new Chart(Testing.app(), 'test', { namespace: 'istio-system' });
+    const issuer = new ClusterCertificateIssuer(c, 'letsencrypt-staging', { type: IssuerType.acme({ email: 'ops@example.com', server: LETS_ENCRYPT_STAGING }) });
+    new ClusterCertificateIssuer(c, 'letsencrypt', { type: IssuerType.acme({ email: 'ops@example.com' }) });
+    expect(issuer.solvesHttp01).toBe(true);
+    const objects = Testing.synth(c);
+    expect(objects.find((o) => o.metadata.name === 'letsencrypt-staging').spec).toEqual({
       acme: {
         email: 'ops@example.com',
         server: 'https://acme-staging-v02.api.letsencrypt.org/directory',
@@ -128,6 +146,22 @@ describe('TLS: cert-manager and issuers', () => {
         solvers: [{ http01: { ingress: { ingressClassName: 'istio' } } }],
       },
     });
+    // Istio ignores an Ingress whose ingressClassName names no IngressClass of its controller; one per chart.
+    expect(objects.filter((o) => o.kind === 'IngressClass')).toEqual([
+      { apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', metadata: { name: 'istio' }, spec: { controller: 'istio.io/ingress-controller' } },
+    ]);
+  });
+
+  test('an ACME ClusterIssuer on another ingress class declares no IngressClass', () => {
+    const c = chart();
+    new ClusterCertificateIssuer(c, 'le', { type: IssuerType.acme({ email: 'ops@example.com', ingressClassName: 'nginx' }) });
+    expect(Testing.synth(c).map((o) => o.kind)).toEqual(['ClusterIssuer']);
+  });
+
+  test('fails when the ingress class is not a DNS label', () => {
+    expect(() => new ClusterCertificateIssuer(chart(), 'le', { type: IssuerType.acme({ email: 'ops@example.com', ingressClassName: 'Istio Ingress' }) })).toThrow(
+      "ClusterCertificateIssuer test/le: ingress class 'Istio Ingress' is not a DNS-1123 label such as 'istio'",
+    );
   });
 
   test('fails when the ACME email is not an address', () => {

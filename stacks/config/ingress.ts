@@ -20,7 +20,7 @@ export const ingressSchema = z.strictObject({
     .strictObject({
       /** Hosts served over HTTPS and named in the certificate (names or `*.domain`, not `*`). */
       hosts: z.array(z.string()).min(1),
-      /** Redirect plain HTTP to HTTPS. */
+      /** Redirect plain HTTP to HTTPS. Must be false with `acme` (HTTP-01): the redirect would catch the CA's challenge request. */
       redirectHttp: z.boolean(),
       /** Who signs the certificate: self-signed (development) or an ACME CA such as Let's Encrypt. */
       issuer: z.discriminatedUnion('type', [
