@@ -1,6 +1,6 @@
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
-import { FaultInjection, IMeshGateway, IRoutableMeshApp, ResilienceDefaults, ResilientRoute, RetryOn } from '../constructs';
+import { FaultInjection, IMeshGateway, IRoutableMeshApp, ResilienceDefaults, ResilientRoute, RetryOn, warn } from '../constructs';
 import { Layer, LayerChart } from './layer';
 
 /** Properties of a {@link ResilienceDemoChart}. */
@@ -42,7 +42,9 @@ export const S4_FAULTS: FaultInjection = {
  * it. Header-scoped faults are added where the environment allows them.
  *
  * When httpbin is under a CanaryRelease (scenario S3), the policy goes into the Canary's
- * `spec.service` instead, without what Flagger cannot carry: the TCP connection limit and faults.
+ * `spec.service` instead, without what Flagger's Canary cannot carry (its `trafficPolicy.connectionPool`
+ * has `http` only, and it has no fault injection): the TCP connection limit and the faults are left
+ * out, with a synth warning that says so.
  */
 export class ResilienceDemoChart extends LayerChart {
   /** httpbin's route. */
@@ -63,5 +65,9 @@ export class ResilienceDemoChart extends LayerChart {
       gateways: canaried ? undefined : props.gateways,
       defaults: props.defaults,
     });
+    if (canaried) {
+      const left = ['TCP maxConnections 1', ...(props.defaults.allowFaults ? ['the header-scoped faults'] : [])];
+      warn(this.route, `scenario S4's ${left.join(' and ')} cannot be applied: ${props.httpbin.routingController!.node.path} owns the routing of '${props.httpbin.name}' and Flagger's Canary carries no TCP connection pool nor faults; the rest of S4 is in the Canary's spec.service. Without the CanaryRelease (mesh:canary.httpbinCanary.enabled: false) S4 renders in full`);
+    }
   }
 }

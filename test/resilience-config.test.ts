@@ -1,5 +1,6 @@
 import { ApiObject, JsonPatch, Testing } from 'cdk8s';
 import { DemoAppsChart, ResilienceDemoChart } from '../charts';
+import { meshWarnings } from '../constructs';
 import { ConfigError, parseEnvironment, presets, resilienceDefaults } from '../stacks/config';
 import { buildPlatform } from '../stacks/platform';
 import { renderCharts } from '../stacks/render';
@@ -110,6 +111,17 @@ describe('scenario S4 on the demo httpbin, per environment', () => {
     }
     // Faults only in a plain VirtualService, and never in production (allowFaults false there).
     expect(JSON.stringify(objects).includes('x-fault-test')).toBe(env !== 'prod' && !route.routingController);
+  });
+
+  test.each([['dev', 'TCP maxConnections 1 and the header-scoped faults'], ['prod', 'TCP maxConnections 1']])('%s: a canaried httpbin says which parts of S4 cannot be applied', (env, left) => {
+    const app = buildPlatform(parseEnvironment(env, {}, `Pulumi.${env}.yaml`));
+    expect(meshWarnings(app).filter((w) => w.startsWith('resilience-demo/'))).toEqual([
+      `resilience-demo/httpbin: scenario S4's ${left} cannot be applied: httpbin-canary/httpbin owns the routing of 'httpbin' and Flagger's Canary carries no TCP connection pool nor faults; the rest of S4 is in the Canary's spec.service. Without the CanaryRelease (mesh:canary.httpbinCanary.enabled: false) S4 renders in full`,
+    ]);
+    const plain = buildPlatform(parseEnvironment(env, { 'mesh:canary': { httpbinCanary: { enabled: false } } }, `Pulumi.${env}.yaml`));
+    expect(meshWarnings(plain).filter((w) => w.startsWith('resilience-demo/'))).toEqual([]);
+    const dr = renderCharts(plain).flatMap((c) => c.objects).find((o: any) => o.kind === 'DestinationRule' && o.metadata.name === 'httpbin' && o.metadata.namespace === 'demo') as any;
+    expect(dr.spec.trafficPolicy.connectionPool.tcp).toEqual({ maxConnections: 1 });
   });
 
   test.each(['dev', 'staging', 'prod'])("%s: S4's misplaced original patched into the object carrying the policy fails the synth", (env) => {
