@@ -1,6 +1,8 @@
+import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { FLAGGER_LOAD_TESTER_NAME, FLAGGER_LOAD_TESTER_NAMESPACE } from './canary-release';
 import { invalid } from './errors';
+import { formatGoDuration } from './go-duration';
 import { HelmComponent, HelmRepositoryRef } from './helm-component';
 import { ResourceRequirements } from './mesh-app';
 
@@ -71,10 +73,10 @@ export interface FlaggerLoadTesterProps {
    */
   readonly namespace?: string;
   /**
-   * Longest command the load tester runs.
-   * @default '1h'
+   * Longest command the load tester runs (its `-timeout`).
+   * @default Duration.hours(1)
    */
-  readonly commandTimeout?: string;
+  readonly commandTimeout?: Duration;
   /**
    * Releases that must be ready first.
    * @default - none
@@ -95,8 +97,8 @@ export class FlaggerLoadTester extends Construct {
   constructor(scope: Construct, id: string, props: FlaggerLoadTesterProps = {}) {
     super(scope, id);
     const namespace = props.namespace ?? FLAGGER_LOAD_TESTER_NAMESPACE;
-    const timeout = props.commandTimeout ?? '1h';
-    if (!/^([0-9]+(ms|s|m|h))+$/.test(timeout)) invalid('FlaggerLoadTester', this, `commandTimeout '${timeout}' is not a duration such as '1h' or '30m'`);
+    const timeout = props.commandTimeout ?? Duration.hours(1);
+    if (timeout.toSeconds() < 1) invalid('FlaggerLoadTester', this, `commandTimeout ${formatGoDuration(timeout)} is shorter than a second; give load tests time to run, e.g. Duration.minutes(30)`);
     this.url = `http://${FLAGGER_LOAD_TESTER_NAME}.${namespace}/`;
     this.component = new HelmComponent(this, FLAGGER_LOAD_TESTER_NAME, {
       repository: FLAGGER_REPOSITORY,
@@ -105,7 +107,7 @@ export class FlaggerLoadTester extends Construct {
       namespace,
       dependsOn: props.dependsOn,
       values: {
-        cmd: { timeout },
+        cmd: { timeout: formatGoDuration(timeout) },
         // The chart sets requests only; a load generator without a memory limit can starve its node.
         resources: { requests: { cpu: '10m', memory: '64Mi' }, limits: { cpu: '1', memory: '256Mi' } },
       },
