@@ -1,6 +1,6 @@
 import { ApiObject, JsonPatch, Testing } from 'cdk8s';
 import { DemoAppsChart, ResilienceDemoChart } from '../charts';
-import { meshWarnings } from '../constructs';
+import { meshWarnings, ResilientRoute } from '../constructs';
 import { ConfigError, parseEnvironment, presets, resilienceDefaults } from '../stacks/config';
 import { buildPlatform } from '../stacks/platform';
 import { renderCharts } from '../stacks/render';
@@ -147,6 +147,15 @@ describe('scenario S4 on the demo httpbin, per environment', () => {
     expect(vs.spec.http.map((r: any) => r.name)).toEqual(['fault-injection', 'resilience']);
     expect(vs.spec.http[0]).toMatchObject({ match: [{ headers: { 'x-fault-test': { exact: 'true' } } }], fault: { abort: { httpStatus: 503, percentage: { value: 50 } } }, timeout: '8s' });
     expect(vs.spec.http[1]).toMatchObject({ timeout: '8s', retries: S4_RETRIES });
+  });
+
+  test('fails when a route injects faults in production, naming the config key that allows them', () => {
+    const { chart } = standalone(resilienceDefaults(presets.development.resilience));
+    const httpbin = chart.route.app;
+    const production = resilienceDefaults(parseEnvironment('prod', {}, 'Pulumi.prod.yaml').resilience);
+    expect(() => new ResilientRoute(chart, 'faulty', { app: httpbin, defaults: production, faults: { abort: { httpStatus: 503, percentage: 10 } } })).toThrow(
+      "ResilientRoute resilience-demo/faulty: fault injection is not allowed in this environment (faults hit real traffic there); remove 'faults', or allow them explicitly with mesh:resilience.allowFaults: true in the environment's Pulumi.<env>.yaml",
+    );
   });
 
   test('a plain httpbin in production: no faults, unless allowFaults is set explicitly', () => {
