@@ -4,7 +4,7 @@ import * as YAML from 'yaml';
 import { Telemetry } from '../imports/telemetry.istio.io';
 import { DNS_LABEL, invalid } from './errors';
 import { HelmComponent, HelmRepositoryRef } from './helm-component';
-import { ResourceRequirements } from './mesh-app';
+import { parseResources, ResourceRequirements } from './mesh-app';
 import { MeshNamespace } from './mesh-namespace';
 
 /** The namespace the observability stack installs into unless told otherwise. */
@@ -50,6 +50,12 @@ export const OBSERVABILITY_SERVICES = {
   jaegerOtlpGrpc: { name: 'jaeger', port: 4317 },
   kiali: { name: 'kiali', port: 20001 },
 } as const;
+
+/**
+ * The path Kiali serves its UI and API under. The kiali-server chart defaults it by platform (`/kiali` on
+ * Kubernetes, `/` on OpenShift); the stack pins it so that {@link ObservabilityStack.kialiUrl} is right everywhere.
+ */
+export const KIALI_WEB_ROOT = '/kiali';
 
 /** The in-cluster address of a Service. */
 function serviceHost(name: string, namespace: string): string {
@@ -249,6 +255,9 @@ export interface AlertRuleProps {
   readonly summary: string;
 }
 
+/** Names of Istio's sidecar injection webhooks (`namespace.`, `object.`, `rev.namespace.` ... `sidecar-injector.istio.io`). */
+const ISTIO_INJECTION_WEBHOOKS = '.*sidecar-injector\\\\.istio\\\\.io';
+
 /** Label sets the built-in rules aggregate by: one alert per destination service. */
 const PER_SERVICE = 'destination_service_namespace, destination_service_name';
 
@@ -305,16 +314,20 @@ export class AlertRule {
   }
 
   /**
-   * The sidecar injection webhook fails: pods of injected namespaces cannot be created
-   * (istiod's `sidecar_injection_failure_total`).
+   * Sidecar injection fails, so pods of injected namespaces cannot be created: istiod reports failed
+   * injections (`sidecar_injection_failure_total`), or the API server cannot call Istio's injection
+   * webhook at all (`apiserver_admission_webhook_rejection_count` with `error_type="calling_webhook_error"`,
+   * from the chart's `kubernetes-apiservers` scrape job), which istiod cannot count because no request reaches it.
    */
   static sidecarInjectionFailing(): AlertRule {
+    const failed = 'sum(rate(sidecar_injection_failure_total[5m])) > 0';
+    const unreachable = `sum(rate(apiserver_admission_webhook_rejection_count{name=~"${ISTIO_INJECTION_WEBHOOKS}", error_type="calling_webhook_error"}[5m])) > 0`;
     return new AlertRule({
       name: 'SidecarInjectionFailing',
-      expr: 'sum(rate(sidecar_injection_failure_total[5m])) > 0',
+      expr: `${failed} or ${unreachable}`,
       for: Duration.minutes(5),
       severity: 'critical',
-      summary: 'The sidecar injection webhook is failing ({{ $value }} failures/s): pods in injected namespaces cannot start',
+      summary: 'Sidecar injection is failing ({{ $value }} failures/s): pods in injected namespaces cannot be created',
     });
   }
 
@@ -355,6 +368,7 @@ export interface PrometheusRuleValues {
 export interface AlertmanagerValues {
   readonly enabled: boolean;
   readonly replicaCount: number;
+  readonly podAntiAffinity?: 'soft';
   readonly persistence: { readonly enabled: boolean; readonly size?: string };
   readonly extraSecretMounts: ReadonlyArray<{ readonly name: string; readonly secretName: string; readonly mountPath: string; readonly readOnly: boolean }>;
   readonly config: {
@@ -371,6 +385,7 @@ export interface PrometheusValues {
     readonly fullnameOverride: string;
     readonly replicaCount: number;
     readonly statefulSet: { readonly enabled: boolean };
+    readonly podAntiAffinity?: 'soft';
     readonly retention: string;
     readonly retentionSize?: string;
     readonly persistentVolume: { readonly enabled: boolean; readonly size?: string; readonly storageClass?: string };
@@ -439,7 +454,7 @@ export interface KialiValues {
   readonly istio_namespace: string;
   readonly auth: { readonly strategy: string; readonly openid?: { readonly issuer_uri: string; readonly client_id: string } };
   readonly deployment: { readonly instance_name: string; readonly replicas: number; readonly resources: ResourceRequirements; readonly cluster_wide_access: boolean };
-  readonly server: { readonly port: number };
+  readonly server: { readonly port: number; readonly web_root: string };
   readonly external_services: {
     readonly istio: { readonly root_namespace: string };
     readonly prometheus: { readonly url: string };
@@ -683,7 +698,7 @@ export class ObservabilityStack extends Construct {
   readonly grafanaUrl: string;
   /** The Jaeger query (UI and API) in-cluster URL. */
   readonly jaegerQueryUrl: string;
-  /** Kiali's in-cluster URL. */
+  /** Kiali's in-cluster UI URL (under {@link KIALI_WEB_ROOT}). */
   readonly kialiUrl: string;
   /** The extension provider the Istio installation must declare for spans to reach this Jaeger. */
   readonly tracingProvider: MeshTracingBackend;
@@ -719,7 +734,7 @@ export class ObservabilityStack extends Construct {
     this.prometheusUrl = prometheusUrl(this.namespace);
     this.grafanaUrl = `http://${serviceHost(svc.grafana.name, this.namespace)}:${svc.grafana.port}`;
     this.jaegerQueryUrl = `http://${serviceHost(svc.jaegerQuery.name, this.namespace)}:${svc.jaegerQuery.port}`;
-    this.kialiUrl = `http://${serviceHost(svc.kiali.name, this.namespace)}:${svc.kiali.port}`;
+    this.kialiUrl = `http://${serviceHost(svc.kiali.name, this.namespace)}:${svc.kiali.port}${KIALI_WEB_ROOT}`;
     this.tracingProvider = jaegerTracingProvider(this.namespace);
     this.prometheusIdentity = prometheusIdentity(this.namespace);
 
@@ -848,11 +863,13 @@ export class ObservabilityStack extends Construct {
       server: {
         fullnameOverride: OBSERVABILITY_SERVICES.prometheus.name,
         replicaCount: replicas,
+        // Above one replica the chart needs a StatefulSet (one volume per replica); replicas spread over nodes.
         statefulSet: { enabled: replicas > 1 },
+        podAntiAffinity: spreadWhenReplicated(replicas),
         retention: promDuration(retention),
         retentionSize: storage ? `${Math.floor(storage.gib * 0.9)}GB` : undefined,
         persistentVolume: storage ? { enabled: true, size: options.storageSize, storageClass: options.storageClass } : { enabled: false },
-        resources: options.resources ?? { requests: { cpu: '100m', memory: '512Mi' }, limits: { cpu: '1', memory: '2Gi' } },
+        resources: checkResources('prometheus.resources', options.resources ?? { requests: { cpu: '100m', memory: '512Mi' }, limits: { cpu: '1', memory: '2Gi' } }, fail),
         global: { scrape_interval: interval, evaluation_interval: interval },
         service: { servicePort: OBSERVABILITY_SERVICES.prometheus.port },
       },
@@ -861,6 +878,7 @@ export class ObservabilityStack extends Construct {
       alertmanager: {
         enabled: true,
         replicaCount: alertmanagerReplicas,
+        podAntiAffinity: spreadWhenReplicated(alertmanagerReplicas),
         persistence: alertmanagerStorage ? { enabled: true, size: alerting.alertmanagerStorageSize } : { enabled: false },
         extraSecretMounts: receiver
           ? [{ name: 'alert-webhook', secretName: receiver.webhookSecret.name, mountPath: `${ALERTMANAGER_SECRETS_PATH}/${receiver.webhookSecret.name}`, readOnly: true }]
@@ -886,7 +904,7 @@ export class ObservabilityStack extends Construct {
     const store = 'memstore';
     const values: JaegerValues = {
       fullnameOverride: OBSERVABILITY_SERVICES.jaegerQuery.name,
-      jaeger: { replicas: 1, resources: options.resources ?? { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '1Gi' } } },
+      jaeger: { replicas: 1, resources: checkResources('jaeger.resources', options.resources ?? { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '1Gi' } }, fail) },
       userconfig: {
         service: {
           extensions: ['jaeger_storage', 'jaeger_query', 'healthcheckv2'],
@@ -923,7 +941,7 @@ export class ObservabilityStack extends Construct {
       service: { port: OBSERVABILITY_SERVICES.grafana.port },
       persistence: { enabled: false },
       testFramework: { enabled: false },
-      resources: options.resources ?? { requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
+      resources: checkResources('grafana.resources', options.resources ?? { requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } }, fail),
       datasources: {
         'datasources.yaml': {
           apiVersion: 1,
@@ -962,9 +980,9 @@ export class ObservabilityStack extends Construct {
         instance_name: OBSERVABILITY_SERVICES.kiali.name,
         replicas,
         cluster_wide_access: true,
-        resources: options.resources ?? { requests: { cpu: '10m', memory: '64Mi' }, limits: { cpu: '500m', memory: '1Gi' } },
+        resources: checkResources('kiali.resources', options.resources ?? { requests: { cpu: '10m', memory: '64Mi' }, limits: { cpu: '500m', memory: '1Gi' } }, fail),
       },
-      server: { port: OBSERVABILITY_SERVICES.kiali.port },
+      server: { port: OBSERVABILITY_SERVICES.kiali.port, web_root: KIALI_WEB_ROOT },
       external_services: {
         istio: { root_namespace: istioNamespace },
         prometheus: { url: this.prometheusUrl },
@@ -972,7 +990,8 @@ export class ObservabilityStack extends Construct {
           enabled: true,
           internal_url: this.grafanaUrl,
           external_url: grafana.externalUrl ?? this.grafanaUrl,
-          // Kiali reads `secret:<name>:<key>` references from Secrets in its own namespace: nothing inline.
+          // `secret:<name>:<key>`: the kiali-server chart mounts that key of the Secret (in Kiali's namespace)
+          // into the pod and Kiali reads the credential from the file; the values hold no credential.
           auth: {
             type: 'basic',
             username: `secret:${adminSecret.name}:${adminSecret.userKey ?? 'admin-user'}`,
@@ -993,6 +1012,17 @@ function promDuration(d: Duration): string {
   const units: Array<[string, number]> = [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]];
   for (const [unit, size] of units) if (ms > 0 && ms % size === 0) return `${ms / size}${unit}`;
   return `${ms}ms`;
+}
+
+/** Requests and limits as given, after the rules every container of the platform follows (request <= limit, valid quantities). */
+function checkResources(what: string, resources: ResourceRequirements, fail: (m: string) => never): ResourceRequirements {
+  parseResources(resources, (message) => fail(`${what}: ${message}`));
+  return resources;
+}
+
+/** The charts' `podAntiAffinity`: prefer one replica per node when there are several. */
+function spreadWhenReplicated(replicas: number): 'soft' | undefined {
+  return replicas > 1 ? 'soft' : undefined;
 }
 
 function checkReplicas(what: string, n: number, fail: (m: string) => never): void {

@@ -42,6 +42,7 @@ const declared = {
   prometheus: (r: Obj) => `http://${r.spec.values.server.fullnameOverride}.${r.spec.targetNamespace}.svc.cluster.local:${r.spec.values.server.service.servicePort}`,
   grafana: (r: Obj) => `http://${r.spec.values.fullnameOverride}.${r.spec.targetNamespace}.svc.cluster.local:${r.spec.values.service.port}`,
   jaegerQuery: (r: Obj) => `http://${r.spec.values.fullnameOverride}.${r.spec.targetNamespace}.svc.cluster.local:${portOf(r.spec.values.userconfig.extensions.jaeger_query.http.endpoint)}`,
+  kiali: (r: Obj) => `http://${r.spec.values.deployment.instance_name}.${r.spec.targetNamespace}.svc.cluster.local:${r.spec.values.server.port}${r.spec.values.server.web_root}`,
   jaegerOtlp: (r: Obj) => ({
     service: `${r.spec.values.fullnameOverride}.${r.spec.targetNamespace}.svc.cluster.local`,
     port: portOf(r.spec.values.userconfig.receivers.otlp.protocols.grpc.endpoint),
@@ -104,6 +105,9 @@ describe('ObservabilityStack alone', () => {
     expect(kiali.external_services.grafana).toMatchObject({ enabled: true, internal_url: declared.grafana(grafana) });
     expect(kiali.external_services.tracing).toMatchObject({ enabled: true, provider: 'jaeger', internal_url: declared.jaegerQuery(jaeger), use_grpc: false });
     expect(kiali.istio_namespace).toBe('istio-system');
+    // Kiali's own address: the chart's web root is pinned (its default differs between Kubernetes and OpenShift).
+    expect(stack.kialiUrl).toBe(declared.kiali(release(objects, 'kiali')));
+    expect(stack.kialiUrl).toBe('http://kiali.telemetry.svc.cluster.local:20001/kiali');
 
     // The proxies' spans: the provider Istio declares points at the OTLP receiver the Jaeger release listens on.
     expect(stack.tracingProvider).toEqual({ name: JAEGER_TRACING_PROVIDER, protocol: 'opentelemetry', ...declared.jaegerOtlp(jaeger) });
@@ -127,6 +131,8 @@ describe('ObservabilityStack alone', () => {
     const prom = release(objects, 'prometheus').spec.values;
     expect(prom.server).toMatchObject({ retention: '15d', persistentVolume: { enabled: false }, replicaCount: 1, statefulSet: { enabled: false } });
     expect(prom.server.retentionSize).toBeUndefined();
+    expect(prom.server.podAntiAffinity).toBeUndefined();
+    expect(prom.alertmanager.podAntiAffinity).toBeUndefined();
     expect(prom.alertmanager.config.receivers).toEqual([{ name: 'platform' }]);
     expect(prom.alertmanager.extraSecretMounts).toEqual([]);
     expect(release(objects, 'kiali').spec.values.auth).toEqual({ strategy: 'token' });
@@ -225,7 +231,14 @@ describe('alert rules', () => {
     const r = rules();
     expect(r.FlaggerCanaryFailed).toMatchObject({ expr: 'flagger_canary_status > 1', for: '1m' });
     expect(r.IstiodDown).toMatchObject({ expr: 'absent(up{job="istiod"} == 1)', for: '2m', labels: { severity: 'critical' } });
-    expect(r.SidecarInjectionFailing).toMatchObject({ expr: 'sum(rate(sidecar_injection_failure_total[5m])) > 0', labels: { severity: 'critical' } });
+    // Failed injections that istiod counts, or a webhook the API server cannot reach (istiod never sees those calls).
+    expect(r.SidecarInjectionFailing).toMatchObject({
+      expr:
+        'sum(rate(sidecar_injection_failure_total[5m])) > 0 or ' +
+        'sum(rate(apiserver_admission_webhook_rejection_count{name=~".*sidecar-injector\\\\.istio\\\\.io", error_type="calling_webhook_error"}[5m])) > 0',
+      for: '5m',
+      labels: { severity: 'critical' },
+    });
     // The istiod job the rule watches is the one Prometheus is configured with.
     expect(release(synthStack().objects, 'prometheus').spec.values.extraScrapeConfigs).toContain('job_name: istiod');
   });
@@ -266,8 +279,8 @@ describe('the platform in each environment', () => {
   const root = path.resolve(__dirname, '..');
   const envs = Object.fromEntries(listEnvironmentFiles(root).map(loadEnvironmentFile).map((c) => [c.name, c]));
 
-  function platform(name: string): Obj[] {
-    const charts = renderCharts(buildPlatform(envs[name]));
+  function platform(name: string, config = envs[name]): Obj[] {
+    const charts = renderCharts(buildPlatform(config));
     return charts.flatMap((c) => c.objects.map((o: KubeObject) => ({ ...o, layer: c.layer, chart: c.id })));
   }
 
@@ -292,13 +305,21 @@ describe('the platform in each environment', () => {
     expect(release(dev, 'prometheus').spec.values.server).toMatchObject({ persistentVolume: { enabled: false }, replicaCount: 1, retention: '6h' });
     expect(release(dev, 'kiali').spec.values.auth.strategy).toBe('anonymous');
     expect(release(dev, 'prometheus').spec.values.alertmanager.config.receivers).toEqual([{ name: 'platform' }]);
-    expect(release(prod, 'prometheus').spec.values.server).toMatchObject({ persistentVolume: { enabled: true, size: '100Gi' }, replicaCount: 2, statefulSet: { enabled: true }, retention: '15d' });
-    expect(release(prod, 'prometheus').spec.values.alertmanager).toMatchObject({ replicaCount: 2, persistence: { enabled: true, size: '1Gi' } });
+    expect(release(prod, 'prometheus').spec.values.server).toMatchObject({ persistentVolume: { enabled: true, size: '100Gi' }, replicaCount: 2, statefulSet: { enabled: true }, podAntiAffinity: 'soft', retention: '15d' });
+    expect(release(prod, 'prometheus').spec.values.alertmanager).toMatchObject({ replicaCount: 2, podAntiAffinity: 'soft', persistence: { enabled: true, size: '1Gi' } });
     expect(release(prod, 'kiali').spec.values.auth.strategy).toBe('token');
     expect(release(prod, 'prometheus').spec.values.alertmanager.config.receivers[0].slack_configs[0].api_url_file).toBe('/etc/alertmanager/secrets/alertmanager-webhook/url');
     expect(release(dev, 'jaeger').spec.values.userconfig.extensions.jaeger_storage.backends.memstore.memory.max_traces).toBeLessThan(
       release(prod, 'jaeger').spec.values.userconfig.extensions.jaeger_storage.backends.memstore.memory.max_traces,
     );
+  });
+
+  test('the mesh Telemetry follows mesh:istio.install.tracing when it names another collector', () => {
+    const otel = { name: 'otel', protocol: 'opentelemetry' as const, service: 'otel-collector.tracing.svc.cluster.local', port: 4317 };
+    const config = { ...envs.dev, istio: { ...envs.dev.istio, install: { ...envs.dev.istio.install, tracing: otel } } };
+    const objects = platform('dev', config);
+    expect(release(objects, 'istiod').spec.values.meshConfig.defaultProviders).toEqual({ tracing: ['otel'] });
+    expect(objects.find((o) => o.kind === 'Telemetry')?.spec.tracing).toEqual([{ providers: [{ name: 'otel' }], randomSamplingPercentage: 100 }]);
   });
 
   test('the mesh Telemetry of MeshConfigChart names the stack provider by default', () => {
@@ -332,6 +353,12 @@ describe('validation', () => {
     ['the OpenID issuer is not https', { kiali: { auth: KialiAuth.openId({ issuerUri: 'http://sso', clientId: 'kiali' }) } }, /kiali.auth issuerUri 'http:\/\/sso' is not an https:\/\/ URL/],
     ['the OpenID client id is empty', { kiali: { auth: KialiAuth.openId({ issuerUri: 'https://sso', clientId: '' }) } }, /kiali.auth OpenID clientId is empty/],
     ['Kiali replicas are out of range', { kiali: { replicas: 6 } }, /kiali.replicas 6 is not allowed/],
+    [
+      'a request is above its limit',
+      { prometheus: { resources: { requests: { cpu: '2', memory: '1Gi' }, limits: { cpu: '1', memory: '1Gi' } } } },
+      /prometheus.resources: CPU request 2 exceeds its limit 1; raise the limit or lower the request/,
+    ],
+    ['a quantity is malformed', { grafana: { resources: { requests: { cpu: '50m', memory: '128MB' }, limits: { cpu: '1', memory: '1Gi' } } } }, /grafana.resources: memory '128MB' is not a quantity/],
     ['the mesh Telemetry sampling is not a percentage', { meshTelemetry: { samplingPercentage: 150, accessLogging: true } }, /meshTelemetry.samplingPercentage 150 is not a percentage; use 0 to 100/],
   ])('fails when %s', (_, props, message) => {
     const msg = messageOf(() => synthStack(props));
@@ -427,6 +454,11 @@ describe('ObservabilityChart (tier rules) and mesh:observability', () => {
     ['the receiver is unknown', { alerts: { receiver: 'pagerduty' } }, /mesh:observability.alerts.receiver: string "pagerduty" is not allowed; expected one of slack, teams, none/],
     ['the 5xx percentage is out of range', { alerts: { errorRatePercent: 0 } }, /mesh:observability.alerts.errorRatePercent: /],
     ['a key is misspelled', { jaeger: { maxTrace: 10 } }, /mesh:observability.jaeger.maxTrace: unknown key; did you mean 'maxTraces'\?/],
+    [
+      'a request is above its limit',
+      { prometheus: { resources: { requests: { cpu: '1', memory: '4Gi' }, limits: { cpu: '1', memory: '2Gi' } } } },
+      /mesh:observability.prometheus.resources: memory request 4Gi exceeds its limit 2Gi/,
+    ],
   ])('config fails when %s', (_, section, message) => {
     expect(problems({ 'mesh:observability': section }).join('\n')).toMatch(message);
   });
