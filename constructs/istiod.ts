@@ -40,8 +40,8 @@ export interface IstiodValues {
   readonly global?: {
     /** Namespace of istiod. */
     readonly istioNamespace?: string;
-    /** The chart's PodDisruptionBudget of istiod. */
-    readonly defaultPodDisruptionBudget?: { readonly enabled: boolean; readonly minAvailable?: number };
+    /** The chart's PodDisruptionBudget of istiod (always minAvailable 1: the chart reads no other field). */
+    readonly defaultPodDisruptionBudget?: { readonly enabled: boolean };
   };
   /** The istiod Deployment. */
   readonly pilot?: {
@@ -179,7 +179,7 @@ export class Istiod extends HelmComponent {
     const tracing = props.tracing;
     return {
       profile: props.profile === 'openshift' ? 'openshift' : undefined,
-      global: { istioNamespace: namespace, defaultPodDisruptionBudget: podDisruptionBudget ? { enabled: true, minAvailable: 1 } : { enabled: false } },
+      global: { istioNamespace: namespace, defaultPodDisruptionBudget: { enabled: podDisruptionBudget } },
       pilot: {
         replicaCount: autoscaling ? undefined : props.replicas ?? 1,
         autoscaleEnabled: autoscaling !== undefined,

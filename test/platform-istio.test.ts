@@ -63,10 +63,9 @@ describe('Istio components', () => {
     const c = chart();
     new Istiod(c, 'istiod', { base: new IstioBase(c, 'base'), autoscaling: { minReplicas: 2, maxReplicas: 5 } });
     const values = release(c, 'istiod').spec.values;
-    expect(values).toMatchObject({
-      global: { defaultPodDisruptionBudget: { enabled: true, minAvailable: 1 } },
-      pilot: { autoscaleEnabled: true, autoscaleMin: 2, autoscaleMax: 5, cpu: { targetAverageUtilization: 80 } },
-    });
+    // The istiod chart's PDB is always minAvailable 1; `enabled` is the only field it reads.
+    expect(values.global.defaultPodDisruptionBudget).toEqual({ enabled: true });
+    expect(values.pilot).toMatchObject({ autoscaleEnabled: true, autoscaleMin: 2, autoscaleMax: 5, cpu: { targetAverageUtilization: 80 } });
     expect(values.pilot.replicaCount).toBeUndefined();
   });
 
@@ -115,6 +114,27 @@ describe('Istio components', () => {
     const c = chart();
     expect(() => new Istiod(c, 'istiod', { base: new IstioBase(c, 'base'), podDisruptionBudget: true })).toThrow(
       /Istiod test\/istiod: a PodDisruptionBudget with 1 replica would block every node drain; run at least 2 replicas/,
+    );
+  });
+
+  test('fails when a gateway has a PDB with a single replica', () => {
+    const c = chart();
+    const istiod = new Istiod(c, 'istiod', { base: new IstioBase(c, 'base') });
+    expect(() => new IstioGateway(c, 'ingress', { istiod, direction: 'ingress', podDisruptionBudget: true })).toThrow(
+      'IstioGateway test/ingress: a PodDisruptionBudget with 1 replica would block every node drain; run at least 2 replicas or set podDisruptionBudget: false',
+    );
+  });
+
+  test.each([0, 1.5])('fails when istiod replicas is not a positive integer: %p', (replicas) => {
+    const c = chart();
+    expect(() => new Istiod(c, 'istiod', { base: new IstioBase(c, 'base'), replicas })).toThrow(`Istiod test/istiod: replicas ${replicas} is not a positive integer`);
+  });
+
+  test('fails when the autoscaling CPU target is not a percentage', () => {
+    const c = chart();
+    const istiod = new Istiod(c, 'istiod', { base: new IstioBase(c, 'base') });
+    expect(() => new IstioGateway(c, 'ingress', { istiod, direction: 'ingress', autoscaling: { minReplicas: 2, maxReplicas: 4, cpuUtilization: 150 } })).toThrow(
+      'IstioGateway test/ingress: autoscaling cpuUtilization 150 is not a percentage in 1-100',
     );
   });
 
