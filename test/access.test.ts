@@ -106,6 +106,21 @@ describe('the access matrix', () => {
     expect(denied.text).toMatch(/^DENY: .*\n.*\n.*\n {2}response: {3}403 RBAC: access denied/);
     expect(() => accessCheck(objects, { to: 'demo/nope', method: 'GET', path: '/', header: [] })).toThrow(/no app 'demo\/nope' in this environment; apps: .*demo\/httpbin/);
   });
+
+  test('access check: a caller without a sidecar calls in plain text (no principal), as the matrix does', () => {
+    const deployment = (name: string, labels: Record<string, string>): KubeObject => ({
+      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace: 'demo' },
+      spec: { template: { metadata: { labels: { app: name, ...labels } }, spec: { serviceAccountName: name, containers: [{ ports: [{ containerPort: 8080 }] }] } } },
+    });
+    const world = [
+      deployment('httpbin', {}), deployment('legacy', { 'sidecar.istio.io/inject': 'false' }),
+      ap('demo', 'httpbin', { selector: { matchLabels: { app: 'httpbin' } }, rules: [{ from: [{ source: { namespaces: ['demo'] } }] }] }),
+    ];
+    const plain = accessCheck(world, { from: 'demo/legacy', to: 'demo/httpbin', method: 'GET', path: '/', header: [] });
+    expect(plain.decision).toMatchObject({ allowed: false, decidedBy: 'AuthorizationPolicy demo/httpbin' });
+    expect(plain.text).toMatch(/^DENY: demo\/legacy \(no sidecar: plain text\) -> demo\/httpbin/);
+    expect(accessCheck([...world, deployment('sleep', {})], { from: 'demo/sleep', to: 'demo/httpbin', method: 'GET', path: '/', header: [] }).decision.allowed).toBe(true);
+  });
 });
 
 /** A policy as rendered objects. */

@@ -46,7 +46,8 @@ export function accessCheck(objects: readonly KubeObject[], opts: Omit<AccessChe
   }
   const port = opts.port === undefined ? to.workload.port : Number(opts.port);
   const decision = new AccessExplainer(objects).check({
-    source: from && { namespace: from.namespace, serviceAccount: from.workload?.serviceAccount ?? from.name },
+    // A caller without a sidecar sends plain text: no principal, no namespace.
+    source: from && from.workload?.inMesh !== false ? { namespace: from.namespace, serviceAccount: from.workload?.serviceAccount ?? from.name } : undefined,
     destination: { namespace: to.namespace, labels: to.workload.labels, port },
     method: opts.method.toUpperCase(),
     path: opts.path,
@@ -54,7 +55,7 @@ export function accessCheck(objects: readonly KubeObject[], opts: Omit<AccessChe
     headers,
     requestPrincipal: opts.jwtPrincipal,
   });
-  const caller = from ? `${from.namespace}/${from.name}` : 'plain text';
+  const caller = from ? `${from.namespace}/${from.name}${from.workload?.inMesh === false ? ' (no sidecar: plain text)' : ''}` : 'plain text';
   const lines = [
     `${decision.verdict.toUpperCase()}: ${caller} -> ${opts.to} ${opts.method.toUpperCase()} ${opts.path}`,
     `  decided by: ${decision.decidedBy ?? '(no policy)'}`,
