@@ -35,7 +35,8 @@ export interface FluxNotificationsProps {
 
 /**
  * Flux notifications: a `Provider` (Slack or Teams, webhook URL from a Secret) and an `Alert` on every
- * Kustomization and HelmRelease in flux-system.
+ * GitRepository (a fetch that fails, such as a revoked deploy key, stops every sync), Kustomization and
+ * HelmRelease in flux-system.
  */
 export class FluxNotifications extends Construct {
   /** The generated Provider (escape hatch). */
@@ -65,6 +66,7 @@ export class FluxNotifications extends Construct {
         providerRef: { name },
         eventSeverity: props.severity === 'error' ? AlertSpecEventSeverity.ERROR : AlertSpecEventSeverity.INFO,
         eventSources: [
+          { kind: AlertSpecEventSourcesKind.GIT_REPOSITORY, name: '*', namespace: FLUX_NAMESPACE },
           { kind: AlertSpecEventSourcesKind.KUSTOMIZATION, name: '*', namespace: FLUX_NAMESPACE },
           { kind: AlertSpecEventSourcesKind.HELM_RELEASE, name: '*', namespace: FLUX_NAMESPACE },
         ],

@@ -1,6 +1,6 @@
 import { Chart, Duration, Testing } from 'cdk8s';
 import { FluxSystemChart, Layer, layersWithObjects } from '../charts';
-import { FluxGitSource, FluxNotifications, formatGoDuration, parseGoDuration } from '../constructs';
+import { FluxGitSource, FluxKustomization, FluxNotifications, formatGoDuration, parseGoDuration } from '../constructs';
 import { ConfigError, parseEnvironment } from '../stacks/config';
 import { buildPlatform } from '../stacks/platform';
 import { renderCharts } from '../stacks/render';
@@ -51,7 +51,7 @@ describe('FluxSystemChart', () => {
     expect(objects[1].spec).toMatchObject({ interval: '1m', timeout: '15m' });
   });
 
-  test('notifications: a Slack Provider with the webhook Secret reference and an Alert on Kustomizations and HelmReleases', () => {
+  test('notifications: a Slack Provider with the webhook Secret reference and an Alert on the Git source, Kustomizations and HelmReleases', () => {
     const objects = Testing.synth(fluxChart({ notifications: { type: 'slack', webhookSecretName: 'slack-webhook', channel: 'platform', severity: 'error' } }));
     expect(objects.find((o) => o.kind === 'Provider')).toEqual({
       apiVersion: 'notification.toolkit.fluxcd.io/v1beta3',
@@ -63,6 +63,7 @@ describe('FluxSystemChart', () => {
       providerRef: { name: 'flux-system-slack' },
       eventSeverity: 'error',
       eventSources: [
+        { kind: 'GitRepository', name: '*', namespace: 'flux-system' },
         { kind: 'Kustomization', name: '*', namespace: 'flux-system' },
         { kind: 'HelmRelease', name: '*', namespace: 'flux-system' },
       ],
@@ -93,6 +94,29 @@ describe('FluxSystemChart', () => {
 
   test('fails when the path is not relative to the repository root', () => {
     expect(() => fluxChart({ path: '/dist/prod' })).toThrow("FluxSystemChart flux-system: path '/dist/prod' must be relative to the repository root and start with './'");
+  });
+
+  test('fails when a Kustomization path leaves the repository', () => {
+    const c = new Chart(Testing.app(), 'test');
+    const source = new FluxGitSource(c, 'src', { url: 'https://github.com/acme/mesh.git' });
+    expect(() => new FluxKustomization(c, 'apps', { source, path: './dist/../../etc' })).toThrow(
+      "FluxKustomization test/apps: path './dist/../../etc' is not a folder inside the repository; use e.g. './dist/prod/mesh'",
+    );
+  });
+
+  test('fails when a Kustomization timeout is too short for health checks', () => {
+    const c = new Chart(Testing.app(), 'test');
+    const source = new FluxGitSource(c, 'src', { url: 'https://github.com/acme/mesh.git' });
+    expect(() => new FluxKustomization(c, 'apps', { source, path: './dist/prod/apps', timeout: Duration.seconds(10) })).toThrow(
+      'FluxKustomization test/apps: timeout 10s is too short for health checks; use at least 30s, such as 10m',
+    );
+  });
+
+  test('fails when the webhook Secret name is not a DNS label', () => {
+    const c = new Chart(Testing.app(), 'test');
+    expect(() => new FluxNotifications(c, 'slack', { type: 'slack', webhookSecretName: 'https://hooks.slack.com/x' })).toThrow(
+      "FluxNotifications test/slack: webhookSecretName 'https://hooks.slack.com/x' is not a DNS-1123 label; name the Secret holding the webhook URL under 'address'",
+    );
   });
 
   test('fails when the Teams provider is given a channel', () => {
