@@ -523,9 +523,14 @@ export class ResilientRoute extends Construct {
 
     const controller = props.app.routingController;
     if (controller) {
+      const fixes = {
+        faults: `Flagger's Canary has no fault injection: inject faults into an app without a ${controller.controllerKind}, or remove 'faults'`,
+        mirror: `mirror to the canary during its analysis with the ${controller.controllerKind}'s Strategy.blueGreenMirroring, or remove 'mirror'`,
+        gateways: `set 'gateways' on the ${controller.controllerKind}, or remove them here`,
+      };
       for (const [field, given] of [['faults', props.faults], ['mirror', props.mirror], ['gateways', props.gateways?.length ? props.gateways : undefined]] as const) {
         if (given) {
-          invalid('ResilientRoute', this, `'${field}' cannot be applied: ${controller.controllerKind} ${controller.node.path} owns the routing of '${props.app.name}' (Flagger generates its VirtualService); configure ${field} on the ${controller.controllerKind}, or remove it here`);
+          invalid('ResilientRoute', this, `'${field}' cannot be applied: ${controller.controllerKind} ${controller.node.path} owns the routing of '${props.app.name}' (Flagger generates its VirtualService); ${fixes[field]}`);
         }
       }
       if (props.connectionPool?.tcp) {
