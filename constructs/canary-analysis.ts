@@ -221,8 +221,8 @@ export class Strategy {
         if (!o.cookieName || !/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(o.cookieName)) {
           fail(binding, `session affinity cookieName '${o.cookieName}' is not a cookie name; use letters, digits and '-', such as 'canary-session'`);
         }
-        const maxAge = (o.maxAge ?? Duration.days(1)).toSeconds();
-        if (!Number.isInteger(maxAge) || maxAge < 1) fail(binding, `session affinity maxAge ${maxAge}s is not a positive number of seconds`);
+        const maxAge = (o.maxAge ?? Duration.days(1)).toMilliseconds() / 1000;
+        if (!Number.isInteger(maxAge) || maxAge < 1) fail(binding, `session affinity maxAge ${maxAge}s is not a positive whole number of seconds; use e.g. Duration.hours(6)`);
         sessionAffinity = { cookieName: o.cookieName, maxAge };
       }
       return { stepWeight: o.stepWeight, stepWeights: o.stepWeights, maxWeight, stepWeightPromotion: o.stepWeightPromotion, sessionAffinity };
@@ -305,7 +305,7 @@ export class CanaryMetric {
   static requestDuration(options: { readonly max?: Duration; readonly interval?: Duration } = {}): CanaryMetric {
     return new CanaryMetric('request-duration', (binding) => {
       const max = (options.max ?? Duration.millis(500)).toMilliseconds();
-      if (!(max > 0)) fail(binding, `request-duration max ${max}ms is not a positive duration`);
+      if (!(max > 0)) fail(binding, `request-duration max ${max}ms is not a positive duration; use e.g. Duration.millis(500)`);
       return { name: 'request-duration', thresholdRange: { max }, interval: flaggerDuration(options.interval ?? Duration.minutes(1)) };
     }, options.interval);
   }
@@ -321,7 +321,7 @@ export class CanaryMetric {
       const missing = template.variableNames.filter((v) => !(v in variables));
       if (missing.length > 0) fail(binding, `metric '${name}' leaves template variables ${missing.join(', ')} of ${template.templateNamespace}/${template.templateName} unset; pass them in 'variables'`);
       const unknown = Object.keys(variables).filter((v) => !template.variableNames.includes(v));
-      if (unknown.length > 0) fail(binding, `metric '${name}' sets variables ${unknown.join(', ')} that template ${template.templateNamespace}/${template.templateName} does not use`);
+      if (unknown.length > 0) fail(binding, `metric '${name}' sets variables ${unknown.join(', ')} that template ${template.templateNamespace}/${template.templateName} does not use (it uses: ${template.variableNames.join(', ') || 'none'}); remove them`);
       return {
         name,
         templateRef: { name: template.templateName, namespace: template.templateNamespace },
@@ -514,7 +514,7 @@ export class Webhook {
   /** @internal */
   _render(binding: CanaryBinding): CanarySpecAnalysisWebhooks {
     const url = this.url(binding);
-    if (!/^https?:\/\/[^\s/]+/.test(url)) fail(binding, `webhook '${this.name}' URL '${url}' is not an http(s) URL`);
+    if (!/^https?:\/\/[^\s/]+/.test(url)) fail(binding, `webhook '${this.name}' URL '${url}' is not an http(s) URL; use e.g. 'http://flagger-loadtester.test/'`);
     const timeout = this.options.timeout ?? Duration.seconds(10);
     if (timeout.toMilliseconds() <= 0 || timeout.toMilliseconds() >= binding.interval.toMilliseconds()) {
       fail(binding, `webhook '${this.name}' timeout ${flaggerDuration(timeout)} must be shorter than the analysis interval ${flaggerDuration(binding.interval)} (a slow hook would overlap the next run); lower the timeout or raise the interval`);

@@ -165,9 +165,10 @@ export class CanaryRelease extends Construct implements IRoutingController {
     if (!Number.isInteger(threshold) || threshold < 1 || threshold > 100) {
       invalid('CanaryRelease', this, `threshold ${threshold} is out of range; use the number of failed checks before rollback, 1 to 100 (e.g. 5)`);
     }
-    const progressDeadline = (props.progressDeadline ?? Duration.minutes(10)).toSeconds();
+    // Duration.toSeconds() throws on fractions; the message below names the bad value instead.
+    const progressDeadline = (props.progressDeadline ?? Duration.minutes(10)).toMilliseconds() / 1000;
     if (!Number.isInteger(progressDeadline) || progressDeadline < 1) {
-      invalid('CanaryRelease', this, `progressDeadline ${progressDeadline}s is not a positive whole number of seconds`);
+      invalid('CanaryRelease', this, `progressDeadline ${progressDeadline}s is not a positive whole number of seconds; use e.g. Duration.minutes(10)`);
     }
     const loadTesterUrl = props.loadTesterUrl ?? FLAGGER_LOAD_TESTER_URL;
     if (!/^https?:\/\/[^\s]+\/$/.test(loadTesterUrl)) invalid('CanaryRelease', this, `loadTesterUrl '${loadTesterUrl}' must be an http(s) URL ending with '/', such as '${FLAGGER_LOAD_TESTER_URL}'`);
@@ -262,7 +263,7 @@ export class CanaryRelease extends Construct implements IRoutingController {
    */
   addAlert(alert: CanaryAlert): CanaryAlert {
     const name = alert.name ?? alert.provider.providerName;
-    if (this.alerts.has(name)) invalid('CanaryRelease', this, `alert '${name}' is declared twice`);
+    if (this.alerts.has(name)) invalid('CanaryRelease', this, `alert '${name}' is declared twice; give each alert its own name`);
     this.alerts.set(name, {
       name,
       severity: CanarySpecAnalysisAlertsSeverity[(alert.severity ?? 'info').toUpperCase() as 'INFO' | 'WARN' | 'ERROR'],
@@ -321,13 +322,13 @@ export class CanaryRelease extends Construct implements IRoutingController {
 
   private renderServiceBase(props: CanaryReleaseProps): CanarySpecService {
     const gateways = (props.gateways ?? []).map((g) => `${g.gatewayName}.${g.gatewayNamespace}.svc.cluster.local`);
-    if (new Set(gateways).size !== gateways.length) invalid('CanaryRelease', this, `gateways list one gateway twice (${gateways.join(', ')})`);
+    if (new Set(gateways).size !== gateways.length) invalid('CanaryRelease', this, `gateways list one gateway twice (${gateways.join(', ')}); list each gateway once`);
     const meshTraffic = props.meshTraffic ?? true;
     if (gateways.length > 0 && meshTraffic) gateways.push('mesh');
     const hosts = props.hosts ?? [];
     for (const host of hosts) {
       if (host === '*' && meshTraffic) invalid('CanaryRelease', this, "host '*' would capture every in-mesh request; name the public host (e.g. 'httpbin.example.com')");
-      if (!/^(\*\.)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?$|^\*$/.test(host)) invalid('CanaryRelease', this, `host '${host}' is not a DNS name`);
+      if (!/^(\*\.)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?$|^\*$/.test(host)) invalid('CanaryRelease', this, `host '${host}' is not a DNS name; use e.g. 'httpbin.example.com' or '*.example.com'`);
     }
     if (hosts.length > 0 && gateways.length === 0) invalid('CanaryRelease', this, `hosts ${hosts.join(', ')} need a gateway to arrive through; set 'gateways'`);
     return {

@@ -98,7 +98,7 @@ export class FlaggerLoadTester extends Construct {
     super(scope, id);
     const namespace = props.namespace ?? FLAGGER_LOAD_TESTER_NAMESPACE;
     const timeout = props.commandTimeout ?? Duration.hours(1);
-    if (timeout.toSeconds() < 1) invalid('FlaggerLoadTester', this, `commandTimeout ${formatGoDuration(timeout)} is shorter than a second; give load tests time to run, e.g. Duration.minutes(30)`);
+    if (timeout.toMilliseconds() < 1000) invalid('FlaggerLoadTester', this, `commandTimeout ${formatGoDuration(timeout)} is shorter than a second; give load tests time to run, e.g. Duration.minutes(30)`);
     this.url = `http://${FLAGGER_LOAD_TESTER_NAME}.${namespace}/`;
     this.component = new HelmComponent(this, FLAGGER_LOAD_TESTER_NAME, {
       repository: FLAGGER_REPOSITORY,

@@ -63,9 +63,9 @@ export class MetricTemplate extends Construct implements IMetricTemplate {
     super(scope, id);
     this.templateName = props.name ?? id;
     this.templateNamespace = props.namespace ?? Chart.of(this).namespace ?? invalid('MetricTemplate', this, "no namespace: set 'namespace' or declare it in a chart that has one");
-    if (!DNS_LABEL.test(this.templateName)) invalid('MetricTemplate', this, `name '${this.templateName}' is not a DNS-1123 label`);
+    if (!DNS_LABEL.test(this.templateName)) invalid('MetricTemplate', this, `name '${this.templateName}' is not a DNS-1123 label; use lower-case letters, digits and '-', e.g. 'latency'`);
     if (!/^https?:\/\/[^\s]+$/.test(props.prometheusUrl)) invalid('MetricTemplate', this, `prometheusUrl '${props.prometheusUrl}' is not an http(s) URL; use e.g. 'http://prometheus.istio-system:9090'`);
-    if (!props.query.trim()) invalid('MetricTemplate', this, 'query is empty');
+    if (!props.query.trim()) invalid('MetricTemplate', this, 'query is empty; give the Prometheus query, e.g. one on istio_request_duration_milliseconds_bucket');
     const variables = new Set<string>();
     for (const [, placeholder] of props.query.matchAll(/\{\{\s*([^}]*?)\s*\}\}/g)) {
       const variable = /^variables\.([A-Za-z_][A-Za-z0-9_]*)$/.exec(placeholder);

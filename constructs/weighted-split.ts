@@ -140,7 +140,7 @@ export class WeightedSplit extends Construct {
     }
     for (const r of props.headerRoutes ?? []) {
       known(r.version, `header route '${r.header}'`);
-      if (!/^[a-zA-Z0-9!#$%&'*+.^_`|~-]+$/.test(r.header)) invalid('WeightedSplit', this, `header '${r.header}' is not an HTTP header name`);
+      if (!/^[a-zA-Z0-9!#$%&'*+.^_`|~-]+$/.test(r.header)) invalid('WeightedSplit', this, `header '${r.header}' is not an HTTP header name; use e.g. 'end-user'`);
     }
   }
 }

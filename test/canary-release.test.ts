@@ -7,6 +7,8 @@ import {
   CanaryMetric,
   CanaryRelease,
   CanaryReleaseProps,
+  Flagger,
+  FlaggerLoadTester,
   flaggerCollisions,
   flaggerDuration,
   IMeshGateway,
@@ -378,14 +380,65 @@ describe('CanaryRelease validation', () => {
     fails(build({ gateways: [GATEWAY], hosts: ['*'] }), "host '*' would capture every in-mesh request");
   });
 
+  test('fails when the progress deadline is not a positive whole number of seconds', () => {
+    fails(build({ progressDeadline: Duration.millis(1500) }), 'progressDeadline 1.5s', 'Duration.minutes(10)');
+  });
+  test('fails when the load tester URL is not an http(s) URL ending with a slash', () => {
+    fails(build({ loadTesterUrl: 'http://flagger-loadtester.test' }), "loadTesterUrl 'http://flagger-loadtester.test' must be an http(s) URL ending with '/'");
+  });
+  test('fails when a metric interval is not whole seconds', () => {
+    fails(build({ metrics: [CanaryMetric.requestSuccessRate({ interval: Duration.millis(1500) })] }), "metric 'request-success-rate' interval 1s500ms is not whole seconds");
+  });
+  test('fails when the request-duration maximum is not positive', () => {
+    fails(build({ metrics: [CanaryMetric.requestDuration({ max: Duration.millis(0) })] }), 'request-duration max 0ms is not a positive duration');
+  });
+  test('fails when an alert name is used twice', () => {
+    const { chart, httpbin } = setup();
+    const slack = new AlertProvider(chart, 'slack', { channel: AlertChannel.SLACK, secretName: 'slack-url' });
+    fails(() => new CanaryRelease(chart, 'canary', { app: httpbin, strategy: Strategy.progressive({ stepWeight: 20 }), alerts: [{ provider: slack }, { provider: slack, severity: 'error' }] }), "alert 'slack' is declared twice", 'its own name');
+  });
+  test('fails when a gateway is listed twice, or a host is not a DNS name', () => {
+    fails(build({ gateways: [GATEWAY, GATEWAY] }), 'gateways list one gateway twice', 'list each gateway once');
+    fails(build({ gateways: [GATEWAY], hosts: ['Bad_Host'] }), "host 'Bad_Host' is not a DNS name");
+  });
+  test('fails when stepWeights is empty or stepWeightPromotion is out of range', () => {
+    fails(build({ strategy: Strategy.progressive({ stepWeights: [] }) }), 'stepWeights is empty');
+    fails(build({ strategy: Strategy.progressive({ stepWeight: 10, stepWeightPromotion: 0 }) }), 'stepWeightPromotion 0 is out of range');
+  });
+  test('fails when the session cookie max age is under a second', () => {
+    fails(build({ strategy: Strategy.sessionAffinity({ stepWeight: 10, cookieName: 'canary', maxAge: Duration.millis(500) }) }), 'session affinity maxAge 0.5s is not a positive whole number of seconds');
+  });
+  test('fails when a template metric sets a variable the template does not use', () => {
+    const template = { templateName: 'errors', templateNamespace: 'istio-system', variableNames: [] };
+    fails(build({ metrics: [CanaryMetric.fromTemplate(template, { max: 1, variables: { route: '/api' } })] }), "sets variables route that template istio-system/errors does not use (it uses: none)");
+  });
+  test('fails when the hey load test path or rate is wrong', () => {
+    fails(build({ webhooks: [Webhook.heyLoadTest({ path: 'headers' })] }), "load test path 'headers' must start with '/'");
+    fails(build({ webhooks: [Webhook.heyLoadTest({ requestsPerSecond: 0 })] }), 'load test requestsPerSecond 0 is not a positive whole number');
+  });
+
   test('fails when a MetricTemplate uses a placeholder Flagger does not fill, or a fixed range', () => {
     const chart = new LayerChart(Testing.app(), 'platform', { layer: Layer.PLATFORM, namespace: 'istio-system' });
     fails(() => new MetricTemplate(chart, 'bad', { prometheusUrl: 'http://p:9090', query: 'sum(rate(x{ns="{{ namespce }}"}[{{ interval }}]))' }), 'MetricTemplate platform/bad', "'{{ namespce }}' is not one Flagger fills");
     fails(() => new MetricTemplate(chart, 'fixed', { prometheusUrl: 'http://p:9090', query: 'sum(rate(x[5m]))' }), 'fixed range selector', '[{{ interval }}]');
   });
 
+  test('fails when a MetricTemplate has a bad name, Prometheus URL or an empty query', () => {
+    const chart = new LayerChart(Testing.app(), 'platform', { layer: Layer.PLATFORM, namespace: 'istio-system' });
+    fails(() => new MetricTemplate(chart, 'Latency', { prometheusUrl: 'http://p:9090', query: 'up' }), 'MetricTemplate platform/Latency', "name 'Latency' is not a DNS-1123 label");
+    fails(() => new MetricTemplate(chart, 'url', { prometheusUrl: 'prometheus:9090', query: 'up' }), "prometheusUrl 'prometheus:9090' is not an http(s) URL");
+    fails(() => new MetricTemplate(chart, 'empty', { prometheusUrl: 'http://p:9090', query: ' ' }), 'query is empty');
+  });
+
+  test('fails when Flagger gets no Prometheus URL, or the load tester no time to run commands', () => {
+    const chart = new LayerChart(Testing.app(), 'platform', { layer: Layer.PLATFORM, namespace: 'istio-system' });
+    fails(() => new Flagger(chart, 'flagger', { prometheusUrl: 'prometheus' }), 'Flagger platform/flagger', "prometheusUrl 'prometheus' is not an http(s) URL");
+    fails(() => new FlaggerLoadTester(chart, 'load-tester', { commandTimeout: Duration.millis(10) }), 'FlaggerLoadTester platform/load-tester', 'commandTimeout 10ms is shorter than a second');
+  });
+
   test('fails when an AlertProvider is given something other than a Secret name', () => {
     const chart = new LayerChart(Testing.app(), 'platform', { layer: Layer.PLATFORM, namespace: 'istio-system' });
     fails(() => new AlertProvider(chart, 'slack', { channel: AlertChannel.SLACK, secretName: 'https://hooks.slack.com/services/T000/B000/XXX' }), 'AlertProvider platform/slack', 'is not a Secret name', 'never the URL itself');
+    fails(() => new AlertProvider(chart, 'On_Call', { channel: AlertChannel.SLACK, secretName: 'slack-url' }), "name 'On_Call' is not a DNS-1123 label");
   });
 });

@@ -213,6 +213,14 @@ describe('WeightedSplit', () => {
     const { chart, reviews } = setup();
     fails(() => new WeightedSplit(chart, 'split', { app: reviews, weights: [{ version: 'v1', weight: 100, port: 8001 }] }), 'port 8001 of version', 'ports: 9080');
   });
+  test('fails when the weights are empty', () => {
+    const { chart, reviews } = setup();
+    fails(() => new WeightedSplit(chart, 'split', { app: reviews, weights: [] }), 'WeightedSplit apps/split', 'weights is empty');
+  });
+  test('fails when a header route has no valid header name', () => {
+    const { chart, reviews } = setup();
+    fails(() => new WeightedSplit(chart, 'split', { app: reviews, weights: [{ version: 'v1', weight: 100 }], headerRoutes: [{ header: 'end user', value: 'jason', version: 'v2' }] }), "header 'end user' is not an HTTP header name");
+  });
   test('fails when a header route names an unknown version', () => {
     const { chart, reviews } = setup();
     fails(() => new WeightedSplit(chart, 'split', { app: reviews, weights: [{ version: 'v1', weight: 100 }], headerRoutes: [{ header: 'end-user', value: 'jason', version: 'v7' }] }), "header route 'end-user' names version 'v7'");
