@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DNS_LABEL } from '../../constructs/errors';
 import type { Tier } from './schema';
 
 /**
@@ -14,7 +15,7 @@ export const egressSchema = z.strictObject({
     .array(
       z.strictObject({
         /** Name of the ServiceEntry. */
-        name: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a DNS-1123 label such as github-api'),
+        name: z.string().regex(DNS_LABEL, 'must be a DNS-1123 label such as github-api'),
         /** Its DNS names. */
         hosts: z.array(z.string()).min(1),
         /** Its ports. */

@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { DNS_LABEL } from '../../constructs/errors';
 import { GO_DURATION } from '../../constructs/go-duration';
 
-const label = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a DNS-1123 label');
+const label = z.string().regex(DNS_LABEL, 'must be a DNS-1123 label');
 const duration = z.string().regex(GO_DURATION, 'must be a duration such as 30s, 5m or 1h');
 
 /**

@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { DNS_LABEL } from '../../constructs/errors';
 import type { Tier } from './schema';
 
-const label = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a DNS-1123 label');
+const label = z.string().regex(DNS_LABEL, 'must be a DNS-1123 label');
 
 /**
  * `mesh:ingress`: the public Istio Gateway (scenario S2's `public-gateway`) and its TLS (scenario S7).
