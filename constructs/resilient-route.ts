@@ -444,6 +444,8 @@ export interface ResilientRouteProps {
 export const DEFAULT_FAULT_HEADER = { name: 'x-fault-test', value: 'true' } as const;
 
 const HEADER_NAME = /^[a-z0-9!#$%&'*+.^_`|~-]+$/;
+const INT32_MAX = 2_147_483_647;
+const UINT32_MAX = 4_294_967_295;
 const GRPC_STATUSES: readonly GrpcStatus[] = ['CANCELLED', 'UNKNOWN', 'INVALID_ARGUMENT', 'DEADLINE_EXCEEDED', 'NOT_FOUND', 'ALREADY_EXISTS',
   'PERMISSION_DENIED', 'RESOURCE_EXHAUSTED', 'FAILED_PRECONDITION', 'ABORTED', 'OUT_OF_RANGE', 'UNIMPLEMENTED', 'INTERNAL', 'UNAVAILABLE',
   'DATA_LOSS', 'UNAUTHENTICATED'];
@@ -614,9 +616,10 @@ export class ResilientRoute extends Construct {
     return ms;
   }
 
-  private checkCount(field: string, value: number | undefined, min = 1): void {
-    if (value !== undefined && (!Number.isInteger(value) || value < min || value > 4294967295)) {
-      invalid('ResilientRoute', this, `${field} ${value} is not allowed; use a whole number from ${min} to 4294967295`);
+  /** Pool limits are int32 fields in Istio's schema, ejection counts uint32 ones. */
+  private checkCount(field: string, value: number | undefined, min: number, max = INT32_MAX): void {
+    if (value !== undefined && (!Number.isInteger(value) || value < min || value > max)) {
+      invalid('ResilientRoute', this, `${field} ${value} is not allowed; use a whole number from ${min} to ${max}`);
     }
   }
 
@@ -626,16 +629,16 @@ export class ResilientRoute extends Construct {
 
   private checkConnectionPool(pool: ConnectionPoolSettings | undefined): void {
     if (!pool) return;
-    this.checkCount('connectionPool.tcp.maxConnections', pool.tcp?.maxConnections);
+    this.checkCount('connectionPool.tcp.maxConnections', pool.tcp?.maxConnections, 1);
     if (pool.tcp?.connectTimeout) this.checkDuration('connectionPool.tcp.connectTimeout', pool.tcp.connectTimeout);
-    for (const field of ['http1MaxPendingRequests', 'http2MaxRequests', 'maxRequestsPerConnection'] as const) this.checkCount(`connectionPool.http.${field}`, pool.http?.[field]);
+    for (const field of ['http1MaxPendingRequests', 'http2MaxRequests', 'maxRequestsPerConnection'] as const) this.checkCount(`connectionPool.http.${field}`, pool.http?.[field], 1);
     this.checkCount('connectionPool.http.maxRetries', pool.http?.maxRetries, 0);
   }
 
   private checkOutlierDetection(od: OutlierDetectionSettings | undefined): void {
     if (!od) return;
-    this.checkCount('outlierDetection.consecutive5xxErrors', od.consecutive5xxErrors, 0);
-    this.checkCount('outlierDetection.consecutiveGatewayErrors', od.consecutiveGatewayErrors, 0);
+    this.checkCount('outlierDetection.consecutive5xxErrors', od.consecutive5xxErrors, 0, UINT32_MAX);
+    this.checkCount('outlierDetection.consecutiveGatewayErrors', od.consecutiveGatewayErrors, 0, UINT32_MAX);
     if (od.interval) this.checkDuration('outlierDetection.interval', od.interval);
     if (od.baseEjectionTime) this.checkDuration('outlierDetection.baseEjectionTime', od.baseEjectionTime);
     this.checkPercentage('outlierDetection.maxEjectionPercent', od.maxEjectionPercent);

@@ -199,6 +199,8 @@ describe('semantics checked at synth time', () => {
   test('fails when pool limits or ejection percentages are out of range', () => {
     expect(failure(() => route({ connectionPool: { tcp: { maxConnections: 0 } } }))).toMatch(/connectionPool.tcp.maxConnections 0 is not allowed; use a whole number from 1/);
     expect(failure(() => route({ connectionPool: { http: { http1MaxPendingRequests: 1.5 } } }))).toMatch(/http1MaxPendingRequests 1.5/);
+    expect(failure(() => route({ connectionPool: { http: { http2MaxRequests: 2 ** 31 } } }))).toMatch(/connectionPool.http.http2MaxRequests 2147483648 is not allowed; use a whole number from 1 to 2147483647/);
+    expect(failure(() => route({ outlierDetection: { consecutive5xxErrors: 2 ** 32 } }))).toMatch(/outlierDetection.consecutive5xxErrors 4294967296 is not allowed; use a whole number from 0 to 4294967295/);
     expect(failure(() => route({ outlierDetection: { maxEjectionPercent: 101 } }))).toMatch(/outlierDetection.maxEjectionPercent 101 is not a percentage; use 0-100/);
     expect(failure(() => route({ outlierDetection: { minHealthPercent: -1 } }))).toMatch(/outlierDetection.minHealthPercent -1 is not a percentage; use 0-100/);
   });
