@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DNS_LABEL } from '../../constructs/errors';
 import type { Tier } from './schema';
 
 /**
@@ -6,7 +7,7 @@ import type { Tier } from './schema';
  * canary (scenario S7) and bookinfo's routing (scenario S6).
  */
 
-const dnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a DNS-1123 label');
+const dnsLabel = z.string().regex(DNS_LABEL, 'must be a DNS-1123 label');
 const percent = z.number().int('must be a whole percentage').min(0).max(100);
 
 export const canarySchema = z.strictObject({
