@@ -215,6 +215,8 @@ export class MeshApp extends Construct implements IMeshApp {
   readonly host: string;
   /** Replicas per version when not autoscaled. */
   readonly replicas: number;
+  /** The UID (and GID) the containers run as. */
+  readonly runAsUser: number;
   /** The autoscaling settings, if the app is autoscaled. */
   readonly autoscaling?: MeshAppAutoscaling;
   /** The Service (escape hatch). */
@@ -238,6 +240,7 @@ export class MeshApp extends Construct implements IMeshApp {
     this.serviceAccountName = this.name;
     this.host = `${this.name}.${this.namespace}.svc.cluster.local`;
     this.replicas = props.replicas ?? 1;
+    this.runAsUser = props.runAsUser ?? 1000;
     this.autoscaling = props.autoscaling;
     this.validateNames(props);
     this.ports = this.resolvePorts(props.ports);
@@ -400,7 +403,7 @@ export class MeshApp extends Construct implements IMeshApp {
 
   private validateWorkload(props: MeshAppProps, versions: readonly MeshAppVersion[]): void {
     this.validateReplicas('replicas', this.replicas);
-    const user = props.runAsUser ?? 1000;
+    const user = this.runAsUser;
     if (user === ISTIO_PROXY_UID) invalid('MeshApp', this, `runAsUser ${ISTIO_PROXY_UID} is the UID of Istio's sidecar proxy, whose traffic bypasses interception; use another UID such as 1000`);
     if (!Number.isInteger(user) || user < 1) invalid('MeshApp', this, `runAsUser ${user} is not a non-root UID; use a positive UID such as 1000`);
     const a = props.autoscaling;
@@ -431,7 +434,8 @@ export class MeshApp extends Construct implements IMeshApp {
       replicas: props.autoscaling ? undefined : (version.replicas ?? this.replicas),
       serviceAccount: this.serviceAccount,
       automountServiceAccountToken: false,
-      securityContext: { ensureNonRoot: true, user: props.runAsUser ?? 1000, group: props.runAsUser ?? 1000 },
+      // fsGroup: mounted volumes (secrets, emptyDirs) belong to the container's group.
+      securityContext: { ensureNonRoot: true, user: this.runAsUser, group: this.runAsUser, fsGroup: this.runAsUser },
     });
     deployment.select(kplus.LabelSelector.of({ labels }));
     const httpPort = this.ports.find((p) => p.protocol.isHttp);
@@ -452,8 +456,8 @@ export class MeshApp extends Construct implements IMeshApp {
       liveness,
       securityContext: {
         ensureNonRoot: true,
-        user: props.runAsUser ?? 1000,
-        group: props.runAsUser ?? 1000,
+        user: this.runAsUser,
+        group: this.runAsUser,
         privileged: false,
         allowPrivilegeEscalation: false,
         readOnlyRootFilesystem: true,

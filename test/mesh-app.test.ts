@@ -71,7 +71,7 @@ describe('MeshApp', () => {
     const [deploy] = objects(c, 'Deployment');
     const pod = deploy.spec.template.spec;
     const [container] = pod.containers;
-    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, fsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } });
     expect(container.securityContext).toEqual({
       allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, privileged: false, readOnlyRootFilesystem: true,
       runAsGroup: 1000, runAsNonRoot: true, runAsUser: 1000,
