@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as YAML from 'yaml';
 import { z } from 'zod';
+import { DNS_LABEL } from '../../constructs/errors';
 import { presets, tierOfStackName } from './presets';
 import { EnvironmentConfig, environmentSchema, tiers } from './schema';
 
@@ -29,7 +30,7 @@ export class ConfigError extends Error {
  */
 export function parseEnvironment(name: string, values: Record<string, unknown>, source: string): EnvironmentConfig {
   const problems: string[] = [];
-  if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(name)) {
+  if (!DNS_LABEL.test(name)) {
     problems.push(`${source}: environment name ${JSON.stringify(name)} must be a DNS-1123 label (lowercase letters, digits, '-'), because it names folders and Kubernetes objects`);
   }
   const ours: Record<string, unknown> = {};

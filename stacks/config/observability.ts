@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DNS_LABEL } from '../../constructs/errors';
 import { resourcesSchema as resources } from './resources';
 
 /**
@@ -6,7 +7,7 @@ import { resourcesSchema as resources } from './resources';
  * go. Trace sampling and access logging stay in `mesh:istio` (they are mesh settings).
  */
 
-const dnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a DNS-1123 label such as observability');
+const dnsLabel = z.string().regex(DNS_LABEL, 'must be a DNS-1123 label such as observability');
 /** A Prometheus retention: a whole number of hours, days or weeks. */
 const retention = z.string().regex(/^[1-9][0-9]*(h|d|w)$/, 'must be a retention such as 6h, 15d or 4w');
 /** A volume size in Gi or Ti. */

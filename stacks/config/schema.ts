@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DNS_LABEL } from '../../constructs/errors';
 import { resourcesSchema as resources } from './resources';
 import { observabilitySchema } from './observability';
 import { resilienceSchema } from './resilience';
@@ -55,7 +56,7 @@ export const environmentSchema = z.strictObject({
   /** The demo applications of the scenarios, deployed to prove the mesh works end to end. */
   demo: z.strictObject({
     /** Namespace of the demo apps (sidecar injection enabled). */
-    namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a DNS-1123 label such as demo'),
+    namespace: z.string().regex(DNS_LABEL, 'must be a DNS-1123 label such as demo'),
     /** Which demo apps to deploy. */
     apps: z.array(z.enum(['httpbin', 'sleep', 'bookinfo'])).refine((a) => new Set(a).size === a.length, 'must not list an app twice'),
   }),

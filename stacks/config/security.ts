@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { DNS_LABEL } from '../../constructs/errors';
 
-const dnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a DNS-1123 label such as istio-system');
+const dnsLabel = z.string().regex(DNS_LABEL, 'must be a DNS-1123 label such as istio-system');
 const serviceAccount = z.string().regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, 'must be a service account name such as istio-ingressgateway');
 const labels = z.record(z.string().regex(/^([a-z0-9.-]+\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/, 'must be a label key'), z.string().max(63));
 
