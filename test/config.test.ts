@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ConfigError, listEnvironmentFiles, loadEnvironmentFile, parseEnvironment, presets } from '../stacks/config';
+import { configProblems } from './support/config-problems';
+import { listEnvironmentFiles, loadEnvironmentFile, parseEnvironment, presets } from '../stacks/config';
 
 const root = path.resolve(__dirname, '..');
 
@@ -13,15 +14,7 @@ function load(text: string, env = 'dev'): ReturnType<typeof loadEnvironmentFile>
   return loadEnvironmentFile(file);
 }
 
-function problems(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ConfigError) return [...e.problems];
-    throw e;
-  }
-  throw new Error('expected a ConfigError');
-}
+const problems = configProblems;
 
 describe('the environment files of the repository', () => {
   test('dev, staging and prod exist and load', () => {

@@ -17,10 +17,11 @@ import {
   prometheusIdentity,
   prometheusUrl,
 } from '../constructs';
-import { ConfigError, listEnvironmentFiles, loadEnvironmentFile, parseEnvironment } from '../stacks/config';
+import { listEnvironmentFiles, loadEnvironmentFile, parseEnvironment } from '../stacks/config';
 import { observabilityPresets } from '../stacks/config/observability';
 import { buildPlatform } from '../stacks/platform';
 import { KubeObject, renderCharts } from '../stacks/render';
+import { configProblems } from './support/config-problems';
 
 type Obj = Record<string, any>;
 
@@ -436,15 +437,7 @@ describe('ObservabilityChart (tier rules) and mesh:observability', () => {
     expect(chart.stack.prometheusUrl).toBe('http://prometheus-server.istio-system.svc.cluster.local:80');
   });
 
-  function problems(values: Record<string, unknown>): string[] {
-    try {
-      parseEnvironment('dev', values, 'Pulumi.dev.yaml');
-    } catch (e) {
-      if (e instanceof ConfigError) return [...e.problems];
-      throw e;
-    }
-    throw new Error('expected a ConfigError');
-  }
+  const problems = (values: Record<string, unknown>) => configProblems(() => parseEnvironment('dev', values, 'Pulumi.dev.yaml'));
 
   test.each<[string, Record<string, unknown>, RegExp]>([
     ['the retention has no unit', { prometheus: { retention: '15' } }, /mesh:observability.prometheus.retention: must be a retention such as 6h, 15d or 4w/],

@@ -1,9 +1,10 @@
 import { Chart, Duration, Testing } from 'cdk8s';
 import { FluxSystemChart, Layer, layersWithObjects } from '../charts';
 import { FluxGitSource, FluxKustomization, FluxNotifications, formatGoDuration, parseGoDuration } from '../constructs';
-import { ConfigError, parseEnvironment } from '../stacks/config';
+import { parseEnvironment } from '../stacks/config';
 import { buildPlatform } from '../stacks/platform';
 import { renderCharts } from '../stacks/render';
+import { configProblems } from './support/config-problems';
 
 const gitops = { url: 'ssh://git@github.com/acme/mesh.git', secretRef: 'flux-system' };
 
@@ -186,14 +187,7 @@ describe('the platform of each environment', () => {
   });
 
   test('fails when the config git URL or interval is malformed', () => {
-    const problems = (values: Record<string, unknown>) => {
-      try {
-        env('dev', values);
-      } catch (e) {
-        if (e instanceof ConfigError) return e.problems.join('\n');
-      }
-      throw new Error('expected a ConfigError');
-    };
+    const problems = (values: Record<string, unknown>) => configProblems(() => env('dev', values)).join('\n');
     expect(problems({ 'mesh:gitops': { url: 'git@github.com:acme/mesh.git' } })).toMatch(/Pulumi.dev.yaml: mesh:gitops.url: must be an ssh:\/\/ or https:\/\/ URL/);
     expect(problems({ 'mesh:gitops': { ...gitops, interval: '5 minutes' } })).toMatch(/Pulumi.dev.yaml: mesh:gitops.interval: must be a duration such as 30s, 5m or 1h, got string "5 minutes"/);
   });

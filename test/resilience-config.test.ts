@@ -1,20 +1,12 @@
 import { ApiObject, JsonPatch, Testing } from 'cdk8s';
 import { DemoAppsChart, ResilienceDemoChart } from '../charts';
 import { meshWarnings, ResilientRoute } from '../constructs';
-import { ConfigError, parseEnvironment, presets, resilienceDefaults } from '../stacks/config';
+import { parseEnvironment, presets, resilienceDefaults } from '../stacks/config';
 import { buildPlatform } from '../stacks/platform';
 import { renderCharts } from '../stacks/render';
+import { configProblems } from './support/config-problems';
 
-/** Problems `fn` reports as a ConfigError. */
-function problems(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ConfigError) return [...e.problems];
-    throw e;
-  }
-  throw new Error('expected a ConfigError');
-}
+const problems = configProblems;
 
 
 describe('mesh:resilience configuration', () => {
