@@ -1,10 +1,6 @@
 import { App } from 'cdk8s';
-import { ZeroTrustChart } from '../charts/zero-trust';
-import { MeshApp } from '../constructs/mesh-app';
-import { DemoAppsChart, MeshConfigChart, S3_HTTPBIN_AUTOSCALING } from '../charts';
-import { ObservabilityChart } from '../charts/observability';
-import { jaegerTracingProvider } from '../constructs/observability-stack';
-import { ResilienceDemoChart } from '../charts/resilience-demo';
+import { DemoAppsChart, MeshConfigChart, ObservabilityChart, ResilienceDemoChart, S3_HTTPBIN_AUTOSCALING, ZeroTrustChart } from '../charts';
+import { jaegerTracingProvider, MeshApp } from '../constructs';
 import { EnvironmentConfig, resilienceDefaults } from './config';
 import { addFluxSystem, addMeshPlatform } from './mesh-platform';
 import { addProgressiveDelivery } from './progressive-delivery';
