@@ -2,7 +2,7 @@ import { ApiObject, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { MeshApp, MeshNamespace, Protocol, WeightedSplit } from '../constructs';
+import { gatewayServesHost, IMeshGateway, invalid, MeshApp, MeshNamespace, Protocol, WeightedSplit } from '../constructs';
 import { DEMO_IMAGES, WorkloadDefaults } from './demo-apps';
 import { Layer, LayerChart } from './layer';
 
@@ -17,6 +17,15 @@ export interface WeightedCanaryChartProps {
   readonly weights: { readonly v1: number; readonly v2: number };
   /** The environment's workload defaults. */
   readonly workloads: WorkloadDefaults;
+  /**
+   * Scenario S7's public host name (`mesh:canary.weightedSplit.host`): the split is also bound to
+   * `gateway` for it, so that requests to the host follow the same weights. The gateway must serve
+   * the host, over HTTPS when it has TLS (`mesh:ingress.tls`).
+   * @default - in-mesh traffic only
+   */
+  readonly host?: string;
+  /** The public gateway the host is routed through (needed with `host`). */
+  readonly gateway?: IMeshGateway;
 }
 
 /**
@@ -55,12 +64,25 @@ export class WeightedCanaryChart extends LayerChart {
       JsonPatch.replace('/spec/template/spec/containers/0/readinessProbe/httpGet/port', v2Port),
       JsonPatch.replace('/spec/template/spec/containers/0/livenessProbe/httpGet/port', v2Port),
     );
+    const gateway = props.host === undefined ? undefined : this.publicGateway(props.host, props.gateway);
     this.split = new WeightedSplit(this, 'httpbin-split', {
       app: this.httpbin,
       weights: [
         { version: 'v1', weight: props.weights.v1, port: 8000 },
         { version: 'v2', weight: props.weights.v2, port: 8001 },
       ],
+      // In-mesh callers keep the split (the VirtualService is bound to `mesh` too).
+      gateways: gateway && [gateway],
+      hosts: props.host === undefined ? undefined : [props.host],
     });
+  }
+
+  /** The gateway for the public host, checked to serve it (in the configuration's terms). */
+  private publicGateway(host: string, gateway: IMeshGateway | undefined): IMeshGateway {
+    if (!gateway) return invalid('WeightedCanaryChart', this, `mesh:canary.weightedSplit.host '${host}' needs the public gateway to route it; pass the ingress chart's gateway`);
+    if (gatewayServesHost(gateway, host)) return gateway;
+    return gateway.httpsHosts
+      ? invalid('WeightedCanaryChart', this, `mesh:canary.weightedSplit.host '${host}' is not served over HTTPS by the public gateway ${gateway.reference}: mesh:ingress.tls.hosts is [${gateway.httpsHosts.join(', ')}] (a '*.domain' wildcard covers one label, as in the certificate); add '${host}' or a wildcard covering it to mesh:ingress.tls.hosts, or choose a host they cover`)
+      : invalid('WeightedCanaryChart', this, `mesh:canary.weightedSplit.host '${host}' is not served by the public gateway ${gateway.reference}: mesh:ingress.hosts is [${gateway.hosts.join(', ')}]; add '${host}', a wildcard covering it or '*' to mesh:ingress.hosts (or configure HTTPS for it in mesh:ingress.tls), or choose a host they cover`);
   }
 }

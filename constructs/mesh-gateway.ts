@@ -98,6 +98,7 @@ export class MeshGateway extends Construct implements IMeshGateway {
   readonly gatewayNamespace: string;
   readonly reference: string;
   readonly hosts: readonly string[];
+  readonly httpsHosts?: readonly string[];
   /** The Secret holding the HTTPS certificate, when HTTPS is on. */
   readonly credentialName?: string;
   /** The cert-manager Certificate, when an issuer issues it. */
@@ -161,6 +162,7 @@ export class MeshGateway extends Construct implements IMeshGateway {
         tls: { mode: GatewaySpecServersTlsMode.SIMPLE, credentialName, minProtocolVersion: GatewaySpecServersTlsMinProtocolVersion.TLSV1_UNDERSCORE_2 },
       });
       this.hosts = [...new Set([...httpHosts, ...tlsHosts])];
+      this.httpsHosts = tlsHosts;
     } else {
       servers.push({ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: httpHosts });
       this.hosts = httpHosts;

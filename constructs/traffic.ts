@@ -37,4 +37,25 @@ export interface IMeshGateway {
   readonly reference: string;
   /** The hosts its servers accept. */
   readonly hosts: readonly string[];
+  /**
+   * The hosts its HTTPS server accepts (and its certificate names).
+   * @default - no HTTPS server
+   */
+  readonly httpsHosts?: readonly string[];
+}
+
+/**
+ * Whether `gateway` serves `host`: over HTTPS when the gateway has an HTTPS server, where a
+ * `*.domain` wildcard covers one label only (as in the certificate: `*.example.com` covers
+ * `shop.example.com`, not `a.shop.example.com`); else over HTTP, where `*.domain` covers any name
+ * ending in `.domain`, as Istio matches Gateway hosts. `*` covers every host.
+ */
+export function gatewayServesHost(gateway: IMeshGateway, host: string): boolean {
+  const https = gateway.httpsHosts !== undefined;
+  return (gateway.httpsHosts ?? gateway.hosts).some((pattern) => {
+    if (pattern === '*' || pattern === host) return true;
+    if (!pattern.startsWith('*.') || !host.endsWith(pattern.slice(1))) return false;
+    const label = host.slice(0, host.length - pattern.length + 1);
+    return label.length > 0 && (!https || !label.includes('.'));
+  });
 }

@@ -4,7 +4,8 @@ import { DestinationRule, DestinationRuleSpecTrafficPolicyTlsMode, VirtualServic
 import { StringMatch } from './resilient-route';
 import { invalid } from './errors';
 import type { MeshApp } from './mesh-app';
-import { IMeshGateway } from './traffic';
+import { GATEWAY_HOST } from './mesh-gateway';
+import { gatewayServesHost, IMeshGateway } from './traffic';
 
 /** The share of an app's traffic one version gets. */
 export interface VersionWeight {
@@ -51,7 +52,8 @@ export interface WeightedSplitProps {
    */
   readonly meshTraffic?: boolean;
   /**
-   * Extra host names routed through the gateways.
+   * Extra host names routed through the gateways (e.g. the app's public host). Each gateway must
+   * serve each of them (over HTTPS when it has an HTTPS server), else the gateway never routes them.
    * @default - the app's Service host only
    */
   readonly hosts?: string[];
@@ -137,6 +139,17 @@ export class WeightedSplit extends Construct {
     const total = props.weights.reduce((sum, w) => sum + w.weight, 0);
     if (total !== 100) {
       invalid('WeightedSplit', this, `weights ${props.weights.map((w) => `${w.version}=${w.weight}`).join(', ')} add up to ${total}, not 100; adjust them so that every request has a destination`);
+    }
+    for (const host of props.hosts ?? []) {
+      if (host === '*' || !GATEWAY_HOST.test(host) || host.length > 253) {
+        invalid('WeightedSplit', this, `host '${host}' is not a DNS name; use a name such as 'shop.example.com' or a wildcard such as '*.example.com' (lowercase, no scheme, port or path)`);
+      }
+      for (const gateway of props.gateways ?? []) {
+        if (!gatewayServesHost(gateway, host)) {
+          const served = gateway.httpsHosts ? `over HTTPS only ${gateway.httpsHosts.join(', ')}` : gateway.hosts.join(', ');
+          invalid('WeightedSplit', this, `host '${host}' is not served by gateway ${gateway.reference} (it serves ${served}), so the gateway would never route it; add the host to the gateway's ${gateway.httpsHosts ? 'HTTPS ' : ''}hosts, or route another host`);
+        }
+      }
     }
     for (const r of props.headerRoutes ?? []) {
       known(r.version, `header route '${r.header}'`);

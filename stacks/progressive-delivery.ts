@@ -45,7 +45,7 @@ export function addProgressiveDelivery(app: App, config: EnvironmentConfig, inpu
     })
     : undefined;
   const weightedCanary = delivery.weightedSplit.enabled
-    ? new WeightedCanaryChart(app, 'weighted-canary', { ...delivery.weightedSplit, workloads: config.workloads })
+    ? new WeightedCanaryChart(app, 'weighted-canary', { ...delivery.weightedSplit, gateway, workloads: config.workloads })
     : undefined;
   const bookinfo = config.demo.apps.includes('bookinfo')
     ? new BookinfoChart(app, 'bookinfo', { ...delivery.bookinfo, gateway, workloads: config.workloads })

@@ -1,7 +1,8 @@
 import * as path from 'node:path';
 import { Testing } from 'cdk8s';
-import { BookinfoChart, BookinfoRouting, PUBLIC_GATEWAY_REFERENCE } from '../charts';
-import { flaggerCollisions, MeshApp, prometheusUrl, WeightedSplit } from '../constructs';
+import { BookinfoChart, BookinfoRouting, PUBLIC_GATEWAY_REFERENCE, WeightedCanaryChart } from '../charts';
+import { flaggerCollisions, gatewayServesHost, MeshApp, prometheusUrl, WeightedSplit } from '../constructs';
+import { AccessExplainer, accessMatrix, allowedEdges, matrixRequest, workloadsOf } from '../stacks/access';
 import { Layer, LayerChart } from '../charts/layer';
 import { ConfigError, loadEnvironmentFile, parseEnvironment } from '../stacks/config';
 import { buildPlatform } from '../stacks/platform';
@@ -116,7 +117,7 @@ describe('no object collides with what Flagger generates', () => {
 });
 
 describe('scenario S7: the manual weighted canary', () => {
-  test('DestinationRule subsets v1/v2 and a VirtualService sending 80 % to v1 on 8000 and 20 % to v2 on 8001', () => {
+  test('DestinationRule subsets v1/v2 and a VirtualService for the public host and the mesh sending 80 % to v1 on 8000 and 20 % to v2 on 8001', () => {
     const objects = environment('dev').byChart.get('weighted-canary')!;
     expect(find(objects, 'Namespace', 'canary').metadata.labels).toMatchObject({ 'istio-injection': 'enabled' });
     expect(find(objects, 'Service', 'httpbin', 'canary').spec.ports).toEqual([
@@ -127,8 +128,10 @@ describe('scenario S7: the manual weighted canary', () => {
       host: 'httpbin.canary.svc.cluster.local',
       subsets: [{ name: 'v1', labels: { version: 'v1' } }, { name: 'v2', labels: { version: 'v2' } }],
     });
+    // Pulumi.dev.yaml's mesh:canary.weightedSplit.host, through the public gateway; `mesh` keeps the split for in-mesh callers.
     expect(find(objects, 'VirtualService', 'httpbin', 'canary').spec).toEqual({
-      hosts: ['httpbin.canary.svc.cluster.local'],
+      hosts: ['httpbin.canary.svc.cluster.local', 'httpbin-canary.localhost'],
+      gateways: ['istio-system/public-gateway', 'mesh'],
       http: [{
         name: 'weighted',
         route: [
@@ -140,6 +143,100 @@ describe('scenario S7: the manual weighted canary', () => {
     const v2 = find(objects, 'Deployment', 'httpbin-v2', 'canary').spec.template.spec.containers[0];
     expect(v2.env).toContainEqual({ name: 'PORT', value: '8888' });
     expect(v2.readinessProbe.httpGet.port).toBe(8888);
+  });
+
+  test("the public host is served over HTTPS by the public gateway with a cert-manager Certificate in istio-system from the ClusterIssuer", () => {
+    const ingress = environment('dev').byChart.get('ingress')!;
+    const gateway = find(ingress, 'Gateway', 'public-gateway', 'istio-system');
+    const https = gateway.spec.servers.find((s: any) => s.port.number === 443);
+    expect(https).toEqual({
+      port: { number: 443, name: 'https', protocol: 'HTTPS' },
+      hosts: ['*.localhost'], // covers httpbin-canary.localhost (one label, as in the certificate)
+      tls: { mode: 'SIMPLE', credentialName: 'public-gateway-tls', minProtocolVersion: 'TLSV1_2' },
+    });
+    const issuer = find(ingress, 'ClusterIssuer', 'selfsigned-issuer');
+    expect(find(ingress, 'Certificate', 'public-gateway-tls', 'istio-system').spec).toMatchObject({
+      secretName: 'public-gateway-tls',
+      dnsNames: ['*.localhost'],
+      issuerRef: { name: issuer.metadata.name, kind: 'ClusterIssuer', group: 'cert-manager.io' },
+    });
+  });
+
+  test('S7 with a public host and an HTTP redirect: the split is bound to a gateway that serves the host over HTTPS and redirects HTTP', () => {
+    const config = parseEnvironment('qa', {
+      'mesh:tier': 'staging',
+      'mesh:ingress': { hosts: ['*'], tls: { hosts: ['httpbin.canary.example.com'], redirectHttp: true, issuer: { type: 'selfSigned' }, certManagerReplicas: 1 } },
+      'mesh:canary': { weightedSplit: { host: 'httpbin.canary.example.com' } },
+    }, 'Pulumi.qa.yaml');
+    const objects = renderCharts(buildPlatform(config)).flatMap((c) => c.objects) as any[];
+    expect(find(objects, 'Gateway', 'public-gateway', 'istio-system').spec.servers).toEqual([
+      { port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['*'], tls: { httpsRedirect: true } },
+      expect.objectContaining({ port: { number: 443, name: 'https', protocol: 'HTTPS' }, hosts: ['httpbin.canary.example.com'] }),
+    ]);
+    expect(find(objects, 'Certificate', 'public-gateway-tls', 'istio-system').spec.dnsNames).toEqual(['httpbin.canary.example.com']);
+    expect(find(objects, 'VirtualService', 'httpbin', 'canary').spec).toMatchObject({
+      hosts: ['httpbin.canary.svc.cluster.local', 'httpbin.canary.example.com'],
+      gateways: ['istio-system/public-gateway', 'mesh'],
+    });
+  });
+
+  test('without a public host the split stays in the mesh', () => {
+    const config = parseEnvironment('dev', {}, 'Pulumi.dev.yaml');
+    const vs = find(renderCharts(buildPlatform(config)).flatMap((c) => c.objects) as any[], 'VirtualService', 'httpbin', 'canary');
+    expect(vs.spec.hosts).toEqual(['httpbin.canary.svc.cluster.local']);
+    expect(vs.spec.gateways).toBeUndefined();
+  });
+
+  test('fails when the public host is not served over HTTPS by the gateway', () => {
+    // Staging's certificate names mesh.staging.example.com only.
+    const config = loadEnvironmentFile(path.join(__dirname, '..', 'Pulumi.staging.yaml'));
+    const withHost = { ...config, canary: { ...config.canary, weightedSplit: { ...config.canary.weightedSplit, host: 'httpbin.staging.example.com' } } };
+    expect(() => buildPlatform(withHost)).toThrow(
+      "WeightedCanaryChart weighted-canary: mesh:canary.weightedSplit.host 'httpbin.staging.example.com' is not served over HTTPS by the public gateway istio-system/public-gateway: mesh:ingress.tls.hosts is [mesh.staging.example.com] (a '*.domain' wildcard covers one label, as in the certificate); add 'httpbin.staging.example.com' or a wildcard covering it to mesh:ingress.tls.hosts, or choose a host they cover",
+    );
+    // A wildcard two labels up does not cover it either (the certificate would not be valid for it).
+    const dev = { ...withHost, name: 'dev', ingress: { ...withHost.ingress, tls: { hosts: ['*.example.com'], redirectHttp: false, issuer: { type: 'selfSigned' as const }, certManagerReplicas: 1 } } };
+    expect(() => buildPlatform(dev)).toThrow(/'httpbin\.staging\.example\.com' is not served over HTTPS .*mesh:ingress\.tls\.hosts is \[\*\.example\.com\]/);
+  });
+
+  test('fails when the public host is not served by an HTTP-only gateway', () => {
+    const config = parseEnvironment('qa', { 'mesh:tier': 'staging', 'mesh:ingress': { hosts: ['shop.example.com'] }, 'mesh:canary': { weightedSplit: { host: 'httpbin.example.com' } } }, 'Pulumi.qa.yaml');
+    expect(() => buildPlatform(config)).toThrow(
+      "WeightedCanaryChart weighted-canary: mesh:canary.weightedSplit.host 'httpbin.example.com' is not served by the public gateway istio-system/public-gateway: mesh:ingress.hosts is [shop.example.com]; add 'httpbin.example.com', a wildcard covering it or '*' to mesh:ingress.hosts (or configure HTTPS for it in mesh:ingress.tls), or choose a host they cover",
+    );
+  });
+
+  test('fails when the chart has a public host but no gateway', () => {
+    expect(() => new WeightedCanaryChart(Testing.app(), 'weighted-canary', { namespace: 'canary', weights: { v1: 80, v2: 20 }, workloads: WORKLOADS, host: 'httpbin.example.com' }))
+      .toThrow("WeightedCanaryChart weighted-canary: mesh:canary.weightedSplit.host 'httpbin.example.com' needs the public gateway to route it; pass the ingress chart's gateway");
+  });
+
+  test('fails when the configured public host is a wildcard or not a DNS name', () => {
+    const host = (h: string) => () => parseEnvironment('dev', { 'mesh:canary': { weightedSplit: { host: h } } }, 'Pulumi.dev.yaml');
+    expect(host('*.localhost')).toThrow('Pulumi.dev.yaml: mesh:canary.weightedSplit.host: must be one host name, not a wildcard');
+    expect(host('https://httpbin.example.com')).toThrow(/mesh:canary\.weightedSplit\.host: must be a DNS name such as httpbin-canary\.example\.com/);
+  });
+
+  test("the public host exposes canary/httpbin to the ingress gateway, and nothing else changes: dev's matrix is still the dependency graph", () => {
+    const gatewayIdentity = { namespace: 'istio-system', serviceAccount: 'istio-ingressgateway' };
+    const access = (config: ReturnType<typeof parseEnvironment>) => {
+      const platform = buildPlatform(config);
+      const objects = renderCharts(platform).flatMap((c) => c.objects);
+      const explainer = new AccessExplainer(objects);
+      const declared = platform.node.findAll().filter((c): c is MeshApp => c instanceof MeshApp)
+        .flatMap((a) => a.dependencies.map((d) => `${a.namespace}/${a.name} -> ${d.namespace}/${d.name}`));
+      const fromGateway = workloadsOf(objects)
+        .filter((w) => explainer.check({ ...matrixRequest(w, w), source: gatewayIdentity }).allowed)
+        .map((w) => `${w.namespace}/${w.app}`);
+      return { edges: allowedEdges(accessMatrix(objects)), declared: [...new Set(declared)].sort(), fromGateway: fromGateway.sort() };
+    };
+    const dev = access(loadEnvironmentFile(path.join(__dirname, '..', 'Pulumi.dev.yaml')));
+    const inMeshOnly = access(parseEnvironment('dev', {}, 'Pulumi.dev.yaml'));
+    expect(dev.edges).toEqual(dev.declared);
+    expect(dev.edges).toEqual(inMeshOnly.edges);
+    // The gateway edge: the apps routed from the public gateway (bookinfo's productpage, S3's httpbin, S7's httpbin).
+    expect(dev.fromGateway).toEqual(['bookinfo/productpage', 'canary/httpbin', 'demo/httpbin']);
+    expect(inMeshOnly.fromGateway).toEqual(['bookinfo/productpage', 'demo/httpbin']);
   });
 
   test('the weights come from the environment configuration', () => {
@@ -220,6 +317,36 @@ describe('WeightedSplit', () => {
   test('fails when a header route has no valid header name', () => {
     const { chart, reviews } = setup();
     fails(() => new WeightedSplit(chart, 'split', { app: reviews, weights: [{ version: 'v1', weight: 100 }], headerRoutes: [{ header: 'end user', value: 'jason', version: 'v2' }] }), "header 'end user' is not an HTTP header name");
+  });
+  test('extra hosts are routed through gateways that serve them: `*`, a wildcard (any depth over HTTP, one label over HTTPS) or the name', () => {
+    const { chart, reviews } = setup();
+    const http = { ...PUBLIC_GATEWAY_REFERENCE, reference: 'istio-system/http-gateway', hosts: ['*.example.com'] };
+    const https = { ...PUBLIC_GATEWAY_REFERENCE, reference: 'istio-system/tls-gateway', hosts: ['*', '*.example.com'], httpsHosts: ['*.example.com', 'reviews.shop.io'] };
+    new WeightedSplit(chart, 'split', { app: reviews, weights: [{ version: 'v1', weight: 100 }], gateways: [PUBLIC_GATEWAY_REFERENCE, http, https], hosts: ['reviews.example.com'] });
+    expect(find(Testing.synth(chart), 'VirtualService', 'reviews').spec).toMatchObject({
+      hosts: ['reviews.shop.svc.cluster.local', 'reviews.example.com'],
+      gateways: ['istio-system/public-gateway', 'istio-system/http-gateway', 'istio-system/tls-gateway', 'mesh'],
+    });
+    expect(gatewayServesHost(https, 'reviews.shop.io')).toBe(true);
+    expect(gatewayServesHost(http, 'a.reviews.example.com')).toBe(true);
+    expect(gatewayServesHost(https, 'a.reviews.example.com')).toBe(false);
+    expect(gatewayServesHost(http, 'example.com')).toBe(false);
+    expect(gatewayServesHost(http, 'reviews.example.com.evil.io')).toBe(false);
+  });
+  test('fails when a gateway does not serve an extra host', () => {
+    const { chart, reviews } = setup();
+    const tls = { ...PUBLIC_GATEWAY_REFERENCE, hosts: ['*', 'shop.example.com'], httpsHosts: ['shop.example.com'] };
+    fails(() => new WeightedSplit(chart, 'split', { app: reviews, weights: [{ version: 'v1', weight: 100 }], gateways: [tls], hosts: ['reviews.example.com'] }),
+      "WeightedSplit apps/split: host 'reviews.example.com' is not served by gateway istio-system/public-gateway (it serves over HTTPS only shop.example.com), so the gateway would never route it; add the host to the gateway's HTTPS hosts, or route another host");
+    const http = { ...PUBLIC_GATEWAY_REFERENCE, hosts: ['shop.example.com'] };
+    fails(() => new WeightedSplit(chart, 'split2', { app: reviews, weights: [{ version: 'v1', weight: 100 }], gateways: [http], hosts: ['reviews.example.com'] }),
+      "host 'reviews.example.com' is not served by gateway istio-system/public-gateway (it serves shop.example.com), so the gateway would never route it; add the host to the gateway's hosts, or route another host");
+  });
+  test('fails when an extra host is not a DNS name', () => {
+    const { chart, reviews } = setup();
+    fails(() => new WeightedSplit(chart, 'split', { app: reviews, weights: [{ version: 'v1', weight: 100 }], hosts: ['https://reviews.example.com'] }),
+      "WeightedSplit apps/split: host 'https://reviews.example.com' is not a DNS name; use a name such as 'shop.example.com'");
+    fails(() => new WeightedSplit(chart, 'split2', { app: reviews, weights: [{ version: 'v1', weight: 100 }], hosts: ['*'] }), "host '*' is not a DNS name");
   });
   test('fails when a header route names an unknown version', () => {
     const { chart, reviews } = setup();

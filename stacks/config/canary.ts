@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DNS_LABEL } from '../../constructs/errors';
+import { GATEWAY_HOST } from '../../constructs/mesh-gateway';
 import type { Tier } from './schema';
 
 /**
@@ -38,6 +39,16 @@ export const canarySchema = z.strictObject({
       namespace: dnsLabel,
       /** Percentage of requests per version; they add up to 100. */
       weights: z.strictObject({ v1: percent, v2: percent }),
+      /**
+       * The public host name (e.g. `httpbin-canary.example.com`) whose requests the public gateway
+       * routes through the split; the gateway must serve it (mesh:ingress.tls.hosts with TLS, else
+       * mesh:ingress.hosts). Leave it out for in-mesh traffic only.
+       */
+      host: z
+        .string()
+        .regex(GATEWAY_HOST, 'must be a DNS name such as httpbin-canary.example.com (lowercase, no scheme, port or path)')
+        .refine((h) => !h.startsWith('*'), 'must be one host name, not a wildcard')
+        .optional(),
     })
     .refine((s) => s.weights.v1 + s.weights.v2 === 100, { message: 'weights.v1 + weights.v2 must add up to 100', path: ['weights'] }),
   /** Scenario S6, bookinfo (deployed when mesh:demo.apps lists `bookinfo`). */
