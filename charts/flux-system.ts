@@ -39,9 +39,19 @@ export interface FluxSystemChartProps {
    * @default - no notifications
    */
   readonly notifications?: {
+    /** Slack or Microsoft Teams. */
     readonly type: NotificationChannel;
+    /** The Secret (key `address`) holding the webhook URL; created outside Git. */
     readonly webhookSecretName: string;
+    /**
+     * The chat channel.
+     * @default - the webhook's own channel
+     */
     readonly channel?: string;
+    /**
+     * The lowest severity sent.
+     * @default 'info'
+     */
     readonly severity?: 'info' | 'error';
   };
 }

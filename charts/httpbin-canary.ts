@@ -8,7 +8,10 @@ export const S3_HTTPBIN_AUTOSCALING = { minReplicas: 2, maxReplicas: 4, cpuUtili
 
 /** Properties of an {@link HttpbinCanaryChart}. */
 export interface HttpbinCanaryChartProps {
-  /** The demo httpbin (autoscaled as {@link S3_HTTPBIN_AUTOSCALING}); undefined when the environment has none. */
+  /**
+   * The demo httpbin (autoscaled as {@link S3_HTTPBIN_AUTOSCALING}).
+   * @default - none: the chart then fails, naming the config keys that deploy httpbin
+   */
   readonly httpbin?: MeshApp;
   /** The public gateway the canary's traffic arrives through. */
   readonly gateway: IMeshGateway;

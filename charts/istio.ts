@@ -47,15 +47,24 @@ export interface IstioControlPlaneChartProps {
   readonly cni: boolean;
   /** What sidecars may reach outside the registry. */
   readonly outboundTrafficPolicy: MeshOutboundTrafficMode;
-  /** Proxies' access log file, such as `/dev/stdout`; undefined for none. */
+  /**
+   * Proxies' access log file, such as `/dev/stdout`.
+   * @default - no access log
+   */
   readonly accessLogFile?: string;
-  /** The tracing backend, when there is one. */
+  /**
+   * The tracing backend, declared as meshConfig's extension provider and default tracer.
+   * @default - no tracing provider
+   */
   readonly tracing?: TracingProvider;
   /** istiod's scaling. */
   readonly istiod: IstioDeploymentScaling;
   /** The ingress gateway's scaling and Service type. */
   readonly ingressGateway: IstioDeploymentScaling & { readonly serviceType: 'LoadBalancer' | 'NodePort' | 'ClusterIP' };
-  /** The egress gateway, when enabled. */
+  /**
+   * The egress gateway's scaling.
+   * @default - no egress gateway
+   */
   readonly egressGateway?: IstioDeploymentScaling;
   /**
    * Enforce production's availability rules: istiod (the injection webhook is on every pod creation)

@@ -14,7 +14,10 @@ export interface ObservabilityChartProps {
   readonly prometheus: {
     /** Retention such as `6h`, `15d`, `4w`. */
     readonly retention: string;
-    /** Volume size; none means no persistence. */
+    /**
+     * Volume size.
+     * @default - no persistence
+     */
     readonly storageSize?: string;
     /** Replicas. */
     readonly replicas: number;
@@ -25,7 +28,10 @@ export interface ObservabilityChartProps {
   readonly alertmanager: {
     /** Replicas. */
     readonly replicas: number;
-    /** Volume size; none means no persistence. */
+    /**
+     * Volume size.
+     * @default - no persistence
+     */
     readonly storageSize?: string;
   };
   /** Grafana settings. */
@@ -42,7 +48,10 @@ export interface ObservabilityChartProps {
   readonly kiali: {
     /** Strategy. */
     readonly auth: 'anonymous' | 'token' | 'openid';
-    /** OpenID issuer and client (openid only). */
+    /**
+     * OpenID issuer and client (openid only).
+     * @default - none; required when `auth` is openid
+     */
     readonly openId?: { readonly issuerUri: string; readonly clientId: string };
   };
   /** Alert routing and thresholds. */
@@ -53,7 +62,10 @@ export interface ObservabilityChartProps {
     readonly webhookSecret: string;
     /** Key of the webhook URL in the Secret. */
     readonly webhookSecretKey: string;
-    /** Slack channel. */
+    /**
+     * Slack channel.
+     * @default - the webhook's own channel
+     */
     readonly channel?: string;
     /** P99 latency threshold in milliseconds. */
     readonly latencyP99Ms: number;

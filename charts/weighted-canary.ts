@@ -24,7 +24,10 @@ export interface WeightedCanaryChartProps {
    * @default - in-mesh traffic only
    */
   readonly host?: string;
-  /** The public gateway the host is routed through (needed with `host`). */
+  /**
+   * The public gateway the host is routed through (needed with `host`).
+   * @default - none: in-mesh traffic only
+   */
   readonly gateway?: IMeshGateway;
 }
 
