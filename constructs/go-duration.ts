@@ -16,6 +16,16 @@ export function parseGoDuration(text: string): Duration | undefined {
   return Duration.millis(Math.round(millis));
 }
 
+/**
+ * A Go duration that was already validated (by a config schema) as a {@link Duration}. Throws when it is
+ * not one: reaching that is a bug, never a silent default.
+ */
+export function goDuration(text: string): Duration {
+  const duration = parseGoDuration(text);
+  if (!duration) throw new Error(`'${text}' is not a Go duration such as 30s, 5m or 1h30m`);
+  return duration;
+}
+
 /** Renders a duration the way Flux prints its own defaults: the largest whole units, e.g. `5m`, `1h30m`, `45s`. */
 export function formatGoDuration(duration: Duration): string {
   let millis = duration.toMilliseconds();

@@ -1,6 +1,6 @@
-import { App, Duration } from 'cdk8s';
+import { App } from 'cdk8s';
 import { CertManagerChart, EgressChart, FluxSystemChart, IngressChart, IstioBaseChart, IstioControlPlaneChart, layersWithObjects } from '../charts';
-import { IssuerType, LETS_ENCRYPT_PRODUCTION, parseGoDuration, TracingProvider } from '../constructs';
+import { IssuerType, LETS_ENCRYPT_PRODUCTION, goDuration, TracingProvider } from '../constructs';
 import { EnvironmentConfig } from './config';
 
 /** What {@link addMeshPlatform} built, for the charts that bind to it. */
@@ -74,8 +74,8 @@ export function addFluxSystem(app: App, config: EnvironmentConfig): FluxSystemCh
     // `npm run synth` writes dist/<env>/<layer>; committed at the repository root, that is ./dist/<env>.
     path: gitops.path ?? `./dist/${config.name}`,
     secretName: gitops.secretRef,
-    interval: durationOf(gitops.interval),
-    timeout: durationOf(gitops.timeout),
+    interval: goDuration(gitops.interval),
+    timeout: goDuration(gitops.timeout),
     layers: layersWithObjects(app),
     notifications: gitops.notifications && {
       type: gitops.notifications.type,
@@ -84,9 +84,4 @@ export function addFluxSystem(app: App, config: EnvironmentConfig): FluxSystemCh
       severity: gitops.notifications.severity,
     },
   });
-}
-
-/** Config durations were checked by the schema; this only converts them. */
-function durationOf(text: string): Duration {
-  return parseGoDuration(text) ?? Duration.minutes(5);
 }

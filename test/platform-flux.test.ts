@@ -198,3 +198,9 @@ describe('the platform of each environment', () => {
     );
   });
 });
+
+test('goDuration converts a validated Go duration and fails loudly on anything else', () => {
+  const { goDuration } = require('../constructs');
+  expect(goDuration('1h30m').toSeconds()).toBe(5400);
+  expect(() => goDuration('5 minutes')).toThrow("'5 minutes' is not a Go duration such as 30s, 5m or 1h30m");
+});

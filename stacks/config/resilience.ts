@@ -1,17 +1,15 @@
-import { Duration } from 'cdk8s';
 import { z } from 'zod';
+import { goDuration } from '../../constructs/go-duration';
 import { ResilienceDefaults, RetryOn } from '../../constructs/resilient-route';
 
 /** An Istio duration in one unit: `500ms`, `1s`, `3m`, `1h` (at least 1ms). */
 const DURATION = /^([1-9][0-9]*)(ms|s|m|h)$/;
-const UNIT_MILLIS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
 
 const duration = z.string().regex(DURATION, 'must be a duration of at least 1ms in one unit, such as 500ms, 2s or 3m');
 
 /** Milliseconds of a duration that matched {@link DURATION}. */
 function millis(text: string): number {
-  const [, amount, unit] = DURATION.exec(text)!;
-  return Number(amount) * UNIT_MILLIS[unit as keyof typeof UNIT_MILLIS];
+  return goDuration(text).toMilliseconds();
 }
 
 /**
@@ -72,17 +70,17 @@ export const ALLOW_FAULTS_SETTING = 'mesh:resilience.allowFaults: true';
 export function resilienceDefaults(r: ResilienceSettings): ResilienceDefaults {
   const od = r.outlierDetection;
   return {
-    timeout: Duration.millis(millis(r.timeout)),
+    timeout: goDuration(r.timeout),
     retries: {
       attempts: r.retries.attempts,
-      perTryTimeout: Duration.millis(millis(r.retries.perTryTimeout)),
+      perTryTimeout: goDuration(r.retries.perTryTimeout),
       retryOn: r.retries.retryOn.map((name) => RetryOn.fromName(name)!),
     },
     outlierDetection: {
       consecutive5xxErrors: od.consecutive5xxErrors,
       consecutiveGatewayErrors: od.consecutiveGatewayErrors,
-      interval: Duration.millis(millis(od.interval)),
-      baseEjectionTime: Duration.millis(millis(od.baseEjectionTime)),
+      interval: goDuration(od.interval),
+      baseEjectionTime: goDuration(od.baseEjectionTime),
       maxEjectionPercent: od.maxEjectionPercent,
       minHealthPercent: od.minHealthPercent,
     },
