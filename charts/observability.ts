@@ -38,11 +38,21 @@ export interface ObservabilityChartProps {
   readonly grafana: {
     /** Secret with keys admin-user and admin-password. */
     readonly adminSecret: string;
+    /**
+     * Where users' browsers reach Grafana: Kiali's links.
+     * @default - no Grafana links in Kiali
+     */
+    readonly externalUrl?: string;
   };
   /** Jaeger sizing. */
   readonly jaeger: {
     /** Traces kept in memory. */
     readonly maxTraces: number;
+    /**
+     * Where users' browsers reach the Jaeger UI: Kiali's links.
+     * @default - no Jaeger links in Kiali
+     */
+    readonly externalUrl?: string;
   };
   /** Kiali login. */
   readonly kiali: {
@@ -127,8 +137,8 @@ export class ObservabilityChart extends LayerChart {
         alertmanagerReplicas: props.alertmanager.replicas,
         alertmanagerStorageSize: props.alertmanager.storageSize,
       },
-      grafana: { adminSecret: { name: props.grafana.adminSecret } },
-      jaeger: { maxTraces: props.jaeger.maxTraces },
+      grafana: { adminSecret: { name: props.grafana.adminSecret }, externalUrl: props.grafana.externalUrl },
+      jaeger: { maxTraces: props.jaeger.maxTraces, externalUrl: props.jaeger.externalUrl },
       kiali: { auth },
     });
   }

@@ -1,14 +1,15 @@
 import { Construct } from 'constructs';
+import { invalid } from './errors';
 import { HelmComponent } from './helm-component';
-import { chartValues, ISTIO_REPOSITORY, ISTIO_SYSTEM_NAMESPACE, ISTIO_VERSION, IstioProfile } from './istio-release';
+import { chartValues, checkIstioProfile, ISTIO_REPOSITORY, ISTIO_SYSTEM_NAMESPACE, ISTIO_VERSION, IstioPlatformValue, IstioProfile, istioPlatform } from './istio-release';
 
 /** The values of Istio's `base` chart that the platform sets. */
 export interface IstioBaseValues {
-  /** Installation profile. */
-  readonly profile?: string;
-  /** Settings shared by every Istio chart. */
+  /** The platform overlay (`openshift`); the chart's templates read it only through `zzz_profile.yaml`. */
+  readonly platform?: IstioPlatformValue;
+  /** Settings shared by the Istio charts. */
   readonly global?: {
-    /** Namespace of istiod. */
+    /** Namespace of istiod (the default webhook's Service and the reader ServiceAccount live there). */
     readonly istioNamespace?: string;
   };
   /** Revision the default validating webhook points at (`default` for a revisionless install). */
@@ -18,8 +19,8 @@ export interface IstioBaseValues {
 /** Properties of an {@link IstioBase}. */
 export interface IstioBaseProps {
   /**
-   * Installation profile.
-   * @default 'default'
+   * The kind of cluster: `openshift` renders `platform: openshift`.
+   * @default 'default' (plain Kubernetes: no platform overlay)
    */
   readonly profile?: IstioProfile;
   /**
@@ -40,11 +41,12 @@ export class IstioBase extends HelmComponent {
   constructor(scope: Construct, id: string, props: IstioBaseProps = {}) {
     const namespace = props.namespace ?? ISTIO_SYSTEM_NAMESPACE;
     const values: IstioBaseValues = {
-      profile: props.profile === 'openshift' ? 'openshift' : undefined,
+      platform: istioPlatform(props.profile),
       global: { istioNamespace: namespace },
       defaultRevision: 'default',
     };
     super(scope, id, { repository: ISTIO_REPOSITORY, chart: 'base', version: ISTIO_VERSION, namespace, releaseName: 'istio-base', values: chartValues(values) });
     this.typedValues = values;
+    checkIstioProfile(props.profile, (message) => invalid('IstioBase', this, message));
   }
 }

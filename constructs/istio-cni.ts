@@ -1,14 +1,19 @@
 import { Construct } from 'constructs';
+import { invalid } from './errors';
 import { HelmComponent } from './helm-component';
 import { IstioBase } from './istio-base';
-import { chartValues, ISTIO_REPOSITORY, ISTIO_SYSTEM_NAMESPACE, ISTIO_VERSION, IstioProfile } from './istio-release';
+import { chartValues, checkIstioProfile, ISTIO_REPOSITORY, ISTIO_SYSTEM_NAMESPACE, ISTIO_VERSION, IstioPlatformValue, IstioProfile, istioPlatform } from './istio-release';
 
-/** The values of Istio's `cni` chart that the platform sets. */
+/**
+ * The values of Istio's `cni` chart that the platform sets. The chart reads no `global.istioNamespace`
+ * (the node agent finds istiod by itself), so none is given.
+ */
 export interface IstioCniValues {
-  /** Installation profile (`openshift` sets OpenShift's CNI paths and Multus integration). */
-  readonly profile?: string;
   /** Settings shared by every Istio chart. */
-  readonly global?: { readonly istioNamespace?: string };
+  readonly global?: {
+    /** `openshift` merges the chart's OpenShift overlay (Multus CNI paths, `spc_t` SELinux type) and adds its ClusterRole's SCC rule. */
+    readonly platform?: IstioPlatformValue;
+  };
 }
 
 /** Properties of an {@link IstioCni}. */
@@ -16,8 +21,8 @@ export interface IstioCniProps {
   /** The `base` release; the node agent is installed after it. */
   readonly base: IstioBase;
   /**
-   * Installation profile.
-   * @default 'default'
+   * The kind of cluster: `openshift` renders `global.platform: openshift`.
+   * @default 'default' (plain Kubernetes: no platform overlay)
    */
   readonly profile?: IstioProfile;
   /**
@@ -38,8 +43,10 @@ export class IstioCni extends HelmComponent {
 
   constructor(scope: Construct, id: string, props: IstioCniProps) {
     const namespace = props.namespace ?? ISTIO_SYSTEM_NAMESPACE;
-    const values: IstioCniValues = { profile: props.profile === 'openshift' ? 'openshift' : undefined, global: { istioNamespace: ISTIO_SYSTEM_NAMESPACE } };
+    const platform = istioPlatform(props.profile);
+    const values: IstioCniValues = { global: platform ? { platform } : undefined };
     super(scope, id, { repository: ISTIO_REPOSITORY, chart: 'cni', version: ISTIO_VERSION, namespace, releaseName: 'istio-cni', dependsOn: [props.base], values: chartValues(values) });
     this.typedValues = values;
+    checkIstioProfile(props.profile, (message) => invalid('IstioCni', this, message));
   }
 }

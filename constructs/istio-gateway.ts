@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { invalid } from './errors';
 import { HelmComponent } from './helm-component';
-import { ChartResources, chartValues, ISTIO_REPOSITORY, ISTIO_SYSTEM_NAMESPACE, ISTIO_VERSION, IstioProfile } from './istio-release';
+import { ChartResources, chartValues, checkIstioProfile, ISTIO_REPOSITORY, ISTIO_SYSTEM_NAMESPACE, ISTIO_VERSION, IstioPlatformValue, IstioProfile, istioPlatform } from './istio-release';
 import { checkAutoscaling, ComponentAutoscaling, Istiod } from './istiod';
 
 /** Which way a gateway deployment carries traffic. */
@@ -9,8 +9,8 @@ export type GatewayDirection = 'ingress' | 'egress';
 
 /** The values of Istio's `gateway` chart that the platform sets. */
 export interface IstioGatewayValues {
-  /** Installation profile. */
-  readonly profile?: string;
+  /** The platform overlay (`openshift`), a top-level key of the chart's values schema. */
+  readonly platform?: IstioPlatformValue;
   /** Name of the Deployment and Service. */
   readonly name?: string;
   /** Pod labels: Istio `Gateway` resources select the deployment by them. */
@@ -39,8 +39,8 @@ export interface IstioGatewayProps {
   /** Ingress (`istio-ingressgateway`, label `istio: ingressgateway`) or egress (`istio-egressgateway`, label `istio: egressgateway`). */
   readonly direction: GatewayDirection;
   /**
-   * Installation profile.
-   * @default 'default'
+   * The kind of cluster: `openshift` renders `platform: openshift`.
+   * @default 'default' (plain Kubernetes: no platform overlay)
    */
   readonly profile?: IstioProfile;
   /**
@@ -96,6 +96,7 @@ export class IstioGateway extends HelmComponent {
     this.selector = { istio: `${props.direction}gateway` };
     this.serviceHost = `${name}.${namespace}.svc.cluster.local`;
     const fail = (message: string): never => invalid('IstioGateway', this, message);
+    checkIstioProfile(props.profile, fail);
     if (props.direction !== 'ingress' && props.direction !== 'egress') fail(`direction '${props.direction}' is not 'ingress' or 'egress'`);
     const replicas = props.replicas ?? 1;
     if (!Number.isInteger(replicas) || replicas < 1) fail(`replicas ${replicas} is not a positive integer`);
@@ -110,7 +111,7 @@ export class IstioGateway extends HelmComponent {
     const a = props.autoscaling;
     const minReplicas = a?.minReplicas ?? props.replicas ?? 1;
     return {
-      profile: props.profile === 'openshift' ? 'openshift' : undefined,
+      platform: istioPlatform(props.profile),
       name,
       labels: { istio: `${props.direction}gateway`, app: name },
       replicaCount: a ? undefined : props.replicas ?? 1,

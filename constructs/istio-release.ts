@@ -10,14 +10,55 @@ export const ISTIO_REPOSITORY: HelmRepositoryRef = { name: 'istio', url: 'https:
 export const ISTIO_SYSTEM_NAMESPACE = 'istio-system';
 
 /**
- * An Istio installation profile every Istio chart understands (`profile` value).
+ * The kind of cluster Istio is installed on, as the platform's config names it (`mesh:istio.install.profile`).
  *
  * - `default`: a plain Kubernetes cluster.
- * - `openshift`: OpenShift's security constraints (scenario S8): the charts set `global.platform: openshift`,
- *   so sidecars run without the privileged/anyuid SCCs, and traffic redirection is done by the Istio CNI
- *   plugin (which OpenShift requires) instead of a privileged init container.
+ * - `openshift`: OpenShift's security constraints (scenario S8). Since Istio 1.24 this is no Istio profile
+ *   (the charts fail with "unknown profile" on `profile: openshift`) but a platform: every Istio chart is
+ *   given `platform: openshift` (see {@link istioPlatform}; under `global` for the charts that read it
+ *   there), which merges the chart's
+ *   `files/profile-platform-openshift.yaml` (Multus CNI paths, SELinux type, istiod's CNI mode), so sidecars
+ *   run without the privileged/anyuid SCCs; traffic redirection is done by the Istio CNI plugin (which
+ *   OpenShift requires) instead of a privileged init container.
  */
 export type IstioProfile = 'default' | 'openshift';
+
+/** The profiles {@link IstioProfile} allows, for validation messages. */
+export const ISTIO_PROFILES: readonly IstioProfile[] = ['default', 'openshift'];
+
+/**
+ * The platform overlay (`files/profile-platform-<platform>.yaml`) an Istio chart merges into its defaults:
+ * `openshift`, or unset for plain Kubernetes. Every Istio chart takes it from `platform` or
+ * `global.platform` (`coalesce` in `zzz_profile.yaml`). It is set where each chart reads it by name:
+ * `global.platform` for istiod (its Deployment's PLATFORM variable) and cni (its ClusterRole's SCC rule),
+ * the form Istio documents; top-level `platform` for base and gateway, which read it only inside
+ * `zzz_profile.yaml` (the gateway's values schema declares `platform`, and `check-values.mjs` resolves
+ * `global.platform` in neither).
+ */
+export type IstioPlatformValue = 'openshift';
+
+/** Settings the base and istiod charts read under `global`. */
+export interface IstioGlobalValues {
+  /** Namespace of istiod (base and istiod read it; the cni and gateway charts do not). */
+  readonly istioNamespace?: string;
+  /** The platform overlay (istiod; see {@link IstioPlatformValue}). */
+  readonly platform?: IstioPlatformValue;
+}
+
+/** The platform value of an Istio chart for a profile: `openshift` for OpenShift, nothing for plain Kubernetes. */
+export function istioPlatform(profile: IstioProfile | undefined): IstioPlatformValue | undefined {
+  return profile === 'openshift' ? 'openshift' : undefined;
+}
+
+/**
+ * Checks that a profile is an {@link IstioProfile}, reporting through `fail`, so that a JavaScript
+ * caller's typo is an error instead of a silent plain-Kubernetes install.
+ */
+export function checkIstioProfile(profile: unknown, fail: (message: string) => never): void {
+  if (profile !== undefined && !(ISTIO_PROFILES as readonly unknown[]).includes(profile)) {
+    fail(`profile '${String(profile)}' is not allowed; use one of ${ISTIO_PROFILES.join(', ')} (OpenShift is 'openshift', rendered as the charts' platform value)`);
+  }
+}
 
 /** Kubernetes requests and limits, as a chart's `resources` value. */
 export interface ChartResources {

@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { DNS_LABEL, invalid } from './errors';
 import { HelmComponent } from './helm-component';
 import { IstioBase } from './istio-base';
-import { ChartResources, chartValues, ISTIO_REPOSITORY, ISTIO_SYSTEM_NAMESPACE, ISTIO_VERSION, IstioProfile } from './istio-release';
+import { ChartResources, chartValues, checkIstioProfile, ISTIO_REPOSITORY, ISTIO_SYSTEM_NAMESPACE, ISTIO_VERSION, IstioGlobalValues, IstioProfile, istioPlatform } from './istio-release';
 
 /** What sidecars may reach outside the mesh registry (`meshConfig.outboundTrafficPolicy.mode`). */
 export type MeshOutboundTrafficMode = 'ALLOW_ANY' | 'REGISTRY_ONLY';
@@ -34,12 +34,8 @@ export interface TracingProvider {
 
 /** The values of Istio's `istiod` chart that the platform sets. */
 export interface IstiodValues {
-  /** Installation profile. */
-  readonly profile?: string;
-  /** Settings shared by every Istio chart. */
-  readonly global?: {
-    /** Namespace of istiod. */
-    readonly istioNamespace?: string;
+  /** Settings shared by every Istio chart (istiod's namespace, the platform), and istiod's PodDisruptionBudget. */
+  readonly global?: IstioGlobalValues & {
     /** The chart's PodDisruptionBudget of istiod (always minAvailable 1: the chart reads no other field). */
     readonly defaultPodDisruptionBudget?: { readonly enabled: boolean };
   };
@@ -72,8 +68,11 @@ export interface IstiodValues {
       readonly opentelemetry?: { readonly service: string; readonly port: number };
       readonly zipkin?: { readonly service: string; readonly port: number };
     }>;
-    /** The providers used when a Telemetry resource names none. */
-    readonly defaultProviders?: { readonly tracing?: readonly string[] };
+    /**
+     * The providers used when no Telemetry resource names one. The chart adds `metrics: [prometheus]` only
+     * when this is unset, so whoever sets it must list the metrics provider too.
+     */
+    readonly defaultProviders?: { readonly metrics?: readonly string[]; readonly tracing?: readonly string[] };
   };
 }
 
@@ -82,8 +81,8 @@ export interface IstiodProps {
   /** The `base` release whose CRDs and webhook istiod needs; istiod is installed after it. */
   readonly base: IstioBase;
   /**
-   * Installation profile. `openshift` requires `cni: true`.
-   * @default 'default'
+   * The kind of cluster: `openshift` renders `global.platform: openshift` and requires `cni: true`.
+   * @default 'default' (plain Kubernetes: no platform overlay)
    */
   readonly profile?: IstioProfile;
   /**
@@ -131,11 +130,22 @@ export interface IstiodProps {
    */
   readonly outboundTrafficPolicy?: MeshOutboundTrafficMode;
   /**
-   * The tracing backend, registered as an extension provider and made the default tracing provider.
+   * The tracing backend, registered as an extension provider and made the default tracing provider
+   * (beside the default metrics provider, Istio's built-in `prometheus`, which stays on either way).
    * @default - no tracing provider
    */
   readonly tracing?: TracingProvider;
 }
+
+/**
+ * Istio's built-in metrics provider. The mesh's default metrics go to it: `istio_requests_total` and
+ * `istio_request_duration_milliseconds`, which Flagger's analysis, the alert rules, Kiali's graph and the
+ * Istio dashboards all read.
+ */
+export const ISTIO_PROMETHEUS_PROVIDER = 'prometheus';
+
+/** Providers built into Istio, which an extension provider must not shadow. */
+const BUILT_IN_PROVIDERS = [ISTIO_PROMETHEUS_PROVIDER, 'stackdriver', 'envoy'];
 
 /**
  * Istio's control plane (`istiod` chart): pilot, the CA and the sidecar injection webhook, with the
@@ -155,6 +165,7 @@ export class Istiod extends HelmComponent {
     super(scope, id, { repository: ISTIO_REPOSITORY, chart: 'istiod', version: ISTIO_VERSION, namespace, releaseName: 'istiod', dependsOn: [props.base], values: chartValues(values) });
     this.typedValues = values;
     const fail = (message: string): never => invalid('Istiod', this, message);
+    checkIstioProfile(props.profile, fail);
     this.cni = props.cni ?? false;
     if (props.profile === 'openshift' && !this.cni) {
       fail("profile 'openshift' needs the Istio CNI plugin (OpenShift does not let pods run the privileged istio-init container); set cni: true");
@@ -178,8 +189,7 @@ export class Istiod extends HelmComponent {
     const podDisruptionBudget = props.podDisruptionBudget ?? minReplicas >= 2;
     const tracing = props.tracing;
     return {
-      profile: props.profile === 'openshift' ? 'openshift' : undefined,
-      global: { istioNamespace: namespace, defaultPodDisruptionBudget: { enabled: podDisruptionBudget } },
+      global: { istioNamespace: namespace, platform: istioPlatform(props.profile), defaultPodDisruptionBudget: { enabled: podDisruptionBudget } },
       pilot: {
         replicaCount: autoscaling ? undefined : props.replicas ?? 1,
         autoscaleEnabled: autoscaling !== undefined,
@@ -193,7 +203,8 @@ export class Istiod extends HelmComponent {
         accessLogFile: props.accessLogFile ?? '',
         outboundTrafficPolicy: { mode: props.outboundTrafficPolicy ?? 'REGISTRY_ONLY' },
         extensionProviders: tracing ? [{ name: tracing.name, [tracing.protocol]: { service: tracing.service, port: tracing.port } }] : undefined,
-        defaultProviders: tracing ? { tracing: [tracing.name] } : undefined,
+        // Always explicit: the chart's own `metrics: [prometheus]` disappears as soon as defaultProviders is set.
+        defaultProviders: { metrics: [ISTIO_PROMETHEUS_PROVIDER], tracing: tracing ? [tracing.name] : undefined },
       },
     };
   }
@@ -209,6 +220,7 @@ export function checkAutoscaling(a: ComponentAutoscaling, fail: (message: string
 
 function checkTracing(t: TracingProvider, fail: (message: string) => never): void {
   if (!DNS_LABEL.test(t.name)) fail(`tracing provider name '${t.name}' is not a DNS-1123 label such as 'jaeger'`);
+  if (BUILT_IN_PROVIDERS.includes(t.name)) fail(`tracing provider name '${t.name}' is one of Istio's built-in providers (${BUILT_IN_PROVIDERS.join(', ')}); name the collector, e.g. 'jaeger' or 'otel'`);
   if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/.test(t.service)) {
     fail(`tracing service '${t.service}' is not a fully qualified Service name; use e.g. 'jaeger-collector.istio-system.svc.cluster.local'`);
   }

@@ -33,9 +33,9 @@ export const OBSERVABILITY_CHARTS = {
   /** Grafana (moved from grafana.github.io to the grafana-community repository in 2026). */
   grafana: { repository: { name: 'grafana-community', url: 'https://grafana-community.github.io/helm-charts' }, chart: 'grafana', version: '11.6.1' },
   /** Jaeger v2 (one binary: OTLP collector, in-memory store, query UI). */
-  jaeger: { repository: { name: 'jaegertracing', url: 'https://jaegertracing.github.io/helm-charts' }, chart: 'jaeger', version: '4.4.8' },
+  jaeger: { repository: { name: 'jaegertracing', url: 'https://jaegertracing.github.io/helm-charts' }, chart: 'jaeger', version: '4.4.7' },
   /** Kiali server, without its operator. */
-  kiali: { repository: { name: 'kiali', url: 'https://kiali.org/helm-charts' }, chart: 'kiali-server', version: '2.31.0' },
+  kiali: { repository: { name: 'kiali', url: 'https://kiali.org/helm-charts' }, chart: 'kiali-server', version: '2.29.0' },
 } as const satisfies Record<string, PinnedChart>;
 
 /**
@@ -451,20 +451,20 @@ export interface JaegerValues {
 
 /** The values of the `kiali-server` chart that the stack sets. */
 export interface KialiValues {
-  readonly istio_namespace: string;
   readonly auth: { readonly strategy: string; readonly openid?: { readonly issuer_uri: string; readonly client_id: string } };
   readonly deployment: { readonly instance_name: string; readonly replicas: number; readonly resources: ResourceRequirements; readonly cluster_wide_access: boolean };
   readonly server: { readonly port: number; readonly web_root: string };
   readonly external_services: {
-    readonly istio: { readonly root_namespace: string };
     readonly prometheus: { readonly url: string };
     readonly grafana: {
       readonly enabled: boolean;
       readonly internal_url: string;
-      readonly external_url: string;
+      /** Where users' browsers open Grafana (Kiali's links); unset, Kiali shows no Grafana links. */
+      readonly external_url?: string;
       readonly auth: { readonly type: 'basic'; readonly username: string; readonly password: string };
     };
-    readonly tracing: { readonly enabled: boolean; readonly provider: 'jaeger'; readonly internal_url: string; readonly external_url: string; readonly use_grpc: boolean };
+    /** `internal_url`: Kiali's own trace queries; `external_url`: users' browsers (links), unset for no links. */
+    readonly tracing: { readonly enabled: boolean; readonly provider: 'jaeger'; readonly internal_url: string; readonly external_url?: string; readonly use_grpc: boolean };
   };
 }
 
@@ -549,8 +549,10 @@ export interface GrafanaOptions {
    */
   readonly adminSecret?: GrafanaAdminSecret;
   /**
-   * The URL users reach Grafana at (Kiali links to it).
-   * @default - the in-cluster URL
+   * The URL users' browsers reach Grafana at (through an Ingress, a gateway host, or
+   * `http://localhost:3000` behind `kubectl port-forward`): Kiali's links to Grafana's dashboards. Kiali's
+   * own queries to Grafana keep using the in-cluster {@link ObservabilityStack.grafanaUrl}.
+   * @default - none: Kiali shows no Grafana links (an in-cluster URL would be a link no browser can open)
    */
   readonly externalUrl?: string;
   /**
@@ -568,8 +570,9 @@ export interface JaegerOptions {
    */
   readonly maxTraces?: number;
   /**
-   * The URL users reach the Jaeger UI at (Kiali links to it).
-   * @default - the in-cluster URL
+   * The URL users' browsers reach the Jaeger UI at: Kiali's "view in tracing" links. Kiali's own trace
+   * queries keep using the in-cluster {@link ObservabilityStack.jaegerQueryUrl}.
+   * @default - none: Kiali shows the traces it queries, without links to the Jaeger UI
    */
   readonly externalUrl?: string;
   /**
@@ -746,7 +749,7 @@ export class ObservabilityStack extends Construct {
     this.jaeger = this.installJaeger(props.jaeger ?? {}, fail);
     const adminSecret = props.grafana?.adminSecret ?? { name: 'grafana-admin' };
     this.grafana = this.installGrafana(props.grafana ?? {}, adminSecret, fail);
-    this.kiali = this.installKiali(props.kiali ?? {}, props.grafana ?? {}, adminSecret, props.jaeger ?? {}, istioNamespace, fail);
+    this.kiali = this.installKiali(props.kiali ?? {}, props.grafana ?? {}, adminSecret, props.jaeger ?? {}, fail);
 
     const alerting = props.alerting ?? {};
     const latency = alerting.latencyThreshold ?? Duration.millis(200);
@@ -900,7 +903,7 @@ export class ObservabilityStack extends Construct {
   private installJaeger(options: JaegerOptions, fail: (m: string) => never): HelmComponent {
     const maxTraces = options.maxTraces ?? 50000;
     if (!Number.isInteger(maxTraces) || maxTraces < 1000) fail(`jaeger.maxTraces ${maxTraces} must be an integer of at least 1000; use e.g. 10000 in development`);
-    if (options.externalUrl !== undefined) checkUrl('jaeger.externalUrl', options.externalUrl, fail);
+    if (options.externalUrl !== undefined) checkExternalUrl('jaeger.externalUrl', options.externalUrl, fail);
     const store = 'memstore';
     const values: JaegerValues = {
       fullnameOverride: OBSERVABILITY_SERVICES.jaegerQuery.name,
@@ -933,7 +936,7 @@ export class ObservabilityStack extends Construct {
     for (const key of [adminSecret.userKey, adminSecret.passwordKey]) {
       if (key !== undefined && !SECRET_KEY.test(key)) fail(`grafana.adminSecret key '${key}' is not a valid Secret key; use e.g. 'admin-password'`);
     }
-    if (options.externalUrl !== undefined) checkUrl('grafana.externalUrl', options.externalUrl, fail);
+    if (options.externalUrl !== undefined) checkExternalUrl('grafana.externalUrl', options.externalUrl, fail);
     const values: GrafanaValues = {
       fullnameOverride: OBSERVABILITY_SERVICES.grafana.name,
       replicas: 1,
@@ -963,7 +966,6 @@ export class ObservabilityStack extends Construct {
     grafana: GrafanaOptions,
     adminSecret: GrafanaAdminSecret,
     jaeger: JaegerOptions,
-    istioNamespace: string,
     fail: (m: string) => never,
   ): HelmComponent {
     const auth = options.auth ?? KialiAuth.token();
@@ -973,8 +975,9 @@ export class ObservabilityStack extends Construct {
     }
     const replicas = options.replicas ?? 1;
     checkReplicas('kiali.replicas', replicas, fail);
+    // No istio_namespace nor external_services.istio.root_namespace: the Kiali server reads neither (since
+    // v2.16 it discovers each control plane and its root namespace); the chart's own copy is ignored too.
     const values: KialiValues = {
-      istio_namespace: istioNamespace,
       auth: auth.strategy === 'openid' ? { strategy: 'openid', openid: { issuer_uri: auth.issuerUri!, client_id: auth.clientId! } } : { strategy: auth.strategy },
       deployment: {
         instance_name: OBSERVABILITY_SERVICES.kiali.name,
@@ -984,12 +987,12 @@ export class ObservabilityStack extends Construct {
       },
       server: { port: OBSERVABILITY_SERVICES.kiali.port, web_root: KIALI_WEB_ROOT },
       external_services: {
-        istio: { root_namespace: istioNamespace },
         prometheus: { url: this.prometheusUrl },
         grafana: {
           enabled: true,
           internal_url: this.grafanaUrl,
-          external_url: grafana.externalUrl ?? this.grafanaUrl,
+          // Kiali queries Grafana server-side at internal_url; the browser follows external_url (no link without one).
+          external_url: grafana.externalUrl,
           // `secret:<name>:<key>`: the kiali-server chart mounts that key of the Secret (in Kiali's namespace)
           // into the pod and Kiali reads the credential from the file; the values hold no credential.
           auth: {
@@ -998,7 +1001,7 @@ export class ObservabilityStack extends Construct {
             password: `secret:${adminSecret.name}:${adminSecret.passwordKey ?? 'admin-password'}`,
           },
         },
-        tracing: { enabled: true, provider: 'jaeger', internal_url: this.jaegerQueryUrl, external_url: jaeger.externalUrl ?? this.jaegerQueryUrl, use_grpc: false },
+        tracing: { enabled: true, provider: 'jaeger', internal_url: this.jaegerQueryUrl, external_url: jaeger.externalUrl, use_grpc: false },
       },
     };
     const c = OBSERVABILITY_CHARTS.kiali;
@@ -1033,6 +1036,18 @@ function checkStorage(what: string, size: string, fail: (m: string) => never): {
   const m = STORAGE_SIZE.exec(size);
   if (!m) return fail(`${what} '${size}' is not a volume size in Gi or Ti; use e.g. '50Gi'`);
   return { gib: Number(m[1]) * (m[2] === 'Ti' ? 1024 : 1) };
+}
+
+/**
+ * A URL users' browsers open (Kiali's links to Grafana and Jaeger): http(s), and not an in-cluster Service
+ * address, which no browser outside the cluster resolves.
+ */
+function checkExternalUrl(what: string, url: string, fail: (m: string) => never): void {
+  checkUrl(what, url, fail);
+  const host = /^https?:\/\/([^/:?#]+)/.exec(url)?.[1] ?? '';
+  if (/\.svc(\.cluster\.local)?\.?$/.test(host) || /\.cluster\.local\.?$/.test(host)) {
+    fail(`${what} '${url}' is an in-cluster address a browser cannot open; give the URL users reach it at (an Ingress or gateway host, or http://localhost:<port> behind kubectl port-forward), or leave it unset for no link`);
+  }
 }
 
 function checkUrl(what: string, url: string, fail: (m: string) => never, httpsOnly = false): void {

@@ -105,7 +105,9 @@ describe('ObservabilityStack alone', () => {
 
     expect(kiali.external_services.grafana).toMatchObject({ enabled: true, internal_url: declared.grafana(grafana) });
     expect(kiali.external_services.tracing).toMatchObject({ enabled: true, provider: 'jaeger', internal_url: declared.jaegerQuery(jaeger), use_grpc: false });
-    expect(kiali.istio_namespace).toBe('istio-system');
+    // Kiali discovers istiod and its root namespace itself: istio_namespace and external_services.istio.root_namespace are no server keys.
+    expect(kiali.istio_namespace).toBeUndefined();
+    expect(kiali.external_services.istio).toBeUndefined();
     // Kiali's own address: the chart's web root is pinned (its default differs between Kubernetes and OpenShift).
     expect(stack.kialiUrl).toBe(declared.kiali(release(objects, 'kiali')));
     expect(stack.kialiUrl).toBe('http://kiali.telemetry.svc.cluster.local:20001/kiali');
@@ -276,6 +278,31 @@ describe('alert rules', () => {
   });
 });
 
+describe('Kiali links: browsers follow external URLs, Kiali queries in-cluster', () => {
+  test('without external URLs Kiali gets no link addresses (an in-cluster URL is no link a browser can open)', () => {
+    const kiali = release(synthStack().objects, 'kiali').spec.values.external_services;
+    expect(kiali.grafana.internal_url).toBe('http://grafana.observability.svc.cluster.local:80');
+    expect(kiali.grafana).not.toHaveProperty('external_url');
+    expect(kiali.tracing.internal_url).toBe('http://jaeger.observability.svc.cluster.local:16686');
+    expect(kiali.tracing).not.toHaveProperty('external_url');
+  });
+
+  test('external URLs become the links; the internal URLs stay the in-cluster Services', () => {
+    const { objects } = synthStack({ grafana: { externalUrl: 'https://grafana.example.com' }, jaeger: { externalUrl: 'https://jaeger.example.com' } });
+    expect(release(objects, 'kiali').spec.values.external_services).toMatchObject({
+      grafana: { internal_url: 'http://grafana.observability.svc.cluster.local:80', external_url: 'https://grafana.example.com' },
+      tracing: { internal_url: 'http://jaeger.observability.svc.cluster.local:16686', external_url: 'https://jaeger.example.com' },
+    });
+  });
+
+  test('mesh:observability.grafana.externalUrl and jaeger.externalUrl reach Kiali in the platform', () => {
+    const config = parseEnvironment('dev', { 'mesh:observability': { grafana: { externalUrl: 'http://localhost:3000' }, jaeger: { externalUrl: 'http://localhost:16686' } } }, 'Pulumi.dev.yaml');
+    const kiali = renderCharts(buildPlatform(config)).flatMap((c) => c.objects).find((o) => o.kind === 'HelmRelease' && o.metadata.name === 'kiali') as Obj;
+    expect(kiali.spec.values.external_services.grafana.external_url).toBe('http://localhost:3000');
+    expect(kiali.spec.values.external_services.tracing.external_url).toBe('http://localhost:16686');
+  });
+});
+
 describe('the platform in each environment', () => {
   const root = path.resolve(__dirname, '..');
   const envs = Object.fromEntries(listEnvironmentFiles(root).map(loadEnvironmentFile).map((c) => [c.name, c]));
@@ -319,7 +346,7 @@ describe('the platform in each environment', () => {
     const otel = { name: 'otel', protocol: 'opentelemetry' as const, service: 'otel-collector.tracing.svc.cluster.local', port: 4317 };
     const config = { ...envs.dev, istio: { ...envs.dev.istio, install: { ...envs.dev.istio.install, tracing: otel } } };
     const objects = platform('dev', config);
-    expect(release(objects, 'istiod').spec.values.meshConfig.defaultProviders).toEqual({ tracing: ['otel'] });
+    expect(release(objects, 'istiod').spec.values.meshConfig.defaultProviders).toEqual({ metrics: ['prometheus'], tracing: ['otel'] });
     expect(objects.find((o) => o.kind === 'Telemetry')?.spec.tracing).toEqual([{ providers: [{ name: 'otel' }], randomSamplingPercentage: 100 }]);
   });
 
@@ -351,6 +378,12 @@ describe('validation', () => {
     ['the Grafana admin Secret is not a DNS label', { grafana: { adminSecret: { name: 'Grafana' } } }, /grafana.adminSecret name 'Grafana' is not a DNS-1123 label/],
     ['a Grafana admin Secret key is not a Secret key', { grafana: { adminSecret: { name: 'g', userKey: 'u:s' } } }, /grafana.adminSecret key 'u:s' is not a valid Secret key/],
     ['the Grafana external URL is not http(s)', { grafana: { externalUrl: 'ftp://g' } }, /grafana.externalUrl 'ftp:\/\/g' is not an http\(s\):\/\/ URL/],
+    [
+      'the Grafana external URL is an in-cluster address',
+      { grafana: { externalUrl: 'http://grafana.observability.svc.cluster.local:80' } },
+      /grafana.externalUrl 'http:\/\/grafana.observability.svc.cluster.local:80' is an in-cluster address a browser cannot open; give the URL users reach it at .* or leave it unset for no link/,
+    ],
+    ['the Jaeger external URL is an in-cluster address', { jaeger: { externalUrl: 'http://jaeger.observability.svc:16686' } }, /jaeger.externalUrl 'http:\/\/jaeger.observability.svc:16686' is an in-cluster address/],
     ['the OpenID issuer is not https', { kiali: { auth: KialiAuth.openId({ issuerUri: 'http://sso', clientId: 'kiali' }) } }, /kiali.auth issuerUri 'http:\/\/sso' is not an https:\/\/ URL/],
     ['the OpenID client id is empty', { kiali: { auth: KialiAuth.openId({ issuerUri: 'https://sso', clientId: '' }) } }, /kiali.auth OpenID clientId is empty/],
     ['Kiali replicas are out of range', { kiali: { replicas: 6 } }, /kiali.replicas 6 is not allowed/],
@@ -447,6 +480,12 @@ describe('ObservabilityChart (tier rules) and mesh:observability', () => {
     ['the receiver is unknown', { alerts: { receiver: 'pagerduty' } }, /mesh:observability.alerts.receiver: string "pagerduty" is not allowed; expected one of slack, teams, none/],
     ['the 5xx percentage is out of range', { alerts: { errorRatePercent: 0 } }, /mesh:observability.alerts.errorRatePercent: /],
     ['a key is misspelled', { jaeger: { maxTrace: 10 } }, /mesh:observability.jaeger.maxTrace: unknown key; did you mean 'maxTraces'\?/],
+    ['the Grafana external URL is not a URL', { grafana: { externalUrl: 'grafana.example.com' } }, /mesh:observability.grafana.externalUrl: must be an http\(s\):\/\/ URL such as https:\/\/grafana.example.com/],
+    [
+      'the Jaeger external URL is an in-cluster address',
+      { jaeger: { externalUrl: 'http://jaeger.observability.svc.cluster.local:16686' } },
+      /mesh:observability.jaeger.externalUrl: must be the address users' browsers reach, not an in-cluster Service address/,
+    ],
     [
       'a request is above its limit',
       { prometheus: { resources: { requests: { cpu: '1', memory: '4Gi' }, limits: { cpu: '1', memory: '2Gi' } } } },

@@ -169,17 +169,19 @@ describe('the platform of each environment', () => {
       pilot: { autoscaleEnabled: true, autoscaleMin: 2, cni: { enabled: true } },
       meshConfig: { outboundTrafficPolicy: { mode: 'REGISTRY_ONLY' } },
     });
-    expect(prod['istio-cni']).toBeDefined();
+    expect(Object.keys(prod)).toContain('istio-cni');
     expect(prod['istio-ingressgateway']).toMatchObject({ autoscaling: { enabled: true, minReplicas: 3 }, podDisruptionBudget: { minAvailable: 1 } });
     expect(prod['istio-egressgateway']).toMatchObject({ labels: { istio: 'egressgateway' } });
     const prodObjects = renderCharts(buildPlatform(env('prod'))).flatMap((c) => c.objects);
     expect(prodObjects.filter((o) => o.kind === 'VirtualService' && o.metadata.name.endsWith('-through-egress-gateway'))).toHaveLength(1);
   });
 
-  test('the OpenShift profile from config reaches every Istio chart', () => {
+  test('mesh:istio.install.profile openshift reaches every Istio chart as its platform value (no Istio profile)', () => {
     const objects = renderCharts(buildPlatform(env('dev', { 'mesh:istio': { install: { profile: 'openshift', cni: true } } }))).flatMap((c) => c.objects);
-    const profiles = objects.filter((o) => o.kind === 'HelmRelease' && (o as any).spec.chart.spec.sourceRef.name === 'istio').map((o) => [o.metadata.name, (o as any).spec.values.profile]);
-    expect(profiles).toEqual([['istio-base', 'openshift'], ['istio-cni', 'openshift'], ['istiod', 'openshift'], ['istio-ingressgateway', 'openshift']]);
+    const platforms = objects
+      .filter((o) => o.kind === 'HelmRelease' && (o as any).spec.chart.spec.sourceRef.name === 'istio')
+      .map((o) => [o.metadata.name, (o as any).spec.values.global?.platform ?? (o as any).spec.values.platform, (o as any).spec.values.profile]);
+    expect(platforms).toEqual([['istio-base', 'openshift', undefined], ['istio-cni', 'openshift', undefined], ['istiod', 'openshift', undefined], ['istio-ingressgateway', 'openshift', undefined]]);
   });
 
   test('fails when a config gateway host is not a DNS name', () => {

@@ -45,7 +45,8 @@ describe('Istio components', () => {
       accessLogFile: '/dev/stdout',
       outboundTrafficPolicy: { mode: 'ALLOW_ANY' },
       extensionProviders: [{ name: 'jaeger', opentelemetry: { service: 'jaeger.observability.svc.cluster.local', port: 4317 } }],
-      defaultProviders: { tracing: ['jaeger'] },
+      // Istio's standard metrics stay on: the chart's own metrics provider is dropped once defaultProviders is set.
+      defaultProviders: { metrics: ['prometheus'], tracing: ['jaeger'] },
     });
   });
 
@@ -55,7 +56,7 @@ describe('Istio components', () => {
     expect(release(c, 'istiod').spec.values).toMatchObject({
       global: { defaultPodDisruptionBudget: { enabled: false } },
       pilot: { replicaCount: 1, autoscaleEnabled: false, cni: { enabled: false } },
-      meshConfig: { outboundTrafficPolicy: { mode: 'REGISTRY_ONLY' }, accessLogFile: '' },
+      meshConfig: { outboundTrafficPolicy: { mode: 'REGISTRY_ONLY' }, accessLogFile: '', defaultProviders: { metrics: ['prometheus'] } },
     });
   });
 
@@ -69,16 +70,26 @@ describe('Istio components', () => {
     expect(values.pilot.replicaCount).toBeUndefined();
   });
 
-  test('CNI plugin and the OpenShift profile', () => {
+  test('CNI plugin and OpenShift: the platform value openshift on every chart, never an Istio profile (unknown since Istio 1.24)', () => {
     const c = chart();
     const base = new IstioBase(c, 'istio-base', { profile: 'openshift' });
     new IstioCni(c, 'istio-cni', { base, profile: 'openshift' });
     const istiod = new Istiod(c, 'istiod', { base, profile: 'openshift', cni: true });
     new IstioGateway(c, 'gw', { istiod, direction: 'ingress', profile: 'openshift' });
-    expect(release(c, 'istio-cni')).toMatchObject({ spec: { chart: { spec: { chart: 'cni', version: '1.30.3' } }, dependsOn: [{ name: 'istio-base' }], values: { profile: 'openshift' } } });
-    expect(release(c, 'istiod').spec.values).toMatchObject({ profile: 'openshift', pilot: { cni: { enabled: true } } });
-    expect(release(c, 'istio-base').spec.values).toMatchObject({ profile: 'openshift' });
-    expect(release(c, 'istio-ingressgateway').spec.values).toMatchObject({ profile: 'openshift' });
+    expect(release(c, 'istio-cni')).toMatchObject({ spec: { chart: { spec: { chart: 'cni', version: '1.30.3' } }, dependsOn: [{ name: 'istio-base' }], values: { global: { platform: 'openshift' } } } });
+    expect(release(c, 'istiod').spec.values).toMatchObject({ global: { platform: 'openshift', istioNamespace: 'istio-system' }, pilot: { cni: { enabled: true } } });
+    // base and gateway read it only through zzz_profile.yaml's coalesce of platform and global.platform.
+    expect(release(c, 'istio-base').spec.values).toMatchObject({ platform: 'openshift', global: { istioNamespace: 'istio-system' } });
+    expect(release(c, 'istio-ingressgateway').spec.values).toMatchObject({ platform: 'openshift' });
+    for (const name of ['istio-base', 'istio-cni', 'istiod', 'istio-ingressgateway']) expect(release(c, name).spec.values).not.toHaveProperty('profile');
+  });
+
+  test('plain Kubernetes: no platform, and the cni chart gets no global.istioNamespace (it never reads one)', () => {
+    const c = chart();
+    const base = new IstioBase(c, 'istio-base');
+    new IstioCni(c, 'istio-cni', { base });
+    expect(release(c, 'istio-base').spec.values.global).toEqual({ istioNamespace: 'istio-system' });
+    expect(release(c, 'istio-cni').spec.values).toBeUndefined();
   });
 
   test('the egress gateway: istio-egressgateway, label istio: egressgateway, ClusterIP', () => {
@@ -152,6 +163,13 @@ describe('Istio components', () => {
     const c = chart();
     expect(() => new Istiod(c, 'istiod', { base: new IstioBase(c, 'base'), tracing: { name: 'jaeger', protocol: 'zipkin', service: 'http://jaeger:9411', port: 9411 } })).toThrow(
       /Istiod test\/istiod: tracing service 'http:\/\/jaeger:9411' is not a fully qualified Service name/,
+    );
+  });
+
+  test('fails when the tracing provider shadows a built-in provider', () => {
+    const c = chart();
+    expect(() => new Istiod(c, 'istiod', { base: new IstioBase(c, 'base'), tracing: { name: 'prometheus', protocol: 'opentelemetry', service: 'otel.tracing.svc.cluster.local', port: 4317 } })).toThrow(
+      "Istiod test/istiod: tracing provider name 'prometheus' is one of Istio's built-in providers (prometheus, stackdriver, envoy); name the collector, e.g. 'jaeger' or 'otel'",
     );
   });
 

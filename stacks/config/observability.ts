@@ -13,6 +13,15 @@ const retention = z.string().regex(/^[1-9][0-9]*(h|d|w)$/, 'must be a retention 
 /** A volume size in Gi or Ti. */
 const volumeSize = z.string().regex(/^[1-9][0-9]*(Gi|Ti)$/, 'must be a volume size such as 10Gi');
 const replicas = z.number().int().min(1).max(5);
+/**
+ * A URL users' browsers open (Kiali's links): http(s), never an in-cluster Service address (`*.svc`,
+ * `*.cluster.local`), which no browser outside the cluster resolves.
+ */
+const browserUrl = (example: string) =>
+  z
+    .string()
+    .regex(/^https?:\/\/[^\s/:?#]+\S*$/, `must be an http(s):// URL such as ${example}`)
+    .refine((url) => !/^https?:\/\/[^/:?#]*\.(svc|cluster\.local)\.?([:/?#]|$)/.test(url), `must be the address users' browsers reach, not an in-cluster Service address; such as ${example} or http://localhost:<port> behind kubectl port-forward`);
 
 export const observabilitySchema = z.strictObject({
   /** Namespace of Prometheus, Grafana, Jaeger and Kiali. */
@@ -36,10 +45,14 @@ export const observabilitySchema = z.strictObject({
   grafana: z.strictObject({
     /** The Secret (created outside Git) with keys admin-user and admin-password. */
     adminSecret: dnsLabel,
+    /** Where users' browsers reach Grafana (Kiali links there); leave out for no links. Kiali's own queries stay in-cluster. */
+    externalUrl: browserUrl('https://grafana.example.com').optional(),
   }),
   jaeger: z.strictObject({
     /** Traces kept in memory. */
     maxTraces: z.number().int().min(1000),
+    /** Where users' browsers reach the Jaeger UI (Kiali links there); leave out for no links. Kiali's own queries stay in-cluster. */
+    externalUrl: browserUrl('https://jaeger.example.com').optional(),
   }),
   kiali: z.strictObject({
     /** How users log in: anonymous (development only), token, or openid. */
