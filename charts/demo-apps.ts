@@ -1,6 +1,7 @@
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { MeshApp, MeshAppAutoscaling, MeshNamespace, Protocol, ResourceRequirements } from '../constructs';
+import { invalid, MeshApp, MeshAppAutoscaling, MeshNamespace, Protocol, ResourceRequirements } from '../constructs';
+import { ExternalServiceSpec } from './egress';
 import { Layer, LayerChart } from './layer';
 
 /** Images of the demo apps, pinned. */
@@ -24,11 +25,26 @@ export interface WorkloadDefaults {
 /** The demo apps of the environment (`bookinfo` is deployed by the BookinfoChart, not by a {@link DemoAppsChart}). */
 export type DemoApp = 'httpbin' | 'sleep' | 'bookinfo';
 
+/** The demo apps a {@link DemoAppsChart} deploys (bookinfo has a chart of its own). */
+export const DEMO_APPS_CHART_APPS: readonly DemoApp[] = ['httpbin', 'sleep'];
+
+/** httpbin.org, the external service scenario S2's sleep calls (`curl http://httpbin.org/headers`), over HTTP and HTTPS. */
+export const HTTPBIN_ORG: ExternalServiceSpec = { name: 'httpbin-org', hosts: ['httpbin.org'], ports: [{ port: 80, protocol: 'HTTP' }, { port: 443, protocol: 'HTTPS' }] };
+
+/**
+ * The external services the listed demo apps call, which the mesh must allow (a `ServiceEntry` each
+ * under `REGISTRY_ONLY`): httpbin.org when sleep is deployed, nothing otherwise. An environment
+ * without demos allows no external service on their behalf.
+ */
+export function demoExternalServices(apps: readonly DemoApp[]): ExternalServiceSpec[] {
+  return apps.includes('sleep') ? [HTTPBIN_ORG] : [];
+}
+
 /** Properties of a {@link DemoAppsChart}. */
 export interface DemoAppsChartProps {
   /** Namespace of the demo apps; created with sidecar injection enabled. */
   readonly namespace: string;
-  /** Which apps to deploy. */
+  /** Which apps to deploy: at least one of httpbin and sleep (else there is nothing to put in the namespace). */
   readonly apps: readonly DemoApp[];
   /** The environment's workload defaults. */
   readonly workloads: WorkloadDefaults;
@@ -53,6 +69,9 @@ export class DemoAppsChart extends LayerChart {
 
   constructor(scope: Construct, id: string, props: DemoAppsChartProps) {
     super(scope, id, { layer: Layer.APPS, namespace: props.namespace });
+    if (!DEMO_APPS_CHART_APPS.some((a) => props.apps.includes(a))) {
+      invalid('DemoAppsChart', this, `apps [${props.apps.join(', ')}] lists neither httpbin nor sleep, so the chart would render only an empty namespace '${props.namespace}'; list one of them (mesh:demo.apps) or do not create the chart`);
+    }
     const { replicas, resources, podDisruptionBudget } = props.workloads;
     this.meshNamespace = new MeshNamespace(this, 'namespace', { name: props.namespace });
 

@@ -1,7 +1,8 @@
 import { App } from 'cdk8s';
-import { DemoAppsChart, MeshConfigChart, ObservabilityChart, ResilienceDemoChart, S3_HTTPBIN_AUTOSCALING, ZeroTrustChart } from '../charts';
+import { DEMO_APPS_CHART_APPS, DemoAppsChart, demoExternalServices, MeshConfigChart, ObservabilityChart, ResilienceDemoChart, S3_HTTPBIN_AUTOSCALING, ZeroTrustChart } from '../charts';
 import { jaegerTracingProvider, MeshApp } from '../constructs';
 import { EnvironmentConfig, resilienceDefaults } from './config';
+import type { EgressSettings } from './config/egress';
 import { addFluxSystem, addMeshPlatform } from './mesh-platform';
 import { addProgressiveDelivery } from './progressive-delivery';
 
@@ -18,16 +19,24 @@ export function buildPlatform(config: EnvironmentConfig): App {
   // Istio's tracing extension provider is mesh:istio.install.tracing, else the observability stack's Jaeger;
   // the mesh-wide Telemetry samples into that same provider.
   const tracing = config.istio.install.tracing ?? jaegerTracingProvider(config.observability.namespace);
-  const mesh = addMeshPlatform(app, config, tracing);
+  // The demo apps are opt-in (mesh:demo.apps, none in production): the external service they call
+  // (httpbin.org) is allowed only where they are deployed, unless the environment lists it itself.
+  const listed = new Set(config.egress.services.map((s) => s.name));
+  // (The EgressChart checks every service's hosts and protocols, the demo's included.)
+  const egressServices = [...config.egress.services, ...(demoExternalServices(config.demo.apps).filter((s) => !listed.has(s.name)) as EgressSettings['services'])];
+  const mesh = addMeshPlatform(app, { ...config, egress: { ...config.egress, services: egressServices } }, tracing);
   new MeshConfigChart(app, 'mesh-config', { ...config.istio, tracingProvider: tracing.name });
   // Prometheus, Grafana, Jaeger, Kiali and the mesh alerts, sized for the tier (layer platform).
   const observability = new ObservabilityChart(app, 'observability', { ...config.observability, tier: config.tier });
-  const demo = new DemoAppsChart(app, 'demo-apps', { ...config.demo, workloads: config.workloads, httpbinAutoscaling: config.canary.httpbinCanary.enabled ? S3_HTTPBIN_AUTOSCALING : undefined });
+  // httpbin and sleep (scenario S2), only when listed: without them no `demo` namespace is rendered.
+  const demo = DEMO_APPS_CHART_APPS.some((a) => config.demo.apps.includes(a))
+    ? new DemoAppsChart(app, 'demo-apps', { ...config.demo, workloads: config.workloads, httpbinAutoscaling: config.canary.httpbinCanary.enabled ? S3_HTTPBIN_AUTOSCALING : undefined })
+    : undefined;
   // Flagger and its load tester, scenario S3's canary on httpbin, S7's weighted split, S6's bookinfo.
   // Before any route: a canaried app's routing belongs to Flagger.
-  addProgressiveDelivery(app, config, { mesh, prometheusUrl: observability.stack.prometheusUrl, httpbin: demo.httpbin });
+  addProgressiveDelivery(app, config, { mesh, prometheusUrl: observability.stack.prometheusUrl, httpbin: demo?.httpbin });
   // Scenario S4 on the demo httpbin, with the environment's resilience defaults and fault policy.
-  if (demo.httpbin) new ResilienceDemoChart(app, 'resilience-demo', { httpbin: demo.httpbin, defaults: resilienceDefaults(config.resilience) });
+  if (demo?.httpbin) new ResilienceDemoChart(app, 'resilience-demo', { httpbin: demo.httpbin, defaults: resilienceDefaults(config.resilience) });
   // Zero trust for the apps: every declared call allowed, nothing else (a chart of its own, layer apps).
   // Created last, so that it governs every app of every chart above (found in the tree).
   const apps = app.node.findAll().filter((c): c is MeshApp => c instanceof MeshApp);

@@ -5,6 +5,7 @@ import { parseEnvironment } from '../stacks/config';
 import { buildPlatform } from '../stacks/platform';
 import { renderCharts } from '../stacks/render';
 import { configProblems } from './support/config-problems';
+import { DEMO_OPT_IN } from './support/demo-opt-in';
 
 const gitops = { url: 'ssh://git@github.com/acme/mesh.git', secretRef: 'flux-system' };
 
@@ -149,7 +150,10 @@ describe('the platform of each environment', () => {
     expect(kustomizations.map((k) => [k.metadata.name, (k as any).spec.path])).toEqual(
       layersWithObjects(app).filter((l) => l !== Layer.FLUX_SYSTEM).map((l) => [l, `./dist/prod/${l}`]),
     );
-    expect(kustomizations.map((k) => k.metadata.name)).toEqual(['infrastructure', 'mesh', 'platform', 'apps']);
+    // Production deploys no demo app by default (mesh:demo.apps), so it has no apps layer to reconcile.
+    expect(kustomizations.map((k) => k.metadata.name)).toEqual(['infrastructure', 'mesh', 'platform']);
+    const withDemos = renderCharts(buildPlatform(env('prod', { ...DEMO_OPT_IN, 'mesh:gitops': gitops }))).find((c) => c.id === 'flux-system')!;
+    expect(withDemos.objects.filter((o) => o.kind === 'Kustomization').map((k) => k.metadata.name)).toEqual(['infrastructure', 'mesh', 'platform', 'apps']);
   });
 
   test('no mesh:gitops, no flux-system layer', () => {
@@ -172,7 +176,8 @@ describe('the platform of each environment', () => {
     expect(Object.keys(prod)).toContain('istio-cni');
     expect(prod['istio-ingressgateway']).toMatchObject({ autoscaling: { enabled: true, minReplicas: 3 }, podDisruptionBudget: { minAvailable: 1 } });
     expect(prod['istio-egressgateway']).toMatchObject({ labels: { istio: 'egressgateway' } });
-    const prodObjects = renderCharts(buildPlatform(env('prod'))).flatMap((c) => c.objects);
+    // httpbin.org, which the demo's sleep calls, is production's external service once the demos are opted in.
+    const prodObjects = renderCharts(buildPlatform(env('prod', DEMO_OPT_IN))).flatMap((c) => c.objects);
     expect(prodObjects.filter((o) => o.kind === 'VirtualService' && o.metadata.name.endsWith('-through-egress-gateway'))).toHaveLength(1);
   });
 

@@ -7,6 +7,7 @@ import { Layer, LayerChart } from '../charts/layer';
 import { ConfigError, loadEnvironmentFile, parseEnvironment } from '../stacks/config';
 import { buildPlatform } from '../stacks/platform';
 import { KubeObject, renderCharts } from '../stacks/render';
+import { prodWithDemos } from './support/demo-opt-in';
 
 const WORKLOADS = {
   replicas: 1,
@@ -16,9 +17,10 @@ const WORKLOADS = {
 
 type Rendered = { objects: any[]; byChart: Map<string, any[]> };
 const environments = new Map<string, Rendered>();
-function environment(name: 'dev' | 'staging' | 'prod'): Rendered {
+/** An environment of the repository; `prod+demos` is production with the demos opted in (it has none by default). */
+function environment(name: 'dev' | 'staging' | 'prod' | 'prod+demos'): Rendered {
   if (!environments.has(name)) {
-    const config = loadEnvironmentFile(path.join(__dirname, '..', `Pulumi.${name}.yaml`));
+    const config = name === 'prod+demos' ? prodWithDemos() : loadEnvironmentFile(path.join(__dirname, '..', `Pulumi.${name}.yaml`));
     const charts = renderCharts(buildPlatform(config));
     environments.set(name, { objects: charts.flatMap((c) => c.objects), byChart: new Map(charts.map((c) => [c.id, c.objects as any[]])) });
   }
@@ -96,14 +98,14 @@ describe("scenario S3: Flagger and httpbin's canary, in the dev environment", ()
     expect(find(platform, 'Namespace', 'test').metadata.labels).toMatchObject({ 'istio-injection': 'enabled' });
   });
 
-  test('production holds promotion at the load tester gate', () => {
-    const canary = find(environment('prod').objects, 'Canary', 'httpbin', 'demo');
+  test('production (demos opted in) holds promotion at the load tester gate', () => {
+    const canary = find(environment('prod+demos').objects, 'Canary', 'httpbin', 'demo');
     expect(canary.spec.analysis.webhooks).toContainEqual({ name: 'confirm-promotion', type: 'confirm-promotion', url: 'http://flagger-loadtester.test/gate/check', timeout: '5s' });
   });
 });
 
 describe('no object collides with what Flagger generates', () => {
-  test.each(['dev', 'staging', 'prod'] as const)('%s: every Canary leaves its Services, DestinationRules, VirtualService, primaries and replicas to Flagger', (env) => {
+  test.each(['dev', 'staging', 'prod+demos'] as const)('%s: every Canary leaves its Services, DestinationRules, VirtualService, primaries and replicas to Flagger', (env) => {
     const { objects } = environment(env);
     expect(objects.filter((o) => o.kind === 'Canary').length).toBeGreaterThan(0);
     expect(flaggerCollisions(objects)).toEqual([]);

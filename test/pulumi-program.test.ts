@@ -100,7 +100,7 @@ describe.each(environments.map((e) => [e.name, e] as const))('Pulumi program, %s
     const expected = chartsDeclaredBy(renderCharts(buildPlatform(gitops)), 'gitops').flatMap((c) => c.objects).map(objectKey).sort();
     const actual = declared.filter(isObject).map((d) => objectKey(d.inputs as any)).sort();
     expect(actual).toEqual(expected);
-    expect(actual).toEqual(expect.arrayContaining([expect.stringMatching(/GitRepository flux-system\//), expect.stringMatching(/Kustomization flux-system\/apps$/)]));
+    expect(actual).toEqual(expect.arrayContaining([expect.stringMatching(/GitRepository flux-system\//), expect.stringMatching(/Kustomization flux-system\/platform$/)]));
     for (const d of declared.filter(isObject)) expect(d.dependsOn.map((x) => x.name)).toContain('flux-install');
   });
 

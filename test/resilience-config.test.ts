@@ -5,6 +5,7 @@ import { parseEnvironment, presets, resilienceDefaults } from '../stacks/config'
 import { buildPlatform } from '../stacks/platform';
 import { renderCharts } from '../stacks/render';
 import { configProblems } from './support/config-problems';
+import { DEMO_OPT_IN } from './support/demo-opt-in';
 
 const problems = configProblems;
 
@@ -71,9 +72,11 @@ describe('mesh:resilience configuration', () => {
 });
 
 describe('scenario S4 on the demo httpbin, per environment', () => {
+  /** The values of `env` with its demo httpbin: production has none unless it opts in. */
+  const withDemo = (env: string, values: Record<string, unknown> = {}) => (env === 'prod' ? { ...DEMO_OPT_IN, ...values } : values);
   /** The platform of `env`: its S4 route and every rendered object. */
   function platform(env: string, values: Record<string, unknown> = {}) {
-    const app = buildPlatform(parseEnvironment(env, values, `Pulumi.${env}.yaml`));
+    const app = buildPlatform(parseEnvironment(env, withDemo(env, values), `Pulumi.${env}.yaml`));
     // By id: cdk8s' Chart answers `instanceof` for every chart class alike (Symbol.hasInstance).
     const chart = app.node.findChild('resilience-demo') as ResilienceDemoChart;
     return { route: chart.route, objects: renderCharts(app).flatMap((c) => c.objects) as any[] };
@@ -106,18 +109,18 @@ describe('scenario S4 on the demo httpbin, per environment', () => {
   });
 
   test.each([['dev', 'TCP maxConnections 1 and the header-scoped faults'], ['prod', 'TCP maxConnections 1']])('%s: a canaried httpbin says which parts of S4 cannot be applied', (env, left) => {
-    const app = buildPlatform(parseEnvironment(env, {}, `Pulumi.${env}.yaml`));
+    const app = buildPlatform(parseEnvironment(env, withDemo(env), `Pulumi.${env}.yaml`));
     expect(meshWarnings(app).filter((w) => w.startsWith('resilience-demo/'))).toEqual([
       `resilience-demo/httpbin: scenario S4's ${left} cannot be applied: httpbin-canary/httpbin owns the routing of 'httpbin' and Flagger's Canary carries no TCP connection pool nor faults; the rest of S4 is in the Canary's spec.service. Without the CanaryRelease (mesh:canary.httpbinCanary.enabled: false) S4 renders in full`,
     ]);
-    const plain = buildPlatform(parseEnvironment(env, { 'mesh:canary': { httpbinCanary: { enabled: false } } }, `Pulumi.${env}.yaml`));
+    const plain = buildPlatform(parseEnvironment(env, withDemo(env, { 'mesh:canary': { httpbinCanary: { enabled: false } } }), `Pulumi.${env}.yaml`));
     expect(meshWarnings(plain).filter((w) => w.startsWith('resilience-demo/'))).toEqual([]);
     const dr = renderCharts(plain).flatMap((c) => c.objects).find((o: any) => o.kind === 'DestinationRule' && o.metadata.name === 'httpbin' && o.metadata.namespace === 'demo') as any;
     expect(dr.spec.trafficPolicy.connectionPool.tcp).toEqual({ maxConnections: 1 });
   });
 
   test.each(['dev', 'staging', 'prod'])("%s: S4's misplaced original patched into the object carrying the policy fails the synth", (env) => {
-    const app = buildPlatform(parseEnvironment(env, {}, `Pulumi.${env}.yaml`));
+    const app = buildPlatform(parseEnvironment(env, withDemo(env), `Pulumi.${env}.yaml`));
     const route = (app.node.findChild('resilience-demo') as ResilienceDemoChart).route;
     const carrier = route.routingController
       ? route.routingController.node.findAll().find((c): c is ApiObject => c instanceof ApiObject && c.kind === 'Canary')!

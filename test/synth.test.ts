@@ -36,7 +36,8 @@ describe('synthesize', () => {
     expect([...first.environments.keys()].sort()).toEqual(['dev', 'prod', 'staging']);
     for (const env of ['dev', 'staging', 'prod']) {
       const layers = fs.readdirSync(path.join(project.outdir, env));
-      expect(layers).toEqual(expect.arrayContaining(['mesh', 'apps']));
+      // prod deploys no demo app by default (mesh:demo.apps), so it has no apps layer.
+      expect(layers).toEqual(expect.arrayContaining(env === 'prod' ? ['mesh', 'platform'] : ['mesh', 'apps']));
       for (const layer of layers) {
         const k = fs.readFileSync(path.join(project.outdir, env, layer, 'kustomization.yaml'), 'utf8');
         for (const file of fs.readdirSync(path.join(project.outdir, env, layer)).filter((f) => f !== 'kustomization.yaml')) expect(k).toContain(`- ${file}`);

@@ -23,7 +23,7 @@ export const canarySchema = z.strictObject({
       chatChannel: z.string().min(1).optional(),
     })
     .optional(),
-  /** Scenario S3's canary on the demo httpbin (needs `httpbin` in mesh:demo.apps). */
+  /** Scenario S3's canary on the demo httpbin (needs `httpbin` in mesh:demo.apps; off in production, like the demos). */
   httpbinCanary: z.strictObject({
     /** Roll httpbin out with Flagger (httpbin gets S3's HPA, Flagger owns its routing). */
     enabled: z.boolean(),
@@ -80,8 +80,9 @@ export const canaryPresets: Record<Tier, CanarySettings> = {
     bookinfo: { namespace: 'bookinfo', routing: 'jason-v2', istioMutualTls: true },
   },
   production: {
-    // Production promotes only after a person approved at the gate.
-    httpbinCanary: { enabled: true, manualPromotion: true },
+    // No demo httpbin in production by default (mesh:demo.apps), so no canary of it. Opted in, it
+    // promotes only after a person approved at the gate.
+    httpbinCanary: { enabled: false, manualPromotion: true },
     weightedSplit: { enabled: false, namespace: 'canary', weights: { v1: 100, v2: 0 } },
     bookinfo: { namespace: 'bookinfo', routing: 'all-v1', istioMutualTls: true },
   },

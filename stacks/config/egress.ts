@@ -28,12 +28,13 @@ export const egressSchema = z.strictObject({
 /** Settings of `mesh:egress`. */
 export type EgressSettings = z.output<typeof egressSchema>;
 
-/** httpbin.org: the external service of the scenarios, over HTTP and HTTPS. */
-const httpbinOrg = { name: 'httpbin-org', hosts: ['httpbin.org'], ports: [{ port: 80, protocol: 'HTTP' as const }, { port: 443, protocol: 'HTTPS' as const }] };
-
-/** Per-tier defaults of `mesh:egress`: direct in development, through the egress gateway from staging on. */
+/**
+ * Per-tier defaults of `mesh:egress`: direct in development, through the egress gateway from staging on.
+ * No tier allows an external service by default; the demo apps add the one they call (httpbin.org, see
+ * `demoExternalServices`) only where they are deployed.
+ */
 export const egressPresets: Record<Tier, EgressSettings> = {
-  development: { throughEgressGateway: false, services: [httpbinOrg] },
-  staging: { throughEgressGateway: true, services: [httpbinOrg] },
-  production: { throughEgressGateway: true, services: [httpbinOrg] },
+  development: { throughEgressGateway: false, services: [] },
+  staging: { throughEgressGateway: true, services: [] },
+  production: { throughEgressGateway: true, services: [] },
 };

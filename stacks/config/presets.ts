@@ -69,7 +69,8 @@ export const presets: Record<Tier, EnvironmentSettings> = {
     istio: { mtls: 'STRICT', tracingSampling: 1, accessLogging: false, install: istioInstallPresets.production },
     ingress: ingressPresets.production,
     egress: egressPresets.production,
-    demo: { namespace: 'demo', apps: ['httpbin', 'sleep'] },
+    // No demo app in production unless the environment opts in (mesh:demo.apps): nothing of them is rendered.
+    demo: { namespace: 'demo', apps: [] },
     // Production requires defaultDeny and STRICT mTLS.
     security: { defaultDeny: true, sidecarScoping: true, networkPolicies: true, ...securityDefaults },
     // Production refuses fault injection unless mesh:resilience.allowFaults is set explicitly.

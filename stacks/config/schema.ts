@@ -53,11 +53,15 @@ export const environmentSchema = z.strictObject({
     /** How Istio is installed: profile, CNI, outbound policy, istiod and gateway scaling, tracing provider. */
     install: istioInstallSchema,
   }),
-  /** The demo applications of the scenarios, deployed to prove the mesh works end to end. */
+  /**
+   * The demo applications of the scenarios, deployed to prove the mesh works end to end. Opt-in per
+   * environment: production lists none; with none listed nothing of them is rendered (no namespace, no
+   * egress to httpbin.org, no S4 resilience demo; the httpbin canary needs httpbin).
+   */
   demo: z.strictObject({
-    /** Namespace of the demo apps (sidecar injection enabled). */
+    /** Namespace of httpbin and sleep (sidecar injection enabled), created only when one of them is deployed. */
     namespace: z.string().regex(DNS_LABEL, 'must be a DNS-1123 label such as demo'),
-    /** Which demo apps to deploy. */
+    /** Which demo apps to deploy; `[]` for none (production's default). */
     apps: z.array(z.enum(['httpbin', 'sleep', 'bookinfo'])).refine((a) => new Set(a).size === a.length, 'must not list an app twice'),
   }),
   /** Resilience defaults of routes (timeout, retries, outlier detection) and whether faults may be injected. */
