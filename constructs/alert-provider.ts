@@ -2,6 +2,7 @@ import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { AlertProvider as AlertProviderResource, AlertProviderSpecType } from '../imports/flagger.app';
 import { DNS_LABEL, invalid } from './errors';
+import { requireSecret } from './secret-requirement';
 
 /** The chat services a {@link AlertProvider} can post to. */
 export class AlertChannel {
@@ -69,6 +70,15 @@ export class AlertProvider extends Construct {
     if (!DNS_LABEL.test(props.secretName)) {
       invalid('AlertProvider', this, `secretName '${props.secretName}' is not a Secret name; give the name of a Secret holding the webhook URL under the key 'address' (never the URL itself)`);
     }
+    // Optional: Flagger reads the Secret when it posts an event; without it the canaries still run.
+    requireSecret(this, {
+      name: props.secretName,
+      namespace: this.providerNamespace,
+      keys: ['address'],
+      purpose: `the ${props.channel.type} webhook URL Flagger posts canary events to`,
+      whenMissing: 'canaries still run; their events are not posted (Flagger logs the missing Secret)',
+      optional: true,
+    });
     this.apiObject = new AlertProviderResource(this, 'Resource', {
       metadata: { name: this.providerName, namespace: this.providerNamespace },
       spec: {

@@ -4,6 +4,7 @@ import { GitRepository } from '../imports/source.toolkit.fluxcd.io';
 import { DNS_LABEL, invalid } from './errors';
 import { formatGoDuration } from './go-duration';
 import { FLUX_NAMESPACE } from './helm-component';
+import { requireSecret } from './secret-requirement';
 
 /** Properties of a {@link FluxGitSource}. */
 export interface FluxGitSourceProps {
@@ -63,6 +64,19 @@ export class FluxGitSource extends Construct {
     }
     const interval = props.interval ?? Duration.minutes(5);
     checkInterval(interval, 'interval', fail);
+    if (props.secretName) {
+      const ssh = url.startsWith('ssh://');
+      requireSecret(this, {
+        name: props.secretName,
+        namespace: FLUX_NAMESPACE,
+        keys: ssh ? ['identity', 'identity.pub', 'known_hosts'] : ['username', 'password'],
+        purpose: ssh ? `the deploy key Flux fetches ${url} with` : `the credentials Flux fetches ${url} with`,
+        whenMissing: 'the GitRepository cannot fetch, so Flux applies no layer',
+        createCommand: ssh
+          ? `flux create secret git ${props.secretName} --url=${url} --namespace=${FLUX_NAMESPACE}`
+          : `flux create secret git ${props.secretName} --url=${url} --namespace=${FLUX_NAMESPACE} --username=REPLACE_ME --password=REPLACE_ME`,
+      });
+    }
     this.apiObject = new GitRepository(this, 'Resource', {
       metadata: { name: this.sourceName, namespace: FLUX_NAMESPACE },
       spec: {

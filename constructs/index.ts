@@ -27,3 +27,4 @@ export * from './external-service';
 export * from './flux-git-source';
 export * from './flux-kustomization';
 export * from './flux-notifications';
+export * from './secret-requirement';

@@ -4,6 +4,7 @@ import { Construct, IConstruct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
 import { DNS_LABEL, invalid } from './errors';
 import { Protocol } from './protocol';
+import { requireSecret } from './secret-requirement';
 import { IRoutingController } from './traffic';
 
 /** The UID of Istio's sidecar proxy: an application container must never run as it. */
@@ -248,6 +249,17 @@ export class MeshApp extends Construct implements IMeshApp {
     this.validateVersions(versions);
     this.versions = versions.map((v) => v.name);
     this.validateWorkload(props, versions);
+    // Mounted Secrets are never generated: the environment's list of Secrets names them.
+    for (const m of props.secretMounts ?? []) {
+      requireSecret(this, {
+        name: m.secretName,
+        namespace: this.namespace,
+        keys: [],
+        purpose: `mounted into ${this.namespace}/${this.name} at ${m.mountPath}`,
+        whenMissing: m.optional ? `${this.name} starts without it (the volume is optional)` : `${this.name}'s pods do not start (the volume is required)`,
+        optional: m.optional ?? false,
+      });
+    }
     this.resources = parseResources(props.resources ?? DEFAULT_RESOURCES, (msg) => invalid('MeshApp', this, msg));
 
     this.serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', {

@@ -6,6 +6,7 @@ import { ICertificateIssuer } from './certificate-issuer';
 import { DNS_LABEL, invalid } from './errors';
 import { ISTIO_SYSTEM_NAMESPACE } from './istio-release';
 import { IstioGateway } from './istio-gateway';
+import { requireSecret } from './secret-requirement';
 import { IMeshGateway } from './traffic';
 
 /** A host a Gateway server accepts: `*`, a DNS name (`shop.example.com`) or a wildcard (`*.example.com`). */
@@ -130,6 +131,17 @@ export class MeshGateway extends Construct implements IMeshGateway {
       const credentialName = https.credentialName ?? https.certificate.secretName ?? `${this.gatewayName}-tls`;
       if (!DNS_LABEL.test(credentialName)) fail(`credentialName '${credentialName}' is not a DNS-1123 label`);
       this.credentialName = credentialName;
+      if (!https.certificate.issuer) {
+        // GatewayCertificate.fromSecret: a certificate issued outside the platform, in the gateway's namespace.
+        requireSecret(this, {
+          name: credentialName,
+          namespace: this.gatewayNamespace,
+          keys: ['tls.crt', 'tls.key'],
+          purpose: `the TLS certificate of Gateway ${this.gatewayName} for ${tlsHosts.join(', ')}`,
+          whenMissing: 'the gateway serves no HTTPS for those hosts (Istio skips a server whose credential it cannot find); HTTP keeps working',
+          createCommand: `kubectl -n ${this.gatewayNamespace} create secret tls ${credentialName} --cert=fullchain.pem --key=privkey.pem`,
+        });
+      }
       if (https.certificate.issuer) {
         const unissuable = tlsHosts.filter((h) => h === '*');
         if (unissuable.length > 0) fail("HTTPS host '*' cannot be put in a certificate; list the public host names (or a '*.domain' wildcard) in https.hosts");

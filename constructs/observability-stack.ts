@@ -6,6 +6,7 @@ import { DNS_LABEL, invalid } from './errors';
 import { HelmComponent, HelmRepositoryRef } from './helm-component';
 import { parseResources, ResourceRequirements } from './mesh-app';
 import { MeshNamespace } from './mesh-namespace';
+import { requireSecret } from './secret-requirement';
 
 /** The namespace the observability stack installs into unless told otherwise. */
 export const OBSERVABILITY_NAMESPACE = 'observability';
@@ -370,7 +371,7 @@ export interface AlertmanagerValues {
   readonly replicaCount: number;
   readonly podAntiAffinity?: 'soft';
   readonly persistence: { readonly enabled: boolean; readonly size?: string };
-  readonly extraSecretMounts: ReadonlyArray<{ readonly name: string; readonly secretName: string; readonly mountPath: string; readonly readOnly: boolean }>;
+  readonly extraSecretMounts: ReadonlyArray<{ readonly name: string; readonly secretName: string; readonly mountPath: string; readonly readOnly: boolean; readonly optional: boolean }>;
   readonly config: {
     readonly global: { readonly resolve_timeout: string };
     readonly route: { readonly receiver: string; readonly group_by: readonly string[]; readonly group_wait: string; readonly group_interval: string; readonly repeat_interval: string };
@@ -750,6 +751,7 @@ export class ObservabilityStack extends Construct {
     const adminSecret = props.grafana?.adminSecret ?? { name: 'grafana-admin' };
     this.grafana = this.installGrafana(props.grafana ?? {}, adminSecret, fail);
     this.kiali = this.installKiali(props.kiali ?? {}, props.grafana ?? {}, adminSecret, props.jaeger ?? {}, fail);
+    this.declareSecrets(adminSecret, props.alerting?.receiver, props.kiali?.auth ?? KialiAuth.token());
 
     const alerting = props.alerting ?? {};
     const latency = alerting.latencyThreshold ?? Duration.millis(200);
@@ -832,6 +834,32 @@ export class ObservabilityStack extends Construct {
     return entry;
   }
 
+  /**
+   * The Secrets the stack reads and never generates (credentials stay out of Git), declared with
+   * {@link requireSecret} so that the environment's output lists them.
+   */
+  private declareSecrets(adminSecret: GrafanaAdminSecret, receiver: AlertReceiver | undefined, auth: KialiAuth): void {
+    const [userKey, passwordKey] = [adminSecret.userKey ?? 'admin-user', adminSecret.passwordKey ?? 'admin-password'];
+    const admin = { name: adminSecret.name, namespace: this.namespace, keys: [userKey, passwordKey], exampleValues: { [userKey]: 'admin', [passwordKey]: '"$(openssl rand -base64 24)"' } };
+    requireSecret(this.grafana, { ...admin, purpose: "Grafana's admin login", whenMissing: 'Grafana does not start (the chart reads both keys into its environment), so its release and layer never become ready and every later layer waits' });
+    requireSecret(this.kiali, { ...admin, purpose: 'the credentials Kiali signs in to Grafana with', whenMissing: 'Kiali does not start (the chart mounts both keys)' });
+    if (receiver) {
+      const { name, key } = receiver.webhookSecret;
+      requireSecret(this.prometheus, {
+        name,
+        namespace: this.namespace,
+        keys: [key],
+        purpose: `the ${receiver.kind === 'slack' ? 'Slack' : 'Teams'} webhook URL Alertmanager sends the mesh alerts to`,
+        whenMissing: 'Alertmanager still starts (the Secret volume is optional) and shows the alerts; notifications fail, logged, until the Secret exists',
+        optional: true,
+        exampleValues: { [key]: receiver.kind === 'slack' ? 'https://hooks.slack.com/services/REPLACE/WITH/YOURS' : 'https://REPLACE.webhook.office.com/WITH/YOURS' },
+      });
+    }
+    if (auth.strategy === 'openid') {
+      requireSecret(this.kiali, { name: 'kiali', namespace: this.namespace, keys: ['oidc-secret'], purpose: "Kiali's OpenID Connect client secret", whenMissing: 'Kiali starts (the chart mounts it optionally) but nobody can log in' });
+    }
+  }
+
   private installPrometheus(options: PrometheusOptions, alerting: AlertingOptions, istioNamespace: string, fail: (m: string) => never): HelmComponent {
     const retention = options.retention ?? Duration.days(15);
     if (retention.toSeconds() < 2 * 3600) fail(`prometheus.retention ${promDuration(retention)} is shorter than one TSDB block (2h); use at least Duration.hours(2)`);
@@ -883,8 +911,11 @@ export class ObservabilityStack extends Construct {
         replicaCount: alertmanagerReplicas,
         podAntiAffinity: spreadWhenReplicated(alertmanagerReplicas),
         persistence: alertmanagerStorage ? { enabled: true, size: alerting.alertmanagerStorageSize } : { enabled: false },
+        // Chat alerts are optional: an optional volume lets Alertmanager start without the Secret (it reads
+        // the URL file at each notification, so sending resumes once the Secret exists); a required one would
+        // keep the pod from starting and the whole layer from becoming ready.
         extraSecretMounts: receiver
-          ? [{ name: 'alert-webhook', secretName: receiver.webhookSecret.name, mountPath: `${ALERTMANAGER_SECRETS_PATH}/${receiver.webhookSecret.name}`, readOnly: true }]
+          ? [{ name: 'alert-webhook', secretName: receiver.webhookSecret.name, mountPath: `${ALERTMANAGER_SECRETS_PATH}/${receiver.webhookSecret.name}`, readOnly: true, optional: true }]
           : [],
         config: {
           global: { resolve_timeout: '5m' },

@@ -4,6 +4,7 @@ import { meshWarnings } from '../constructs/errors';
 import { ConfigError, EnvironmentConfig, environmentNameOf, listEnvironmentFiles, loadEnvironmentFile } from './config';
 import { buildPlatform } from './platform';
 import { renderCharts, renderFluxTree } from './render';
+import { environmentSecrets, renderSecretsDoc, SECRETS_FILE } from './secrets';
 
 /** Options of {@link synthesize}. */
 export interface SynthOptions {
@@ -28,7 +29,7 @@ export interface SynthResult {
 
 /** One environment's Flux tree in memory, with the warnings its constructs recorded. */
 export interface EnvironmentOutput {
-  /** File contents keyed by path relative to `dist/<env>/`. */
+  /** File contents keyed by path relative to `dist/<env>/`: the layers, and {@link SECRETS_FILE} beside them. */
   readonly files: ReadonlyMap<string, string>;
   /** Warnings, construct path first. */
   readonly warnings: readonly string[];
@@ -42,10 +43,15 @@ export class SynthError extends Error {
   }
 }
 
-/** Builds one environment's Flux tree in memory. */
+/**
+ * Builds one environment's Flux tree in memory, with the list of the Secrets it reads
+ * (`SECRETS.md`, at the root of the environment's folder: in no layer, so Flux never applies it).
+ */
 export function synthesizeEnvironment(config: EnvironmentConfig): EnvironmentOutput {
   const app = buildPlatform(config);
-  return { files: renderFluxTree(renderCharts(app)), warnings: meshWarnings(app) };
+  const files = renderFluxTree(renderCharts(app));
+  files.set(SECRETS_FILE, renderSecretsDoc(config.name, environmentSecrets(app)));
+  return { files, warnings: meshWarnings(app) };
 }
 
 /**

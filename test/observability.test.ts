@@ -265,7 +265,8 @@ describe('alert rules', () => {
   test('routed to Slack with the webhook URL read from the mounted Secret', () => {
     const values = release(synthStack({ alerting: { receiver: AlertReceiver.slack({ webhookSecret: { name: 'am-slack', key: 'url' }, channel: '#mesh' }) } }).objects, 'prometheus').spec.values;
     const am = values.alertmanager;
-    expect(am.extraSecretMounts).toEqual([{ name: 'alert-webhook', secretName: 'am-slack', mountPath: '/etc/alertmanager/secrets/am-slack', readOnly: true }]);
+    // optional: chat alerts never keep Alertmanager (and the layer) from starting.
+    expect(am.extraSecretMounts).toEqual([{ name: 'alert-webhook', secretName: 'am-slack', mountPath: '/etc/alertmanager/secrets/am-slack', readOnly: true, optional: true }]);
     expect(am.config.route.receiver).toBe('platform');
     expect(am.config.receivers).toEqual([{ name: 'platform', slack_configs: [{ api_url_file: '/etc/alertmanager/secrets/am-slack/url', channel: '#mesh', send_resolved: true }] }]);
     expect(am.config.receivers[0].slack_configs[0].api_url_file.startsWith(am.extraSecretMounts[0].mountPath + '/')).toBe(true);

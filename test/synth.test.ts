@@ -35,7 +35,9 @@ describe('synthesize', () => {
   test('writes every environment as Flux layers, each with a kustomization.yaml', () => {
     expect([...first.environments.keys()].sort()).toEqual(['dev', 'prod', 'staging']);
     for (const env of ['dev', 'staging', 'prod']) {
-      const layers = fs.readdirSync(path.join(project.outdir, env));
+      // Beside the layer folders, only the list of the environment's Secrets (in no layer).
+      const layers = fs.readdirSync(path.join(project.outdir, env)).filter((f) => f !== 'SECRETS.md');
+      expect(fs.readdirSync(path.join(project.outdir, env)).filter((f) => !fs.statSync(path.join(project.outdir, env, f)).isDirectory())).toEqual(['SECRETS.md']);
       // prod deploys no demo app by default (mesh:demo.apps), so it has no apps layer.
       expect(layers).toEqual(expect.arrayContaining(env === 'prod' ? ['mesh', 'platform'] : ['mesh', 'apps']));
       for (const layer of layers) {
@@ -56,7 +58,7 @@ describe('synthesize', () => {
 
   test('every layer folder builds with the real kubectl kustomize', () => {
     for (const env of ['dev', 'staging', 'prod']) {
-      for (const layer of fs.readdirSync(path.join(project.outdir, env))) {
+      for (const layer of fs.readdirSync(path.join(project.outdir, env)).filter((f) => f !== 'SECRETS.md')) {
         const out = execFileSync('kubectl', ['kustomize', path.join(project.outdir, env, layer)], { encoding: 'utf8' });
         expect(out).toMatch(/^apiVersion: /m);
       }
