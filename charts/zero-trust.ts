@@ -1,6 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { IMeshApp, MtlsMode, Peer, TelemetryCollector, WorkloadIdentity, ZeroTrustPolicy, invalid, qualifiedServiceHost } from '../constructs';
+import { ChartWorkload, IMeshApp, MtlsMode, Peer, TelemetryCollector, WorkloadIdentity, ZeroTrustPolicy, invalid, qualifiedServiceHost } from '../constructs';
 import { Layer, LayerChart } from './layer';
 
 /** Properties of a {@link ZeroTrustChart}. */
@@ -85,6 +85,76 @@ export class ZeroTrustChart extends LayerChart {
     // Flagger's load tester drives traffic to the canary during analysis (its webhooks name it).
     for (const [app, namespaces] of loadTesters) this.policy.allow([...namespaces].map((ns) => Peer.namespace(ns)), app);
   }
+}
+
+/** The load tester paths the platform's webhooks call (`Webhook.loadTest`/`heyLoadTest`, the `confirm*` gates, `rollback`). */
+export const LOAD_TESTER_WEBHOOK_PATHS: readonly string[] = ['/', '/gate/check', '/rollback/check'];
+
+/** Properties of a {@link LoadTesterAccessChart}. */
+export interface LoadTesterAccessChartProps {
+  /** Flagger's controller, outside the mesh (istio-system has no sidecar injection): it calls the webhooks. */
+  readonly flagger: ChartWorkload;
+  /** Flagger's load tester, in an injected namespace. */
+  readonly loadTester: ChartWorkload;
+  /** The mesh-wide mTLS mode (`mesh:istio.mtls`): under STRICT the load tester's port accepts plain text. */
+  readonly mtls: 'STRICT' | 'PERMISSIVE';
+  /** Deny what no rule allows in the load tester's namespace (`mesh:security.defaultDeny`). */
+  readonly defaultDeny: boolean;
+  /** A NetworkPolicy that lets only Flagger's pods reach the load tester's API (`mesh:security.networkPolicies`). */
+  readonly networkPolicies: boolean;
+  /** Prometheus's identity: it scrapes the load tester's sidecar. */
+  readonly prometheus: WorkloadIdentity;
+}
+
+/**
+ * Layer PLATFORM, beside the load tester it protects: Flagger reaches its load tester under STRICT mTLS,
+ * and nothing else does. Flagger runs outside the mesh, so its webhook calls (load tests, the
+ * confirm-rollout/promotion gates, rollback) are plain text, which STRICT mTLS refuses: the canaries would
+ * never advance. Flagger's FAQ ("If Flagger is outside of the mesh, how can it start the load test?")
+ * exempts the load tester from mTLS; Istio's way to do that for one workload port is a PeerAuthentication
+ * with `portLevelMtls`, PERMISSIVE here (not DISABLE) so that callers inside the mesh keep mutual TLS.
+ * See {@link ZeroTrustPolicy.allowPlainText} for what stays protected: only POSTs without a peer identity
+ * to the webhook paths the canaries use, only from Flagger's pods (NetworkPolicy); the manual gate is
+ * opened from inside the load tester's pod (`kubectl exec ... localhost:8080/gate/open`), never over the network.
+ */
+export class LoadTesterAccessChart extends LayerChart {
+  /** The policy governing the load tester. */
+  readonly policy: ZeroTrustPolicy;
+  /** The paths Flagger may call: {@link LOAD_TESTER_WEBHOOK_PATHS} and every other path a Canary's webhook names. */
+  readonly webhookPaths: readonly string[];
+
+  constructor(scope: Construct, id: string, props: LoadTesterAccessChartProps) {
+    super(scope, id, { layer: Layer.PLATFORM, namespace: props.loadTester.namespace });
+    this.policy = new ZeroTrustPolicy(this, 'policy', {
+      defaultDeny: props.defaultDeny,
+      mtls: MtlsMode[props.mtls],
+      networkPolicies: props.networkPolicies,
+      sidecarScoping: false,
+      prometheus: props.prometheus,
+    });
+    const called = () => webhookCallsTo(this.node.root, props.loadTester);
+    this.webhookPaths = [...new Set([...LOAD_TESTER_WEBHOOK_PATHS, ...called().map((c) => c.path)])];
+    this.policy.allowPlainText(props.flagger, props.loadTester, { methods: ['POST'], paths: this.webhookPaths });
+    // A Canary created after this chart could name a path the policy does not allow: say so instead of a refused webhook.
+    this.node.addValidation({
+      validate: () => called().filter((c) => !this.webhookPaths.includes(c.path)).map((c) => `LoadTesterAccessChart ${this.node.path}: ${c.canary} webhook '${c.webhook}' calls ${c.url}, a path Flagger is not allowed on the load tester; create the LoadTesterAccessChart after every CanaryRelease`),
+    });
+  }
+}
+
+/** The Canary webhooks of the tree that call `loadTester` (by its Service host), with their paths. */
+function webhookCallsTo(root: Construct, loadTester: ChartWorkload): { canary: string; webhook: string; url: string; path: string }[] {
+  const calls: { canary: string; webhook: string; url: string; path: string }[] = [];
+  for (const c of root.node.findAll()) {
+    if (!(c instanceof ApiObject) || c.kind !== 'Canary' || !c.apiVersion.startsWith('flagger.app/')) continue;
+    const o = c.toJson() as { metadata: { name: string; namespace?: string }; spec?: { analysis?: { webhooks?: { name?: string; url?: string }[] } } };
+    for (const w of o.spec?.analysis?.webhooks ?? []) {
+      const m = /^https?:\/\/([a-z0-9-]+)\.([a-z0-9-]+)(\.svc(\.cluster\.local)?)?(:\d+)?(\/[^?#]*)?/.exec(w.url ?? '');
+      if (!m || m[1] !== loadTester.name || m[2] !== loadTester.namespace) continue;
+      calls.push({ canary: `Canary ${o.metadata.namespace ?? 'default'}/${o.metadata.name}`, webhook: w.name ?? '', url: w.url!, path: m[6] || '/' });
+    }
+  }
+  return calls;
 }
 
 interface RouteInfo {

@@ -26,6 +26,20 @@ export interface WorkloadIdentity {
   readonly podLabels?: Record<string, string>;
 }
 
+/**
+ * A workload an upstream Helm chart deploys (not a {@link IMeshApp}), as access rules need it: the labels
+ * its chart puts on its pods (what policies select), its identity and the container port its API serves.
+ * The access explainer names it `<namespace>/<name>`.
+ */
+export interface ChartWorkload extends WorkloadIdentity {
+  /** Its name: the release's, which names its Service. */
+  readonly name: string;
+  /** Labels of its pods, exactly as the chart sets them. */
+  readonly podLabels: Record<string, string>;
+  /** The container port its API listens on (authorization and PeerAuthentication ports are container ports). */
+  readonly port: number;
+}
+
 /** What kind of caller a {@link Peer} is. */
 export type PeerKind = 'principal' | 'namespace' | 'requestPrincipal' | 'anyone';
 

@@ -1,5 +1,6 @@
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
+import { ChartWorkload } from './access-rule';
 import { FLAGGER_LOAD_TESTER_NAME, FLAGGER_LOAD_TESTER_NAMESPACE } from './canary-release';
 import { invalid } from './errors';
 import { formatGoDuration } from './go-duration';
@@ -43,11 +44,17 @@ export class Flagger extends Construct {
   readonly component: HelmComponent;
   /** The Prometheus URL it reads. */
   readonly prometheusUrl: string;
+  /**
+   * The controller's pods as the flagger chart renders them (release `flagger`: ServiceAccount `flagger`,
+   * pod label `app.kubernetes.io/name: flagger`, port 8080). It calls the canaries' webhooks from there.
+   */
+  readonly workload: ChartWorkload;
 
   constructor(scope: Construct, id: string, props: FlaggerProps) {
     super(scope, id);
     if (!/^https?:\/\/[^\s]+$/.test(props.prometheusUrl)) invalid('Flagger', this, `prometheusUrl '${props.prometheusUrl}' is not an http(s) URL; use the Prometheus query URL such as 'http://prometheus-server.istio-system'`);
     this.prometheusUrl = props.prometheusUrl;
+    this.workload = { name: 'flagger', namespace: props.namespace ?? 'istio-system', serviceAccount: 'flagger', podLabels: { 'app.kubernetes.io/name': 'flagger' }, port: 8080 };
     const resources = props.resources ?? { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '1', memory: '512Mi' } };
     this.component = new HelmComponent(this, 'flagger', {
       repository: FLAGGER_REPOSITORY,
@@ -93,6 +100,12 @@ export class FlaggerLoadTester extends Construct {
   readonly component: HelmComponent;
   /** Base URL of its API (load tests, gates), with a trailing slash. */
   readonly url: string;
+  /**
+   * Its pods as the loadtester chart renders them: label `app: loadtester` (the chart's name, not the
+   * release's), the namespace's `default` ServiceAccount (the chart creates none without RBAC), API on
+   * container port 8080 behind Service port 80.
+   */
+  readonly workload: ChartWorkload;
 
   constructor(scope: Construct, id: string, props: FlaggerLoadTesterProps = {}) {
     super(scope, id);
@@ -100,6 +113,7 @@ export class FlaggerLoadTester extends Construct {
     const timeout = props.commandTimeout ?? Duration.hours(1);
     if (timeout.toMilliseconds() < 1000) invalid('FlaggerLoadTester', this, `commandTimeout ${formatGoDuration(timeout)} is shorter than a second; give load tests time to run, e.g. Duration.minutes(30)`);
     this.url = `http://${FLAGGER_LOAD_TESTER_NAME}.${namespace}/`;
+    this.workload = { name: FLAGGER_LOAD_TESTER_NAME, namespace, serviceAccount: 'default', podLabels: { app: 'loadtester' }, port: 8080 };
     this.component = new HelmComponent(this, FLAGGER_LOAD_TESTER_NAME, {
       repository: FLAGGER_REPOSITORY,
       chart: 'loadtester',

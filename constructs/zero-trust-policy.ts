@@ -2,8 +2,8 @@ import { ApiObject, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { Sidecar, SidecarSpecOutboundTrafficPolicyMode } from '../imports/networking.istio.io';
-import { AuthorizationPolicy, AuthorizationPolicySpecAction, PeerAuthentication, RequestAuthentication } from '../imports/security.istio.io';
-import { AccessRule, Peer, PeerLike, RenderedRule, WorkloadIdentity, principalOf } from './access-rule';
+import { AuthorizationPolicy, AuthorizationPolicySpecAction, PeerAuthentication, PeerAuthenticationSpecPortLevelMtlsMode, RequestAuthentication } from '../imports/security.istio.io';
+import { AccessRule, ChartWorkload, Peer, PeerLike, RenderedRule, WorkloadIdentity, principalOf } from './access-rule';
 import { DNS_LABEL, invalid } from './errors';
 import { IMeshApp, MeshApp } from './mesh-app';
 
@@ -122,6 +122,26 @@ export interface ZeroTrustPolicyProps {
   readonly networkPolicies?: boolean;
 }
 
+/** What a caller outside the mesh may do on a chart's workload ({@link ZeroTrustPolicy.allowPlainText}). */
+export interface PlainTextAccess {
+  /**
+   * The HTTP methods it may use (upper case).
+   * @default - any method
+   */
+  readonly methods?: readonly string[];
+  /**
+   * The paths it may call: exact `/gate/check`, prefix `/api/*` or suffix `*.json`.
+   * @default - any path
+   */
+  readonly paths?: readonly string[];
+}
+
+/** A chart's workload governed by the policy, and the plain-text callers it admits. */
+interface GovernedWorkload {
+  readonly workload: ChartWorkload;
+  readonly callers: { readonly from: ChartWorkload; readonly access: PlainTextAccess }[];
+}
+
 interface Governed {
   readonly app: IMeshApp;
   /** The `app` label values of its pods: its name, and `<name>-primary` once Flagger owns it. */
@@ -162,6 +182,7 @@ export class ZeroTrustPolicy extends Construct {
 
   private readonly props: ZeroTrustPolicyProps;
   private readonly governed = new Map<string, Governed>();
+  private readonly governedWorkloads = new Map<string, GovernedWorkload>();
   private readonly namespaces = new Set<string>();
   private dependentsIndex?: Map<string, IMeshApp[]>;
 
@@ -339,6 +360,99 @@ export class ZeroTrustPolicy extends Construct {
     const exceptions = this.governed.get(keyOf(app))?.mtlsExceptions;
     const port = servicePort === undefined ? undefined : app.ports.find((p) => p.port === servicePort);
     return (port && exceptions?.get(port.targetPort)) ?? this.mtls;
+  }
+
+  /**
+   * Lets `from`, a workload without a sidecar, call `to`, a chart's workload in the mesh, on `to.port`:
+   * Flagger (installed outside the mesh) calling its load tester's webhooks is the case. Without a
+   * sidecar the caller speaks plain text, which STRICT mTLS refuses, and has no identity that
+   * authorization could check. So, as Istio documents for clients outside the mesh, `to.port` alone
+   * accepts plain text (a PeerAuthentication PERMISSIVE on that port, only when the mesh is STRICT: in-mesh
+   * callers keep mutual TLS through auto mTLS), and zero trust keeps what is left:
+   *
+   * - `to`'s namespace gets the default deny, and its ALLOW policy admits only requests *without* a
+   *   peer identity (`notPrincipals: ['*']`: no workload of the mesh) on that port, with these methods and
+   *   paths; every other request to `to` is denied;
+   * - which pods may send those requests is the NetworkPolicy's: ingress to that port from `from`'s pods
+   *   only (plus Prometheus on the sidecar's metrics ports). Authorization cannot tell `from` from another
+   *   pod outside the mesh; a cluster that does not enforce NetworkPolicies cannot either.
+   */
+  allowPlainText(from: ChartWorkload, to: ChartWorkload, access: PlainTextAccess = {}): void {
+    const where = `plain text from ${from.namespace}/${from.name} to ${to.namespace}/${to.name}`;
+    const fail = (message: string): never => invalid('ZeroTrustPolicy', this, `${where}: ${message}`);
+    for (const w of [from, to]) {
+      if (!DNS_LABEL.test(w.namespace) || !DNS_LABEL.test(w.name)) fail(`${w.namespace}/${w.name} is not a namespace/name pair of DNS-1123 labels`);
+      if (Object.keys(w.podLabels).length === 0) fail(`${w.namespace}/${w.name} has no pod labels; give the labels its chart sets on its pods, which the policies select`);
+    }
+    if (!Number.isInteger(to.port) || to.port < 1 || to.port > 65535) fail(`port ${to.port} is not a port number; give the container port its API listens on`);
+    for (const m of access.methods ?? []) if (!/^[A-Z]+$/.test(m)) fail(`method '${m}' is not an upper-case HTTP method; use '${m.toUpperCase()}'`);
+    for (const p of access.paths ?? []) {
+      const stars = (p.match(/\*/g) ?? []).length;
+      if (!((stars === 0 && p.startsWith('/')) || (stars === 1 && ((p.startsWith('/') && p.endsWith('*')) || p.startsWith('*'))))) fail(`path '${p}' is not an Istio path match; use an exact '/gate/check', a prefix '/api/*' or a suffix '*.json'`);
+    }
+    if (access.methods?.length === 0 || access.paths?.length === 0) fail('methods or paths is empty, which would allow nothing; list values or leave it out');
+    const key = `${to.namespace}/${to.name}`;
+    let g = this.governedWorkloads.get(key);
+    if (!g) {
+      g = { workload: to, callers: [] };
+      this.governedWorkloads.set(key, g);
+      this.governWorkload(g);
+    } else if (JSON.stringify(g.workload) !== JSON.stringify(to)) {
+      fail(`${key} is already governed with other pod labels or port (${JSON.stringify(g.workload)}); describe the workload once`);
+    }
+    if (g.callers.some((c) => c.from.namespace === from.namespace && c.from.name === from.name)) fail('is allowed twice; allow each caller once, with every method and path');
+    g.callers.push({ from, access: { methods: access.methods && [...access.methods], paths: access.paths && [...access.paths] } });
+  }
+
+  /** The chart workloads the policy governs or admits as callers (what the access explainer adds to the apps). */
+  get chartWorkloads(): ChartWorkload[] {
+    const all = [...this.governedWorkloads.values()].flatMap((g) => [g.workload, ...g.callers.map((c) => c.from)]);
+    return [...new Map(all.map((w) => [`${w.namespace}/${w.name}`, w])).values()];
+  }
+
+  private governWorkload(g: GovernedWorkload): void {
+    const w = g.workload;
+    this.addNamespace(w.namespace);
+    const scope = new Construct(this, `${w.namespace}-${w.name}`);
+    const metadata = { name: w.name, namespace: w.namespace, labels: { app: w.name } };
+    new AuthorizationPolicy(scope, 'allow', {
+      metadata,
+      spec: {
+        action: AuthorizationPolicySpecAction.ALLOW,
+        selector: { matchLabels: { ...w.podLabels } },
+        rules: Lazy.any({
+          produce: () => g.callers.map(({ access }) => ({
+            // Only requests without a peer identity: the callers outside the mesh, never a workload of it.
+            from: [{ source: { notPrincipals: ['*'] } }],
+            to: [{ operation: { ports: [String(w.port)], ...(access.methods ? { methods: access.methods } : {}), ...(access.paths ? { paths: access.paths } : {}) } }],
+          })),
+        }),
+      },
+    });
+    // Plain text on the one port, and only where the mesh refuses it (PERMISSIVE rather than DISABLE: callers
+    // inside the mesh keep mutual TLS and their identity). Istio's port-level mTLS needs a workload selector.
+    if (this.mtls === MtlsMode.STRICT) {
+      new PeerAuthentication(scope, 'peer-authentication', {
+        metadata,
+        spec: { selector: { matchLabels: { ...w.podLabels } }, portLevelMtls: { [String(w.port)]: { mode: PeerAuthenticationSpecPortLevelMtlsMode.PERMISSIVE } } },
+      });
+    }
+    if (this.props.networkPolicies ?? true) {
+      new k8s.KubeNetworkPolicy(scope, 'network-policy', {
+        metadata,
+        spec: {
+          podSelector: { matchLabels: { ...w.podLabels } },
+          // Ingress only: the workload's own calls (a load tester's, to every canary) stay unrestricted here.
+          policyTypes: ['Ingress'],
+          ingress: Lazy.any({
+            produce: () => [
+              { from: g.callers.map((c) => podPeer(c.from.namespace, c.from.podLabels)), ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(w.port) }] },
+              { from: [podPeer(this.prometheus.namespace, this.prometheus.podLabels)], ports: SIDECAR_METRICS_PORTS.map((port) => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) })) },
+            ],
+          }),
+        },
+      });
+    }
   }
 
   /**

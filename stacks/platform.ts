@@ -1,5 +1,5 @@
 import { App } from 'cdk8s';
-import { DEMO_APPS_CHART_APPS, DemoAppsChart, demoExternalServices, MeshConfigChart, ObservabilityChart, ResilienceDemoChart, S3_HTTPBIN_AUTOSCALING, ZeroTrustChart } from '../charts';
+import { DEMO_APPS_CHART_APPS, DemoAppsChart, demoExternalServices, LoadTesterAccessChart, MeshConfigChart, ObservabilityChart, ResilienceDemoChart, S3_HTTPBIN_AUTOSCALING, ZeroTrustChart } from '../charts';
 import { jaegerTracingProvider, MeshApp } from '../constructs';
 import { EnvironmentConfig, resilienceDefaults } from './config';
 import type { EgressSettings } from './config/egress';
@@ -34,14 +34,25 @@ export function buildPlatform(config: EnvironmentConfig): App {
     : undefined;
   // Flagger and its load tester, scenario S3's canary on httpbin, S7's weighted split, S6's bookinfo.
   // Before any route: a canaried app's routing belongs to Flagger.
-  addProgressiveDelivery(app, config, { mesh, prometheusUrl: observability.stack.prometheusUrl, httpbin: demo?.httpbin });
+  const delivery = addProgressiveDelivery(app, config, { mesh, prometheusUrl: observability.stack.prometheusUrl, httpbin: demo?.httpbin });
+  // Flagger (outside the mesh) may call its load tester's webhooks under STRICT mTLS, and nothing else may
+  // (layer platform, beside the load tester; after the Canaries, whose webhook paths it allows).
+  const prometheus = config.security.prometheus ?? observability.stack.prometheusIdentity;
+  new LoadTesterAccessChart(app, 'load-tester-access', {
+    flagger: delivery.platform.flagger.workload,
+    loadTester: delivery.platform.loadTester.workload,
+    mtls: config.istio.mtls,
+    defaultDeny: config.security.defaultDeny,
+    networkPolicies: config.security.networkPolicies,
+    prometheus,
+  });
   // Scenario S4 on the demo httpbin, with the environment's resilience defaults and fault policy.
   if (demo?.httpbin) new ResilienceDemoChart(app, 'resilience-demo', { httpbin: demo.httpbin, defaults: resilienceDefaults(config.resilience) });
   // Zero trust for the apps: every declared call allowed, nothing else (a chart of its own, layer apps).
   // Created last, so that it governs every app of every chart above (found in the tree).
   const apps = app.node.findAll().filter((c): c is MeshApp => c instanceof MeshApp);
   // Every Sidecar imports the tracing collector's Service (else the proxies have no cluster to export spans to).
-  new ZeroTrustChart(app, 'zero-trust', { ...config.security, prometheus: config.security.prometheus ?? observability.stack.prometheusIdentity, tracingCollector: tracing, apps, mtls: config.istio.mtls, production: config.tier === 'production' });
+  new ZeroTrustChart(app, 'zero-trust', { ...config.security, prometheus, tracingCollector: tracing, apps, mtls: config.istio.mtls, production: config.tier === 'production' });
   // Last: Flux's bootstrap layer, which needs to know which layers above have objects.
   addFluxSystem(app, config);
   return app;

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { Command } from 'commander';
+import { ChartWorkload, ZeroTrustPolicy } from '../../constructs';
 import { loadEnvironmentFile } from '../config';
 import { buildPlatform } from '../platform';
 import { KubeObject, renderCharts } from '../render';
@@ -8,7 +9,17 @@ import { accessMatrix, formatMatrix, workloadsOf } from './matrix';
 
 /** The rendered objects of one environment, every chart. */
 export function environmentObjects(configDir: string, env: string): KubeObject[] {
-  return renderCharts(buildPlatform(loadEnvironmentFile(path.join(configDir, `Pulumi.${env}.yaml`)))).flatMap((c) => c.objects);
+  return environmentForAccess(configDir, env).objects;
+}
+
+/**
+ * One environment as the explainer needs it: its rendered objects, and the workloads its upstream charts
+ * deploy that its zero-trust policies name (Flagger, its load tester), which no rendered Deployment shows.
+ */
+export function environmentForAccess(configDir: string, env: string): { objects: KubeObject[]; chartWorkloads: ChartWorkload[] } {
+  const app = buildPlatform(loadEnvironmentFile(path.join(configDir, `Pulumi.${env}.yaml`)));
+  const chartWorkloads = app.node.findAll().filter((c): c is ZeroTrustPolicy => c instanceof ZeroTrustPolicy).flatMap((p) => p.chartWorkloads);
+  return { objects: renderCharts(app).flatMap((c) => c.objects), chartWorkloads: [...new Map(chartWorkloads.map((w) => [`${w.namespace}/${w.name}`, w])).values()] };
 }
 
 /** Options of `access check`. */
@@ -27,9 +38,12 @@ export interface AccessCheckOptions {
   readonly port?: string;
 }
 
-/** `access check`: one request, explained. */
-export function accessCheck(objects: readonly KubeObject[], opts: Omit<AccessCheckOptions, 'env' | 'configDir'>): { decision: AccessDecision; text: string } {
-  const workloads = workloadsOf(objects);
+/**
+ * `access check`: one request, explained.
+ * @param chartWorkloads workloads of upstream charts the caller or destination may be (`environmentForAccess`)
+ */
+export function accessCheck(objects: readonly KubeObject[], opts: Omit<AccessCheckOptions, 'env' | 'configDir'>, chartWorkloads: readonly ChartWorkload[] = []): { decision: AccessDecision; text: string } {
+  const workloads = workloadsOf(objects, chartWorkloads);
   const find = (ref: string) => {
     const m = /^([a-z0-9-]+)\/([a-z0-9.-]+)$/.exec(ref);
     if (!m) throw new AccessError(`'${ref}' is not <namespace>/<name>, e.g. demo/sleep`);
@@ -81,7 +95,8 @@ export function registerAccessCommands(program: Command, root: string): void {
     .option('--port <port>', 'destination workload port (default: the first container port)')
     .option('-c, --config-dir <dir>', 'folder of the Pulumi.<env>.yaml files', root)
     .action((opts: AccessCheckOptions) => {
-      process.stdout.write(accessCheck(environmentObjects(path.resolve(opts.configDir), opts.env), opts).text);
+      const { objects, chartWorkloads } = environmentForAccess(path.resolve(opts.configDir), opts.env);
+      process.stdout.write(accessCheck(objects, opts, chartWorkloads).text);
     });
   access
     .command('matrix')

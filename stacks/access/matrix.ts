@@ -1,9 +1,13 @@
+import type { ChartWorkload } from '../../constructs';
 import { KubeObject } from '../render';
 import { AccessDecision, AccessExplainer, AccessRequest } from './evaluate';
 
-/** An app of an environment as the explainer sees it: found from its rendered Deployments. */
+/**
+ * An app of an environment as the explainer sees it: found from its rendered Deployments, or a workload an
+ * upstream chart deploys (Flagger, its load tester), as the constructs that install it describe it.
+ */
 export interface MeshWorkload {
-  /** Its `app` label. */
+  /** Its name: the `app` label of an app, the release of a chart's workload. */
   readonly app: string;
   readonly namespace: string;
   /** Its ServiceAccount (its identity as a caller). */
@@ -23,8 +27,12 @@ export interface AccessCell {
   readonly decision: AccessDecision;
 }
 
-/** Every app of the rendered objects (Deployments with an `app` pod label), one entry per app and namespace. */
-export function workloadsOf(objects: readonly KubeObject[]): MeshWorkload[] {
+/**
+ * Every app of the rendered objects (Deployments with an `app` pod label), one entry per app and namespace,
+ * then the chart workloads (which have no rendered Deployment): in the mesh when their namespace is
+ * rendered with sidecar injection (`istio-injection: enabled` or an `istio.io/rev` label).
+ */
+export function workloadsOf(objects: readonly KubeObject[], chartWorkloads: readonly ChartWorkload[] = []): MeshWorkload[] {
   const found = new Map<string, MeshWorkload>();
   for (const o of objects) {
     if (o.kind !== 'Deployment') continue;
@@ -39,6 +47,12 @@ export function workloadsOf(objects: readonly KubeObject[]): MeshWorkload[] {
       serviceAccount: template?.spec?.serviceAccountName ?? 'default',
       inMesh: labels['sidecar.istio.io/inject'] !== 'false',
     });
+  }
+  const labelsOf = (o: KubeObject) => (o.metadata.labels ?? {}) as Record<string, string>;
+  const injected = new Set(objects.filter((o) => o.kind === 'Namespace' && (labelsOf(o)['istio-injection'] === 'enabled' || labelsOf(o)['istio.io/rev'] !== undefined)).map((o) => o.metadata.name));
+  for (const w of chartWorkloads) {
+    if (found.has(`${w.namespace}/${w.name}`)) continue;
+    found.set(`${w.namespace}/${w.name}`, { app: w.name, namespace: w.namespace, labels: { ...w.podLabels }, port: w.port, serviceAccount: w.serviceAccount, inMesh: injected.has(w.namespace) });
   }
   return [...found.values()];
 }
