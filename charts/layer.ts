@@ -3,23 +3,39 @@ import { Construct } from 'constructs';
 
 /**
  * The Flux layers of an environment, in the order they are applied: each layer's Flux
- * `Kustomization` depends on the one before it, and the Pulumi program declares the same order.
+ * `Kustomization` depends on the one before it (and waits for its health), and the Pulumi program
+ * declares the same order. This is the one place layers are defined.
+ *
+ * The order follows one rule, for both engines: a custom resource is never in the layer of (or a
+ * layer before) the component whose Helm chart installs its CRD. Flux's kustomize-controller
+ * dry-runs every object of a layer before applying any; a chart's CRDs exist only once
+ * helm-controller has installed the release, after its layer was applied. So controllers come
+ * first and the objects that configure them in a later layer, as in the Flux community's reference
+ * layout (infrastructure controllers, infrastructure configs, apps). `renderCharts` checks the rule.
  */
 export enum Layer {
-  /** Flux's own sources and the Kustomizations of the other layers. */
+  /** Flux's own sources and the Kustomizations of the other layers (gitops delivery only). */
   FLUX_SYSTEM = 'flux-system',
-  /** Namespaces, CRDs and cluster services everything else needs (Istio base, cert-manager). */
+  /** Controllers that install CRDs everything else uses: Istio base (and CNI), cert-manager. */
   INFRASTRUCTURE = 'infrastructure',
-  /** The Istio control plane, gateways and mesh-wide policy. */
+  /**
+   * The Istio control plane and gateways, and the mesh's own configuration (its Istio and
+   * cert-manager resources, whose CRDs the infrastructure layer installed).
+   */
   MESH = 'mesh',
-  /** Platform services on the mesh: progressive delivery, observability. */
+  /** Platform controllers on the mesh: Flagger and its load tester, the observability stack. */
   PLATFORM = 'platform',
-  /** Applications. */
+  /**
+   * Objects that configure the platform's controllers and whose CRDs those controllers' charts
+   * install: Flagger's shared MetricTemplates and AlertProviders.
+   */
+  PLATFORM_CONFIGS = 'platform-configs',
+  /** Applications, their routes, canaries and zero-trust policies. */
   APPS = 'apps',
 }
 
 /** Every layer, in apply order. */
-export const LAYERS: readonly Layer[] = [Layer.FLUX_SYSTEM, Layer.INFRASTRUCTURE, Layer.MESH, Layer.PLATFORM, Layer.APPS];
+export const LAYERS: readonly Layer[] = [Layer.FLUX_SYSTEM, Layer.INFRASTRUCTURE, Layer.MESH, Layer.PLATFORM, Layer.PLATFORM_CONFIGS, Layer.APPS];
 
 const LAYER_CHART = Symbol.for('mesh.LayerChart');
 

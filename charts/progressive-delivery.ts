@@ -30,13 +30,8 @@ export interface CanaryAlertsSettings {
 
 /** Properties of a {@link ProgressiveDeliveryChart}. */
 export interface ProgressiveDeliveryChartProps {
-  /** The Prometheus query URL (the observability stack's): Flagger's `metricsServer` and the templates' provider. */
+  /** The Prometheus query URL (the observability stack's): Flagger's `metricsServer`. */
   readonly prometheusUrl: string;
-  /**
-   * Where canary alerts go.
-   * @default - no alert provider
-   */
-  readonly alerts?: CanaryAlertsSettings;
   /**
    * Releases Flagger waits for (the Istio control plane).
    * @default - none
@@ -45,26 +40,50 @@ export interface ProgressiveDeliveryChartProps {
 }
 
 /**
- * Layer PLATFORM, scenario S3's progressive delivery platform: Flagger (Istio provider, the
- * environment's Prometheus) in istio-system, its load tester in the injected namespace `test`, the
- * shared P99 `latency` MetricTemplate and, when configured, the alert provider canaries post to.
+ * Layer PLATFORM, the controllers of scenario S3's progressive delivery: Flagger (Istio provider, the
+ * environment's Prometheus) in istio-system and its load tester in the injected namespace `test`.
+ * The objects that configure Flagger (MetricTemplates, AlertProviders) need the CRDs Flagger's chart
+ * installs, so they are in a {@link ProgressiveDeliveryConfigsChart} of the next layer.
  */
 export class ProgressiveDeliveryChart extends LayerChart {
   /** Flagger. */
   readonly flagger: Flagger;
   /** The load tester. */
   readonly loadTester: FlaggerLoadTester;
-  /** Scenario S3's `latency` template: P99 request duration of the canary's workload in ms. */
-  readonly latency: MetricTemplate;
-  /** The alert provider, when configured. */
-  readonly alertProvider?: AlertProvider;
 
   constructor(scope: Construct, id: string, props: ProgressiveDeliveryChartProps) {
     super(scope, id, { layer: Layer.PLATFORM, namespace: FLAGGER_NAMESPACE });
     this.flagger = new Flagger(this, 'flagger', { prometheusUrl: props.prometheusUrl, namespace: FLAGGER_NAMESPACE, dependsOn: props.dependsOn });
     new MeshNamespace(this, 'load-tester-namespace', { name: FLAGGER_LOAD_TESTER_NAMESPACE });
     this.loadTester = new FlaggerLoadTester(this, 'load-tester', { namespace: FLAGGER_LOAD_TESTER_NAMESPACE, dependsOn: [this.flagger.component] });
-    this.latency = MetricTemplate.istioP99Latency(this, 'latency', { prometheusUrl: props.prometheusUrl });
+  }
+}
+
+/** Properties of a {@link ProgressiveDeliveryConfigsChart}. */
+export interface ProgressiveDeliveryConfigsChartProps {
+  /** The Flagger the templates and alert providers configure; the templates query its Prometheus. */
+  readonly flagger: Flagger;
+  /**
+   * Where canary alerts go.
+   * @default - no alert provider
+   */
+  readonly alerts?: CanaryAlertsSettings;
+}
+
+/**
+ * Layer PLATFORM_CONFIGS, what canaries share in istio-system (scenario S3): the P99 `latency`
+ * MetricTemplate and, when configured, the AlertProvider canaries post to. Both are Flagger custom
+ * resources, applied once the platform layer has installed Flagger and its CRDs.
+ */
+export class ProgressiveDeliveryConfigsChart extends LayerChart {
+  /** Scenario S3's `latency` template: P99 request duration of the canary's workload in ms. */
+  readonly latency: MetricTemplate;
+  /** The alert provider, when configured. */
+  readonly alertProvider?: AlertProvider;
+
+  constructor(scope: Construct, id: string, props: ProgressiveDeliveryConfigsChartProps) {
+    super(scope, id, { layer: Layer.PLATFORM_CONFIGS, namespace: FLAGGER_NAMESPACE });
+    this.latency = MetricTemplate.istioP99Latency(this, 'latency', { prometheusUrl: props.flagger.prometheusUrl });
     if (props.alerts) {
       this.alertProvider = new AlertProvider(this, 'canary-alerts', {
         channel: props.alerts.channel === 'slack' ? AlertChannel.SLACK : AlertChannel.TEAMS,

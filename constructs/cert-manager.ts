@@ -5,6 +5,12 @@ import { chartValues } from './istio-release';
 /** The cert-manager release the platform installs. */
 export const CERT_MANAGER_VERSION = 'v1.20.3';
 
+/**
+ * The API groups of the CRDs the `cert-manager` chart installs with `crds.enabled` (its
+ * `templates/crd-*.yaml`): issuers and certificates go in a later layer than cert-manager.
+ */
+export const CERT_MANAGER_API_GROUPS: readonly string[] = ['cert-manager.io', 'acme.cert-manager.io'];
+
 /** Jetstack's Helm chart repository. */
 export const JETSTACK_REPOSITORY: HelmRepositoryRef = { name: 'jetstack', url: 'https://charts.jetstack.io' };
 
@@ -60,7 +66,7 @@ export class CertManager extends HelmComponent {
       webhook: { replicaCount: replicas, podDisruptionBudget: pdb },
       cainjector: { replicaCount: replicas, podDisruptionBudget: pdb },
     };
-    super(scope, id, { repository: JETSTACK_REPOSITORY, chart: 'cert-manager', version: CERT_MANAGER_VERSION, namespace: props.namespace ?? 'cert-manager', releaseName: 'cert-manager', values: chartValues(values) });
+    super(scope, id, { repository: JETSTACK_REPOSITORY, chart: 'cert-manager', version: CERT_MANAGER_VERSION, namespace: props.namespace ?? 'cert-manager', releaseName: 'cert-manager', values: chartValues(values), crdApiGroups: CERT_MANAGER_API_GROUPS });
     this.typedValues = values;
   }
 }

@@ -14,6 +14,12 @@ export const FLAGGER_CHART_VERSION = '1.44.0';
 /** The load tester chart released with Flagger 1.44.0. */
 export const FLAGGER_LOAD_TESTER_CHART_VERSION = '0.38.0';
 
+/**
+ * The API group of the CRDs the `flagger` chart installs (its `crds/` folder: Canary, MetricTemplate,
+ * AlertProvider): these objects go in a later layer than Flagger.
+ */
+export const FLAGGER_API_GROUPS: readonly string[] = ['flagger.app'];
+
 /** Properties of {@link Flagger}. */
 export interface FlaggerProps {
   /** The Prometheus query URL Flagger's built-in metrics and templates read (Flagger `metricsServer`). */
@@ -62,6 +68,7 @@ export class Flagger extends Construct {
       version: FLAGGER_CHART_VERSION,
       namespace: props.namespace ?? 'istio-system',
       dependsOn: props.dependsOn,
+      crdApiGroups: FLAGGER_API_GROUPS,
       values: {
         meshProvider: 'istio',
         metricsServer: props.prometheusUrl,

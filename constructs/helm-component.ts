@@ -12,6 +12,9 @@ import { DNS_LABEL, invalid } from './errors';
 /** Namespace of Flux's controllers and of the Helm repositories they read. */
 export const FLUX_NAMESPACE = 'flux-system';
 
+/** The API group of a CustomResourceDefinition: a lower-case DNS subdomain with at least one dot. */
+const API_GROUP = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/;
+
 /** A Helm chart repository, by name and URL (HTTPS index or `oci://` registry). */
 export interface HelmRepositoryRef {
   /** Name of the Flux `HelmRepository` (one per repository, shared by every chart from it). */
@@ -55,6 +58,14 @@ export interface HelmComponentProps {
    * @default 'CreateReplace'
    */
   readonly crds?: 'CreateReplace' | 'Skip';
+  /**
+   * The API groups whose CustomResourceDefinitions the chart installs, such as `flagger.app` (read
+   * them from the chart's `crds/` folder or its CRD templates). Objects of these groups exist only once
+   * the release is installed, so the synth requires them in a later layer than this component and the
+   * Pulumi program makes each of them depend on this release.
+   * @default - none: the chart installs no CRD
+   */
+  readonly crdApiGroups?: readonly string[];
 }
 
 /**
@@ -75,6 +86,8 @@ export class HelmComponent extends Construct {
   readonly repository: HelmRepositoryRef;
   /** The values. */
   readonly values: Record<string, unknown>;
+  /** The API groups whose CRDs the chart installs (see {@link HelmComponentProps.crdApiGroups}). */
+  readonly crdApiGroups: readonly string[];
   /** The Flux HelmRelease (escape hatch). */
   readonly helmRelease: HelmRelease;
 
@@ -86,6 +99,7 @@ export class HelmComponent extends Construct {
     this.version = props.version;
     this.repository = props.repository;
     this.values = props.values ?? {};
+    this.crdApiGroups = [...new Set(props.crdApiGroups ?? [])];
     if (!DNS_LABEL.test(this.releaseName)) invalid('HelmComponent', this, `release name '${this.releaseName}' is not a DNS-1123 label`);
     if (!DNS_LABEL.test(this.namespace)) invalid('HelmComponent', this, `namespace '${this.namespace}' is not a DNS-1123 label`);
     if (!/^v?[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/.test(this.version)) {
@@ -93,6 +107,9 @@ export class HelmComponent extends Construct {
     }
     if (!/^(https|oci):\/\/[^\s]+$/.test(this.repository.url)) {
       invalid('HelmComponent', this, `repository URL '${this.repository.url}' must start with https:// or oci://`);
+    }
+    for (const group of this.crdApiGroups) {
+      if (!API_GROUP.test(group)) invalid('HelmComponent', this, `crdApiGroups: '${group}' is not the API group of a CRD (a DNS subdomain with at least one dot, without version); use e.g. 'flagger.app' or 'cert-manager.io'`);
     }
     const timeout = props.timeout ?? Duration.minutes(10);
     const crds = props.crds ?? 'CreateReplace';

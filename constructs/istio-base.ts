@@ -3,6 +3,12 @@ import { invalid } from './errors';
 import { HelmComponent } from './helm-component';
 import { chartValues, checkIstioProfile, ISTIO_REPOSITORY, ISTIO_SYSTEM_NAMESPACE, ISTIO_VERSION, IstioPlatformValue, IstioProfile, istioPlatform } from './istio-release';
 
+/**
+ * The API groups of the CRDs Istio's `base` chart installs (`files/crd-all.gen.yaml`, rendered by its
+ * templates): Istio resources can only be applied in a later layer than `istio-base`.
+ */
+export const ISTIO_API_GROUPS: readonly string[] = ['networking.istio.io', 'security.istio.io', 'telemetry.istio.io', 'extensions.istio.io'];
+
 /** The values of Istio's `base` chart that the platform sets. */
 export interface IstioBaseValues {
   /** The platform overlay (`openshift`); the chart's templates read it only through `zzz_profile.yaml`. */
@@ -45,7 +51,7 @@ export class IstioBase extends HelmComponent {
       global: { istioNamespace: namespace },
       defaultRevision: 'default',
     };
-    super(scope, id, { repository: ISTIO_REPOSITORY, chart: 'base', version: ISTIO_VERSION, namespace, releaseName: 'istio-base', values: chartValues(values) });
+    super(scope, id, { repository: ISTIO_REPOSITORY, chart: 'base', version: ISTIO_VERSION, namespace, releaseName: 'istio-base', values: chartValues(values), crdApiGroups: ISTIO_API_GROUPS });
     this.typedValues = values;
     checkIstioProfile(props.profile, (message) => invalid('IstioBase', this, message));
   }

@@ -2,6 +2,7 @@ import { ApiObject, App, Yaml } from 'cdk8s';
 import { LayerChart, LAYERS } from '../charts';
 import { MeshValidationError } from '../constructs';
 import { KubeObject, objectKey } from './kube-object';
+import { checkLayering } from './layering';
 import { checkWorkloadRules } from './workload-rules';
 
 export type { KubeObject } from './kube-object';
@@ -15,12 +16,24 @@ export interface RenderedChart {
   readonly objects: readonly KubeObject[];
 }
 
+/** Options of {@link renderCharts}. */
+export interface RenderOptions {
+  /**
+   * API groups the target cluster serves before any layer of this app is applied: CRDs installed
+   * outside the app, such as Istio's and Flagger's when the app holds only a team's charts for a
+   * cluster where the platform already runs. Objects of these groups pass the layering check.
+   * @default - none: every custom resource needs a component or a CRD of this app in an earlier layer
+   */
+  readonly clusterApiGroups?: readonly string[];
+}
+
 /**
  * Validates the construct tree and resolves every chart into plain objects, layers in apply order.
  * Both engines start here: the Flux tree is written from it, the Pulumi program declares it.
+ * Checks the layering ({@link checkLayering}) and Istio's workload rules on the whole output.
  * Throws {@link MeshValidationError} listing every problem.
  */
-export function renderCharts(app: App): RenderedChart[] {
+export function renderCharts(app: App, options: RenderOptions = {}): RenderedChart[] {
   const problems = app.node.findAll().flatMap((c) => c.node.validate().map((m) => `${c.node.path}: ${m}`));
   if (problems.length > 0) throw new MeshValidationError(problems.join('\n'));
   const charts = app.node.children.map((child) => {
@@ -43,7 +56,8 @@ export function renderCharts(app: App): RenderedChart[] {
       throw new MeshValidationError(`${key} is generated twice, differently, by chart '${previous.chart}' and by chart '${chart.id}'; two writers of one object fight, so keep one`);
     }),
   }));
-  const broken = checkWorkloadRules(rendered.flatMap((c) => c.objects));
+  // Every object must be applicable when its layer is (a CR after the release that installs its CRD).
+  const broken = [...checkLayering(app, rendered, options.clusterApiGroups), ...checkWorkloadRules(rendered.flatMap((c) => c.objects))];
   if (broken.length > 0) throw new MeshValidationError(broken.join('\n'));
   return rendered;
 }

@@ -47,6 +47,17 @@ describe('FluxSystemChart', () => {
     expect(objects[2].spec).toMatchObject({ path: './dist/prod/apps', dependsOn: [{ name: 'mesh' }] });
   });
 
+  test('every layer in apply order (controllers before their configs), each waiting for the health of the one before', () => {
+    const objects = Testing.synth(fluxChart({ layers: [Layer.APPS, Layer.PLATFORM_CONFIGS, Layer.PLATFORM, Layer.MESH, Layer.INFRASTRUCTURE, Layer.FLUX_SYSTEM] })).filter((o) => o.kind === 'Kustomization');
+    expect(objects.map((o) => [o.metadata.name, o.spec.dependsOn?.map((d: { name: string }) => d.name) ?? [], o.spec.wait, o.spec.path])).toEqual([
+      ['infrastructure', [], true, './dist/prod/infrastructure'],
+      ['mesh', ['infrastructure'], true, './dist/prod/mesh'],
+      ['platform', ['mesh'], true, './dist/prod/platform'],
+      ['platform-configs', ['platform'], true, './dist/prod/platform-configs'],
+      ['apps', ['platform-configs'], true, './dist/prod/apps'],
+    ]);
+  });
+
   test('intervals and timeout are configurable', () => {
     const objects = Testing.synth(fluxChart({ interval: Duration.minutes(1), timeout: Duration.minutes(15), branch: 'release' }));
     expect(objects[0].spec).toMatchObject({ interval: '1m', ref: { branch: 'release' } });
@@ -151,9 +162,10 @@ describe('the platform of each environment', () => {
       layersWithObjects(app).filter((l) => l !== Layer.FLUX_SYSTEM).map((l) => [l, `./dist/prod/${l}`]),
     );
     // Production deploys no demo app by default (mesh:demo.apps), so it has no apps layer to reconcile.
-    expect(kustomizations.map((k) => k.metadata.name)).toEqual(['infrastructure', 'mesh', 'platform']);
+    // Flagger's shared latency template is a Flagger custom resource: platform-configs, after Flagger's layer.
+    expect(kustomizations.map((k) => k.metadata.name)).toEqual(['infrastructure', 'mesh', 'platform', 'platform-configs']);
     const withDemos = renderCharts(buildPlatform(env('prod', { ...DEMO_OPT_IN, 'mesh:gitops': gitops }))).find((c) => c.id === 'flux-system')!;
-    expect(withDemos.objects.filter((o) => o.kind === 'Kustomization').map((k) => k.metadata.name)).toEqual(['infrastructure', 'mesh', 'platform', 'apps']);
+    expect(withDemos.objects.filter((o) => o.kind === 'Kustomization').map((k) => k.metadata.name)).toEqual(['infrastructure', 'mesh', 'platform', 'platform-configs', 'apps']);
   });
 
   test('no mesh:gitops, no flux-system layer', () => {

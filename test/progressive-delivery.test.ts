@@ -80,7 +80,8 @@ describe("scenario S3: Flagger and httpbin's canary, in the dev environment", ()
     // The observability stack's Prometheus, in the namespace the environment gives it.
     const config = loadEnvironmentFile(path.join(__dirname, '..', 'Pulumi.dev.yaml'));
     const prometheus = prometheusUrl(config.observability.namespace);
-    expect(find(platform, 'MetricTemplate', 'latency', 'istio-system').spec.provider).toEqual({ type: 'prometheus', address: prometheus });
+    // The template is a Flagger custom resource: in the next layer (platform-configs), once Flagger installed its CRDs.
+    expect(find(byChart.get('progressive-delivery-configs')!, 'MetricTemplate', 'latency', 'istio-system').spec.provider).toEqual({ type: 'prometheus', address: prometheus });
     expect(find(platform, 'HelmRepository', 'flagger', 'flux-system').spec.url).toBe('https://flagger.app');
     expect(find(platform, 'HelmRelease', 'flagger', 'flux-system').spec).toMatchObject({
       targetNamespace: 'istio-system',

@@ -2,6 +2,7 @@ import { Duration, JsonPatch, Testing } from 'cdk8s';
 import { Layer, LayerChart } from '../charts';
 import { CanaryRelease, LoadBalancer, MeshApp, ResilientRoute, RetryOn, Strategy } from '../constructs';
 import { renderCharts } from '../stacks/render';
+import { FLAGGER_API_GROUPS, ISTIO_API_GROUPS } from '../constructs';
 
 /** ResilientRoute with the real CanaryRelease: one API, rendered into the Canary's spec.service. */
 describe('ResilientRoute on a CanaryRelease (integration)', () => {
@@ -24,7 +25,8 @@ describe('ResilientRoute on a CanaryRelease (integration)', () => {
       loadBalancer: LoadBalancer.consistentHash.byHeader('x-user'),
     });
     expect(route.routingController).toBe(release);
-    const objects = renderCharts(app).flatMap((c) => c.objects) as any[];
+    // The app holds only the app: Istio's and Flagger's CRDs come from the platform already on the cluster.
+    const objects = renderCharts(app, { clusterApiGroups: [...ISTIO_API_GROUPS, ...FLAGGER_API_GROUPS] }).flatMap((c) => c.objects) as any[];
     const canary = objects.find((o) => o.kind === 'Canary');
     expect(canary.spec.service).toMatchObject({
       timeout: '8s',

@@ -129,7 +129,7 @@ describe('each environment states the Secrets it needs', () => {
 
   test('canary alerts (Flagger AlertProvider) add an optional Secret in istio-system', () => {
     const app = buildPlatform(parseEnvironment('staging', { 'mesh:canary': { alerts: { channel: 'slack', secretName: 'flagger-slack' } } }, 'Pulumi.staging.yaml'));
-    expect(environmentSecrets(app).find((s) => s.name === 'flagger-slack')).toMatchObject({ namespace: 'istio-system', keys: ['address'], optional: true, layer: 'platform' });
+    expect(environmentSecrets(app).find((s) => s.name === 'flagger-slack')).toMatchObject({ namespace: 'istio-system', keys: ['address'], optional: true, layer: 'platform-configs' });
   });
 
   test('a certificate from a Secret (not cert-manager) is declared in the gateway namespace with tls.crt and tls.key', () => {
