@@ -1,9 +1,11 @@
 import * as pulumi from '@pulumi/pulumi';
-import { LAYERS, Layer } from '../charts';
+import { ApiObject, Testing } from 'cdk8s';
+import { LAYERS, Layer, LayerChart } from '../charts';
 import { parseGoDuration } from '../constructs';
 import { EnvironmentConfig, listEnvironmentFiles, loadEnvironmentFile } from '../stacks/config';
 import { buildPlatform } from '../stacks/platform';
-import { chartsDeclaredBy, declarePlatform, LAYER_TYPE } from '../stacks/pulumi/program';
+import { apiGroupOf, crdInstallers } from '../stacks/layering';
+import { chartsDeclaredBy, declareApp, declarePlatform, LAYER_TYPE, PUSH_RETAIN_ON_DELETE } from '../stacks/pulumi/program';
 import { objectKey, renderCharts } from '../stacks/render';
 
 pulumi.runtime.setMocks({ newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs }), call: (args) => args.inputs }, 'mesh', 'test', false);
@@ -12,41 +14,66 @@ interface Declared {
   readonly type: string;
   readonly name: string;
   readonly inputs: Record<string, any>;
-  readonly dependsOn: readonly Declared[];
+  /** Explicit dependencies, outputs resolved (a resource of a ConfigGroup is an Output of it). */
+  dependsOn: readonly Declared[];
   readonly parent?: Declared;
   /** A read of an existing object (`Resource.get`), not a declaration. */
   readonly read: boolean;
+  /** Declared with `retainOnDelete`. */
+  readonly retainOnDelete: boolean;
 }
 
+/** The value of an Output, once known. */
+const valueOf = <T>(output: pulumi.Output<T>) => new Promise<T>((resolve) => output.apply((v) => (resolve(v), v)));
+
 /** Runs the Pulumi program under the official mocks and records what it declares, with dependencies. */
-async function declare(config: EnvironmentConfig): Promise<Declared[]> {
+function declare(config: EnvironmentConfig): Promise<Declared[]> {
+  return declareWith(() => declarePlatform(config));
+}
+
+/** Runs `program` under the official mocks and records what it declares, with dependencies. */
+async function declareWith(program: () => unknown): Promise<Declared[]> {
   const declared: Declared[] = [];
   const byResource = new Map<pulumi.Resource, Declared>();
+  const pending: [Declared, unknown[]][] = [];
   await pulumi.runtime.runInPulumiStack(async () => {
     pulumi.runtime.registerStackTransformation((args) => {
-      const deps = ([] as pulumi.Resource[]).concat((args.opts.dependsOn as pulumi.Resource[] | undefined) ?? []);
       const entry: Declared = {
         type: args.type,
         name: args.name,
         inputs: args.props as Record<string, any>,
-        dependsOn: deps.map((d) => byResource.get(d)!),
+        dependsOn: [],
         parent: args.opts.parent ? byResource.get(args.opts.parent) : undefined,
         read: (args.opts as pulumi.CustomResourceOptions).id !== undefined,
+        retainOnDelete: args.opts.retainOnDelete === true,
       };
+      pending.push([entry, ([] as unknown[]).concat(args.opts.dependsOn ?? [])]);
       byResource.set(args.resource, entry);
       declared.push(entry);
       return undefined;
     });
-    declarePlatform(config);
+    program();
     return {};
   });
   await new Promise((resolve) => setTimeout(resolve, 50));
+  for (const [entry, deps] of pending) {
+    entry.dependsOn = await Promise.all(deps.map(async (d) => {
+      const resource = pulumi.Output.isInstance(d) ? await valueOf(d as pulumi.Output<pulumi.Resource>) : (d as pulumi.Resource);
+      const found = byResource.get(resource);
+      if (!found) throw new Error(`${entry.type} ${entry.name} depends on a resource the program did not declare`);
+      return found;
+    }));
+  }
   return declared;
 }
 
 const environments = listEnvironmentFiles(`${__dirname}/..`).map(loadEnvironmentFile);
 const isObject = (d: Declared) => !d.read && d.type.startsWith('kubernetes:') && d.type !== 'kubernetes:yaml:ConfigGroup' && d.type !== 'kubernetes:helm.sh/v3:Release';
 const layerOf = (d: Declared): Declared | undefined => (d.type === LAYER_TYPE ? d : d.parent && layerOf(d.parent));
+const isRelease = (d: Declared) => d.type === 'kubernetes:helm.sh/v3:Release';
+const releaseNamed = (declared: Declared[], name: string) => declared.find((d) => isRelease(d) && d.inputs.name === name)!;
+const objectNamed = (declared: Declared[], kind: string, name: string, namespace?: string) =>
+  declared.find((d) => isObject(d) && d.inputs.kind === kind && d.inputs.metadata.name === name && d.inputs.metadata.namespace === namespace)!;
 
 describe.each(environments.map((e) => [e.name, e] as const))('Pulumi program, %s', (_name, env) => {
   const push: EnvironmentConfig = { ...env, delivery: 'push' };
@@ -116,6 +143,64 @@ describe.each(environments.map((e) => [e.name, e] as const))('Pulumi program, %s
     }
   });
 
+  test('a custom resource depends on the Helm release that installs its CRD (the latency MetricTemplate after flagger)', async () => {
+    const declared = await declare(push);
+    const flagger = releaseNamed(declared, 'flagger');
+    expect(objectNamed(declared, 'MetricTemplate', 'latency', 'istio-system').dependsOn).toContain(flagger);
+    // Every object of a group a component's chart installs, in every layer.
+    const installers = crdInstallers(buildPlatform(push));
+    let checked = 0;
+    for (const d of declared.filter(isObject)) {
+      const providers = installers.get(apiGroupOf(d.inputs.apiVersion)) ?? [];
+      for (const p of providers) {
+        expect({ object: `${d.inputs.kind} ${d.inputs.metadata.name}`, dependsOn: d.dependsOn.map((x) => x.name) }).toEqual({
+          object: `${d.inputs.kind} ${d.inputs.metadata.name}`,
+          dependsOn: expect.arrayContaining([p.component.releaseName]),
+        });
+        checked++;
+      }
+      if (providers.length === 0) expect(d.dependsOn.filter(isRelease)).toEqual([]);
+    }
+    expect(checked).toBeGreaterThan(3);
+  });
+
+  test('a release installed into a namespace the platform declares depends on that Namespace (the load tester waits for istio-injection)', async () => {
+    const declared = await declare(push);
+    const namespace = objectNamed(declared, 'Namespace', 'test');
+    expect(namespace.inputs.metadata.labels).toMatchObject({ 'istio-injection': 'enabled' });
+    expect(releaseNamed(declared, 'flagger-loadtester').dependsOn).toContain(namespace);
+    const declaredNamespaces = new Map(declared.filter((d) => isObject(d) && d.inputs.kind === 'Namespace').map((d) => [d.inputs.metadata.name as string, d]));
+    for (const release of declared.filter(isRelease)) {
+      const own = declaredNamespaces.get(release.inputs.namespace);
+      if (own) expect(release.dependsOn).toContain(own);
+      else expect(release.dependsOn.filter((x) => x.inputs?.kind === 'Namespace')).toEqual([]);
+    }
+    // The observability releases wait for their Namespace too, where the stack declares its own.
+    const observability = declared.filter((r) => isRelease(r) && ['prometheus', 'grafana', 'jaeger', 'kiali'].includes(r.inputs.name));
+    expect(observability.every((r) => r.dependsOn.some((x) => x.inputs?.kind === 'Namespace'))).toBe(env.observability.namespace !== 'istio-system');
+  });
+
+  test('push mode retains every Kubernetes resource on delete: a change to gitops hands the running platform over to Flux', async () => {
+    const declared = await declare(push);
+    const kubernetes = declared.filter((d) => isObject(d) || isRelease(d));
+    expect(kubernetes.length).toBeGreaterThan(20);
+    expect(kubernetes.filter((d) => !d.retainOnDelete).map((d) => `${d.type} ${d.name}`)).toEqual([]);
+    expect(PUSH_RETAIN_ON_DELETE).toBe(true);
+    // What gitops mode declares is what Flux needs and nothing else: the platform resources push mode
+    // declared leave the program, and being retained, stay in the cluster for Flux to adopt.
+    const gitopsDeclared = await declare(gitops);
+    const kept = new Set(gitopsDeclared.filter(isObject).map((d) => objectKey(d.inputs as any)));
+    expect(kubernetes.filter((d) => isObject(d) && kept.has(objectKey(d.inputs as any)))).toEqual([]);
+    // Flux takes each release over under the same name and namespace (HelmRelease releaseName and storageNamespace).
+    const fluxReleases = renderCharts(buildPlatform(gitops)).flatMap((c) => c.objects).filter((o) => o.kind === 'HelmRelease').map((o) => `${(o.spec as any).storageNamespace}/${(o.spec as any).releaseName}`).sort();
+    expect(declared.filter(isRelease).map((r) => `${r.inputs.namespace}/${r.inputs.name}`).sort()).toEqual(fluxReleases);
+  });
+
+  test('gitops mode retains nothing: Flux itself and its flux-system objects are removed with the stack', async () => {
+    const declared = await declare(gitops);
+    expect(declared.filter((d) => (isObject(d) || isRelease(d)) && d.retainOnDelete)).toEqual([]);
+  });
+
   test('stack outputs: the ingress gateway Service and the observability endpoints', () => {
     let platform: ReturnType<typeof declarePlatform> | undefined;
     return pulumi.runtime.runInPulumiStack(async () => {
@@ -126,6 +211,24 @@ describe.each(environments.map((e) => [e.name, e] as const))('Pulumi program, %s
       expect(platform!.ingressGateway?.address).toBeDefined();
       expect(platform!.endpoints).toMatchObject({ grafana: expect.stringMatching(/^http:\/\/.*grafana/), kiali: expect.stringMatching(/kiali/) });
     });
+  });
+});
+
+describe('the program on any app of layer charts', () => {
+  test('a custom resource waits for the CustomResourceDefinition of its layer or an earlier one', async () => {
+    const app = Testing.app();
+    const crd = { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'widgets.example.com' }, spec: { group: 'example.com', names: { kind: 'Widget', plural: 'widgets' }, scope: 'Cluster', versions: [] } };
+    const infrastructure = new LayerChart(app, 'widgets', { layer: Layer.INFRASTRUCTURE });
+    new ApiObject(infrastructure, 'crd', crd);
+    new ApiObject(infrastructure, 'a', { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'a' } });
+    const apps = new LayerChart(app, 'apps', { layer: Layer.APPS });
+    new ApiObject(apps, 'b', { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'b' } });
+    const declared = await declareWith(() => declareApp(app, { delivery: 'push' }));
+    const definition = objectNamed(declared, 'CustomResourceDefinition', 'widgets.example.com');
+    expect(definition.dependsOn.filter((d) => d.inputs?.kind === 'CustomResourceDefinition')).toEqual([]);
+    expect(objectNamed(declared, 'Widget', 'a').dependsOn).toContain(definition);
+    expect(objectNamed(declared, 'Widget', 'b').dependsOn).toContain(definition);
+    expect(objectNamed(declared, 'Widget', 'b').dependsOn.map((d) => d.name)).toContain(Layer.INFRASTRUCTURE);
   });
 });
 
