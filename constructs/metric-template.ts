@@ -28,6 +28,8 @@ const KNOWN_PLACEHOLDERS = ['name', 'namespace', 'target', 'service', 'ingress',
 /**
  * A Flagger `MetricTemplate`: a Prometheus query that canaries check with {@link CanaryMetric.fromTemplate}.
  * Placeholders are checked when the template is declared, so a typo fails here and not in the middle of a rollout.
+ * It is a Flagger custom resource: declare it in a chart of a later layer than the Flagger release that
+ * installs its CRD (the platform's own is in layer platform-configs); `renderCharts` checks this.
  */
 export class MetricTemplate extends Construct implements IMetricTemplate {
   /**

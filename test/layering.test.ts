@@ -184,6 +184,21 @@ describe('layering: a custom resource comes after the component that installs it
     expect(LAYERS).toEqual(['flux-system', 'infrastructure', 'mesh', 'platform', 'platform-configs', 'apps']);
   });
 
+  test("the README's Flux layers table lists every layer, in apply order", () => {
+    const readme = fs.readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('### Flux layers'), readme.indexOf('\n## ', readme.indexOf('### Flux layers')));
+    const rows = [...section.matchAll(/^\| `([a-z-]+)\/` \|/gm)].map((m) => m[1]);
+    expect(rows).toEqual([...LAYERS]);
+  });
+
+  test('clusterApiGroups: an app-only tree for a cluster where the platform already runs', () => {
+    const build = (app: App) => latencyIn(app, Layer.APPS);
+    expect(() => render(build)).toThrow(/no component of the platform installs the CRD of API group 'flagger.app'/);
+    const app = Testing.app();
+    build(app);
+    expect(renderCharts(app, { clusterApiGroups: FLAGGER_API_GROUPS }).flatMap((c) => c.objects).map((o) => o.kind)).toEqual(['MetricTemplate']);
+  });
+
   test('fails when a component declares something that is not a CRD API group', () => {
     const chart = new LayerChart(Testing.app(), 'platform', { layer: Layer.PLATFORM });
     expect(() => new HelmComponent(chart, 'flagger', { repository: FLAGGER_REPO, chart: 'flagger', version: '1.44.0', namespace: 'istio-system', crdApiGroups: ['flagger.app/v1beta1'] })).toThrow(
