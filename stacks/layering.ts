@@ -142,7 +142,7 @@ export function checkLayering(app: IConstruct, charts: readonly LayeredChart[], 
       const targets = later(installer.layer);
       problems.push(
         `${where}: its CRD (API group '${group}') is installed by ${by} in ${position}; ` +
-          `Flux dry-runs a whole layer before helm-controller installs its releases, so this layer could never apply ("no matches for kind ${o.kind}"); ` +
+          `${installer.component ? 'Flux dry-runs a whole layer before helm-controller installs its releases' : 'that CRD is applied only with its own layer'}, so this layer could never apply ("no matches for kind ${o.kind}"); ` +
           `move the object to a chart of a later layer (${targets.length > 0 ? targets.join(', ') : 'none is left: move the component instead'}) or the component to an earlier one`,
       );
     }
