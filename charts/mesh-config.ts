@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { PeerAuthentication, PeerAuthenticationSpecMtlsMode } from '../imports/security.istio.io';
-import { JAEGER_TRACING_PROVIDER, meshDefaultTelemetry } from '../constructs/observability-stack';
+import { JAEGER_TRACING_PROVIDER, meshDefaultTelemetry } from '../constructs/observability/observability-stack';
 import { Layer, LayerChart } from './layer';
 
 /** The namespace of Istio's control plane, whose policies apply mesh-wide. */

@@ -86,7 +86,7 @@ describe('the GitOps story, from synth to what Flux reads, as the README tells i
     // `npm run synth -- --env prod` (into a scratch folder instead of dist/).
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'mesh-walkthrough-'));
     try {
-      const { main } = require('../stacks/cli');
+      const { main } = require('../stacks/cli/main');
       const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
       const err = jest.spyOn(console, 'error').mockImplementation(() => undefined);
       try {
@@ -113,9 +113,9 @@ describe('the GitOps story, from synth to what Flux reads, as the README tells i
       // each namespace (but flux-system, which `flux install` creates) first.
       expect(commands).toContain('cat dist/prod/SECRETS.md');
       const doc = fs.readFileSync(path.join(out, 'prod', 'SECRETS.md'), 'utf8');
-      const { environmentSecrets } = require('../stacks/secrets');
-      const { loadEnvironmentFile } = require('../stacks/config');
-      const { buildPlatform } = require('../stacks/platform');
+      const { environmentSecrets } = require('../stacks/engines/gitops/secrets');
+      const { loadEnvironmentFile } = require('../stacks/environments');
+      const { buildPlatform } = require('../stacks/composition/platform');
       const secrets = environmentSecrets(buildPlatform(loadEnvironmentFile(path.join(root, 'Pulumi.prod.yaml'))));
       expect(secrets.map((s: any) => s.name)).toEqual(expect.arrayContaining(['grafana-admin', 'alertmanager-webhook']));
       for (const s of secrets) {
@@ -133,9 +133,9 @@ describe('the GitOps story, from synth to what Flux reads, as the README tells i
   test('"Deploy with Pulumi": the Secrets dev reads in push mode exist before `pulumi up`, and the namespace created for them is adopted', () => {
     const commands = shellBlockAfter('## Deploy with Pulumi');
     const up = step(commands, /^pulumi up$/);
-    const { environmentSecrets } = require('../stacks/secrets');
-    const { loadEnvironmentFile } = require('../stacks/config');
-    const { buildPlatform } = require('../stacks/platform');
+    const { environmentSecrets } = require('../stacks/engines/gitops/secrets');
+    const { loadEnvironmentFile } = require('../stacks/environments');
+    const { buildPlatform } = require('../stacks/composition/platform');
     const dev = loadEnvironmentFile(path.join(root, 'Pulumi.dev.yaml'));
     expect(dev.delivery).toBe('push');
     // Push mode declares every layer but flux-system; optional Secrets may come later.

@@ -1,4 +1,4 @@
-import { ConfigError } from '../../stacks/config';
+import { ConfigError } from '../../stacks/environments';
 
 /** The problems `fn` reports as a ConfigError; fails the test when it throws nothing or something else. */
 export function configProblems(fn: () => unknown): string[] {

@@ -1,4 +1,4 @@
-import { parseEnvironment, EnvironmentConfig } from '../../stacks/config';
+import { parseEnvironment, EnvironmentConfig } from '../../stacks/environments';
 
 /**
  * Production's demos opted in: `mesh:demo.apps` lists httpbin and sleep and the httpbin canary is on

@@ -1,0 +1,5 @@
+export * from './errors';
+export * from './protocol';
+export * from './go-duration';
+export * from './secret-requirement';
+export * from './kube-object';

@@ -1,0 +1,3 @@
+export * from './certificate-issuer';
+export * from './mesh-gateway';
+export * from './external-service';

@@ -1,0 +1,88 @@
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import { Alert, AlertSpecEventSeverity, AlertSpecEventSourcesKind, Provider, ProviderSpecType } from '../../imports/notification.toolkit.fluxcd.io';
+import { DNS_LABEL, invalid } from '../core/errors';
+import { FLUX_NAMESPACE } from '../platform/helm-component';
+import { requireSecret } from '../core/secret-requirement';
+
+/** Where Flux posts its events. */
+export type NotificationChannel = 'slack' | 'msteams';
+
+/** Properties of a {@link FluxNotifications}. */
+export interface FluxNotificationsProps {
+  /** Slack or Microsoft Teams. */
+  readonly type: NotificationChannel;
+  /**
+   * Name of the Secret in flux-system whose `address` key holds the webhook URL. The URL is a
+   * credential: it never goes to Git, only this reference does.
+   */
+  readonly webhookSecretName: string;
+  /**
+   * The Slack channel (Slack only).
+   * @default - the webhook's own channel
+   */
+  readonly channel?: string;
+  /**
+   * Which events are sent: `info` (every reconciliation, upgrades included) or `error` (failures only).
+   * @default 'info'
+   */
+  readonly severity?: 'info' | 'error';
+  /**
+   * Name of the Provider and the Alert.
+   * @default - the construct id
+   */
+  readonly name?: string;
+}
+
+/**
+ * Flux notifications: a `Provider` (Slack or Teams, webhook URL from a Secret) and an `Alert` on every
+ * GitRepository (a fetch that fails, such as a revoked deploy key, stops every sync), Kustomization and
+ * HelmRelease in flux-system.
+ */
+export class FluxNotifications extends Construct {
+  /** The generated Provider (escape hatch). */
+  readonly provider: ApiObject;
+  /** The generated Alert (escape hatch). */
+  readonly alert: ApiObject;
+
+  constructor(scope: Construct, id: string, props: FluxNotificationsProps) {
+    super(scope, id);
+    const fail = (message: string): never => invalid('FluxNotifications', this, message);
+    const name = props.name ?? id;
+    if (!DNS_LABEL.test(name)) fail(`name '${name}' is not a DNS-1123 label`);
+    if (props.type !== 'slack' && props.type !== 'msteams') fail(`type '${props.type}' is not supported; use 'slack' or 'msteams'`);
+    if (!DNS_LABEL.test(props.webhookSecretName ?? '')) fail(`webhookSecretName '${props.webhookSecretName}' is not a DNS-1123 label; name the Secret holding the webhook URL under 'address'`);
+    if (props.channel !== undefined && props.type !== 'slack') fail(`channel '${props.channel}' only applies to Slack; the Teams webhook URL already names its channel`);
+    // Optional: a v1beta3 Provider has no readiness and resolves its Secret per event, so a missing Secret
+    // only drops the events (notification-controller logs it); it never holds up a layer.
+    requireSecret(this, {
+      name: props.webhookSecretName,
+      namespace: FLUX_NAMESPACE,
+      keys: ['address'],
+      purpose: `the ${props.type === 'slack' ? 'Slack' : 'Teams'} webhook URL Flux posts its events to`,
+      whenMissing: 'Flux keeps reconciling; its events are not posted (notification-controller logs the missing Secret)',
+      optional: true,
+      exampleValues: { address: props.type === 'slack' ? 'https://hooks.slack.com/services/REPLACE/WITH/YOURS' : 'https://REPLACE.webhook.office.com/WITH/YOURS' },
+    });
+    this.provider = new Provider(this, 'Provider', {
+      metadata: { name, namespace: FLUX_NAMESPACE },
+      spec: {
+        type: props.type === 'slack' ? ProviderSpecType.SLACK : ProviderSpecType.MSTEAMS,
+        secretRef: { name: props.webhookSecretName },
+        ...(props.channel ? { channel: props.channel } : {}),
+      },
+    });
+    this.alert = new Alert(this, 'Alert', {
+      metadata: { name, namespace: FLUX_NAMESPACE },
+      spec: {
+        providerRef: { name },
+        eventSeverity: props.severity === 'error' ? AlertSpecEventSeverity.ERROR : AlertSpecEventSeverity.INFO,
+        eventSources: [
+          { kind: AlertSpecEventSourcesKind.GIT_REPOSITORY, name: '*', namespace: FLUX_NAMESPACE },
+          { kind: AlertSpecEventSourcesKind.KUSTOMIZATION, name: '*', namespace: FLUX_NAMESPACE },
+          { kind: AlertSpecEventSourcesKind.HELM_RELEASE, name: '*', namespace: FLUX_NAMESPACE },
+        ],
+      },
+    });
+  }
+}

@@ -1,0 +1,52 @@
+import { Construct } from 'constructs';
+import { invalid } from '../core/errors';
+import { HelmComponent } from './helm-component';
+import { IstioBase } from './istio-base';
+import { chartValues, checkIstioProfile, ISTIO_REPOSITORY, ISTIO_SYSTEM_NAMESPACE, ISTIO_VERSION, IstioPlatformValue, IstioProfile, istioPlatform } from './istio-release';
+
+/**
+ * The values of Istio's `cni` chart that the platform sets. The chart reads no `global.istioNamespace`
+ * (the node agent finds istiod by itself), so none is given.
+ */
+export interface IstioCniValues {
+  /** Settings shared by every Istio chart. */
+  readonly global?: {
+    /** `openshift` merges the chart's OpenShift overlay (Multus CNI paths, `spc_t` SELinux type) and adds its ClusterRole's SCC rule. */
+    readonly platform?: IstioPlatformValue;
+  };
+}
+
+/** Properties of an {@link IstioCni}. */
+export interface IstioCniProps {
+  /** The `base` release; the node agent is installed after it. */
+  readonly base: IstioBase;
+  /**
+   * The kind of cluster: `openshift` renders `global.platform: openshift`.
+   * @default 'default' (plain Kubernetes: no platform overlay)
+   */
+  readonly profile?: IstioProfile;
+  /**
+   * Namespace of the CNI node agent (a DaemonSet).
+   * @default 'istio-system'
+   */
+  readonly namespace?: string;
+}
+
+/**
+ * The Istio CNI node agent (`cni` chart): sets up each pod's traffic redirection when the pod's network
+ * is created, so application pods need no privileged `istio-init` container (NET_ADMIN, NET_RAW).
+ * Give istiod `cni: true` along with it.
+ */
+export class IstioCni extends HelmComponent {
+  /** The values given to the chart. */
+  readonly typedValues: IstioCniValues;
+
+  constructor(scope: Construct, id: string, props: IstioCniProps) {
+    const namespace = props.namespace ?? ISTIO_SYSTEM_NAMESPACE;
+    const platform = istioPlatform(props.profile);
+    const values: IstioCniValues = { global: platform ? { platform } : undefined };
+    super(scope, id, { repository: ISTIO_REPOSITORY, chart: 'cni', version: ISTIO_VERSION, namespace, releaseName: 'istio-cni', dependsOn: [props.base], values: chartValues(values) });
+    this.typedValues = values;
+    checkIstioProfile(props.profile, (message) => invalid('IstioCni', this, message));
+  }
+}

@@ -1,0 +1,124 @@
+import { Construct } from 'constructs';
+import { invalid } from '../core/errors';
+import { HelmComponent } from './helm-component';
+import { ChartResources, chartValues, checkIstioProfile, ISTIO_REPOSITORY, ISTIO_SYSTEM_NAMESPACE, ISTIO_VERSION, IstioPlatformValue, IstioProfile, istioPlatform } from './istio-release';
+import { checkAutoscaling, ComponentAutoscaling, Istiod } from './istiod';
+
+/** Which way a gateway deployment carries traffic. */
+export type GatewayDirection = 'ingress' | 'egress';
+
+/** The values of Istio's `gateway` chart that the platform sets. */
+export interface IstioGatewayValues {
+  /** The platform overlay (`openshift`), a top-level key of the chart's values schema. */
+  readonly platform?: IstioPlatformValue;
+  /** Name of the Deployment and Service. */
+  readonly name?: string;
+  /** Pod labels: Istio `Gateway` resources select the deployment by them. */
+  readonly labels?: Record<string, string>;
+  /** Replicas when not autoscaled. */
+  readonly replicaCount?: number;
+  /** The chart's HorizontalPodAutoscaler. */
+  readonly autoscaling?: {
+    readonly enabled: boolean;
+    readonly minReplicas?: number;
+    readonly maxReplicas?: number;
+    readonly targetCPUUtilizationPercentage?: number;
+  };
+  /** The chart's PodDisruptionBudget (empty: none). */
+  readonly podDisruptionBudget?: { readonly minAvailable?: number };
+  /** The gateway Service. */
+  readonly service?: { readonly type: 'LoadBalancer' | 'ClusterIP' | 'NodePort' };
+  /** Requests and limits. */
+  readonly resources?: ChartResources;
+}
+
+/** Properties of an {@link IstioGateway}. */
+export interface IstioGatewayProps {
+  /** The control plane that injects the gateway's proxy; the gateway is installed after it. */
+  readonly istiod: Istiod;
+  /** Ingress (`istio-ingressgateway`, label `istio: ingressgateway`) or egress (`istio-egressgateway`, label `istio: egressgateway`). */
+  readonly direction: GatewayDirection;
+  /**
+   * The kind of cluster: `openshift` renders `platform: openshift`.
+   * @default 'default' (plain Kubernetes: no platform overlay)
+   */
+  readonly profile?: IstioProfile;
+  /**
+   * Namespace of the gateway deployment. TLS secrets named by a `Gateway`'s `credentialName` must live here.
+   * @default 'istio-system' (scenario S2's `public-gateway` and S7's certificate are there too)
+   */
+  readonly namespace?: string;
+  /**
+   * Replicas when not autoscaled.
+   * @default 1
+   */
+  readonly replicas?: number;
+  /**
+   * Horizontal autoscaling (replaces `replicas`).
+   * @default - no autoscaler
+   */
+  readonly autoscaling?: ComponentAutoscaling;
+  /**
+   * A PodDisruptionBudget (minAvailable 1). Needs at least 2 replicas.
+   * @default - true when the gateway runs at least 2 replicas
+   */
+  readonly podDisruptionBudget?: boolean;
+  /**
+   * How the gateway's Service is exposed.
+   * @default - LoadBalancer for ingress, ClusterIP for egress
+   */
+  readonly serviceType?: 'LoadBalancer' | 'ClusterIP' | 'NodePort';
+  /**
+   * Requests and limits of the gateway proxy.
+   * @default - the chart's
+   */
+  readonly resources?: ChartResources;
+}
+
+/** An Istio gateway deployment (the `gateway` chart): Envoy at the edge of the mesh, for ingress or egress. */
+export class IstioGateway extends HelmComponent {
+  /** Ingress or egress. */
+  readonly direction: GatewayDirection;
+  /** The pod labels `Gateway` resources select (`istio: ingressgateway`). */
+  readonly selector: Readonly<Record<string, string>>;
+  /** The gateway Service's cluster host name. */
+  readonly serviceHost: string;
+  /** The values given to the chart. */
+  readonly typedValues: IstioGatewayValues;
+
+  constructor(scope: Construct, id: string, props: IstioGatewayProps) {
+    const namespace = props.namespace ?? ISTIO_SYSTEM_NAMESPACE;
+    const name = `istio-${props.direction}gateway`;
+    const values = IstioGateway.valuesOf(props, name);
+    super(scope, id, { repository: ISTIO_REPOSITORY, chart: 'gateway', version: ISTIO_VERSION, namespace, releaseName: name, dependsOn: [props.istiod], values: chartValues(values) });
+    this.typedValues = values;
+    this.direction = props.direction;
+    this.selector = { istio: `${props.direction}gateway` };
+    this.serviceHost = `${name}.${namespace}.svc.cluster.local`;
+    const fail = (message: string): never => invalid('IstioGateway', this, message);
+    checkIstioProfile(props.profile, fail);
+    if (props.direction !== 'ingress' && props.direction !== 'egress') fail(`direction '${props.direction}' is not 'ingress' or 'egress'`);
+    const replicas = props.replicas ?? 1;
+    if (!Number.isInteger(replicas) || replicas < 1) fail(`replicas ${replicas} is not a positive integer`);
+    if (props.autoscaling) checkAutoscaling(props.autoscaling, fail);
+    const minReplicas = props.autoscaling?.minReplicas ?? replicas;
+    if (props.podDisruptionBudget && minReplicas < 2) {
+      fail(`a PodDisruptionBudget with ${minReplicas} replica would block every node drain; run at least 2 replicas or set podDisruptionBudget: false`);
+    }
+  }
+
+  private static valuesOf(props: IstioGatewayProps, name: string): IstioGatewayValues {
+    const a = props.autoscaling;
+    const minReplicas = a?.minReplicas ?? props.replicas ?? 1;
+    return {
+      platform: istioPlatform(props.profile),
+      name,
+      labels: { istio: `${props.direction}gateway`, app: name },
+      replicaCount: a ? undefined : props.replicas ?? 1,
+      autoscaling: a ? { enabled: true, minReplicas: a.minReplicas, maxReplicas: a.maxReplicas, targetCPUUtilizationPercentage: a.cpuUtilization ?? 80 } : { enabled: false },
+      podDisruptionBudget: (props.podDisruptionBudget ?? minReplicas >= 2) ? { minAvailable: 1 } : undefined,
+      service: { type: props.serviceType ?? (props.direction === 'ingress' ? 'LoadBalancer' : 'ClusterIP') },
+      resources: props.resources,
+    };
+  }
+}

@@ -1,0 +1,2 @@
+export * from './access-rule';
+export * from './zero-trust-policy';

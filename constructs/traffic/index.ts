@@ -1,0 +1,3 @@
+export * from './traffic';
+export * from './resilient-route';
+export * from './weighted-split';

@@ -1,0 +1,2 @@
+export * from './mesh-namespace';
+export * from './mesh-app';

@@ -1,0 +1,59 @@
+import { App } from 'cdk8s';
+import { DEMO_APPS_CHART_APPS, DemoAppsChart, demoExternalServices, LoadTesterAccessChart, MeshConfigChart, ObservabilityChart, ResilienceDemoChart, S3_HTTPBIN_AUTOSCALING, ZeroTrustChart } from '../../charts';
+import { jaegerTracingProvider, MeshApp } from '../../constructs';
+import { EnvironmentConfig, resilienceDefaults } from '../environments';
+import type { EgressSettings } from '../environments/egress';
+import { addFluxSystem, addMeshPlatform } from './mesh-platform';
+import { addProgressiveDelivery } from './progressive-delivery';
+
+/**
+ * The whole platform of one environment as a cdk8s construct tree: the one model both engines
+ * deliver (`cdk8s synth` writes it to a Flux tree; the Pulumi program declares its objects).
+ *
+ * Pure: plain config in, construct tree out. No I/O, no Pulumi outputs.
+ * Chart ids are a public contract: they name output files and Pulumi resources.
+ */
+export function buildPlatform(config: EnvironmentConfig): App {
+  const app = new App({ outdir: `dist/${config.name}` });
+  // Istio (base, CNI, istiod, gateways), cert-manager, the public gateway with TLS, the egress services.
+  // Istio's tracing extension provider is mesh:istio.install.tracing, else the observability stack's Jaeger;
+  // the mesh-wide Telemetry samples into that same provider.
+  const tracing = config.istio.install.tracing ?? jaegerTracingProvider(config.observability.namespace);
+  // The demo apps are opt-in (mesh:demo.apps, none in production): the external service they call
+  // (httpbin.org) is allowed only where they are deployed, unless the environment lists it itself.
+  const listed = new Set(config.egress.services.map((s) => s.name));
+  // (The EgressChart checks every service's hosts and protocols, the demo's included.)
+  const egressServices = [...config.egress.services, ...(demoExternalServices(config.demo.apps).filter((s) => !listed.has(s.name)) as EgressSettings['services'])];
+  const mesh = addMeshPlatform(app, { ...config, egress: { ...config.egress, services: egressServices } }, tracing);
+  new MeshConfigChart(app, 'mesh-config', { ...config.istio, tracingProvider: tracing.name });
+  // Prometheus, Grafana, Jaeger, Kiali and the mesh alerts, sized for the tier (layer platform).
+  const observability = new ObservabilityChart(app, 'observability', { ...config.observability, tier: config.tier });
+  // httpbin and sleep (scenario S2), only when listed: without them no `demo` namespace is rendered.
+  const demo = DEMO_APPS_CHART_APPS.some((a) => config.demo.apps.includes(a))
+    ? new DemoAppsChart(app, 'demo-apps', { ...config.demo, workloads: config.workloads, httpbinAutoscaling: config.canary.httpbinCanary.enabled ? S3_HTTPBIN_AUTOSCALING : undefined })
+    : undefined;
+  // Flagger and its load tester, scenario S3's canary on httpbin, S7's weighted split, S6's bookinfo.
+  // Before any route: a canaried app's routing belongs to Flagger.
+  const delivery = addProgressiveDelivery(app, config, { mesh, prometheusUrl: observability.stack.prometheusUrl, httpbin: demo?.httpbin });
+  // Flagger (outside the mesh) may call its load tester's webhooks under STRICT mTLS, and nothing else may
+  // (layer platform, beside the load tester; after the Canaries, whose webhook paths it allows).
+  const prometheus = config.security.prometheus ?? observability.stack.prometheusIdentity;
+  new LoadTesterAccessChart(app, 'load-tester-access', {
+    flagger: delivery.platform.flagger.workload,
+    loadTester: delivery.platform.loadTester.workload,
+    mtls: config.istio.mtls,
+    defaultDeny: config.security.defaultDeny,
+    networkPolicies: config.security.networkPolicies,
+    prometheus,
+  });
+  // Scenario S4 on the demo httpbin, with the environment's resilience defaults and fault policy.
+  if (demo?.httpbin) new ResilienceDemoChart(app, 'resilience-demo', { httpbin: demo.httpbin, defaults: resilienceDefaults(config.resilience) });
+  // Zero trust for the apps: every declared call allowed, nothing else (a chart of its own, layer apps).
+  // Created last, so that it governs every app of every chart above (found in the tree).
+  const apps = app.node.findAll().filter((c): c is MeshApp => c instanceof MeshApp);
+  // Every Sidecar imports the tracing collector's Service (else the proxies have no cluster to export spans to).
+  new ZeroTrustChart(app, 'zero-trust', { ...config.security, prometheus, tracingCollector: tracing, apps, mtls: config.istio.mtls, production: config.tier === 'production' });
+  // Last: Flux's bootstrap layer, which needs to know which layers above have objects.
+  addFluxSystem(app, config);
+  return app;
+}

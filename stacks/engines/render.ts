@@ -1,0 +1,82 @@
+import { ApiObject, App, Yaml } from 'cdk8s';
+import { LayerChart, LAYERS } from '../../charts';
+import { MeshValidationError } from '../../constructs';
+import { KubeObject, objectKey } from '../../constructs/core/kube-object';
+import { checkLayering } from '../analysis/layering';
+import { checkWorkloadRules } from '../analysis/workload-rules';
+
+export type { KubeObject } from '../../constructs/core/kube-object';
+export { objectKey } from '../../constructs/core/kube-object';
+
+/** The objects of one chart, in construct order. */
+export interface RenderedChart {
+  /** The chart id (the output file's name). */
+  readonly id: string;
+  readonly layer: LayerChart['layer'];
+  readonly objects: readonly KubeObject[];
+}
+
+/** Options of {@link renderCharts}. */
+export interface RenderOptions {
+  /**
+   * API groups the target cluster serves before any layer of this app is applied: CRDs installed
+   * outside the app, such as Istio's and Flagger's when the app holds only a team's charts for a
+   * cluster where the platform already runs. Objects of these groups pass the layering check.
+   * @default - none: every custom resource needs a component or a CRD of this app in an earlier layer
+   */
+  readonly clusterApiGroups?: readonly string[];
+}
+
+/**
+ * Validates the construct tree and resolves every chart into plain objects, layers in apply order.
+ * Both engines start here: the Flux tree is written from it, the Pulumi program declares it.
+ * Checks the layering ({@link checkLayering}) and Istio's workload rules on the whole output.
+ * Throws {@link MeshValidationError} listing every problem.
+ */
+export function renderCharts(app: App, options: RenderOptions = {}): RenderedChart[] {
+  const problems = app.node.findAll().flatMap((c) => c.node.validate().map((m) => `${c.node.path}: ${m}`));
+  if (problems.length > 0) throw new MeshValidationError(problems.join('\n'));
+  const charts = app.node.children.map((child) => {
+    if (!LayerChart.isLayerChart(child)) throw new MeshValidationError(`${child.node.path}: every chart of the platform must be a LayerChart, so that it has a Flux layer`);
+    const layer = child.layer;
+    const objects = child.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject).map((o) => o.toJson() as KubeObject);
+    return { id: child.node.id, layer, objects };
+  });
+  // An object declared identically by two charts (a shared HelmRepository) is kept once, in the
+  // earlier layer; two different objects with one identity would fight, so that is an error.
+  const owner = new Map<string, { chart: string; json: string }>();
+  const rendered = LAYERS.flatMap((layer) => charts.filter((c) => c.layer === layer)).map((chart) => ({
+    ...chart,
+    objects: chart.objects.filter((o) => {
+      const key = objectKey(o);
+      const json = JSON.stringify(o);
+      const previous = owner.get(key);
+      if (!previous) return owner.set(key, { chart: chart.id, json }), true;
+      if (previous.json === json) return false;
+      throw new MeshValidationError(`${key} is generated twice, differently, by chart '${previous.chart}' and by chart '${chart.id}'; two writers of one object fight, so keep one`);
+    }),
+  }));
+  // Every object must be applicable when its layer is (a CR after the release that installs its CRD).
+  const broken = [...checkLayering(app, rendered, options.clusterApiGroups), ...checkWorkloadRules(rendered.flatMap((c) => c.objects))];
+  if (broken.length > 0) throw new MeshValidationError(broken.join('\n'));
+  return rendered;
+}
+
+/**
+ * The Flux tree of one environment: `<layer>/<chart>.yaml` for every chart and a
+ * `<layer>/kustomization.yaml` listing them. Keys are paths relative to `dist/<env>/`.
+ */
+export function renderFluxTree(charts: readonly RenderedChart[]): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const layer of LAYERS) {
+    const inLayer = charts.filter((c) => c.layer === layer && c.objects.length > 0);
+    if (inLayer.length === 0) continue;
+    for (const chart of inLayer) files.set(`${layer}/${chart.id}.yaml`, Yaml.stringify(...chart.objects));
+    files.set(`${layer}/kustomization.yaml`, Yaml.stringify({
+      apiVersion: 'kustomize.config.k8s.io/v1beta1',
+      kind: 'Kustomization',
+      resources: inLayer.map((c) => `${c.id}.yaml`),
+    }));
+  }
+  return files;
+}

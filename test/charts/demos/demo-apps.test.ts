@@ -1,0 +1,124 @@
+import * as path from 'node:path';
+import { Testing } from 'cdk8s';
+import { DEMO_IMAGES, DemoApp, DemoAppsChart, demoExternalServices, HTTPBIN_ORG } from '../../../charts';
+import { EnvironmentConfig, loadEnvironmentFile, parseEnvironment, presets } from '../../../stacks/environments';
+import { buildPlatform } from '../../../stacks/composition/platform';
+import { renderCharts } from '../../../stacks/engines/render';
+import { prodWithDemos } from '../../support/demo-opt-in';
+import { REPO_ROOT } from '../../support/shared-dir';
+
+function synth(apps: ('httpbin' | 'sleep')[] = ['httpbin', 'sleep']) {
+  const chart = new DemoAppsChart(Testing.app(), 'demo-apps', { namespace: 'demo', apps, workloads: presets.development.workloads });
+  return { chart, objects: Testing.synth(chart) };
+}
+const find = (objects: any[], kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name);
+
+describe('DemoAppsChart (scenario S2)', () => {
+  const { chart, objects } = synth();
+
+  test('namespace demo with sidecar injection', () => {
+    expect(find(objects, 'Namespace', 'demo')).toMatchObject({ metadata: { labels: { 'istio-injection': 'enabled' } } });
+  });
+
+  test('httpbin: ServiceAccount, Service port 8000 named http to the container port, labels app and version', () => {
+    expect(find(objects, 'ServiceAccount', 'httpbin')).toBeDefined();
+    expect(find(objects, 'Service', 'httpbin').spec.ports).toEqual([{ name: 'http', port: 8000, targetPort: 8080, protocol: 'TCP' }]);
+    const deploy = find(objects, 'Deployment', 'httpbin');
+    expect(deploy.spec.template.metadata.labels).toEqual({ app: 'httpbin', version: 'v1' });
+    expect(deploy.spec.template.spec.containers[0]).toMatchObject({ image: DEMO_IMAGES.httpbin, ports: [{ containerPort: 8080 }] });
+    expect(DEMO_IMAGES.httpbin).toMatch(/mccutchen\/go-httpbin:v\d/);
+  });
+
+  test('sleep: its own ServiceAccount, Service port 80 named http, a curl client sleeping forever, the optional TLS secret', () => {
+    expect(find(objects, 'ServiceAccount', 'sleep')).toBeDefined();
+    expect(find(objects, 'Service', 'sleep').spec.ports).toEqual([{ name: 'http', port: 80, targetPort: 80, protocol: 'TCP' }]);
+    const pod = find(objects, 'Deployment', 'sleep').spec.template.spec;
+    expect(pod.containers[0]).toMatchObject({ image: DEMO_IMAGES.sleep, command: ['/bin/sleep', 'infinity'] });
+    expect(pod.volumes).toContainEqual({ name: 'secret-0', secret: { secretName: 'sleep-secret', optional: true } });
+    expect(pod.containers[0].volumeMounts).toContainEqual({ mountPath: '/etc/sleep/tls', name: 'secret-0', readOnly: true });
+  });
+
+  test('sleep calls httpbin (the dependency the security policies are generated from)', () => {
+    expect(chart.sleep!.dependencies).toEqual([chart.httpbin]);
+  });
+
+  test('deploys only the apps asked for', () => {
+    const only = synth(['httpbin']).objects;
+    expect(find(only, 'Deployment', 'sleep')).toBeUndefined();
+    expect(find(only, 'Deployment', 'httpbin')).toBeDefined();
+  });
+});
+
+describe('DemoAppsChart fails when', () => {
+  test('it would render only an empty namespace (neither httpbin nor sleep)', () => {
+    for (const apps of [[], ['bookinfo']] as DemoApp[][]) {
+      expect(() => new DemoAppsChart(Testing.app(), 'demo-apps', { namespace: 'demo', apps, workloads: presets.development.workloads })).toThrow(
+        new RegExp(`^DemoAppsChart demo-apps: apps \\[${apps.join(', ')}\\] lists neither httpbin nor sleep, so the chart would render only an empty namespace 'demo'; list one of them \\(mesh:demo.apps\\) or do not create the chart$`),
+      );
+    }
+  });
+});
+
+describe('demo apps are opt-in per environment', () => {
+  /** Every object of an environment, with the ids of the charts that rendered some. */
+  function platform(config: EnvironmentConfig) {
+    const charts = renderCharts(buildPlatform(config));
+    return { objects: charts.flatMap((c) => c.objects) as any[], charts: charts.filter((c) => c.objects.length > 0).map((c) => c.id) };
+  }
+  /** What the demos leave behind: their charts, namespaces, objects, egress entries and names. */
+  function demoTraces({ objects, charts }: ReturnType<typeof platform>) {
+    return {
+      charts: charts.filter((id) => ['demo-apps', 'httpbin-canary', 'resilience-demo', 'bookinfo', 'weighted-canary'].includes(id)),
+      namespaces: objects.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name).filter((n) => ['demo', 'bookinfo', 'canary'].includes(n)),
+      inDemoNamespaces: objects.filter((o) => ['demo', 'bookinfo', 'canary'].includes(o.metadata.namespace)).map((o) => `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`),
+      serviceEntries: objects.filter((o) => o.kind === 'ServiceEntry').map((o) => o.spec.hosts).flat(),
+      canaries: objects.filter((o) => o.kind === 'Canary').map((o) => o.metadata.name),
+      mentions: ['httpbin', 'sleep', 'productpage'].filter((word) => JSON.stringify(objects).includes(word)),
+    };
+  }
+  const NOTHING = { charts: [], namespaces: [], inDemoNamespaces: [], serviceEntries: [], canaries: [], mentions: [] };
+
+  test("production's preset deploys none: no demo namespace, no egress to httpbin.org, no httpbin canary, no S4 resilience demo", () => {
+    expect(presets.production.demo.apps).toEqual([]);
+    expect(presets.production.canary.httpbinCanary.enabled).toBe(false);
+    expect(demoTraces(platform(parseEnvironment('prod', {}, 'Pulumi.prod.yaml')))).toEqual(NOTHING);
+  });
+
+  test('Pulumi.prod.yaml deploys none either', () => {
+    expect(demoTraces(platform(loadEnvironmentFile(path.join(REPO_ROOT, 'Pulumi.prod.yaml'))))).toEqual(NOTHING);
+  });
+
+  test('an environment whose tier has demos turns every one of them off', () => {
+    const off = { 'mesh:demo': { apps: [] }, 'mesh:canary': { httpbinCanary: { enabled: false }, weightedSplit: { enabled: false } } };
+    expect(demoTraces(platform(parseEnvironment('dev', off, 'Pulumi.dev.yaml')))).toEqual(NOTHING);
+  });
+
+  test('opted in, production gets them with what they need: the demo namespace, httpbin.org through the egress gateway, the gated canary, S4', () => {
+    const rendered = platform(prodWithDemos());
+    // S4 on a canaried httpbin renders into the Canary, so the resilience-demo chart itself has no object.
+    expect(demoTraces(rendered)).toMatchObject({ charts: ['demo-apps', 'httpbin-canary'], namespaces: ['demo'], serviceEntries: ['httpbin.org'], canaries: ['httpbin'] });
+    const canary = rendered.objects.find((o) => o.kind === 'Canary' && o.metadata.name === 'httpbin');
+    expect(canary.spec.service).toMatchObject({ timeout: '8s', retries: { attempts: 3, perTryTimeout: '1s' } });
+    expect(canary.spec.analysis.webhooks.map((w: any) => w.type)).toContain('confirm-promotion');
+    expect(rendered.objects.find((o) => o.kind === 'VirtualService' && o.metadata.name === 'httpbin-org-through-egress-gateway')).toBeDefined();
+  });
+
+  test('httpbin.org is allowed for the client that calls it (sleep), and listed once when the environment lists it too', () => {
+    expect(demoExternalServices(['httpbin', 'sleep'])).toEqual([HTTPBIN_ORG]);
+    expect(demoExternalServices(['httpbin', 'bookinfo'])).toEqual([]);
+    const own = { name: 'httpbin-org', hosts: ['httpbin.org'], ports: [{ port: 443, protocol: 'HTTPS' }] };
+    const objects = platform(parseEnvironment('dev', { 'mesh:egress': { services: [own] } }, 'Pulumi.dev.yaml')).objects;
+    expect(objects.filter((o) => o.kind === 'ServiceEntry').map((o) => o.spec.ports)).toEqual([[{ number: 443, name: 'https-443', protocol: 'HTTPS' }]]);
+  });
+
+  test('only bookinfo: its own chart, no demo namespace for httpbin and sleep', () => {
+    const traces = demoTraces(platform(parseEnvironment('dev', { 'mesh:demo': { apps: ['bookinfo'] }, 'mesh:canary': { httpbinCanary: { enabled: false }, weightedSplit: { enabled: false } } }, 'Pulumi.dev.yaml')));
+    expect(traces).toMatchObject({ charts: ['bookinfo'], namespaces: ['bookinfo'], serviceEntries: [] });
+  });
+
+  test('the httpbin canary without the demo httpbin fails, naming both keys', () => {
+    expect(() => buildPlatform(parseEnvironment('prod', { 'mesh:canary': { httpbinCanary: { enabled: true } } }, 'Pulumi.prod.yaml'))).toThrow(
+      "mesh:canary.httpbinCanary.enabled needs the demo httpbin; add 'httpbin' to mesh:demo.apps or disable the canary",
+    );
+  });
+});

@@ -1,0 +1,137 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { configProblems } from '../../support/config-problems';
+import { listEnvironmentFiles, loadEnvironmentFile, parseEnvironment, presets } from '../../../stacks/environments';
+import { REPO_ROOT } from '../../support/shared-dir';
+
+const root = REPO_ROOT;
+
+/** Writes a Pulumi.<env>.yaml with `text` into a fresh folder and loads it. */
+function load(text: string, env = 'dev'): ReturnType<typeof loadEnvironmentFile> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mesh-config-'));
+  const file = path.join(dir, `Pulumi.${env}.yaml`);
+  fs.writeFileSync(file, text);
+  return loadEnvironmentFile(file);
+}
+
+const problems = configProblems;
+
+describe('the environment files of the repository', () => {
+  test('dev, staging and prod exist and load', () => {
+    const envs = listEnvironmentFiles(root).map(loadEnvironmentFile);
+    expect(envs.map((e) => e.name)).toEqual(['dev', 'prod', 'staging']);
+  });
+
+  test('the environments really differ: replicas, resources, mTLS, sampling', () => {
+    const [dev, prod, staging] = listEnvironmentFiles(root).map(loadEnvironmentFile);
+    expect(dev.istio.mtls).toBe('PERMISSIVE');
+    expect(staging.istio.mtls).toBe('STRICT');
+    expect(prod.istio.mtls).toBe('STRICT');
+    expect(dev.workloads.replicas).toBeLessThan(prod.workloads.replicas);
+    expect(dev.istio.tracingSampling).toBeGreaterThan(prod.istio.tracingSampling);
+    expect(prod.workloads.resources.limits).not.toEqual(dev.workloads.resources.limits);
+  });
+});
+
+describe('parseEnvironment', () => {
+  test('an empty file takes every value from the tier preset', () => {
+    const env = load('config: {}\n', 'staging');
+    expect(env).toMatchObject({ name: 'staging', ...presets.staging });
+  });
+
+  test('values from the file override the preset key by key', () => {
+    const env = load('config:\n  mesh:workloads:\n    replicas: 5\n');
+    expect(env.workloads.replicas).toBe(5);
+    expect(env.workloads.resources).toEqual(presets.development.workloads.resources);
+  });
+
+  test('the tier of a custom environment name comes from mesh:tier', () => {
+    const env = load('config:\n  mesh:tier: production\n', 'prod-eu');
+    expect(env.name).toBe('prod-eu');
+    expect(env.istio.mtls).toBe('STRICT');
+  });
+
+  test('keys of Pulumi and its providers are allowed and not ours', () => {
+    const env = load('config:\n  kubernetes:context: kind-dev\n  pulumi:tags: {a: b}\n');
+    expect(env.tier).toBe('development');
+  });
+
+  test('numbers Pulumi hands over as text are parsed the same (mesh:workloads as JSON)', () => {
+    const env = parseEnvironment('dev', { 'mesh:workloads': { replicas: 2 } }, 'stack');
+    expect(env.workloads.replicas).toBe(2);
+  });
+});
+
+describe('configuration errors name the file, the key, the value and what is allowed', () => {
+  test('fails when the YAML is malformed, with line and column', () => {
+    const [p] = problems(() => load('config:\n  mesh:workloads: {replicas: 2\n'));
+    expect(p).toMatch(/^Pulumi\.dev\.yaml:\d+:\d+: invalid YAML/);
+  });
+
+  test('fails when a key is unknown, suggesting the closest one', () => {
+    const [p] = problems(() => load('config:\n  mesh:workloads:\n    replica: 2\n'));
+    expect(p).toBe(`Pulumi.dev.yaml: mesh:workloads.replica: unknown key; did you mean 'replicas'? (allowed: replicas, resources, podDisruptionBudget)`);
+  });
+
+  test('fails when a top-level config key is unknown', () => {
+    const [p] = problems(() => load('config:\n  mesh:workload: {}\n'));
+    expect(p).toMatch(/^Pulumi\.dev\.yaml: mesh:workload: unknown key; did you mean 'workloads'\?/);
+  });
+
+  test('fails when a value has the wrong type', () => {
+    const [p] = problems(() => load('config:\n  mesh:workloads:\n    replicas: two\n'));
+    expect(p).toBe('Pulumi.dev.yaml: mesh:workloads.replicas: expected number, got string "two"');
+  });
+
+  test('fails when a value is not one of the allowed ones', () => {
+    const [p] = problems(() => load('config:\n  mesh:istio:\n    mtls: STRIKT\n'));
+    expect(p).toBe('Pulumi.dev.yaml: mesh:istio.mtls: string "STRIKT" is not allowed; expected one of STRICT, PERMISSIVE');
+  });
+
+  test('fails when a number is out of range', () => {
+    const [p] = problems(() => load('config:\n  mesh:istio:\n    tracingSampling: 150\n'));
+    expect(p).toMatch(/^Pulumi\.dev\.yaml: mesh:istio\.tracingSampling: .*100.*, got number 150$/);
+  });
+
+  test('fails when a quantity is malformed', () => {
+    const [p] = problems(() => load('config:\n  mesh:workloads:\n    resources:\n      requests: {cpu: 1x, memory: 64Mi}\n      limits: {cpu: 1, memory: 64Mi}\n'));
+    expect(p).toBe('Pulumi.dev.yaml: mesh:workloads.resources.requests.cpu: must be a CPU quantity such as 100m or 0.5, got string "1x"');
+  });
+
+  test('fails when requests exceed limits', () => {
+    const [p] = problems(() => load('config:\n  mesh:workloads:\n    resources:\n      requests: {cpu: 2, memory: 64Mi}\n      limits: {cpu: 500m, memory: 64Mi}\n'));
+    expect(p).toBe('Pulumi.dev.yaml: mesh:workloads.resources: CPU request 2 exceeds its limit 500m; raise the limit or lower the request');
+  });
+
+  test('fails when a key is outside the mesh namespace', () => {
+    const [p] = problems(() => load('config:\n  workloads: {}\n'));
+    expect(p).toMatch(/key "workloads" is not a configuration key of this project; write it as mesh:workloads/);
+  });
+
+  test('fails when a custom environment name has no tier', () => {
+    const [p] = problems(() => load('config: {}\n', 'qa'));
+    expect(p).toMatch(/mesh:tier is required for environment "qa".*development, staging, production/);
+  });
+
+  test('fails when the file has a top-level key besides config', () => {
+    const [p] = problems(() => load('conifg: {}\n'));
+    expect(p).toMatch(/top-level key "conifg" is not part of a Pulumi stack file/);
+  });
+
+  test('fails when the environment name is not a DNS label', () => {
+    const [p] = problems(() => load('config:\n  mesh:tier: staging\n', 'Stage_1'));
+    expect(p).toMatch(/environment name "Stage_1" must be a DNS-1123 label/);
+  });
+
+  test('reports every problem at once, one line each', () => {
+    const found = problems(() => load('config:\n  mesh:workloads:\n    replicas: 0\n    pdb: true\n'));
+    expect(found).toHaveLength(2);
+  });
+});
+
+
+test('an unknown key inside an optional section is named with the allowed ones', () => {
+  const [p] = problems(() => load('config:\n  mesh:gitops:\n    url: ssh://git@example.com/a/b.git\n    brnach: main\n'));
+  expect(p).toMatch(/^Pulumi\.dev\.yaml: mesh:gitops\.brnach: unknown key; did you mean 'branch'\? \(allowed: url, branch, /);
+});
