@@ -36,7 +36,11 @@ export class EgressChart extends LayerChart {
   constructor(scope: Construct, id: string, props: EgressChartProps) {
     super(scope, id, { layer: Layer.MESH, namespace: 'istio-system' });
     if (props.throughEgressGateway && !props.egressGateway) {
-      invalid('EgressChart', this, 'throughEgressGateway is on but no egress gateway is installed; set mesh:istio.install.egressGateway.enabled: true, or mesh:egress.throughEgressGateway: false');
+      invalid(
+        'EgressChart',
+        this,
+        'throughEgressGateway is on but no egress gateway is installed; set mesh:istio.install.egressGateway.enabled: true, or mesh:egress.throughEgressGateway: false',
+      );
     }
     this.services = props.services.map(
       (s) =>
@@ -50,5 +54,8 @@ export class EgressChart extends LayerChart {
 }
 
 function protocolOf(chart: EgressChart, name: string): Protocol {
-  return Protocol.ALL.find((p) => p.name === name.toLowerCase()) ?? invalid('EgressChart', chart, `protocol '${name}' is not an Istio protocol; use HTTP, HTTPS, TLS, TCP, HTTP2 or GRPC`);
+  return (
+    Protocol.ALL.find((p) => p.name === name.toLowerCase()) ??
+    invalid('EgressChart', chart, `protocol '${name}' is not an Istio protocol; use HTTP, HTTPS, TLS, TCP, HTTP2 or GRPC`)
+  );
 }

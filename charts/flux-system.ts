@@ -73,7 +73,12 @@ export class FluxSystemChart extends LayerChart {
   constructor(scope: Construct, id: string, props: FluxSystemChartProps) {
     super(scope, id, { layer: Layer.FLUX_SYSTEM });
     const path = props.path.replace(/\/+$/, '');
-    if (!path.startsWith('./')) invalid('FluxSystemChart', this, `path '${props.path}' must be relative to the repository root and start with './', such as './dist/prod'`);
+    if (!path.startsWith('./'))
+      invalid(
+        'FluxSystemChart',
+        this,
+        `path '${props.path}' must be relative to the repository root and start with './', such as './dist/prod'`,
+      );
     this.source = new FluxGitSource(this, PLATFORM_GIT_SOURCE, {
       url: props.url,
       branch: props.branch,
@@ -95,7 +100,12 @@ export class FluxSystemChart extends LayerChart {
         }),
       );
     }
-    if (kustomizations.length === 0) invalid('FluxSystemChart', this, 'no layer has objects, so Flux would have nothing to apply; build the FluxSystemChart after the other charts');
+    if (kustomizations.length === 0)
+      invalid(
+        'FluxSystemChart',
+        this,
+        'no layer has objects, so Flux would have nothing to apply; build the FluxSystemChart after the other charts',
+      );
     this.kustomizations = kustomizations;
     if (props.notifications) {
       this.notifications = new FluxNotifications(this, `${FLUX_NAMESPACE}-${props.notifications.type}`, {

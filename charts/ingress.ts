@@ -63,7 +63,10 @@ export class IngressChart extends LayerChart {
     this.gateway = new MeshGateway(this, props.gatewayName, {
       deployment: props.deployment,
       hosts: props.hosts,
-      https: props.tls && this.issuer ? { hosts: props.tls.hosts, redirectHttp: props.tls.redirectHttp, certificate: GatewayCertificate.fromIssuer(this.issuer) } : undefined,
+      https:
+        props.tls && this.issuer
+          ? { hosts: props.tls.hosts, redirectHttp: props.tls.redirectHttp, certificate: GatewayCertificate.fromIssuer(this.issuer) }
+          : undefined,
     });
   }
 }

@@ -1,5 +1,15 @@
 import { Construct } from 'constructs';
-import { IstioBase, IstioCni, IstioGateway, Istiod, IstioProfile, MeshOutboundTrafficMode, ComponentAutoscaling, TracingProvider, invalid } from '../constructs';
+import {
+  IstioBase,
+  IstioCni,
+  IstioGateway,
+  Istiod,
+  IstioProfile,
+  MeshOutboundTrafficMode,
+  ComponentAutoscaling,
+  TracingProvider,
+  invalid,
+} from '../constructs';
 import { Layer, LayerChart } from './layer';
 
 /** Scaling of one Istio deployment, as the environment config gives it. */
@@ -93,7 +103,11 @@ export class IstioControlPlaneChart extends LayerChart {
       const s = props.istiod;
       const min = s.autoscaling?.minReplicas ?? s.replicas;
       if (min < 2 || !s.autoscaling || !s.podDisruptionBudget) {
-        invalid('IstioControlPlaneChart', this, `istiod must be highly available in production (the sidecar injection webhook is on every pod's creation path): autoscaling from minReplicas >= 2 with a PodDisruptionBudget; got ${s.autoscaling ? `autoscaling ${s.autoscaling.minReplicas}-${s.autoscaling.maxReplicas}` : `${s.replicas} fixed replica(s)`}${s.podDisruptionBudget ? '' : ', no PodDisruptionBudget'}; set mesh:istio.install.istiod.autoscaling.minReplicas: 2 and podDisruptionBudget: true`);
+        invalid(
+          'IstioControlPlaneChart',
+          this,
+          `istiod must be highly available in production (the sidecar injection webhook is on every pod's creation path): autoscaling from minReplicas >= 2 with a PodDisruptionBudget; got ${s.autoscaling ? `autoscaling ${s.autoscaling.minReplicas}-${s.autoscaling.maxReplicas}` : `${s.replicas} fixed replica(s)`}${s.podDisruptionBudget ? '' : ', no PodDisruptionBudget'}; set mesh:istio.install.istiod.autoscaling.minReplicas: 2 and podDisruptionBudget: true`,
+        );
       }
     }
     this.istiod = new Istiod(this, 'istiod', {

@@ -35,7 +35,14 @@ export enum Layer {
 }
 
 /** Every layer, in apply order. */
-export const LAYERS: readonly Layer[] = [Layer.FLUX_SYSTEM, Layer.INFRASTRUCTURE, Layer.MESH, Layer.PLATFORM, Layer.PLATFORM_CONFIGS, Layer.APPS];
+export const LAYERS: readonly Layer[] = [
+  Layer.FLUX_SYSTEM,
+  Layer.INFRASTRUCTURE,
+  Layer.MESH,
+  Layer.PLATFORM,
+  Layer.PLATFORM_CONFIGS,
+  Layer.APPS,
+];
 
 const LAYER_CHART = Symbol.for('mesh.LayerChart');
 

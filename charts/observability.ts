@@ -97,17 +97,29 @@ export class ObservabilityChart extends LayerChart {
     super(scope, id, { layer: Layer.PLATFORM, namespace: props.namespace });
     if (props.tier === 'production') {
       if (props.kiali.auth === 'anonymous') {
-        invalid('ObservabilityChart', this, "Kiali auth 'anonymous' is not allowed in production (anyone reaching Kiali could read the whole mesh); set mesh:observability.kiali.auth to token or openid");
+        invalid(
+          'ObservabilityChart',
+          this,
+          "Kiali auth 'anonymous' is not allowed in production (anyone reaching Kiali could read the whole mesh); set mesh:observability.kiali.auth to token or openid",
+        );
       }
       if (props.prometheus.storageSize === undefined) {
-        invalid('ObservabilityChart', this, 'Prometheus without persistence is not allowed in production (metrics and alert history are lost on every reschedule); set mesh:observability.prometheus.storageSize, e.g. 50Gi');
+        invalid(
+          'ObservabilityChart',
+          this,
+          'Prometheus without persistence is not allowed in production (metrics and alert history are lost on every reschedule); set mesh:observability.prometheus.storageSize, e.g. 50Gi',
+        );
       }
     }
     if (props.kiali.auth === 'openid' && !props.kiali.openId) {
       invalid('ObservabilityChart', this, 'Kiali auth openid needs mesh:observability.kiali.openId (issuerUri and clientId)');
     }
     if (props.alerts.receiver === 'teams' && props.alerts.channel !== undefined) {
-      invalid('ObservabilityChart', this, `alerts channel '${props.alerts.channel}' only applies to Slack; remove it for Teams (the Teams workflow decides the channel)`);
+      invalid(
+        'ObservabilityChart',
+        this,
+        `alerts channel '${props.alerts.channel}' only applies to Slack; remove it for Teams (the Teams workflow decides the channel)`,
+      );
     }
 
     const webhookSecret = { name: props.alerts.webhookSecret, key: props.alerts.webhookSecretKey };
@@ -118,7 +130,11 @@ export class ObservabilityChart extends LayerChart {
           ? AlertReceiver.teams({ webhookSecret })
           : undefined;
     const auth =
-      props.kiali.auth === 'anonymous' ? KialiAuth.anonymous() : props.kiali.auth === 'token' ? KialiAuth.token() : KialiAuth.openId(props.kiali.openId!);
+      props.kiali.auth === 'anonymous'
+        ? KialiAuth.anonymous()
+        : props.kiali.auth === 'token'
+          ? KialiAuth.token()
+          : KialiAuth.openId(props.kiali.openId!);
 
     this.stack = new ObservabilityStack(this, 'stack', {
       namespace: props.namespace,

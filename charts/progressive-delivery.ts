@@ -53,9 +53,16 @@ export class ProgressiveDeliveryChart extends LayerChart {
 
   constructor(scope: Construct, id: string, props: ProgressiveDeliveryChartProps) {
     super(scope, id, { layer: Layer.PLATFORM, namespace: FLAGGER_NAMESPACE });
-    this.flagger = new Flagger(this, 'flagger', { prometheusUrl: props.prometheusUrl, namespace: FLAGGER_NAMESPACE, dependsOn: props.dependsOn });
+    this.flagger = new Flagger(this, 'flagger', {
+      prometheusUrl: props.prometheusUrl,
+      namespace: FLAGGER_NAMESPACE,
+      dependsOn: props.dependsOn,
+    });
     new MeshNamespace(this, 'load-tester-namespace', { name: FLAGGER_LOAD_TESTER_NAMESPACE });
-    this.loadTester = new FlaggerLoadTester(this, 'load-tester', { namespace: FLAGGER_LOAD_TESTER_NAMESPACE, dependsOn: [this.flagger.component] });
+    this.loadTester = new FlaggerLoadTester(this, 'load-tester', {
+      namespace: FLAGGER_LOAD_TESTER_NAMESPACE,
+      dependsOn: [this.flagger.component],
+    });
   }
 }
 

@@ -1,6 +1,16 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { ChartWorkload, IMeshApp, MtlsMode, Peer, TelemetryCollector, WorkloadIdentity, ZeroTrustPolicy, invalid, qualifiedServiceHost } from '../constructs';
+import {
+  ChartWorkload,
+  IMeshApp,
+  MtlsMode,
+  Peer,
+  TelemetryCollector,
+  WorkloadIdentity,
+  ZeroTrustPolicy,
+  invalid,
+  qualifiedServiceHost,
+} from '../constructs';
 import { Layer, LayerChart } from './layer';
 
 /** Properties of a {@link ZeroTrustChart}. */
@@ -48,7 +58,11 @@ export class ZeroTrustChart extends LayerChart {
       invalid('ZeroTrustChart', this, `production requires STRICT mTLS, but mesh:istio.mtls is ${props.mtls}; set mesh:istio.mtls: STRICT`);
     }
     if (props.production && !props.defaultDeny) {
-      invalid('ZeroTrustChart', this, `production requires default deny, but mesh:security.defaultDeny is false; set it to true and declare every call with app.calls(...)`);
+      invalid(
+        'ZeroTrustChart',
+        this,
+        `production requires default deny, but mesh:security.defaultDeny is false; set it to true and declare every call with app.calls(...)`,
+      );
     }
     this.policy = new ZeroTrustPolicy(this, 'policy', {
       apps: [...props.apps],
@@ -73,17 +87,26 @@ export class ZeroTrustChart extends LayerChart {
     }
     // An entry names an app (`httpbin`: in every namespace) or one app of one namespace (`demo/httpbin`).
     const byName = new Map<string, IMeshApp[]>();
-    for (const app of props.apps) for (const key of [app.name, `${app.namespace}/${app.name}`]) byName.set(key, [...(byName.get(key) ?? []), app]);
+    for (const app of props.apps)
+      for (const key of [app.name, `${app.namespace}/${app.name}`]) byName.set(key, [...(byName.get(key) ?? []), app]);
     for (const name of props.exposedApps) {
       const apps = byName.get(name);
       if (!apps) {
-        invalid('ZeroTrustChart', this, `mesh:security.exposedApps names '${name}', which is not an app of this environment; use one of ${props.apps.map((a) => a.name).join(', ') || '(none)'} or remove it`);
+        invalid(
+          'ZeroTrustChart',
+          this,
+          `mesh:security.exposedApps names '${name}', which is not an app of this environment; use one of ${props.apps.map((a) => a.name).join(', ') || '(none)'} or remove it`,
+        );
       }
       apps.forEach((app) => exposed.add(app));
     }
     exposed.forEach((app) => this.policy.expose(app));
     // Flagger's load tester drives traffic to the canary during analysis (its webhooks name it).
-    for (const [app, namespaces] of loadTesters) this.policy.allow([...namespaces].map((ns) => Peer.namespace(ns)), app);
+    for (const [app, namespaces] of loadTesters)
+      this.policy.allow(
+        [...namespaces].map((ns) => Peer.namespace(ns)),
+        app,
+      );
   }
 }
 
@@ -137,7 +160,13 @@ export class LoadTesterAccessChart extends LayerChart {
     this.policy.allowPlainText(props.flagger, props.loadTester, { methods: ['POST'], paths: this.webhookPaths });
     // A Canary created after this chart could name a path the policy does not allow: say so instead of a refused webhook.
     this.node.addValidation({
-      validate: () => called().filter((c) => !this.webhookPaths.includes(c.path)).map((c) => `LoadTesterAccessChart ${this.node.path}: ${c.canary} webhook '${c.webhook}' calls ${c.url}, a path Flagger is not allowed on the load tester; create the LoadTesterAccessChart after every CanaryRelease`),
+      validate: () =>
+        called()
+          .filter((c) => !this.webhookPaths.includes(c.path))
+          .map(
+            (c) =>
+              `LoadTesterAccessChart ${this.node.path}: ${c.canary} webhook '${c.webhook}' calls ${c.url}, a path Flagger is not allowed on the load tester; create the LoadTesterAccessChart after every CanaryRelease`,
+          ),
     });
   }
 }
@@ -147,11 +176,19 @@ function webhookCallsTo(root: Construct, loadTester: ChartWorkload): { canary: s
   const calls: { canary: string; webhook: string; url: string; path: string }[] = [];
   for (const c of root.node.findAll()) {
     if (!(c instanceof ApiObject) || c.kind !== 'Canary' || !c.apiVersion.startsWith('flagger.app/')) continue;
-    const o = c.toJson() as { metadata: { name: string; namespace?: string }; spec?: { analysis?: { webhooks?: { name?: string; url?: string }[] } } };
+    const o = c.toJson() as {
+      metadata: { name: string; namespace?: string };
+      spec?: { analysis?: { webhooks?: { name?: string; url?: string }[] } };
+    };
     for (const w of o.spec?.analysis?.webhooks ?? []) {
       const m = /^https?:\/\/([a-z0-9-]+)\.([a-z0-9-]+)(\.svc(\.cluster\.local)?)?(:\d+)?(\/[^?#]*)?/.exec(w.url ?? '');
       if (!m || m[1] !== loadTester.name || m[2] !== loadTester.namespace) continue;
-      calls.push({ canary: `Canary ${o.metadata.namespace ?? 'default'}/${o.metadata.name}`, webhook: w.name ?? '', url: w.url!, path: m[6] || '/' });
+      calls.push({
+        canary: `Canary ${o.metadata.namespace ?? 'default'}/${o.metadata.name}`,
+        webhook: w.name ?? '',
+        url: w.url!,
+        path: m[6] || '/',
+      });
     }
   }
   return calls;
@@ -184,7 +221,9 @@ function routesOf(root: Construct): RouteInfo[] {
       });
     } else if (c.kind === 'Canary' && c.apiVersion.startsWith('flagger.app/')) {
       const urls = ((o.spec?.analysis?.webhooks ?? []) as { url?: string }[]).map((w) => w.url ?? '');
-      const testers = urls.map((u) => /^https?:\/\/[a-z0-9-]+\.([a-z0-9-]+)(\.svc(\.cluster\.local)?)?(:\d+)?(\/|$)/.exec(u)?.[1]).filter((ns): ns is string => ns !== undefined);
+      const testers = urls
+        .map((u) => /^https?:\/\/[a-z0-9-]+\.([a-z0-9-]+)(\.svc(\.cluster\.local)?)?(:\d+)?(\/|$)/.exec(u)?.[1])
+        .filter((ns): ns is string => ns !== undefined);
       routes.push({
         namespace,
         hosts: [String(o.spec?.targetRef?.name ?? '')],

@@ -10,7 +10,9 @@ test('the README example synthesizes', () => {
   const example = /## A first example\s+```ts\n([\s\S]*?)```/.exec(readme)?.[1];
   expect(example).toBeDefined();
   const ts = require('typescript') as typeof import('typescript');
-  const js = ts.transpileModule(example!.replace(/from '\.\//g, "from '../"), { compilerOptions: { module: ts.ModuleKind.CommonJS } }).outputText;
+  const js = ts.transpileModule(example!.replace(/from '\.\//g, "from '../"), {
+    compilerOptions: { module: ts.ModuleKind.CommonJS },
+  }).outputText;
   const out: { objects?: any[] } = {};
   const load = (m: string) => require(m.startsWith('../') ? path.join(__dirname, m) : m);
   new Function('require', 'exports', 'out', `${js}\nout.objects = require('cdk8s').Testing.synth(chart);`)(load, {}, out);
@@ -20,7 +22,11 @@ test('the README example synthesizes', () => {
 
 /** The shell commands of a fenced block, `\` continuations joined, comments and blank lines dropped. */
 function commandsOf(block: string): string[] {
-  return block.replace(/\\\n\s*/g, ' ').split('\n').map((l) => l.replace(/\s+#.*$/, '').trim()).filter((l) => l && !l.startsWith('#'));
+  return block
+    .replace(/\\\n\s*/g, ' ')
+    .split('\n')
+    .map((l) => l.replace(/\s+#.*$/, '').trim())
+    .filter((l) => l && !l.startsWith('#'));
 }
 
 /** The first ```sh block after `heading` in the README. */
@@ -42,7 +48,9 @@ function step(commands: string[], pattern: RegExp): number {
 function createsSecret(commands: string[], secret: { name: string; namespace: string; keys: readonly string[] }): number {
   return commands.findIndex((c) => {
     const flux = new RegExp(`^flux create secret git ${secret.name} .*--namespace=${secret.namespace}\\b`).test(c);
-    const generic = new RegExp(`^kubectl -n ${secret.namespace} create secret generic ${secret.name} `).test(c) && secret.keys.every((k) => c.includes(` --from-literal=${k}=`));
+    const generic =
+      new RegExp(`^kubectl -n ${secret.namespace} create secret generic ${secret.name} `).test(c) &&
+      secret.keys.every((k) => c.includes(` --from-literal=${k}=`));
     return flux || generic;
   });
 }
@@ -52,7 +60,7 @@ describe('the GitOps story, from synth to what Flux reads, as the README tells i
   const os = require('node:os') as typeof import('node:os');
   const root = path.join(__dirname, '..');
 
-  test('dist/ is not ignored: `git add dist/prod` adds the tree (only an interrupted synth\'s temporary folders are ignored)', () => {
+  test("dist/ is not ignored: `git add dist/prod` adds the tree (only an interrupted synth's temporary folders are ignored)", () => {
     const repo = fs.mkdtempSync(path.join(os.tmpdir(), 'mesh-gitignore-'));
     try {
       execFileSync('git', ['init', '-q'], { cwd: repo });
@@ -62,8 +70,13 @@ describe('the GitOps story, from synth to what Flux reads, as the README tells i
         fs.writeFileSync(path.join(repo, f), 'x\n');
       }
       execFileSync('git', ['add', 'dist/prod'], { cwd: repo });
-      expect(execFileSync('git', ['ls-files'], { cwd: repo, encoding: 'utf8' }).split('\n').filter(Boolean).sort()).toEqual(['dist/prod/SECRETS.md', 'dist/prod/mesh/kustomization.yaml']);
-      expect(execFileSync('git', ['status', '--porcelain', '--untracked-files=all', '--', 'dist'], { cwd: repo, encoding: 'utf8' })).toBe('A  dist/prod/SECRETS.md\nA  dist/prod/mesh/kustomization.yaml\n');
+      expect(execFileSync('git', ['ls-files'], { cwd: repo, encoding: 'utf8' }).split('\n').filter(Boolean).sort()).toEqual([
+        'dist/prod/SECRETS.md',
+        'dist/prod/mesh/kustomization.yaml',
+      ]);
+      expect(execFileSync('git', ['status', '--porcelain', '--untracked-files=all', '--', 'dist'], { cwd: repo, encoding: 'utf8' })).toBe(
+        'A  dist/prod/SECRETS.md\nA  dist/prod/mesh/kustomization.yaml\n',
+      );
     } finally {
       fs.rmSync(repo, { recursive: true, force: true });
     }

@@ -2,7 +2,17 @@ import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { VirtualService } from '../../imports/networking.istio.io';
-import { CanaryRelease, IMeshGateway, MeshApp, MeshAppProps, MeshNamespace, Protocol, Strategy, Webhook, WeightedSplit } from '../../constructs';
+import {
+  CanaryRelease,
+  IMeshGateway,
+  MeshApp,
+  MeshAppProps,
+  MeshNamespace,
+  Protocol,
+  Strategy,
+  Webhook,
+  WeightedSplit,
+} from '../../constructs';
 import { WorkloadDefaults } from './demo-apps';
 import { Layer, LayerChart } from '../layer';
 
@@ -72,7 +82,11 @@ export class BookinfoChart extends LayerChart {
         env: options.env,
         // Every bookinfo service answers /health; `/` is not a page for most of them.
         readiness: kplus.Probe.fromHttpGet('/health', { port: 9080 }),
-        liveness: kplus.Probe.fromHttpGet('/health', { port: 9080, initialDelaySeconds: options.startupTime ?? Duration.seconds(10), failureThreshold: 3 }),
+        liveness: kplus.Probe.fromHttpGet('/health', {
+          port: 9080,
+          initialDelaySeconds: options.startupTime ?? Duration.seconds(10),
+          failureThreshold: 3,
+        }),
         // The images run as UID 1000 on a read-only root filesystem: Python, Ruby and Node write at most to /tmp.
         writablePaths: options.writablePaths ?? ['/tmp'],
         replicas: options.autoscaling ? undefined : props.workloads.replicas,
@@ -117,9 +131,18 @@ export class BookinfoChart extends LayerChart {
       new WeightedSplit(this, 'reviews-routing', {
         app: this.reviews,
         istioMutualTls: tls,
-        weights: props.routing === 'v1-v3-50-50'
-          ? [{ version: 'v1', weight: 50 }, { version: 'v2', weight: 0 }, { version: 'v3', weight: 50 }]
-          : [{ version: 'v1', weight: 100 }, { version: 'v2', weight: 0 }, { version: 'v3', weight: 0 }],
+        weights:
+          props.routing === 'v1-v3-50-50'
+            ? [
+                { version: 'v1', weight: 50 },
+                { version: 'v2', weight: 0 },
+                { version: 'v3', weight: 50 },
+              ]
+            : [
+                { version: 'v1', weight: 100 },
+                { version: 'v2', weight: 0 },
+                { version: 'v3', weight: 0 },
+              ],
         headerRoutes: props.routing === 'jason-v2' ? [{ header: 'end-user', value: 'jason', version: 'v2' }] : undefined,
       });
     }
@@ -129,11 +152,13 @@ export class BookinfoChart extends LayerChart {
       spec: {
         hosts: [...props.gateway.hosts],
         gateways: [props.gateway.reference],
-        http: [{
-          name: 'productpage',
-          match: PUBLIC_PATHS.map((uri) => ({ uri })),
-          route: [{ destination: { host: this.productpage.host, port: { number: 9080 } } }],
-        }],
+        http: [
+          {
+            name: 'productpage',
+            match: PUBLIC_PATHS.map((uri) => ({ uri })),
+            route: [{ destination: { host: this.productpage.host, port: { number: 9080 } } }],
+          },
+        ],
       },
     });
   }

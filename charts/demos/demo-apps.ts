@@ -29,7 +29,14 @@ export type DemoApp = 'httpbin' | 'sleep' | 'bookinfo';
 export const DEMO_APPS_CHART_APPS: readonly DemoApp[] = ['httpbin', 'sleep'];
 
 /** httpbin.org, the external service scenario S2's sleep calls (`curl http://httpbin.org/headers`), over HTTP and HTTPS. */
-export const HTTPBIN_ORG: ExternalServiceSpec = { name: 'httpbin-org', hosts: ['httpbin.org'], ports: [{ port: 80, protocol: 'HTTP' }, { port: 443, protocol: 'HTTPS' }] };
+export const HTTPBIN_ORG: ExternalServiceSpec = {
+  name: 'httpbin-org',
+  hosts: ['httpbin.org'],
+  ports: [
+    { port: 80, protocol: 'HTTP' },
+    { port: 443, protocol: 'HTTPS' },
+  ],
+};
 
 /**
  * The external services the listed demo apps call, which the mesh must allow (a `ServiceEntry` each
@@ -70,7 +77,11 @@ export class DemoAppsChart extends LayerChart {
   constructor(scope: Construct, id: string, props: DemoAppsChartProps) {
     super(scope, id, { layer: Layer.APPS, namespace: props.namespace });
     if (!DEMO_APPS_CHART_APPS.some((a) => props.apps.includes(a))) {
-      invalid('DemoAppsChart', this, `apps [${props.apps.join(', ')}] lists neither httpbin nor sleep, so the chart would render only an empty namespace '${props.namespace}'; list one of them (mesh:demo.apps) or do not create the chart`);
+      invalid(
+        'DemoAppsChart',
+        this,
+        `apps [${props.apps.join(', ')}] lists neither httpbin nor sleep, so the chart would render only an empty namespace '${props.namespace}'; list one of them (mesh:demo.apps) or do not create the chart`,
+      );
     }
     const { replicas, resources, podDisruptionBudget } = props.workloads;
     this.meshNamespace = new MeshNamespace(this, 'namespace', { name: props.namespace });

@@ -1,6 +1,16 @@
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
-import { AlertProvider, CanaryMetric, CanaryRelease, IMeshGateway, IMetricTemplate, invalid, MeshApp, Strategy, Webhook } from '../../constructs';
+import {
+  AlertProvider,
+  CanaryMetric,
+  CanaryRelease,
+  IMeshGateway,
+  IMetricTemplate,
+  invalid,
+  MeshApp,
+  Strategy,
+  Webhook,
+} from '../../constructs';
 import { Layer, LayerChart } from '../layer';
 
 /** Scenario S3's httpbin autoscaling: min 2, max 4 replicas, CPU target 99 %. */
@@ -37,7 +47,13 @@ export class HttpbinCanaryChart extends LayerChart {
 
   constructor(scope: Construct, id: string, props: HttpbinCanaryChartProps) {
     super(scope, id, { layer: Layer.APPS, namespace: props.httpbin?.namespace });
-    const httpbin = props.httpbin ?? invalid('HttpbinCanaryChart', this, "mesh:canary.httpbinCanary.enabled needs the demo httpbin; add 'httpbin' to mesh:demo.apps or disable the canary");
+    const httpbin =
+      props.httpbin ??
+      invalid(
+        'HttpbinCanaryChart',
+        this,
+        "mesh:canary.httpbinCanary.enabled needs the demo httpbin; add 'httpbin' to mesh:demo.apps or disable the canary",
+      );
     this.release = new CanaryRelease(this, 'httpbin', {
       app: httpbin,
       strategy: Strategy.progressive({ stepWeight: 20, maxWeight: 100 }),
@@ -51,7 +67,13 @@ export class HttpbinCanaryChart extends LayerChart {
         CanaryMetric.fromTemplate(props.latency, { max: 500, interval: Duration.seconds(30) }),
       ],
       webhooks: [
-        Webhook.heyLoadTest({ path: '/headers', duration: Duration.minutes(1), requestsPerSecond: 10, concurrency: 2, timeout: Duration.seconds(5) }),
+        Webhook.heyLoadTest({
+          path: '/headers',
+          duration: Duration.minutes(1),
+          requestsPerSecond: 10,
+          concurrency: 2,
+          timeout: Duration.seconds(5),
+        }),
         ...(props.manualPromotion ? [Webhook.confirmPromotion({ timeout: Duration.seconds(5) })] : []),
       ],
       alerts: props.alertProvider ? [{ provider: props.alertProvider }] : [],

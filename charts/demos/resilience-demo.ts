@@ -18,8 +18,14 @@ export interface ResilienceDemoChartProps {
 
 /** Scenario S4's retry conditions: the HTTP ones and the gRPC ones. */
 export const S4_RETRY_ON: readonly RetryOn[] = [
-  RetryOn.FIVE_XX, RetryOn.GATEWAY_ERROR, RetryOn.RESET, RetryOn.CONNECT_FAILURE,
-  RetryOn.CANCELLED, RetryOn.DEADLINE_EXCEEDED, RetryOn.INTERNAL, RetryOn.UNAVAILABLE,
+  RetryOn.FIVE_XX,
+  RetryOn.GATEWAY_ERROR,
+  RetryOn.RESET,
+  RetryOn.CONNECT_FAILURE,
+  RetryOn.CANCELLED,
+  RetryOn.DEADLINE_EXCEEDED,
+  RetryOn.INTERNAL,
+  RetryOn.UNAVAILABLE,
 ];
 
 /**
@@ -58,8 +64,16 @@ export class ResilienceDemoChart extends LayerChart {
       timeout: Duration.seconds(8),
       retries: { attempts: 3, perTryTimeout: Duration.seconds(1), retryOn: S4_RETRY_ON },
       // Flagger's Canary carries an HTTP connection pool only: a canaried httpbin gets no TCP limit.
-      connectionPool: { tcp: canaried ? undefined : { maxConnections: 1 }, http: { http1MaxPendingRequests: 1, maxRequestsPerConnection: 1 } },
-      outlierDetection: { consecutive5xxErrors: 1, interval: Duration.seconds(1), baseEjectionTime: Duration.minutes(3), maxEjectionPercent: 100 },
+      connectionPool: {
+        tcp: canaried ? undefined : { maxConnections: 1 },
+        http: { http1MaxPendingRequests: 1, maxRequestsPerConnection: 1 },
+      },
+      outlierDetection: {
+        consecutive5xxErrors: 1,
+        interval: Duration.seconds(1),
+        baseEjectionTime: Duration.minutes(3),
+        maxEjectionPercent: 100,
+      },
       // A canaried httpbin's VirtualService is Flagger's, which has no fault injection.
       faults: props.defaults.allowFaults && !canaried ? S4_FAULTS : undefined,
       gateways: canaried ? undefined : props.gateways,
@@ -67,7 +81,10 @@ export class ResilienceDemoChart extends LayerChart {
     });
     if (canaried) {
       const left = ['TCP maxConnections 1', ...(props.defaults.allowFaults ? ['the header-scoped faults'] : [])];
-      warn(this.route, `scenario S4's ${left.join(' and ')} cannot be applied: ${props.httpbin.routingController!.node.path} owns the routing of '${props.httpbin.name}' and Flagger's Canary carries no TCP connection pool nor faults; the rest of S4 is in the Canary's spec.service. Without the CanaryRelease (mesh:canary.httpbinCanary.enabled: false) S4 renders in full`);
+      warn(
+        this.route,
+        `scenario S4's ${left.join(' and ')} cannot be applied: ${props.httpbin.routingController!.node.path} owns the routing of '${props.httpbin.name}' and Flagger's Canary carries no TCP connection pool nor faults; the rest of S4 is in the Canary's spec.service. Without the CanaryRelease (mesh:canary.httpbinCanary.enabled: false) S4 renders in full`,
+      );
     }
   }
 }

@@ -82,10 +82,23 @@ export class WeightedCanaryChart extends LayerChart {
 
   /** The gateway for the public host, checked to serve it (in the configuration's terms). */
   private publicGateway(host: string, gateway: IMeshGateway | undefined): IMeshGateway {
-    if (!gateway) return invalid('WeightedCanaryChart', this, `mesh:canary.weightedSplit.host '${host}' needs the public gateway to route it; pass the ingress chart's gateway`);
+    if (!gateway)
+      return invalid(
+        'WeightedCanaryChart',
+        this,
+        `mesh:canary.weightedSplit.host '${host}' needs the public gateway to route it; pass the ingress chart's gateway`,
+      );
     if (gatewayServesHost(gateway, host)) return gateway;
     return gateway.httpsHosts
-      ? invalid('WeightedCanaryChart', this, `mesh:canary.weightedSplit.host '${host}' is not served over HTTPS by the public gateway ${gateway.reference}: mesh:ingress.tls.hosts is [${gateway.httpsHosts.join(', ')}] (a '*.domain' wildcard covers one label, as in the certificate); add '${host}' or a wildcard covering it to mesh:ingress.tls.hosts, or choose a host they cover`)
-      : invalid('WeightedCanaryChart', this, `mesh:canary.weightedSplit.host '${host}' is not served by the public gateway ${gateway.reference}: mesh:ingress.hosts is [${gateway.hosts.join(', ')}]; add '${host}', a wildcard covering it or '*' to mesh:ingress.hosts (or configure HTTPS for it in mesh:ingress.tls), or choose a host they cover`);
+      ? invalid(
+          'WeightedCanaryChart',
+          this,
+          `mesh:canary.weightedSplit.host '${host}' is not served over HTTPS by the public gateway ${gateway.reference}: mesh:ingress.tls.hosts is [${gateway.httpsHosts.join(', ')}] (a '*.domain' wildcard covers one label, as in the certificate); add '${host}' or a wildcard covering it to mesh:ingress.tls.hosts, or choose a host they cover`,
+        )
+      : invalid(
+          'WeightedCanaryChart',
+          this,
+          `mesh:canary.weightedSplit.host '${host}' is not served by the public gateway ${gateway.reference}: mesh:ingress.hosts is [${gateway.hosts.join(', ')}]; add '${host}', a wildcard covering it or '*' to mesh:ingress.hosts (or configure HTTPS for it in mesh:ingress.tls), or choose a host they cover`,
+        );
   }
 }

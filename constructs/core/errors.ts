@@ -31,5 +31,7 @@ export function warn(construct: IConstruct, message: string): void {
 
 /** Every warning recorded in the tree under `root`, prefixed with the construct path. */
 export function meshWarnings(root: IConstruct): string[] {
-  return root.node.findAll().flatMap((c) => c.node.metadata.filter((m) => m.type === WARNING_METADATA).map((m) => `${c.node.path}: ${String(m.data)}`));
+  return root.node
+    .findAll()
+    .flatMap((c) => c.node.metadata.filter((m) => m.type === WARNING_METADATA).map((m) => `${c.node.path}: ${String(m.data)}`));
 }

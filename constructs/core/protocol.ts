@@ -18,8 +18,17 @@ export class Protocol {
 
   /** Every protocol Istio recognises from a port name, longest first (so `grpc-web` wins over `grpc`). */
   static readonly ALL: readonly Protocol[] = [
-    Protocol.GRPC_WEB, Protocol.HTTP2, Protocol.HTTPS, Protocol.HTTP, Protocol.GRPC, Protocol.TCP,
-    Protocol.TLS, Protocol.MONGO, Protocol.MYSQL, Protocol.REDIS, Protocol.UDP,
+    Protocol.GRPC_WEB,
+    Protocol.HTTP2,
+    Protocol.HTTPS,
+    Protocol.HTTP,
+    Protocol.GRPC,
+    Protocol.TCP,
+    Protocol.TLS,
+    Protocol.MONGO,
+    Protocol.MYSQL,
+    Protocol.REDIS,
+    Protocol.UDP,
   ];
 
   /** The protocol a port name declares, or undefined when Istio would treat the port as opaque TCP. */

@@ -53,12 +53,18 @@ export interface DeclaredSecret extends SecretRequirement {
  * @returns the requirement as recorded
  */
 export function requireSecret(scope: IConstruct, requirement: SecretRequirement): SecretRequirement {
-  const fail = (message: string): never => invalid('requireSecret', scope, `Secret ${requirement.namespace}/${requirement.name}: ${message}`);
+  const fail = (message: string): never =>
+    invalid('requireSecret', scope, `Secret ${requirement.namespace}/${requirement.name}: ${message}`);
   if (!DNS_LABEL.test(requirement.name)) fail(`name '${requirement.name}' is not a DNS-1123 label; use e.g. 'grafana-admin'`);
-  if (!DNS_LABEL.test(requirement.namespace)) fail(`namespace '${requirement.namespace}' is not a DNS-1123 label; use e.g. 'observability'`);
-  for (const key of requirement.keys) if (!SECRET_KEY.test(key)) fail(`key '${key}' is not a Secret key; use letters, digits, '-', '_' or '.', e.g. 'admin-password'`);
-  if (new Set(requirement.keys).size !== requirement.keys.length) fail(`lists a key twice (${requirement.keys.join(', ')}); list each key once`);
-  for (const key of Object.keys(requirement.exampleValues ?? {})) if (!requirement.keys.includes(key)) fail(`has an example value for '${key}', which is not one of its keys (${requirement.keys.join(', ')})`);
+  if (!DNS_LABEL.test(requirement.namespace))
+    fail(`namespace '${requirement.namespace}' is not a DNS-1123 label; use e.g. 'observability'`);
+  for (const key of requirement.keys)
+    if (!SECRET_KEY.test(key)) fail(`key '${key}' is not a Secret key; use letters, digits, '-', '_' or '.', e.g. 'admin-password'`);
+  if (new Set(requirement.keys).size !== requirement.keys.length)
+    fail(`lists a key twice (${requirement.keys.join(', ')}); list each key once`);
+  for (const key of Object.keys(requirement.exampleValues ?? {}))
+    if (!requirement.keys.includes(key))
+      fail(`has an example value for '${key}', which is not one of its keys (${requirement.keys.join(', ')})`);
   if (!requirement.purpose.trim()) fail('has no purpose; say what reads it and for what, e.g. "Grafana\'s admin login"');
   if (!requirement.whenMissing.trim()) fail('does not say what happens while it is missing; say what does not start or stays silent');
   const recorded: SecretRequirement = { ...requirement, keys: [...requirement.keys] };
@@ -72,7 +78,10 @@ export function requireSecret(scope: IConstruct, requirement: SecretRequirement)
  * consequences are joined, and the Secret is optional only if every reader can do without it.
  */
 export function secretRequirements(root: IConstruct): DeclaredSecret[] {
-  const merged = new Map<string, { requirement: SecretRequirement; readers: IConstruct[]; purposes: string[]; consequences: string[]; keys: string[] }>();
+  const merged = new Map<
+    string,
+    { requirement: SecretRequirement; readers: IConstruct[]; purposes: string[]; consequences: string[]; keys: string[] }
+  >();
   for (const c of root.node.findAll()) {
     for (const entry of c.node.metadata) {
       if (entry.type !== SECRET_METADATA) continue;
@@ -107,9 +116,15 @@ export function secretRequirements(root: IConstruct): DeclaredSecret[] {
     }));
 }
 
-/** The shell command that creates a declared Secret: its own {@link SecretRequirement.createCommand}, or `kubectl create secret generic`. */
+/**
+ * The shell command that creates a declared Secret: its own {@link SecretRequirement.createCommand},
+ * or `kubectl create secret generic`.
+ */
 export function secretCreateCommand(secret: SecretRequirement): string {
   if (secret.createCommand) return secret.createCommand;
-  const literals = secret.keys.length > 0 ? secret.keys.map((k) => `--from-literal=${k}=${secret.exampleValues?.[k] ?? 'REPLACE_ME'}`) : ['--from-file=REPLACE_ME'];
+  const literals =
+    secret.keys.length > 0
+      ? secret.keys.map((k) => `--from-literal=${k}=${secret.exampleValues?.[k] ?? 'REPLACE_ME'}`)
+      : ['--from-file=REPLACE_ME'];
   return `kubectl -n ${secret.namespace} create secret generic ${secret.name} ${literals.join(' ')}`;
 }

@@ -65,10 +65,22 @@ export class AlertProvider extends Construct {
   constructor(scope: Construct, id: string, props: AlertProviderProps) {
     super(scope, id);
     this.providerName = props.name ?? id;
-    this.providerNamespace = props.namespace ?? Chart.of(this).namespace ?? invalid('AlertProvider', this, "no namespace: set 'namespace' or declare it in a chart that has one");
-    if (!DNS_LABEL.test(this.providerName)) invalid('AlertProvider', this, `name '${this.providerName}' is not a DNS-1123 label; use lower-case letters, digits and '-', e.g. 'on-call'`);
+    this.providerNamespace =
+      props.namespace ??
+      Chart.of(this).namespace ??
+      invalid('AlertProvider', this, "no namespace: set 'namespace' or declare it in a chart that has one");
+    if (!DNS_LABEL.test(this.providerName))
+      invalid(
+        'AlertProvider',
+        this,
+        `name '${this.providerName}' is not a DNS-1123 label; use lower-case letters, digits and '-', e.g. 'on-call'`,
+      );
     if (!DNS_LABEL.test(props.secretName)) {
-      invalid('AlertProvider', this, `secretName '${props.secretName}' is not a Secret name; give the name of a Secret holding the webhook URL under the key 'address' (never the URL itself)`);
+      invalid(
+        'AlertProvider',
+        this,
+        `secretName '${props.secretName}' is not a Secret name; give the name of a Secret holding the webhook URL under the key 'address' (never the URL itself)`,
+      );
     }
     // Optional: Flagger reads the Secret when it posts an event; without it the canaries still run.
     requireSecret(this, {

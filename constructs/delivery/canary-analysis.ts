@@ -27,7 +27,11 @@ export function flaggerDuration(duration: Duration): string {
   let millis = duration.toMilliseconds();
   if (millis === 0) return '0s';
   let out = '';
-  for (const [unit, size] of [['m', 60_000], ['s', 1000], ['ms', 1]] as const) {
+  for (const [unit, size] of [
+    ['m', 60_000],
+    ['s', 1000],
+    ['ms', 1],
+  ] as const) {
     const count = Math.floor(millis / size);
     if (count > 0) {
       out += `${count}${unit}`;
@@ -68,7 +72,9 @@ function checkPercent(binding: CanaryBinding, what: string, value: number, min =
 export class RequestMatch {
   /** Requests whose header `name` matches (a plain string matches exactly). */
   static header(name: string, value: StringMatch | string): RequestMatch {
-    return new RequestMatch({ headers: { [name.toLowerCase()]: typeof value === 'string' ? StringMatch.exact(value).toJson() : value.toJson() } });
+    return new RequestMatch({
+      headers: { [name.toLowerCase()]: typeof value === 'string' ? StringMatch.exact(value).toJson() : value.toJson() },
+    });
   }
 
   /** Requests that carry the cookie `name=value` (e.g. `canary=always`). */
@@ -184,7 +190,10 @@ export class Strategy {
   private constructor(
     /** The kind of rollout. */
     readonly kind: StrategyKind,
-    private readonly options: ProgressiveOptions & Partial<SessionAffinityOptions> & Partial<AbTestingOptions> & Partial<BlueGreenMirroringOptions>,
+    private readonly options: ProgressiveOptions &
+      Partial<SessionAffinityOptions> &
+      Partial<AbTestingOptions> &
+      Partial<BlueGreenMirroringOptions>,
   ) {}
 
   /** True when live traffic is shifted gradually (the analysis has steps). */
@@ -196,43 +205,67 @@ export class Strategy {
   _render(binding: CanaryBinding): CanarySpecAnalysis {
     const o = this.options;
     if (this.isProgressive) {
-      const given = [o.stepWeight !== undefined && 'stepWeight', o.stepWeights !== undefined && 'stepWeights', o.iterations !== undefined && 'iterations'].filter(Boolean);
+      const given = [
+        o.stepWeight !== undefined && 'stepWeight',
+        o.stepWeights !== undefined && 'stepWeights',
+        o.iterations !== undefined && 'iterations',
+      ].filter(Boolean);
       if (given.length !== 1 || o.iterations !== undefined) {
-        fail(binding, `a ${this.kind} canary needs exactly one of stepWeight and stepWeights (Flagger reads iterations as blue/green), got ${given.length === 0 ? 'none' : given.join(' and ')}; set stepWeight (e.g. 20) or stepWeights (e.g. [10, 20, 50])`);
+        fail(
+          binding,
+          `a ${this.kind} canary needs exactly one of stepWeight and stepWeights (Flagger reads iterations as blue/green), got ${given.length === 0 ? 'none' : given.join(' and ')}; set stepWeight (e.g. 20) or stepWeights (e.g. [10, 20, 50])`,
+        );
       }
       let maxWeight: number | undefined;
       if (o.stepWeight !== undefined) {
         maxWeight = o.maxWeight ?? 50;
         checkPercent(binding, 'maxWeight', maxWeight);
         checkPercent(binding, 'stepWeight', o.stepWeight);
-        if (o.stepWeight > maxWeight) fail(binding, `stepWeight ${o.stepWeight} exceeds maxWeight ${maxWeight}; lower stepWeight or raise maxWeight`);
+        if (o.stepWeight > maxWeight)
+          fail(binding, `stepWeight ${o.stepWeight} exceeds maxWeight ${maxWeight}; lower stepWeight or raise maxWeight`);
       } else {
-        if (o.maxWeight !== undefined) fail(binding, `maxWeight ${o.maxWeight} is ignored with stepWeights (the last step is the maximum); remove it`);
+        if (o.maxWeight !== undefined)
+          fail(binding, `maxWeight ${o.maxWeight} is ignored with stepWeights (the last step is the maximum); remove it`);
         const steps = o.stepWeights!;
         if (steps.length === 0) fail(binding, 'stepWeights is empty; list increasing percentages such as [10, 20, 50]');
         steps.forEach((w) => checkPercent(binding, 'stepWeights entry', w));
         steps.forEach((w, i) => {
-          if (i > 0 && w <= steps[i - 1]) fail(binding, `stepWeights [${steps.join(', ')}] must increase strictly; ${w} follows ${steps[i - 1]}`);
+          if (i > 0 && w <= steps[i - 1])
+            fail(binding, `stepWeights [${steps.join(', ')}] must increase strictly; ${w} follows ${steps[i - 1]}`);
         });
       }
       if (o.stepWeightPromotion !== undefined) checkPercent(binding, 'stepWeightPromotion', o.stepWeightPromotion);
       let sessionAffinity: CanarySpecAnalysisSessionAffinity | undefined;
       if (this.kind === 'session-affinity') {
         if (!o.cookieName || !/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(o.cookieName)) {
-          fail(binding, `session affinity cookieName '${o.cookieName}' is not a cookie name; use letters, digits and '-', such as 'canary-session'`);
+          fail(
+            binding,
+            `session affinity cookieName '${o.cookieName}' is not a cookie name; use letters, digits and '-', such as 'canary-session'`,
+          );
         }
         const maxAge = (o.maxAge ?? Duration.days(1)).toMilliseconds() / 1000;
-        if (!Number.isInteger(maxAge) || maxAge < 1) fail(binding, `session affinity maxAge ${maxAge}s is not a positive whole number of seconds; use e.g. Duration.hours(6)`);
+        if (!Number.isInteger(maxAge) || maxAge < 1)
+          fail(binding, `session affinity maxAge ${maxAge}s is not a positive whole number of seconds; use e.g. Duration.hours(6)`);
         sessionAffinity = { cookieName: o.cookieName, maxAge };
       }
-      return { stepWeight: o.stepWeight, stepWeights: o.stepWeights, maxWeight, stepWeightPromotion: o.stepWeightPromotion, sessionAffinity };
+      return {
+        stepWeight: o.stepWeight,
+        stepWeights: o.stepWeights,
+        maxWeight,
+        stepWeightPromotion: o.stepWeightPromotion,
+        sessionAffinity,
+      };
     }
     const iterations = o.iterations;
     if (iterations === undefined || !Number.isInteger(iterations) || iterations < 1) {
       fail(binding, `${this.kind} needs iterations, a positive whole number of analysis runs, got ${iterations}`);
     }
     if (this.kind === 'ab-testing') {
-      if (!o.match || o.match.length === 0) fail(binding, 'A/B testing needs at least one match (RequestMatch.header, .cookie or .queryParam) to pick the requests routed to the canary');
+      if (!o.match || o.match.length === 0)
+        fail(
+          binding,
+          'A/B testing needs at least one match (RequestMatch.header, .cookie or .queryParam) to pick the requests routed to the canary',
+        );
       return { iterations, match: o.match.map((m) => m.condition) };
     }
     if (this.kind === 'blue-green-mirroring') {
@@ -290,11 +323,20 @@ export class CanaryMetric {
    * @param options.interval query window, default 1 minute
    */
   static requestSuccessRate(options: { readonly min?: number; readonly interval?: Duration } = {}): CanaryMetric {
-    return new CanaryMetric('request-success-rate', (binding) => {
-      const min = options.min ?? 99;
-      if (!(min >= 0 && min <= 100)) fail(binding, `request-success-rate min ${min} is out of range; use a percentage from 0 to 100, such as 99`);
-      return { name: 'request-success-rate', thresholdRange: { min }, interval: flaggerDuration(options.interval ?? Duration.minutes(1)) };
-    }, options.interval);
+    return new CanaryMetric(
+      'request-success-rate',
+      (binding) => {
+        const min = options.min ?? 99;
+        if (!(min >= 0 && min <= 100))
+          fail(binding, `request-success-rate min ${min} is out of range; use a percentage from 0 to 100, such as 99`);
+        return {
+          name: 'request-success-rate',
+          thresholdRange: { min },
+          interval: flaggerDuration(options.interval ?? Duration.minutes(1)),
+        };
+      },
+      options.interval,
+    );
   }
 
   /**
@@ -303,33 +345,49 @@ export class CanaryMetric {
    * @param options.interval query window, default 1 minute
    */
   static requestDuration(options: { readonly max?: Duration; readonly interval?: Duration } = {}): CanaryMetric {
-    return new CanaryMetric('request-duration', (binding) => {
-      const max = (options.max ?? Duration.millis(500)).toMilliseconds();
-      if (!(max > 0)) fail(binding, `request-duration max ${max}ms is not a positive duration; use e.g. Duration.millis(500)`);
-      return { name: 'request-duration', thresholdRange: { max }, interval: flaggerDuration(options.interval ?? Duration.minutes(1)) };
-    }, options.interval);
+    return new CanaryMetric(
+      'request-duration',
+      (binding) => {
+        const max = (options.max ?? Duration.millis(500)).toMilliseconds();
+        if (!(max > 0)) fail(binding, `request-duration max ${max}ms is not a positive duration; use e.g. Duration.millis(500)`);
+        return { name: 'request-duration', thresholdRange: { max }, interval: flaggerDuration(options.interval ?? Duration.minutes(1)) };
+      },
+      options.interval,
+    );
   }
 
   /** A check on a custom {@link IMetricTemplate} (e.g. {@link MetricTemplate.istioP99Latency}). */
   static fromTemplate(template: IMetricTemplate, options: TemplateMetricOptions): CanaryMetric {
     const name = options.name ?? template.templateName;
-    return new CanaryMetric(name, (binding) => {
-      const { min, max } = options;
-      if (min === undefined && max === undefined) fail(binding, `metric '${name}' has no threshold; give min, max or both`);
-      if (min !== undefined && max !== undefined && min > max) fail(binding, `metric '${name}' min ${min} exceeds max ${max}; swap them`);
-      const variables = options.variables ?? {};
-      const missing = template.variableNames.filter((v) => !(v in variables));
-      if (missing.length > 0) fail(binding, `metric '${name}' leaves template variables ${missing.join(', ')} of ${template.templateNamespace}/${template.templateName} unset; pass them in 'variables'`);
-      const unknown = Object.keys(variables).filter((v) => !template.variableNames.includes(v));
-      if (unknown.length > 0) fail(binding, `metric '${name}' sets variables ${unknown.join(', ')} that template ${template.templateNamespace}/${template.templateName} does not use (it uses: ${template.variableNames.join(', ') || 'none'}); remove them`);
-      return {
-        name,
-        templateRef: { name: template.templateName, namespace: template.templateNamespace },
-        thresholdRange: { min, max },
-        interval: flaggerDuration(options.interval ?? binding.interval),
-        templateVariables: Object.keys(variables).length > 0 ? variables : undefined,
-      };
-    }, options.interval);
+    return new CanaryMetric(
+      name,
+      (binding) => {
+        const { min, max } = options;
+        if (min === undefined && max === undefined) fail(binding, `metric '${name}' has no threshold; give min, max or both`);
+        if (min !== undefined && max !== undefined && min > max) fail(binding, `metric '${name}' min ${min} exceeds max ${max}; swap them`);
+        const variables = options.variables ?? {};
+        const missing = template.variableNames.filter((v) => !(v in variables));
+        if (missing.length > 0)
+          fail(
+            binding,
+            `metric '${name}' leaves template variables ${missing.join(', ')} of ${template.templateNamespace}/${template.templateName} unset; pass them in 'variables'`,
+          );
+        const unknown = Object.keys(variables).filter((v) => !template.variableNames.includes(v));
+        if (unknown.length > 0)
+          fail(
+            binding,
+            `metric '${name}' sets variables ${unknown.join(', ')} that template ${template.templateNamespace}/${template.templateName} does not use (it uses: ${template.variableNames.join(', ') || 'none'}); remove them`,
+          );
+        return {
+          name,
+          templateRef: { name: template.templateName, namespace: template.templateNamespace },
+          thresholdRange: { min, max },
+          interval: flaggerDuration(options.interval ?? binding.interval),
+          templateVariables: Object.keys(variables).length > 0 ? variables : undefined,
+        };
+      },
+      options.interval,
+    );
   }
 
   private constructor(
@@ -456,12 +514,21 @@ export class Webhook {
       if (!path.startsWith('/')) fail(b, `load test path '${path}' must start with '/'`);
       const rps = options.requestsPerSecond ?? 10;
       const concurrency = options.concurrency ?? 2;
-      for (const [what, v] of [['requestsPerSecond', rps], ['concurrency', concurrency]] as const) {
+      for (const [what, v] of [
+        ['requestsPerSecond', rps],
+        ['concurrency', concurrency],
+      ] as const) {
         if (!Number.isInteger(v) || v < 1) fail(b, `load test ${what} ${v} is not a positive whole number`);
       }
       return `hey -z ${flaggerDuration(options.duration ?? Duration.minutes(1))} -q ${rps} -c ${concurrency} http://${b.app.name}-canary.${b.app.namespace}:${b.port.port}${path}`;
     };
-    return new Webhook(options.name ?? 'load-test', CanarySpecAnalysisWebhooksType.ROLLOUT, (b) => b.loadTesterUrl, { timeout: options.timeout ?? Duration.seconds(5) }, (b) => ({ type: 'cmd', cmd: render(b) }));
+    return new Webhook(
+      options.name ?? 'load-test',
+      CanarySpecAnalysisWebhooksType.ROLLOUT,
+      (b) => b.loadTesterUrl,
+      { timeout: options.timeout ?? Duration.seconds(5) },
+      (b) => ({ type: 'cmd', cmd: render(b) }),
+    );
   }
 
   /**
@@ -470,17 +537,32 @@ export class Webhook {
    * `{"name": "<canary>", "namespace": "<namespace>"}` to its `/gate/open` (`/gate/close` closes it again).
    */
   static confirmPromotion(options: GateWebhookOptions = {}, name = 'confirm-promotion'): Webhook {
-    return new Webhook(name, CanarySpecAnalysisWebhooksType.CONFIRM_HYPHEN_PROMOTION, (b) => options.url ?? `${b.loadTesterUrl}gate/check`, options);
+    return new Webhook(
+      name,
+      CanarySpecAnalysisWebhooksType.CONFIRM_HYPHEN_PROMOTION,
+      (b) => options.url ?? `${b.loadTesterUrl}gate/check`,
+      options,
+    );
   }
 
   /** A manual approval before a new version is scaled up at all (the load tester's gate, as for {@link Webhook.confirmPromotion}). */
   static confirmRollout(options: GateWebhookOptions = {}, name = 'confirm-rollout'): Webhook {
-    return new Webhook(name, CanarySpecAnalysisWebhooksType.CONFIRM_HYPHEN_ROLLOUT, (b) => options.url ?? `${b.loadTesterUrl}gate/check`, options);
+    return new Webhook(
+      name,
+      CanarySpecAnalysisWebhooksType.CONFIRM_HYPHEN_ROLLOUT,
+      (b) => options.url ?? `${b.loadTesterUrl}gate/check`,
+      options,
+    );
   }
 
   /** A manual approval before every increase of the canary's traffic weight (the load tester's gate by default). */
   static confirmTrafficIncrease(options: GateWebhookOptions = {}, name = 'confirm-traffic-increase'): Webhook {
-    return new Webhook(name, CanarySpecAnalysisWebhooksType.CONFIRM_HYPHEN_TRAFFIC_HYPHEN_INCREASE, (b) => options.url ?? `${b.loadTesterUrl}gate/check`, options);
+    return new Webhook(
+      name,
+      CanarySpecAnalysisWebhooksType.CONFIRM_HYPHEN_TRAFFIC_HYPHEN_INCREASE,
+      (b) => options.url ?? `${b.loadTesterUrl}gate/check`,
+      options,
+    );
   }
 
   /** Receives every event Flagger emits for the release, as JSON (e.g. an audit log or chat relay); its answer is ignored. */
@@ -514,10 +596,14 @@ export class Webhook {
   /** @internal */
   _render(binding: CanaryBinding): CanarySpecAnalysisWebhooks {
     const url = this.url(binding);
-    if (!/^https?:\/\/[^\s/]+/.test(url)) fail(binding, `webhook '${this.name}' URL '${url}' is not an http(s) URL; use e.g. 'http://flagger-loadtester.test/'`);
+    if (!/^https?:\/\/[^\s/]+/.test(url))
+      fail(binding, `webhook '${this.name}' URL '${url}' is not an http(s) URL; use e.g. 'http://flagger-loadtester.test/'`);
     const timeout = this.options.timeout ?? Duration.seconds(10);
     if (timeout.toMilliseconds() <= 0 || timeout.toMilliseconds() >= binding.interval.toMilliseconds()) {
-      fail(binding, `webhook '${this.name}' timeout ${flaggerDuration(timeout)} must be shorter than the analysis interval ${flaggerDuration(binding.interval)} (a slow hook would overlap the next run); lower the timeout or raise the interval`);
+      fail(
+        binding,
+        `webhook '${this.name}' timeout ${flaggerDuration(timeout)} must be shorter than the analysis interval ${flaggerDuration(binding.interval)} (a slow hook would overlap the next run); lower the timeout or raise the interval`,
+      );
     }
     const metadata = this.metadata ? this.metadata(binding) : this.options.metadata;
     return { name: this.name, type: this.type, url, timeout: flaggerDuration(timeout), metadata };

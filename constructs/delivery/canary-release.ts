@@ -153,25 +153,46 @@ export class CanaryRelease extends Construct implements IRoutingController {
     this.app = app;
     this.strategy = props.strategy;
     if (app.versions.length !== 1) {
-      invalid('CanaryRelease', this, `app ${app.namespace}/${app.name} has versions ${app.versions.join(', ')}, but Flagger rolls out one Deployment; give the app a single version (the new one is a new image of it), or route versions by hand with a WeightedSplit`);
+      invalid(
+        'CanaryRelease',
+        this,
+        `app ${app.namespace}/${app.name} has versions ${app.versions.join(', ')}, but Flagger rolls out one Deployment; give the app a single version (the new one is a new image of it), or route versions by hand with a WeightedSplit`,
+      );
     }
     this.port = this.resolvePort(props.port);
     this.interval = props.interval ?? Duration.minutes(1);
     const intervalMillis = this.interval.toMilliseconds();
     if (!(intervalMillis >= 10_000) || intervalMillis % 1000 !== 0) {
-      invalid('CanaryRelease', this, `interval ${flaggerDuration(this.interval)} is not a whole number of seconds of at least 10s (Flagger runs shorter intervals every 10s); use e.g. Duration.seconds(30)`);
+      invalid(
+        'CanaryRelease',
+        this,
+        `interval ${flaggerDuration(this.interval)} is not a whole number of seconds of at least 10s (Flagger runs shorter intervals every 10s); use e.g. Duration.seconds(30)`,
+      );
     }
     const threshold = props.threshold ?? 5;
     if (!Number.isInteger(threshold) || threshold < 1 || threshold > 100) {
-      invalid('CanaryRelease', this, `threshold ${threshold} is out of range; use the number of failed checks before rollback, 1 to 100 (e.g. 5)`);
+      invalid(
+        'CanaryRelease',
+        this,
+        `threshold ${threshold} is out of range; use the number of failed checks before rollback, 1 to 100 (e.g. 5)`,
+      );
     }
     // Duration.toSeconds() throws on fractions; the message below names the bad value instead.
     const progressDeadline = (props.progressDeadline ?? Duration.minutes(10)).toMilliseconds() / 1000;
     if (!Number.isInteger(progressDeadline) || progressDeadline < 1) {
-      invalid('CanaryRelease', this, `progressDeadline ${progressDeadline}s is not a positive whole number of seconds; use e.g. Duration.minutes(10)`);
+      invalid(
+        'CanaryRelease',
+        this,
+        `progressDeadline ${progressDeadline}s is not a positive whole number of seconds; use e.g. Duration.minutes(10)`,
+      );
     }
     const loadTesterUrl = props.loadTesterUrl ?? FLAGGER_LOAD_TESTER_URL;
-    if (!/^https?:\/\/[^\s]+\/$/.test(loadTesterUrl)) invalid('CanaryRelease', this, `loadTesterUrl '${loadTesterUrl}' must be an http(s) URL ending with '/', such as '${FLAGGER_LOAD_TESTER_URL}'`);
+    if (!/^https?:\/\/[^\s]+\/$/.test(loadTesterUrl))
+      invalid(
+        'CanaryRelease',
+        this,
+        `loadTesterUrl '${loadTesterUrl}' must be an http(s) URL ending with '/', such as '${FLAGGER_LOAD_TESTER_URL}'`,
+      );
     this.binding = { scope: this, app, port: this.port, interval: this.interval, loadTesterUrl };
 
     const analysis = this.strategy._render(this.binding);
@@ -190,7 +211,11 @@ export class CanaryRelease extends Construct implements IRoutingController {
     // moment (1 when Git sets none): fixed replicas above 1 would silently become 1. An HPA carries
     // them instead (Flagger copies it to the primary).
     if (!autoscaler && (deployment.replicas ?? 1) > 1) {
-      invalid('CanaryRelease', this, `app ${app.namespace}/${app.name} asks for ${deployment.replicas} fixed replicas, but under Flagger the Deployment leaves replicas to it and ${app.name}-primary would start with 1; give the app autoscaling (e.g. minReplicas ${deployment.replicas}, maxReplicas ${deployment.replicas}) so that Flagger's copy of the HPA keeps them, or set replicas 1`);
+      invalid(
+        'CanaryRelease',
+        this,
+        `app ${app.namespace}/${app.name} asks for ${deployment.replicas} fixed replicas, but under Flagger the Deployment leaves replicas to it and ${app.name}-primary would start with 1; give the app autoscaling (e.g. minReplicas ${deployment.replicas}, maxReplicas ${deployment.replicas}) so that Flagger's copy of the HPA keeps them, or set replicas 1`,
+      );
     }
     // The typed parts go through the L1 rendering (TypeScript names to JSON names); the traffic
     // settings arrive in JSON names already and were checked field by field in applyTrafficSettings.
@@ -198,7 +223,9 @@ export class CanaryRelease extends Construct implements IRoutingController {
       const rendered = toJson_CanarySpec({
         provider: CanarySpecProvider.ISTIO,
         targetRef: { apiVersion: 'apps/v1', kind: CanarySpecTargetRefKind.DEPLOYMENT, name: deployment.name },
-        autoscalerRef: autoscaler ? { apiVersion: 'autoscaling/v2', kind: CanarySpecAutoscalerRefKind.HORIZONTAL_POD_AUTOSCALER, name: autoscaler.name } : undefined,
+        autoscalerRef: autoscaler
+          ? { apiVersion: 'autoscaling/v2', kind: CanarySpecAutoscalerRefKind.HORIZONTAL_POD_AUTOSCALER, name: autoscaler.name }
+          : undefined,
         progressDeadlineSeconds: progressDeadline,
         service,
         analysis: {
@@ -241,7 +268,11 @@ export class CanaryRelease extends Construct implements IRoutingController {
     if (this.metrics.has(metric.name)) invalid('CanaryRelease', this, `metric '${metric.name}' is declared twice; each metric name once`);
     const rendered = metric._render(this.binding);
     if (metric.interval && metric.interval.toMilliseconds() % 1000 !== 0) {
-      invalid('CanaryRelease', this, `metric '${metric.name}' interval ${flaggerDuration(metric.interval)} is not whole seconds; Prometheus ranges need e.g. 30s or 1m`);
+      invalid(
+        'CanaryRelease',
+        this,
+        `metric '${metric.name}' interval ${flaggerDuration(metric.interval)} is not whole seconds; Prometheus ranges need e.g. 30s or 1m`,
+      );
     }
     this.metrics.set(metric.name, rendered);
     return metric;
@@ -252,7 +283,8 @@ export class CanaryRelease extends Construct implements IRoutingController {
    * @returns the webhook
    */
   addWebhook(webhook: Webhook): Webhook {
-    if (this.webhooks.has(webhook.name)) invalid('CanaryRelease', this, `webhook '${webhook.name}' is declared twice; give each webhook its own name`);
+    if (this.webhooks.has(webhook.name))
+      invalid('CanaryRelease', this, `webhook '${webhook.name}' is declared twice; give each webhook its own name`);
     this.webhooks.set(webhook.name, webhook._render(this.binding));
     return webhook;
   }
@@ -300,7 +332,11 @@ export class CanaryRelease extends Construct implements IRoutingController {
       const rendered = toJson(byJsonName(value));
       const dropped = droppedPaths(value, rendered, field);
       if (dropped.length > 0) {
-        invalid('CanaryRelease', this, `${dropped.join(', ')} from ${from.node.path} is not a field of Flagger's Canary spec.service (it would be silently dropped); check the name and nesting`);
+        invalid(
+          'CanaryRelease',
+          this,
+          `${dropped.join(', ')} from ${from.node.path} is not a field of Flagger's Canary spec.service (it would be silently dropped); check the name and nesting`,
+        );
       }
       checked[field] = rendered;
     }
@@ -315,22 +351,40 @@ export class CanaryRelease extends Construct implements IRoutingController {
     const app = this.app;
     const ports = app.ports.map((p) => `${p.name}:${p.port}`).join(', ');
     if (port === undefined) {
-      return app.ports.find((p) => p.protocol.isHttp) ?? invalid('CanaryRelease', this, `app ${app.namespace}/${app.name} has no HTTP Service port (ports: ${ports}); Flagger's Istio analysis measures HTTP, so add one or set 'port'`);
+      return (
+        app.ports.find((p) => p.protocol.isHttp) ??
+        invalid(
+          'CanaryRelease',
+          this,
+          `app ${app.namespace}/${app.name} has no HTTP Service port (ports: ${ports}); Flagger's Istio analysis measures HTTP, so add one or set 'port'`,
+        )
+      );
     }
-    return app.ports.find((p) => p.name === port || p.port === port) ?? invalid('CanaryRelease', this, `port '${port}' is not a Service port of ${app.namespace}/${app.name} (ports: ${ports}); use one of them`);
+    return (
+      app.ports.find((p) => p.name === port || p.port === port) ??
+      invalid(
+        'CanaryRelease',
+        this,
+        `port '${port}' is not a Service port of ${app.namespace}/${app.name} (ports: ${ports}); use one of them`,
+      )
+    );
   }
 
   private renderServiceBase(props: CanaryReleaseProps): CanarySpecService {
     const gateways = (props.gateways ?? []).map((g) => `${g.gatewayName}.${g.gatewayNamespace}.svc.cluster.local`);
-    if (new Set(gateways).size !== gateways.length) invalid('CanaryRelease', this, `gateways list one gateway twice (${gateways.join(', ')}); list each gateway once`);
+    if (new Set(gateways).size !== gateways.length)
+      invalid('CanaryRelease', this, `gateways list one gateway twice (${gateways.join(', ')}); list each gateway once`);
     const meshTraffic = props.meshTraffic ?? true;
     if (gateways.length > 0 && meshTraffic) gateways.push('mesh');
     const hosts = props.hosts ?? [];
     for (const host of hosts) {
-      if (host === '*' && meshTraffic) invalid('CanaryRelease', this, "host '*' would capture every in-mesh request; name the public host (e.g. 'httpbin.example.com')");
-      if (!/^(\*\.)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?$|^\*$/.test(host)) invalid('CanaryRelease', this, `host '${host}' is not a DNS name; use e.g. 'httpbin.example.com' or '*.example.com'`);
+      if (host === '*' && meshTraffic)
+        invalid('CanaryRelease', this, "host '*' would capture every in-mesh request; name the public host (e.g. 'httpbin.example.com')");
+      if (!/^(\*\.)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?$|^\*$/.test(host))
+        invalid('CanaryRelease', this, `host '${host}' is not a DNS name; use e.g. 'httpbin.example.com' or '*.example.com'`);
     }
-    if (hosts.length > 0 && gateways.length === 0) invalid('CanaryRelease', this, `hosts ${hosts.join(', ')} need a gateway to arrive through; set 'gateways'`);
+    if (hosts.length > 0 && gateways.length === 0)
+      invalid('CanaryRelease', this, `hosts ${hosts.join(', ')} need a gateway to arrive through; set 'gateways'`);
     return {
       name: this.app.name,
       port: this.port.port,
@@ -400,7 +454,14 @@ export function flaggerCollisions(objects: readonly RenderedObject[]): string[] 
   }
   const problems: string[] = [];
   if (owned.size === 0) return problems;
-  const fqdn = (host: string, ns: string) => (host.includes('.') ? (host.endsWith('.svc.cluster.local') ? host : host.split('.').length === 2 ? `${host}.svc.cluster.local` : host) : `${host}.${ns}.svc.cluster.local`);
+  const fqdn = (host: string, ns: string) =>
+    host.includes('.')
+      ? host.endsWith('.svc.cluster.local')
+        ? host
+        : host.split('.').length === 2
+          ? `${host}.svc.cluster.local`
+          : host
+      : `${host}.${ns}.svc.cluster.local`;
   for (const o of objects) {
     const ns = o.metadata.namespace ?? 'default';
     const key = `${o.kind} ${ns}/${o.metadata.name}`;
@@ -408,15 +469,20 @@ export function flaggerCollisions(objects: readonly RenderedObject[]): string[] 
     if (owner) problems.push(`${key} is created by Flagger for ${owner}; generating it too makes two writers fight`);
     const spec = (o.spec ?? {}) as { host?: string; hosts?: string[]; replicas?: number };
     if (!owner && o.kind === 'DestinationRule' && spec.host && hosts.has(fqdn(spec.host, ns))) {
-      problems.push(`${key} configures host ${spec.host}, whose routing ${hosts.get(fqdn(spec.host, ns))} owns; put its traffic policy into the Canary's spec.service`);
+      problems.push(
+        `${key} configures host ${spec.host}, whose routing ${hosts.get(fqdn(spec.host, ns))} owns; put its traffic policy into the Canary's spec.service`,
+      );
     }
     if (!owner && o.kind === 'VirtualService') {
       for (const h of spec.hosts ?? []) {
-        if (hosts.has(fqdn(h, ns))) problems.push(`${key} routes host ${h}, whose routing ${hosts.get(fqdn(h, ns))} owns; one VirtualService per host`);
+        if (hosts.has(fqdn(h, ns)))
+          problems.push(`${key} routes host ${h}, whose routing ${hosts.get(fqdn(h, ns))} owns; one VirtualService per host`);
       }
     }
     if (o.kind === 'Deployment' && targets.has(`${ns}/${o.metadata.name}`) && spec.replicas !== undefined) {
-      problems.push(`${key} sets spec.replicas ${spec.replicas}, but ${targets.get(`${ns}/${o.metadata.name}`)} scales it; leave replicas out`);
+      problems.push(
+        `${key} sets spec.replicas ${spec.replicas}, but ${targets.get(`${ns}/${o.metadata.name}`)} scales it; leave replicas out`,
+      );
     }
   }
   return problems;
@@ -444,6 +510,7 @@ function byJsonName(value: unknown): any {
   const record = value as Record<string, unknown>;
   const byLowerCase = new Map(Object.keys(record).map((k) => [k.toLowerCase(), k]));
   return new Proxy(record, {
-    get: (target, key) => (typeof key === 'string' ? byJsonName(target[key] ?? target[byLowerCase.get(key.toLowerCase()) ?? key]) : undefined),
+    get: (target, key) =>
+      typeof key === 'string' ? byJsonName(target[key] ?? target[byLowerCase.get(key.toLowerCase()) ?? key]) : undefined,
   });
 }

@@ -58,9 +58,20 @@ export class Flagger extends Construct {
 
   constructor(scope: Construct, id: string, props: FlaggerProps) {
     super(scope, id);
-    if (!/^https?:\/\/[^\s]+$/.test(props.prometheusUrl)) invalid('Flagger', this, `prometheusUrl '${props.prometheusUrl}' is not an http(s) URL; use the Prometheus query URL such as 'http://prometheus-server.istio-system'`);
+    if (!/^https?:\/\/[^\s]+$/.test(props.prometheusUrl))
+      invalid(
+        'Flagger',
+        this,
+        `prometheusUrl '${props.prometheusUrl}' is not an http(s) URL; use the Prometheus query URL such as 'http://prometheus-server.istio-system'`,
+      );
     this.prometheusUrl = props.prometheusUrl;
-    this.workload = { name: 'flagger', namespace: props.namespace ?? 'istio-system', serviceAccount: 'flagger', podLabels: { 'app.kubernetes.io/name': 'flagger' }, port: 8080 };
+    this.workload = {
+      name: 'flagger',
+      namespace: props.namespace ?? 'istio-system',
+      serviceAccount: 'flagger',
+      podLabels: { 'app.kubernetes.io/name': 'flagger' },
+      port: 8080,
+    };
     const resources = props.resources ?? { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '1', memory: '512Mi' } };
     this.component = new HelmComponent(this, 'flagger', {
       repository: FLAGGER_REPOSITORY,
@@ -118,7 +129,12 @@ export class FlaggerLoadTester extends Construct {
     super(scope, id);
     const namespace = props.namespace ?? FLAGGER_LOAD_TESTER_NAMESPACE;
     const timeout = props.commandTimeout ?? Duration.hours(1);
-    if (timeout.toMilliseconds() < 1000) invalid('FlaggerLoadTester', this, `commandTimeout ${formatGoDuration(timeout)} is shorter than a second; give load tests time to run, e.g. Duration.minutes(30)`);
+    if (timeout.toMilliseconds() < 1000)
+      invalid(
+        'FlaggerLoadTester',
+        this,
+        `commandTimeout ${formatGoDuration(timeout)} is shorter than a second; give load tests time to run, e.g. Duration.minutes(30)`,
+      );
     this.url = `http://${FLAGGER_LOAD_TESTER_NAME}.${namespace}/`;
     this.workload = { name: FLAGGER_LOAD_TESTER_NAME, namespace, serviceAccount: 'default', podLabels: { app: 'loadtester' }, port: 8080 };
     this.component = new HelmComponent(this, FLAGGER_LOAD_TESTER_NAME, {

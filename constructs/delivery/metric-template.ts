@@ -6,7 +6,10 @@ import { DNS_LABEL, invalid } from '../core/errors';
 
 /** Properties of a {@link MetricTemplate}. */
 export interface MetricTemplateProps {
-  /** The Prometheus query. It may use `{{ namespace }}`, `{{ target }}`, `{{ name }}`, `{{ service }}`, `{{ interval }}` and `{{ variables.<name> }}`. */
+  /**
+   * The Prometheus query. It may use `{{ namespace }}`, `{{ target }}`, `{{ name }}`, `{{ service }}`,
+   * `{{ interval }}` and `{{ variables.<name> }}`.
+   */
   readonly query: string;
   /** URL of the Prometheus server the query runs on, e.g. `http://prometheus.istio-system:9090`. */
   readonly prometheusUrl: string;
@@ -64,21 +67,43 @@ export class MetricTemplate extends Construct implements IMetricTemplate {
   constructor(scope: Construct, id: string, props: MetricTemplateProps) {
     super(scope, id);
     this.templateName = props.name ?? id;
-    this.templateNamespace = props.namespace ?? Chart.of(this).namespace ?? invalid('MetricTemplate', this, "no namespace: set 'namespace' or declare it in a chart that has one");
-    if (!DNS_LABEL.test(this.templateName)) invalid('MetricTemplate', this, `name '${this.templateName}' is not a DNS-1123 label; use lower-case letters, digits and '-', e.g. 'latency'`);
-    if (!/^https?:\/\/[^\s]+$/.test(props.prometheusUrl)) invalid('MetricTemplate', this, `prometheusUrl '${props.prometheusUrl}' is not an http(s) URL; use e.g. 'http://prometheus.istio-system:9090'`);
-    if (!props.query.trim()) invalid('MetricTemplate', this, 'query is empty; give the Prometheus query, e.g. one on istio_request_duration_milliseconds_bucket');
+    this.templateNamespace =
+      props.namespace ??
+      Chart.of(this).namespace ??
+      invalid('MetricTemplate', this, "no namespace: set 'namespace' or declare it in a chart that has one");
+    if (!DNS_LABEL.test(this.templateName))
+      invalid(
+        'MetricTemplate',
+        this,
+        `name '${this.templateName}' is not a DNS-1123 label; use lower-case letters, digits and '-', e.g. 'latency'`,
+      );
+    if (!/^https?:\/\/[^\s]+$/.test(props.prometheusUrl))
+      invalid(
+        'MetricTemplate',
+        this,
+        `prometheusUrl '${props.prometheusUrl}' is not an http(s) URL; use e.g. 'http://prometheus.istio-system:9090'`,
+      );
+    if (!props.query.trim())
+      invalid('MetricTemplate', this, 'query is empty; give the Prometheus query, e.g. one on istio_request_duration_milliseconds_bucket');
     const variables = new Set<string>();
     for (const [, placeholder] of props.query.matchAll(/\{\{\s*([^}]*?)\s*\}\}/g)) {
       const variable = /^variables\.([A-Za-z_][A-Za-z0-9_]*)$/.exec(placeholder);
       if (variable) variables.add(variable[1]);
       else if (!KNOWN_PLACEHOLDERS.includes(placeholder)) {
-        invalid('MetricTemplate', this, `query placeholder '{{ ${placeholder} }}' is not one Flagger fills; use ${KNOWN_PLACEHOLDERS.map((p) => `{{ ${p} }}`).join(', ')} or {{ variables.<name> }}`);
+        invalid(
+          'MetricTemplate',
+          this,
+          `query placeholder '{{ ${placeholder} }}' is not one Flagger fills; use ${KNOWN_PLACEHOLDERS.map((p) => `{{ ${p} }}`).join(', ')} or {{ variables.<name> }}`,
+        );
       }
     }
     this.variableNames = [...variables];
     if (/\[[0-9]+[smhd]\]/.test(props.query) && !props.query.includes('{{ interval }}')) {
-      invalid('MetricTemplate', this, 'query has a fixed range selector; use [{{ interval }}] so that it follows the metric interval of each canary');
+      invalid(
+        'MetricTemplate',
+        this,
+        'query has a fixed range selector; use [{{ interval }}] so that it follows the metric interval of each canary',
+      );
     }
     this.apiObject = new MetricTemplateResource(this, 'Resource', {
       metadata: { name: this.templateName, namespace: this.templateNamespace },

@@ -102,11 +102,13 @@ export class ClusterCertificateIssuer extends Construct implements ICertificateI
       const acme = props.type.acmeOptions!;
       const server = acme.server ?? LETS_ENCRYPT_PRODUCTION;
       const accountKey = acme.accountKeySecretName ?? `${this.issuerName}-account-key`;
-      if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(acme.email ?? '')) fail(`ACME email '${acme.email}' is not an e-mail address; the CA sends expiry notices there`);
+      if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(acme.email ?? ''))
+        fail(`ACME email '${acme.email}' is not an e-mail address; the CA sends expiry notices there`);
       if (!/^https:\/\/[^\s]+$/.test(server)) fail(`ACME server '${server}' is not an https:// URL; use e.g. ${LETS_ENCRYPT_PRODUCTION}`);
       if (!DNS_LABEL.test(accountKey)) fail(`account key Secret name '${accountKey}' is not a DNS-1123 label`);
       const ingressClassName = acme.ingressClassName ?? ISTIO_INGRESS_CLASS;
-      if (!DNS_LABEL.test(ingressClassName)) fail(`ingress class '${ingressClassName}' is not a DNS-1123 label such as '${ISTIO_INGRESS_CLASS}'`);
+      if (!DNS_LABEL.test(ingressClassName))
+        fail(`ingress class '${ingressClassName}' is not a DNS-1123 label such as '${ISTIO_INGRESS_CLASS}'`);
       if (ingressClassName === ISTIO_INGRESS_CLASS) istioIngressClass(this);
       spec = {
         acme: {
@@ -133,6 +135,9 @@ function istioIngressClass(scope: Construct): void {
   const chart = Chart.of(scope);
   const id = 'istio-ingress-class';
   if (chart.node.tryFindChild(id)) return;
-  const ingressClass = new k8s.KubeIngressClass(chart, id, { metadata: { name: ISTIO_INGRESS_CLASS }, spec: { controller: ISTIO_INGRESS_CONTROLLER } });
+  const ingressClass = new k8s.KubeIngressClass(chart, id, {
+    metadata: { name: ISTIO_INGRESS_CLASS },
+    spec: { controller: ISTIO_INGRESS_CONTROLLER },
+  });
   if (ingressClass.metadata.namespace) ingressClass.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
 }

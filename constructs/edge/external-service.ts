@@ -84,7 +84,8 @@ export class ExternalService extends Construct {
     if (this.hosts.length === 0) fail('hosts is empty; list the DNS names of the service, such as api.github.com');
     for (const host of this.hosts) {
       if (host.includes('*')) fail(`host '${host}' is a wildcard, which DNS resolution cannot resolve; list each host name`);
-      if (!EXTERNAL_HOST.test(host)) fail(`host '${host}' is not a fully qualified DNS name such as 'api.github.com' (no scheme, port or path)`);
+      if (!EXTERNAL_HOST.test(host))
+        fail(`host '${host}' is not a fully qualified DNS name such as 'api.github.com' (no scheme, port or path)`);
     }
     if (props.ports.length === 0) fail('ports is empty; list at least one port, such as { port: 443, protocol: Protocol.HTTPS }');
     const ports = props.ports.map((p) => ({ port: p.port, protocol: p.protocol ?? Protocol.HTTPS }));
@@ -106,7 +107,8 @@ export class ExternalService extends Construct {
     });
 
     if (props.egressGateway) {
-      if (props.egressGateway.direction !== 'egress') fail(`egressGateway ${props.egressGateway.node.path} is an ${props.egressGateway.direction} gateway; give the egress gateway`);
+      if (props.egressGateway.direction !== 'egress')
+        fail(`egressGateway ${props.egressGateway.node.path} is an ${props.egressGateway.direction} gateway; give the egress gateway`);
       this.egressRouting = this.routeThrough(props.egressGateway, ports, fail);
     }
   }
@@ -116,17 +118,26 @@ export class ExternalService extends Construct {
     const tls = ports.filter((p) => p.protocol === Protocol.HTTPS || p.protocol === Protocol.TLS);
     const other = ports.filter((p) => !http.includes(p) && !tls.includes(p));
     if (other.length > 0) {
-      fail(`port ${other[0].port} (${other[0].protocol.name}) cannot be routed through the egress gateway, which tells services apart by HTTP Host or TLS SNI; use HTTP, HTTPS or TLS, or leave egressGateway out`);
+      fail(
+        `port ${other[0].port} (${other[0].protocol.name}) cannot be routed through the egress gateway, which tells services apart by HTTP Host or TLS SNI; use HTTP, HTTPS or TLS, or leave egressGateway out`,
+      );
     }
     if (http.length > 1 || tls.length > 1) {
-      fail('through the egress gateway, a service can have one HTTP port and one HTTPS/TLS port (the gateway listens on 80 and 443); split the others into their own ExternalService');
+      fail(
+        'through the egress gateway, a service can have one HTTP port and one HTTPS/TLS port (the gateway listens on 80 and 443); split the others into their own ExternalService',
+      );
     }
     const gatewayName = `${this.name}-egress`;
     const subset = this.name;
     const hosts = [...this.hosts];
     const servers: GatewaySpecServers[] = [];
     if (http.length > 0) servers.push({ port: { number: EGRESS_HTTP_PORT, name: `http-${this.name}`, protocol: 'HTTP' }, hosts });
-    if (tls.length > 0) servers.push({ port: { number: EGRESS_TLS_PORT, name: `tls-${this.name}`, protocol: 'TLS' }, hosts, tls: { mode: GatewaySpecServersTlsMode.PASSTHROUGH } });
+    if (tls.length > 0)
+      servers.push({
+        port: { number: EGRESS_TLS_PORT, name: `tls-${this.name}`, protocol: 'TLS' },
+        hosts,
+        tls: { mode: GatewaySpecServersTlsMode.PASSTHROUGH },
+      });
     const gateway = new Gateway(this, 'EgressGateway', {
       metadata: { name: gatewayName, namespace: egress.namespace },
       spec: { selector: { ...egress.selector }, servers },
@@ -144,7 +155,10 @@ export class ExternalService extends Construct {
     ]);
     const tlsRoutes: VirtualServiceSpecTls[] = tls.flatMap((p) => [
       { match: [{ gateways: ['mesh'], port: p.port, sniHosts: hosts }], route: [toGateway(EGRESS_TLS_PORT)] },
-      ...hosts.map((host) => ({ match: [{ gateways: [gatewayRef], port: EGRESS_TLS_PORT, sniHosts: [host] }], route: [toService(host, p.port)] })),
+      ...hosts.map((host) => ({
+        match: [{ gateways: [gatewayRef], port: EGRESS_TLS_PORT, sniHosts: [host] }],
+        route: [toService(host, p.port)],
+      })),
     ]);
     const virtualService = new VirtualService(this, 'EgressRoute', {
       metadata: { name: `${this.name}-through-egress-gateway`, namespace: egress.namespace },

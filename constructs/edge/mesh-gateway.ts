@@ -1,7 +1,12 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Certificate, CertificateSpecPrivateKeyAlgorithm, CertificateSpecPrivateKeyRotationPolicy } from '../../imports/cert-manager.io';
-import { Gateway, GatewaySpecServers, GatewaySpecServersTlsMinProtocolVersion, GatewaySpecServersTlsMode } from '../../imports/networking.istio.io';
+import {
+  Gateway,
+  GatewaySpecServers,
+  GatewaySpecServersTlsMinProtocolVersion,
+  GatewaySpecServersTlsMode,
+} from '../../imports/networking.istio.io';
 import { ICertificateIssuer } from './certificate-issuer';
 import { DNS_LABEL, invalid } from '../core/errors';
 import { ISTIO_SYSTEM_NAMESPACE } from '../platform/istio-release';
@@ -118,13 +123,18 @@ export class MeshGateway extends Construct implements IMeshGateway {
     const httpHosts = [...(props.hosts ?? ['*'])];
     checkHosts(httpHosts, 'hosts', fail);
     const selector = { ...(props.deployment?.selector ?? { istio: 'ingressgateway' }) };
-    if (props.deployment && props.deployment.direction !== 'ingress') fail(`deployment ${props.deployment.node.path} is an ${props.deployment.direction} gateway; a MeshGateway lets traffic in, so give it the ingress gateway`);
+    if (props.deployment && props.deployment.direction !== 'ingress')
+      fail(
+        `deployment ${props.deployment.node.path} is an ${props.deployment.direction} gateway; a MeshGateway lets traffic in, so give it the ingress gateway`,
+      );
 
     const servers: GatewaySpecServers[] = [];
     const https = props.https;
     if (https) {
       if (!https.certificate || (!https.certificate.issuer && !https.certificate.secretName)) {
-        fail('HTTPS needs a certificate source; set https.certificate to GatewayCertificate.fromIssuer(issuer) or GatewayCertificate.fromSecret(name)');
+        fail(
+          'HTTPS needs a certificate source; set https.certificate to GatewayCertificate.fromIssuer(issuer) or GatewayCertificate.fromSecret(name)',
+        );
       }
       const tlsHosts = [...(https.hosts ?? httpHosts)];
       checkHosts(tlsHosts, 'https.hosts', fail);
@@ -138,13 +148,15 @@ export class MeshGateway extends Construct implements IMeshGateway {
           namespace: this.gatewayNamespace,
           keys: ['tls.crt', 'tls.key'],
           purpose: `the TLS certificate of Gateway ${this.gatewayName} for ${tlsHosts.join(', ')}`,
-          whenMissing: 'the gateway serves no HTTPS for those hosts (Istio skips a server whose credential it cannot find); HTTP keeps working',
+          whenMissing:
+            'the gateway serves no HTTPS for those hosts (Istio skips a server whose credential it cannot find); HTTP keeps working',
           createCommand: `kubectl -n ${this.gatewayNamespace} create secret tls ${credentialName} --cert=fullchain.pem --key=privkey.pem`,
         });
       }
       if (https.certificate.issuer) {
         const unissuable = tlsHosts.filter((h) => h === '*');
-        if (unissuable.length > 0) fail("HTTPS host '*' cannot be put in a certificate; list the public host names (or a '*.domain' wildcard) in https.hosts");
+        if (unissuable.length > 0)
+          fail("HTTPS host '*' cannot be put in a certificate; list the public host names (or a '*.domain' wildcard) in https.hosts");
         const issuer = https.certificate.issuer;
         this.certificate = new Certificate(this, 'Certificate', {
           metadata: { name: credentialName, namespace: this.gatewayNamespace },
@@ -152,7 +164,11 @@ export class MeshGateway extends Construct implements IMeshGateway {
             secretName: credentialName,
             dnsNames: tlsHosts,
             issuerRef: { name: issuer.issuerName, kind: issuer.issuerKind, group: 'cert-manager.io' },
-            privateKey: { algorithm: CertificateSpecPrivateKeyAlgorithm.ECDSA, size: 256, rotationPolicy: CertificateSpecPrivateKeyRotationPolicy.ALWAYS },
+            privateKey: {
+              algorithm: CertificateSpecPrivateKeyAlgorithm.ECDSA,
+              size: 256,
+              rotationPolicy: CertificateSpecPrivateKeyRotationPolicy.ALWAYS,
+            },
           },
         });
       }
@@ -171,7 +187,11 @@ export class MeshGateway extends Construct implements IMeshGateway {
       servers.push({
         port: { number: 443, name: 'https', protocol: 'HTTPS' },
         hosts: tlsHosts,
-        tls: { mode: GatewaySpecServersTlsMode.SIMPLE, credentialName, minProtocolVersion: GatewaySpecServersTlsMinProtocolVersion.TLSV1_UNDERSCORE_2 },
+        tls: {
+          mode: GatewaySpecServersTlsMode.SIMPLE,
+          credentialName,
+          minProtocolVersion: GatewaySpecServersTlsMinProtocolVersion.TLSV1_UNDERSCORE_2,
+        },
       });
       this.hosts = [...new Set([...httpHosts, ...tlsHosts])];
       this.httpsHosts = tlsHosts;
@@ -191,7 +211,9 @@ function checkHosts(hosts: readonly string[], field: string, fail: (message: str
   const seen = new Set<string>();
   for (const host of hosts) {
     if (!GATEWAY_HOST.test(host) || host.length > 253) {
-      fail(`${field}: '${host}' is not a DNS name or wildcard; use '*', a name such as 'shop.example.com' or a wildcard such as '*.example.com' (lowercase, no scheme, port or path)`);
+      fail(
+        `${field}: '${host}' is not a DNS name or wildcard; use '*', a name such as 'shop.example.com' or a wildcard such as '*.example.com' (lowercase, no scheme, port or path)`,
+      );
     }
     if (seen.has(host)) fail(`${field}: '${host}' is listed twice`);
     seen.add(host);

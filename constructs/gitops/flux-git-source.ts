@@ -53,13 +53,25 @@ export class FluxGitSource extends Construct {
     const url = props.url;
     if (!/^(ssh|https):\/\/[^\s/]+\/[^\s]+$/.test(url)) {
       const scp = /^([^@\s]+@)?([^:\s/]+):([^\s]+)$/.exec(url);
-      const fix = scp ? `write it as ssh://${scp[1] ?? 'git@'}${scp[2]}/${scp[3]}` : 'use ssh://git@github.com/<org>/<repo>.git or https://github.com/<org>/<repo>.git';
+      const fix = scp
+        ? `write it as ssh://${scp[1] ?? 'git@'}${scp[2]}/${scp[3]}`
+        : 'use ssh://git@github.com/<org>/<repo>.git or https://github.com/<org>/<repo>.git';
       fail(`git URL '${url}' is not an ssh:// or https:// URL; ${fix}`);
     }
-    if (url.startsWith('ssh://') && !props.secretName) fail(`git URL '${url}' uses SSH but no secretName is given; create the deploy key Secret with 'flux create secret git' and name it here`);
-    if (props.secretName !== undefined && !DNS_LABEL.test(props.secretName)) fail(`secretName '${props.secretName}' is not a DNS-1123 label`);
+    if (url.startsWith('ssh://') && !props.secretName)
+      fail(
+        `git URL '${url}' uses SSH but no secretName is given; create the deploy key Secret with 'flux create secret git' and name it here`,
+      );
+    if (props.secretName !== undefined && !DNS_LABEL.test(props.secretName))
+      fail(`secretName '${props.secretName}' is not a DNS-1123 label`);
     const branch = props.branch ?? 'main';
-    if (!/^[A-Za-z0-9._/-]+$/.test(branch) || branch.includes('..') || branch.startsWith('/') || branch.endsWith('/') || branch.endsWith('.lock')) {
+    if (
+      !/^[A-Za-z0-9._/-]+$/.test(branch) ||
+      branch.includes('..') ||
+      branch.startsWith('/') ||
+      branch.endsWith('/') ||
+      branch.endsWith('.lock')
+    ) {
       fail(`branch '${branch}' is not a valid Git branch name`);
     }
     const interval = props.interval ?? Duration.minutes(5);
@@ -93,6 +105,8 @@ export class FluxGitSource extends Construct {
 export function checkInterval(interval: Duration, field: string, fail: (message: string) => never): void {
   const ms = interval.toMilliseconds();
   if (ms < MIN_SYNC_INTERVAL.toMilliseconds() || ms % 1000 !== 0) {
-    fail(`${field} ${formatGoDuration(interval)} is too short or not whole seconds; use at least ${formatGoDuration(MIN_SYNC_INTERVAL)}, such as 5m`);
+    fail(
+      `${field} ${formatGoDuration(interval)} is too short or not whole seconds; use at least ${formatGoDuration(MIN_SYNC_INTERVAL)}, such as 5m`,
+    );
   }
 }

@@ -62,18 +62,25 @@ export class FluxKustomization extends Construct {
     const interval = props.interval ?? Duration.minutes(5);
     checkInterval(interval, 'interval', fail);
     const timeout = props.timeout ?? Duration.minutes(10);
-    if (timeout.toSeconds() < 30 || timeout.toMilliseconds() % 1000 !== 0) fail(`timeout ${formatGoDuration(timeout)} is too short for health checks; use at least 30s, such as 10m`);
+    if (timeout.toSeconds() < 30 || timeout.toMilliseconds() % 1000 !== 0)
+      fail(`timeout ${formatGoDuration(timeout)} is too short for health checks; use at least 30s, such as 10m`);
     this.apiObject = new Kustomization(this, 'Resource', {
       metadata: { name: this.kustomizationName, namespace: FLUX_NAMESPACE },
       spec: {
-        sourceRef: { kind: KustomizationSpecSourceRefKind.GIT_REPOSITORY, name: props.source.sourceName, namespace: props.source.sourceNamespace },
+        sourceRef: {
+          kind: KustomizationSpecSourceRefKind.GIT_REPOSITORY,
+          name: props.source.sourceName,
+          namespace: props.source.sourceNamespace,
+        },
         path: props.path,
         interval: formatGoDuration(interval),
         retryInterval: formatGoDuration(Duration.seconds(Math.min(interval.toSeconds(), 60))),
         timeout: formatGoDuration(timeout),
         prune: props.prune ?? true,
         wait: props.wait ?? true,
-        ...(props.dependsOn && props.dependsOn.length > 0 ? { dependsOn: props.dependsOn.map((d) => ({ name: d.kustomizationName })) } : {}),
+        ...(props.dependsOn && props.dependsOn.length > 0
+          ? { dependsOn: props.dependsOn.map((d) => ({ name: d.kustomizationName })) }
+          : {}),
       },
     });
     props.dependsOn?.forEach((d) => this.node.addDependency(d));

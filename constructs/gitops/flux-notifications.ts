@@ -1,6 +1,12 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { Alert, AlertSpecEventSeverity, AlertSpecEventSourcesKind, Provider, ProviderSpecType } from '../../imports/notification.toolkit.fluxcd.io';
+import {
+  Alert,
+  AlertSpecEventSeverity,
+  AlertSpecEventSourcesKind,
+  Provider,
+  ProviderSpecType,
+} from '../../imports/notification.toolkit.fluxcd.io';
 import { DNS_LABEL, invalid } from '../core/errors';
 import { FLUX_NAMESPACE } from '../platform/helm-component';
 import { requireSecret } from '../core/secret-requirement';
@@ -51,8 +57,12 @@ export class FluxNotifications extends Construct {
     const name = props.name ?? id;
     if (!DNS_LABEL.test(name)) fail(`name '${name}' is not a DNS-1123 label`);
     if (props.type !== 'slack' && props.type !== 'msteams') fail(`type '${props.type}' is not supported; use 'slack' or 'msteams'`);
-    if (!DNS_LABEL.test(props.webhookSecretName ?? '')) fail(`webhookSecretName '${props.webhookSecretName}' is not a DNS-1123 label; name the Secret holding the webhook URL under 'address'`);
-    if (props.channel !== undefined && props.type !== 'slack') fail(`channel '${props.channel}' only applies to Slack; the Teams webhook URL already names its channel`);
+    if (!DNS_LABEL.test(props.webhookSecretName ?? ''))
+      fail(
+        `webhookSecretName '${props.webhookSecretName}' is not a DNS-1123 label; name the Secret holding the webhook URL under 'address'`,
+      );
+    if (props.channel !== undefined && props.type !== 'slack')
+      fail(`channel '${props.channel}' only applies to Slack; the Teams webhook URL already names its channel`);
     // Optional: a v1beta3 Provider has no readiness and resolves its Secret per event, so a missing Secret
     // only drops the events (notification-controller logs it); it never holds up a layer.
     requireSecret(this, {
@@ -62,7 +72,10 @@ export class FluxNotifications extends Construct {
       purpose: `the ${props.type === 'slack' ? 'Slack' : 'Teams'} webhook URL Flux posts its events to`,
       whenMissing: 'Flux keeps reconciling; its events are not posted (notification-controller logs the missing Secret)',
       optional: true,
-      exampleValues: { address: props.type === 'slack' ? 'https://hooks.slack.com/services/REPLACE/WITH/YOURS' : 'https://REPLACE.webhook.office.com/WITH/YOURS' },
+      exampleValues: {
+        address:
+          props.type === 'slack' ? 'https://hooks.slack.com/services/REPLACE/WITH/YOURS' : 'https://REPLACE.webhook.office.com/WITH/YOURS',
+      },
     });
     this.provider = new Provider(this, 'Provider', {
       metadata: { name, namespace: FLUX_NAMESPACE },

@@ -30,9 +30,17 @@ export interface PinnedChart {
 /** The upstream charts of the observability stack, pinned. */
 export const OBSERVABILITY_CHARTS = {
   /** Prometheus server + Alertmanager (prometheus-community). */
-  prometheus: { repository: { name: 'prometheus-community', url: 'https://prometheus-community.github.io/helm-charts' }, chart: 'prometheus', version: '29.27.0' },
+  prometheus: {
+    repository: { name: 'prometheus-community', url: 'https://prometheus-community.github.io/helm-charts' },
+    chart: 'prometheus',
+    version: '29.27.0',
+  },
   /** Grafana (moved from grafana.github.io to the grafana-community repository in 2026). */
-  grafana: { repository: { name: 'grafana-community', url: 'https://grafana-community.github.io/helm-charts' }, chart: 'grafana', version: '11.6.1' },
+  grafana: {
+    repository: { name: 'grafana-community', url: 'https://grafana-community.github.io/helm-charts' },
+    chart: 'grafana',
+    version: '11.6.1',
+  },
   /** Jaeger v2 (one binary: OTLP collector, in-memory store, query UI). */
   jaeger: { repository: { name: 'jaegertracing', url: 'https://jaegertracing.github.io/helm-charts' }, chart: 'jaeger', version: '4.4.7' },
   /** Kiali server, without its operator. */
@@ -195,7 +203,12 @@ export class KialiAuth {
 /** A Grafana dashboard provisioned by the Grafana chart (downloaded at start, never copied into Git). */
 export class GrafanaDashboard {
   /** A dashboard published on grafana.com, pinned to a revision. */
-  static fromGrafanaCom(props: { readonly name: string; readonly gnetId: number; readonly revision: number; readonly folder: string }): GrafanaDashboard {
+  static fromGrafanaCom(props: {
+    readonly name: string;
+    readonly gnetId: number;
+    readonly revision: number;
+    readonly folder: string;
+  }): GrafanaDashboard {
     return new GrafanaDashboard(props.name, props.folder, { gnetId: props.gnetId, revision: props.revision });
   }
 
@@ -224,7 +237,9 @@ export const ISTIO_DASHBOARDS: readonly GrafanaDashboard[] = [
   ['istio-workload', 7630],
   ['istio-performance', 11829],
   ['istio-control-plane', 7645],
-].map(([name, gnetId]) => GrafanaDashboard.fromGrafanaCom({ name: name as string, gnetId: gnetId as number, revision: ISTIO_DASHBOARD_REVISION, folder: 'istio' }));
+].map(([name, gnetId]) =>
+  GrafanaDashboard.fromGrafanaCom({ name: name as string, gnetId: gnetId as number, revision: ISTIO_DASHBOARD_REVISION, folder: 'istio' }),
+);
 
 /** Flagger's Istio canary dashboard (primary vs canary), from the Flagger release the platform installs. */
 export const FLAGGER_CANARY_DASHBOARD = GrafanaDashboard.fromUrl({
@@ -371,10 +386,22 @@ export interface AlertmanagerValues {
   readonly replicaCount: number;
   readonly podAntiAffinity?: 'soft';
   readonly persistence: { readonly enabled: boolean; readonly size?: string };
-  readonly extraSecretMounts: ReadonlyArray<{ readonly name: string; readonly secretName: string; readonly mountPath: string; readonly readOnly: boolean; readonly optional: boolean }>;
+  readonly extraSecretMounts: ReadonlyArray<{
+    readonly name: string;
+    readonly secretName: string;
+    readonly mountPath: string;
+    readonly readOnly: boolean;
+    readonly optional: boolean;
+  }>;
   readonly config: {
     readonly global: { readonly resolve_timeout: string };
-    readonly route: { readonly receiver: string; readonly group_by: readonly string[]; readonly group_wait: string; readonly group_interval: string; readonly repeat_interval: string };
+    readonly route: {
+      readonly receiver: string;
+      readonly group_by: readonly string[];
+      readonly group_wait: string;
+      readonly group_interval: string;
+      readonly repeat_interval: string;
+    };
     readonly receivers: ReadonlyArray<Record<string, unknown> & { readonly name: string }>;
   };
 }
@@ -394,7 +421,9 @@ export interface PrometheusValues {
     readonly global: { readonly scrape_interval: string; readonly evaluation_interval: string };
     readonly service: { readonly servicePort: number };
   };
-  readonly serverFiles: { readonly 'alerting_rules.yml': { readonly groups: ReadonlyArray<{ readonly name: string; readonly rules: PrometheusRuleValues[] }> } };
+  readonly serverFiles: {
+    readonly 'alerting_rules.yml': { readonly groups: ReadonlyArray<{ readonly name: string; readonly rules: PrometheusRuleValues[] }> };
+  };
   /** Scrape jobs added to the chart's defaults (which already scrape annotated pods: sidecars' and gateways' merged metrics). */
   readonly extraScrapeConfigs: string;
   readonly alertmanager: AlertmanagerValues;
@@ -426,7 +455,9 @@ export interface GrafanaDashboardProviderValues {
 }
 
 /** A dashboard entry of the Grafana chart's `dashboards` value. */
-export type GrafanaDashboardValues = ({ readonly gnetId: number; readonly revision: number } | { readonly url: string }) & { readonly datasource: string };
+export type GrafanaDashboardValues = ({ readonly gnetId: number; readonly revision: number } | { readonly url: string }) & {
+  readonly datasource: string;
+};
 
 /** The values of the `grafana` chart that the stack sets. */
 export interface GrafanaValues {
@@ -437,8 +468,12 @@ export interface GrafanaValues {
   readonly persistence: { readonly enabled: boolean };
   readonly testFramework: { readonly enabled: boolean };
   readonly resources: ResourceRequirements;
-  readonly datasources: { readonly 'datasources.yaml': { readonly apiVersion: 1; readonly datasources: readonly GrafanaDatasourceValues[] } };
-  readonly dashboardProviders: { readonly 'dashboardproviders.yaml': { readonly apiVersion: 1; readonly providers: GrafanaDashboardProviderValues[] } };
+  readonly datasources: {
+    readonly 'datasources.yaml': { readonly apiVersion: 1; readonly datasources: readonly GrafanaDatasourceValues[] };
+  };
+  readonly dashboardProviders: {
+    readonly 'dashboardproviders.yaml': { readonly apiVersion: 1; readonly providers: GrafanaDashboardProviderValues[] };
+  };
   readonly dashboards: Record<string, Record<string, GrafanaDashboardValues>>;
 }
 
@@ -453,7 +488,12 @@ export interface JaegerValues {
 /** The values of the `kiali-server` chart that the stack sets. */
 export interface KialiValues {
   readonly auth: { readonly strategy: string; readonly openid?: { readonly issuer_uri: string; readonly client_id: string } };
-  readonly deployment: { readonly instance_name: string; readonly replicas: number; readonly resources: ResourceRequirements; readonly cluster_wide_access: boolean };
+  readonly deployment: {
+    readonly instance_name: string;
+    readonly replicas: number;
+    readonly resources: ResourceRequirements;
+    readonly cluster_wide_access: boolean;
+  };
   readonly server: { readonly port: number; readonly web_root: string };
   readonly external_services: {
     readonly prometheus: { readonly url: string };
@@ -465,7 +505,13 @@ export interface KialiValues {
       readonly auth: { readonly type: 'basic'; readonly username: string; readonly password: string };
     };
     /** `internal_url`: Kiali's own trace queries; `external_url`: users' browsers (links), unset for no links. */
-    readonly tracing: { readonly enabled: boolean; readonly provider: 'jaeger'; readonly internal_url: string; readonly external_url?: string; readonly use_grpc: boolean };
+    readonly tracing: {
+      readonly enabled: boolean;
+      readonly provider: 'jaeger';
+      readonly internal_url: string;
+      readonly external_url?: string;
+      readonly use_grpc: boolean;
+    };
   };
 }
 
@@ -731,7 +777,8 @@ export class ObservabilityStack extends Construct {
     const fail = (message: string): never => invalid('ObservabilityStack', this, message);
     this.namespace = props.namespace ?? OBSERVABILITY_NAMESPACE;
     const istioNamespace = props.istioNamespace ?? 'istio-system';
-    if (!DNS_LABEL.test(this.namespace)) fail(`namespace '${this.namespace}' is not a DNS-1123 label; use e.g. '${OBSERVABILITY_NAMESPACE}'`);
+    if (!DNS_LABEL.test(this.namespace))
+      fail(`namespace '${this.namespace}' is not a DNS-1123 label; use e.g. '${OBSERVABILITY_NAMESPACE}'`);
     if (!DNS_LABEL.test(istioNamespace)) fail(`istioNamespace '${istioNamespace}' is not a DNS-1123 label; use e.g. 'istio-system'`);
 
     const svc = OBSERVABILITY_SERVICES;
@@ -743,7 +790,11 @@ export class ObservabilityStack extends Construct {
     this.prometheusIdentity = prometheusIdentity(this.namespace);
 
     if (props.createNamespace ?? true) {
-      this.meshNamespace = new MeshNamespace(this, 'namespace', { name: this.namespace, sidecarInjection: false, labels: { 'app.kubernetes.io/part-of': 'observability' } });
+      this.meshNamespace = new MeshNamespace(this, 'namespace', {
+        name: this.namespace,
+        sidecarInjection: false,
+        labels: { 'app.kubernetes.io/part-of': 'observability' },
+      });
     }
 
     this.prometheus = this.installPrometheus(props.prometheus ?? {}, props.alerting ?? {}, istioNamespace, fail);
@@ -755,17 +806,28 @@ export class ObservabilityStack extends Construct {
 
     const alerting = props.alerting ?? {};
     const latency = alerting.latencyThreshold ?? Duration.millis(200);
-    if (latency.toMilliseconds() <= 0) fail(`alerting.latencyThreshold must be positive, got ${latency.toMilliseconds()} ms; use e.g. Duration.millis(200)`);
+    if (latency.toMilliseconds() <= 0)
+      fail(`alerting.latencyThreshold must be positive, got ${latency.toMilliseconds()} ms; use e.g. Duration.millis(200)`);
     const ratio = alerting.errorRatioThreshold ?? 0.01;
-    if (!(ratio > 0 && ratio < 1)) fail(`alerting.errorRatioThreshold ${ratio} is not a ratio between 0 and 1 exclusive; use e.g. 0.01 for 1 %`);
-    for (const rule of [AlertRule.p99LatencyAbove(latency), AlertRule.errorRatioAbove(ratio), AlertRule.canaryFailed(), AlertRule.istiodDown(), AlertRule.sidecarInjectionFailing()]) {
+    if (!(ratio > 0 && ratio < 1))
+      fail(`alerting.errorRatioThreshold ${ratio} is not a ratio between 0 and 1 exclusive; use e.g. 0.01 for 1 %`);
+    for (const rule of [
+      AlertRule.p99LatencyAbove(latency),
+      AlertRule.errorRatioAbove(ratio),
+      AlertRule.canaryFailed(),
+      AlertRule.istiodDown(),
+      AlertRule.sidecarInjectionFailing(),
+    ]) {
       this.addAlertRule(rule);
     }
     for (const dashboard of [...ISTIO_DASHBOARDS, FLAGGER_CANARY_DASHBOARD]) this.addDashboard(dashboard);
 
     if (props.meshTelemetry) {
       const { samplingPercentage, accessLogging } = props.meshTelemetry;
-      if (!(samplingPercentage >= 0 && samplingPercentage <= 100)) fail(`meshTelemetry.samplingPercentage ${samplingPercentage} is not a percentage; use 0 to 100 (e.g. 100 in development, 1 in production)`);
+      if (!(samplingPercentage >= 0 && samplingPercentage <= 100))
+        fail(
+          `meshTelemetry.samplingPercentage ${samplingPercentage} is not a percentage; use 0 to 100 (e.g. 100 in development, 1 in production)`,
+        );
       this.meshTelemetry = meshDefaultTelemetry(this, 'mesh-default-telemetry', {
         rootNamespace: istioNamespace,
         tracingProvider: this.tracingProvider.name,
@@ -786,7 +848,8 @@ export class ObservabilityStack extends Construct {
    */
   addAlertRule(rule: AlertRule): PrometheusRuleValues {
     const fail = (message: string): never => invalid('ObservabilityStack', this, message);
-    if (!ALERT_NAME.test(rule.name)) fail(`alert name '${rule.name}' is not a Prometheus identifier; use letters, digits and '_' such as 'CheckoutLatencyHigh'`);
+    if (!ALERT_NAME.test(rule.name))
+      fail(`alert name '${rule.name}' is not a Prometheus identifier; use letters, digits and '_' such as 'CheckoutLatencyHigh'`);
     if (this.ruleNames.has(rule.name)) fail(`alert '${rule.name}' is defined twice; give each rule its own name`);
     if (rule.expr.trim() === '') fail(`alert '${rule.name}' has an empty expression; give the PromQL condition that fires it`);
     const rendered: PrometheusRuleValues = {
@@ -811,9 +874,12 @@ export class ObservabilityStack extends Construct {
     if (!DNS_LABEL.test(dashboard.folder)) fail(`dashboard folder '${dashboard.folder}' is not a DNS-1123 label; use e.g. 'istio'`);
     const source = dashboard.source;
     if ('url' in source) {
-      if (!/^https:\/\/\S+$/.test(source.url)) fail(`dashboard '${dashboard.name}' URL '${source.url}' must be https://; pin it to a tag or commit`);
+      if (!/^https:\/\/\S+$/.test(source.url))
+        fail(`dashboard '${dashboard.name}' URL '${source.url}' must be https://; pin it to a tag or commit`);
     } else if (!Number.isInteger(source.gnetId) || source.gnetId < 1 || !Number.isInteger(source.revision) || source.revision < 1) {
-      fail(`dashboard '${dashboard.name}' gnetId ${source.gnetId} / revision ${source.revision} must be positive integers; pin the grafana.com revision`);
+      fail(
+        `dashboard '${dashboard.name}' gnetId ${source.gnetId} / revision ${source.revision} must be positive integers; pin the grafana.com revision`,
+      );
     }
     let folder = this.dashboards[dashboard.folder];
     if (!folder) {
@@ -840,9 +906,23 @@ export class ObservabilityStack extends Construct {
    */
   private declareSecrets(adminSecret: GrafanaAdminSecret, receiver: AlertReceiver | undefined, auth: KialiAuth): void {
     const [userKey, passwordKey] = [adminSecret.userKey ?? 'admin-user', adminSecret.passwordKey ?? 'admin-password'];
-    const admin = { name: adminSecret.name, namespace: this.namespace, keys: [userKey, passwordKey], exampleValues: { [userKey]: 'admin', [passwordKey]: '"$(openssl rand -base64 24)"' } };
-    requireSecret(this.grafana, { ...admin, purpose: "Grafana's admin login", whenMissing: 'Grafana does not start (the chart reads both keys into its environment), so its release and layer never become ready and every later layer waits' });
-    requireSecret(this.kiali, { ...admin, purpose: 'the credentials Kiali signs in to Grafana with', whenMissing: 'Kiali does not start (the chart mounts both keys)' });
+    const admin = {
+      name: adminSecret.name,
+      namespace: this.namespace,
+      keys: [userKey, passwordKey],
+      exampleValues: { [userKey]: 'admin', [passwordKey]: '"$(openssl rand -base64 24)"' },
+    };
+    requireSecret(this.grafana, {
+      ...admin,
+      purpose: "Grafana's admin login",
+      whenMissing:
+        'Grafana does not start (the chart reads both keys into its environment), so its release and layer never become ready and every later layer waits',
+    });
+    requireSecret(this.kiali, {
+      ...admin,
+      purpose: 'the credentials Kiali signs in to Grafana with',
+      whenMissing: 'Kiali does not start (the chart mounts both keys)',
+    });
     if (receiver) {
       const { name, key } = receiver.webhookSecret;
       requireSecret(this.prometheus, {
@@ -850,23 +930,44 @@ export class ObservabilityStack extends Construct {
         namespace: this.namespace,
         keys: [key],
         purpose: `the ${receiver.kind === 'slack' ? 'Slack' : 'Teams'} webhook URL Alertmanager sends the mesh alerts to`,
-        whenMissing: 'Alertmanager still starts (the Secret volume is optional) and shows the alerts; notifications fail, logged, until the Secret exists',
+        whenMissing:
+          'Alertmanager still starts (the Secret volume is optional) and shows the alerts; notifications fail, logged, until the Secret exists',
         optional: true,
-        exampleValues: { [key]: receiver.kind === 'slack' ? 'https://hooks.slack.com/services/REPLACE/WITH/YOURS' : 'https://REPLACE.webhook.office.com/WITH/YOURS' },
+        exampleValues: {
+          [key]:
+            receiver.kind === 'slack'
+              ? 'https://hooks.slack.com/services/REPLACE/WITH/YOURS'
+              : 'https://REPLACE.webhook.office.com/WITH/YOURS',
+        },
       });
     }
     if (auth.strategy === 'openid') {
-      requireSecret(this.kiali, { name: 'kiali', namespace: this.namespace, keys: ['oidc-secret'], purpose: "Kiali's OpenID Connect client secret", whenMissing: 'Kiali starts (the chart mounts it optionally) but nobody can log in' });
+      requireSecret(this.kiali, {
+        name: 'kiali',
+        namespace: this.namespace,
+        keys: ['oidc-secret'],
+        purpose: "Kiali's OpenID Connect client secret",
+        whenMissing: 'Kiali starts (the chart mounts it optionally) but nobody can log in',
+      });
     }
   }
 
-  private installPrometheus(options: PrometheusOptions, alerting: AlertingOptions, istioNamespace: string, fail: (m: string) => never): HelmComponent {
+  private installPrometheus(
+    options: PrometheusOptions,
+    alerting: AlertingOptions,
+    istioNamespace: string,
+    fail: (m: string) => never,
+  ): HelmComponent {
     const retention = options.retention ?? Duration.days(15);
-    if (retention.toSeconds() < 2 * 3600) fail(`prometheus.retention ${promDuration(retention)} is shorter than one TSDB block (2h); use at least Duration.hours(2)`);
+    if (retention.toSeconds() < 2 * 3600)
+      fail(`prometheus.retention ${promDuration(retention)} is shorter than one TSDB block (2h); use at least Duration.hours(2)`);
     const replicas = options.replicas ?? 1;
     checkReplicas('prometheus.replicas', replicas, fail);
     const storage = options.storageSize === undefined ? undefined : checkStorage('prometheus.storageSize', options.storageSize, fail);
-    const alertmanagerStorage = alerting.alertmanagerStorageSize === undefined ? undefined : checkStorage('alerting.alertmanagerStorageSize', alerting.alertmanagerStorageSize, fail);
+    const alertmanagerStorage =
+      alerting.alertmanagerStorageSize === undefined
+        ? undefined
+        : checkStorage('alerting.alertmanagerStorageSize', alerting.alertmanagerStorageSize, fail);
     const alertmanagerReplicas = alerting.alertmanagerReplicas ?? 1;
     checkReplicas('alerting.alertmanagerReplicas', alertmanagerReplicas, fail);
     const interval = promDuration(options.scrapeInterval ?? Duration.seconds(15));
@@ -875,18 +976,27 @@ export class ObservabilityStack extends Construct {
     if (receiver) {
       const { name, key } = receiver.webhookSecret;
       if (!DNS_LABEL.test(name)) fail(`alert webhook Secret name '${name}' is not a DNS-1123 label; use e.g. 'alertmanager-slack'`);
-      if (!SECRET_KEY.test(key)) fail(`alert webhook Secret key '${key}' is not a valid Secret key; use letters, digits, '-', '_' or '.' such as 'webhook-url'`);
-      if (receiver.channel !== undefined && !/^[#@]?[-_a-z0-9.]{1,80}$/.test(receiver.channel)) fail(`Slack channel '${receiver.channel}' is not a channel name; use e.g. '#mesh-alerts'`);
+      if (!SECRET_KEY.test(key))
+        fail(`alert webhook Secret key '${key}' is not a valid Secret key; use letters, digits, '-', '_' or '.' such as 'webhook-url'`);
+      if (receiver.channel !== undefined && !/^[#@]?[-_a-z0-9.]{1,80}$/.test(receiver.channel))
+        fail(`Slack channel '${receiver.channel}' is not a channel name; use e.g. '#mesh-alerts'`);
     }
     const webhookFile = receiver ? `${ALERTMANAGER_SECRETS_PATH}/${receiver.webhookSecret.name}/${receiver.webhookSecret.key}` : undefined;
     const receiverConfig: Record<string, unknown> & { name: string } = { name: 'platform' };
-    if (receiver?.kind === 'slack') receiverConfig.slack_configs = [{ api_url_file: webhookFile, channel: receiver.channel, send_resolved: true }];
+    if (receiver?.kind === 'slack')
+      receiverConfig.slack_configs = [{ api_url_file: webhookFile, channel: receiver.channel, send_resolved: true }];
     if (receiver?.kind === 'teams') receiverConfig.msteamsv2_configs = [{ webhook_url_file: webhookFile, send_resolved: true }];
 
     const istiodJob = {
       job_name: 'istiod',
       kubernetes_sd_configs: [{ role: 'endpoints', namespaces: { names: [istioNamespace] } }],
-      relabel_configs: [{ source_labels: ['__meta_kubernetes_service_name', '__meta_kubernetes_endpoint_port_name'], action: 'keep', regex: 'istiod;http-monitoring' }],
+      relabel_configs: [
+        {
+          source_labels: ['__meta_kubernetes_service_name', '__meta_kubernetes_endpoint_port_name'],
+          action: 'keep',
+          regex: 'istiod;http-monitoring',
+        },
+      ],
     };
 
     const values: PrometheusValues = {
@@ -900,7 +1010,11 @@ export class ObservabilityStack extends Construct {
         retention: promDuration(retention),
         retentionSize: storage ? `${Math.floor(storage.gib * 0.9)}GB` : undefined,
         persistentVolume: storage ? { enabled: true, size: options.storageSize, storageClass: options.storageClass } : { enabled: false },
-        resources: checkResources('prometheus.resources', options.resources ?? { requests: { cpu: '100m', memory: '512Mi' }, limits: { cpu: '1', memory: '2Gi' } }, fail),
+        resources: checkResources(
+          'prometheus.resources',
+          options.resources ?? { requests: { cpu: '100m', memory: '512Mi' }, limits: { cpu: '1', memory: '2Gi' } },
+          fail,
+        ),
         global: { scrape_interval: interval, evaluation_interval: interval },
         service: { servicePort: OBSERVABILITY_SERVICES.prometheus.port },
       },
@@ -915,11 +1029,25 @@ export class ObservabilityStack extends Construct {
         // the URL file at each notification, so sending resumes once the Secret exists); a required one would
         // keep the pod from starting and the whole layer from becoming ready.
         extraSecretMounts: receiver
-          ? [{ name: 'alert-webhook', secretName: receiver.webhookSecret.name, mountPath: `${ALERTMANAGER_SECRETS_PATH}/${receiver.webhookSecret.name}`, readOnly: true, optional: true }]
+          ? [
+              {
+                name: 'alert-webhook',
+                secretName: receiver.webhookSecret.name,
+                mountPath: `${ALERTMANAGER_SECRETS_PATH}/${receiver.webhookSecret.name}`,
+                readOnly: true,
+                optional: true,
+              },
+            ]
           : [],
         config: {
           global: { resolve_timeout: '5m' },
-          route: { receiver: 'platform', group_by: ['alertname', 'destination_service_namespace', 'destination_service_name'], group_wait: '30s', group_interval: '5m', repeat_interval: '4h' },
+          route: {
+            receiver: 'platform',
+            group_by: ['alertname', 'destination_service_namespace', 'destination_service_name'],
+            group_wait: '30s',
+            group_interval: '5m',
+            repeat_interval: '4h',
+          },
           receivers: [receiverConfig],
         },
       },
@@ -933,25 +1061,42 @@ export class ObservabilityStack extends Construct {
 
   private installJaeger(options: JaegerOptions, fail: (m: string) => never): HelmComponent {
     const maxTraces = options.maxTraces ?? 50000;
-    if (!Number.isInteger(maxTraces) || maxTraces < 1000) fail(`jaeger.maxTraces ${maxTraces} must be an integer of at least 1000; use e.g. 10000 in development`);
+    if (!Number.isInteger(maxTraces) || maxTraces < 1000)
+      fail(`jaeger.maxTraces ${maxTraces} must be an integer of at least 1000; use e.g. 10000 in development`);
     if (options.externalUrl !== undefined) checkExternalUrl('jaeger.externalUrl', options.externalUrl, fail);
     const store = 'memstore';
     const values: JaegerValues = {
       fullnameOverride: OBSERVABILITY_SERVICES.jaegerQuery.name,
-      jaeger: { replicas: 1, resources: checkResources('jaeger.resources', options.resources ?? { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '1Gi' } }, fail) },
+      jaeger: {
+        replicas: 1,
+        resources: checkResources(
+          'jaeger.resources',
+          options.resources ?? { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '1Gi' } },
+          fail,
+        ),
+      },
       userconfig: {
         service: {
           extensions: ['jaeger_storage', 'jaeger_query', 'healthcheckv2'],
           pipelines: { traces: { receivers: ['otlp', 'zipkin'], processors: ['batch'], exporters: ['jaeger_storage_exporter'] } },
-          telemetry: { resource: { 'service.name': 'jaeger' }, metrics: { level: 'detailed', readers: [{ pull: { exporter: { prometheus: { host: '0.0.0.0', port: 8888 } } } }] } },
+          telemetry: {
+            resource: { 'service.name': 'jaeger' },
+            metrics: { level: 'detailed', readers: [{ pull: { exporter: { prometheus: { host: '0.0.0.0', port: 8888 } } } }] },
+          },
         },
         extensions: {
           healthcheckv2: { use_v2: true, http: { endpoint: '0.0.0.0:13133' } },
           jaeger_storage: { backends: { [store]: { memory: { max_traces: maxTraces } } } },
-          jaeger_query: { storage: { traces: store }, http: { endpoint: `0.0.0.0:${OBSERVABILITY_SERVICES.jaegerQuery.port}` }, grpc: { endpoint: '0.0.0.0:16685' } },
+          jaeger_query: {
+            storage: { traces: store },
+            http: { endpoint: `0.0.0.0:${OBSERVABILITY_SERVICES.jaegerQuery.port}` },
+            grpc: { endpoint: '0.0.0.0:16685' },
+          },
         },
         receivers: {
-          otlp: { protocols: { grpc: { endpoint: `0.0.0.0:${OBSERVABILITY_SERVICES.jaegerOtlpGrpc.port}` }, http: { endpoint: '0.0.0.0:4318' } } },
+          otlp: {
+            protocols: { grpc: { endpoint: `0.0.0.0:${OBSERVABILITY_SERVICES.jaegerOtlpGrpc.port}` }, http: { endpoint: '0.0.0.0:4318' } },
+          },
           zipkin: { endpoint: '0.0.0.0:9411' },
         },
         processors: { batch: {} },
@@ -963,24 +1108,42 @@ export class ObservabilityStack extends Construct {
   }
 
   private installGrafana(options: GrafanaOptions, adminSecret: GrafanaAdminSecret, fail: (m: string) => never): HelmComponent {
-    if (!DNS_LABEL.test(adminSecret.name)) fail(`grafana.adminSecret name '${adminSecret.name}' is not a DNS-1123 label; use e.g. 'grafana-admin'`);
+    if (!DNS_LABEL.test(adminSecret.name))
+      fail(`grafana.adminSecret name '${adminSecret.name}' is not a DNS-1123 label; use e.g. 'grafana-admin'`);
     for (const key of [adminSecret.userKey, adminSecret.passwordKey]) {
-      if (key !== undefined && !SECRET_KEY.test(key)) fail(`grafana.adminSecret key '${key}' is not a valid Secret key; use e.g. 'admin-password'`);
+      if (key !== undefined && !SECRET_KEY.test(key))
+        fail(`grafana.adminSecret key '${key}' is not a valid Secret key; use e.g. 'admin-password'`);
     }
     if (options.externalUrl !== undefined) checkExternalUrl('grafana.externalUrl', options.externalUrl, fail);
     const values: GrafanaValues = {
       fullnameOverride: OBSERVABILITY_SERVICES.grafana.name,
       replicas: 1,
-      admin: { existingSecret: adminSecret.name, userKey: adminSecret.userKey ?? 'admin-user', passwordKey: adminSecret.passwordKey ?? 'admin-password' },
+      admin: {
+        existingSecret: adminSecret.name,
+        userKey: adminSecret.userKey ?? 'admin-user',
+        passwordKey: adminSecret.passwordKey ?? 'admin-password',
+      },
       service: { port: OBSERVABILITY_SERVICES.grafana.port },
       persistence: { enabled: false },
       testFramework: { enabled: false },
-      resources: checkResources('grafana.resources', options.resources ?? { requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } }, fail),
+      resources: checkResources(
+        'grafana.resources',
+        options.resources ?? { requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
+        fail,
+      ),
       datasources: {
         'datasources.yaml': {
           apiVersion: 1,
           datasources: [
-            { name: 'Prometheus', uid: 'prometheus', type: 'prometheus', access: 'proxy', url: this.prometheusUrl, isDefault: true, editable: false },
+            {
+              name: 'Prometheus',
+              uid: 'prometheus',
+              type: 'prometheus',
+              access: 'proxy',
+              url: this.prometheusUrl,
+              isDefault: true,
+              editable: false,
+            },
             { name: 'Jaeger', uid: 'jaeger', type: 'jaeger', access: 'proxy', url: this.jaegerQueryUrl, isDefault: false, editable: false },
           ],
         },
@@ -1009,12 +1172,19 @@ export class ObservabilityStack extends Construct {
     // No istio_namespace nor external_services.istio.root_namespace: the Kiali server reads neither (since
     // v2.16 it discovers each control plane and its root namespace); the chart's own copy is ignored too.
     const values: KialiValues = {
-      auth: auth.strategy === 'openid' ? { strategy: 'openid', openid: { issuer_uri: auth.issuerUri!, client_id: auth.clientId! } } : { strategy: auth.strategy },
+      auth:
+        auth.strategy === 'openid'
+          ? { strategy: 'openid', openid: { issuer_uri: auth.issuerUri!, client_id: auth.clientId! } }
+          : { strategy: auth.strategy },
       deployment: {
         instance_name: OBSERVABILITY_SERVICES.kiali.name,
         replicas,
         cluster_wide_access: true,
-        resources: checkResources('kiali.resources', options.resources ?? { requests: { cpu: '10m', memory: '64Mi' }, limits: { cpu: '500m', memory: '1Gi' } }, fail),
+        resources: checkResources(
+          'kiali.resources',
+          options.resources ?? { requests: { cpu: '10m', memory: '64Mi' }, limits: { cpu: '500m', memory: '1Gi' } },
+          fail,
+        ),
       },
       server: { port: OBSERVABILITY_SERVICES.kiali.port, web_root: KIALI_WEB_ROOT },
       external_services: {
@@ -1032,7 +1202,13 @@ export class ObservabilityStack extends Construct {
             password: `secret:${adminSecret.name}:${adminSecret.passwordKey ?? 'admin-password'}`,
           },
         },
-        tracing: { enabled: true, provider: 'jaeger', internal_url: this.jaegerQueryUrl, external_url: jaeger.externalUrl, use_grpc: false },
+        tracing: {
+          enabled: true,
+          provider: 'jaeger',
+          internal_url: this.jaegerQueryUrl,
+          external_url: jaeger.externalUrl,
+          use_grpc: false,
+        },
       },
     };
     const c = OBSERVABILITY_CHARTS.kiali;
@@ -1043,7 +1219,12 @@ export class ObservabilityStack extends Construct {
 /** A Prometheus duration (`15d`, `6h`, `30s`, `200ms`): the largest unit that divides it exactly. */
 function promDuration(d: Duration): string {
   const ms = d.toMilliseconds();
-  const units: Array<[string, number]> = [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]];
+  const units: Array<[string, number]> = [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+  ];
   for (const [unit, size] of units) if (ms > 0 && ms % size === 0) return `${ms / size}${unit}`;
   return `${ms}ms`;
 }
@@ -1077,11 +1258,16 @@ function checkExternalUrl(what: string, url: string, fail: (m: string) => never)
   checkUrl(what, url, fail);
   const host = /^https?:\/\/([^/:?#]+)/.exec(url)?.[1] ?? '';
   if (/\.svc(\.cluster\.local)?\.?$/.test(host) || /\.cluster\.local\.?$/.test(host)) {
-    fail(`${what} '${url}' is an in-cluster address a browser cannot open; give the URL users reach it at (an Ingress or gateway host, or http://localhost:<port> behind kubectl port-forward), or leave it unset for no link`);
+    fail(
+      `${what} '${url}' is an in-cluster address a browser cannot open; give the URL users reach it at (an Ingress or gateway host, or http://localhost:<port> behind kubectl port-forward), or leave it unset for no link`,
+    );
   }
 }
 
 function checkUrl(what: string, url: string, fail: (m: string) => never, httpsOnly = false): void {
   const ok = httpsOnly ? /^https:\/\/\S+$/.test(url) : /^https?:\/\/\S+$/.test(url);
-  if (!ok) fail(`${what} '${url}' is not an ${httpsOnly ? 'https://' : 'http(s)://'} URL; use e.g. 'https://${what.startsWith('kiali') ? 'login.example.com/realms/mesh' : 'grafana.example.com'}'`);
+  if (!ok)
+    fail(
+      `${what} '${url}' is not an ${httpsOnly ? 'https://' : 'http(s)://'} URL; use e.g. 'https://${what.startsWith('kiali') ? 'login.example.com/realms/mesh' : 'grafana.example.com'}'`,
+    );
 }

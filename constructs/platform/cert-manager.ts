@@ -28,9 +28,15 @@ export interface CertManagerValues {
   /** The controller's PodDisruptionBudget. */
   readonly podDisruptionBudget?: { readonly enabled: boolean; readonly minAvailable?: number };
   /** The admission webhook. */
-  readonly webhook?: { readonly replicaCount?: number; readonly podDisruptionBudget?: { readonly enabled: boolean; readonly minAvailable?: number } };
+  readonly webhook?: {
+    readonly replicaCount?: number;
+    readonly podDisruptionBudget?: { readonly enabled: boolean; readonly minAvailable?: number };
+  };
   /** The CA injector. */
-  readonly cainjector?: { readonly replicaCount?: number; readonly podDisruptionBudget?: { readonly enabled: boolean; readonly minAvailable?: number } };
+  readonly cainjector?: {
+    readonly replicaCount?: number;
+    readonly podDisruptionBudget?: { readonly enabled: boolean; readonly minAvailable?: number };
+  };
 }
 
 /** Properties of a {@link CertManager}. */
@@ -66,7 +72,15 @@ export class CertManager extends HelmComponent {
       webhook: { replicaCount: replicas, podDisruptionBudget: pdb },
       cainjector: { replicaCount: replicas, podDisruptionBudget: pdb },
     };
-    super(scope, id, { repository: JETSTACK_REPOSITORY, chart: 'cert-manager', version: CERT_MANAGER_VERSION, namespace: props.namespace ?? 'cert-manager', releaseName: 'cert-manager', values: chartValues(values), crdApiGroups: CERT_MANAGER_API_GROUPS });
+    super(scope, id, {
+      repository: JETSTACK_REPOSITORY,
+      chart: 'cert-manager',
+      version: CERT_MANAGER_VERSION,
+      namespace: props.namespace ?? 'cert-manager',
+      releaseName: 'cert-manager',
+      values: chartValues(values),
+      crdApiGroups: CERT_MANAGER_API_GROUPS,
+    });
     this.typedValues = values;
   }
 }

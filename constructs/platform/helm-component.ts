@@ -103,13 +103,22 @@ export class HelmComponent extends Construct {
     if (!DNS_LABEL.test(this.releaseName)) invalid('HelmComponent', this, `release name '${this.releaseName}' is not a DNS-1123 label`);
     if (!DNS_LABEL.test(this.namespace)) invalid('HelmComponent', this, `namespace '${this.namespace}' is not a DNS-1123 label`);
     if (!/^v?[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/.test(this.version)) {
-      invalid('HelmComponent', this, `chart version '${this.version}' of ${this.chart} is not an exact semantic version; pin one such as '1.30.3' (ranges make environments drift)`);
+      invalid(
+        'HelmComponent',
+        this,
+        `chart version '${this.version}' of ${this.chart} is not an exact semantic version; pin one such as '1.30.3' (ranges make environments drift)`,
+      );
     }
     if (!/^(https|oci):\/\/[^\s]+$/.test(this.repository.url)) {
       invalid('HelmComponent', this, `repository URL '${this.repository.url}' must start with https:// or oci://`);
     }
     for (const group of this.crdApiGroups) {
-      if (!API_GROUP.test(group)) invalid('HelmComponent', this, `crdApiGroups: '${group}' is not the API group of a CRD (a DNS subdomain with at least one dot, without version); use e.g. 'flagger.app' or 'cert-manager.io'`);
+      if (!API_GROUP.test(group))
+        invalid(
+          'HelmComponent',
+          this,
+          `crdApiGroups: '${group}' is not the API group of a CRD (a DNS subdomain with at least one dot, without version); use e.g. 'flagger.app' or 'cert-manager.io'`,
+        );
     }
     const timeout = props.timeout ?? Duration.minutes(10);
     const crds = props.crds ?? 'CreateReplace';
@@ -130,8 +139,16 @@ export class HelmComponent extends Construct {
             interval: '1h',
           },
         },
-        install: { createNamespace: true, crds: HelmReleaseSpecInstallCrds[crds === 'Skip' ? 'SKIP' : 'CREATE_REPLACE'], remediation: { retries: 3 } },
-        upgrade: { crds: HelmReleaseSpecUpgradeCrds[crds === 'Skip' ? 'SKIP' : 'CREATE_REPLACE'], remediation: { retries: 3, remediateLastFailure: true }, cleanupOnFail: true },
+        install: {
+          createNamespace: true,
+          crds: HelmReleaseSpecInstallCrds[crds === 'Skip' ? 'SKIP' : 'CREATE_REPLACE'],
+          remediation: { retries: 3 },
+        },
+        upgrade: {
+          crds: HelmReleaseSpecUpgradeCrds[crds === 'Skip' ? 'SKIP' : 'CREATE_REPLACE'],
+          remediation: { retries: 3, remediateLastFailure: true },
+          cleanupOnFail: true,
+        },
         dependsOn: props.dependsOn?.map((d) => ({ name: d.releaseName, namespace: FLUX_NAMESPACE })),
         values: Object.keys(this.values).length > 0 ? this.values : undefined,
       },
@@ -147,7 +164,11 @@ export class HelmComponent extends Construct {
     const existing = chart.node.tryFindChild(id);
     if (existing instanceof FluxHelmRepository) {
       if (existing.toJson().spec.url !== repository.url) {
-        invalid('HelmComponent', this, `HelmRepository '${repository.name}' is declared with two URLs (${existing.toJson().spec.url} and ${repository.url}); give each repository its own name`);
+        invalid(
+          'HelmComponent',
+          this,
+          `HelmRepository '${repository.name}' is declared with two URLs (${existing.toJson().spec.url} and ${repository.url}); give each repository its own name`,
+        );
       }
       return existing;
     }

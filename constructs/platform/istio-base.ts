@@ -1,13 +1,27 @@
 import { Construct } from 'constructs';
 import { invalid } from '../core/errors';
 import { HelmComponent } from './helm-component';
-import { chartValues, checkIstioProfile, ISTIO_REPOSITORY, ISTIO_SYSTEM_NAMESPACE, ISTIO_VERSION, IstioPlatformValue, IstioProfile, istioPlatform } from './istio-release';
+import {
+  chartValues,
+  checkIstioProfile,
+  ISTIO_REPOSITORY,
+  ISTIO_SYSTEM_NAMESPACE,
+  ISTIO_VERSION,
+  IstioPlatformValue,
+  IstioProfile,
+  istioPlatform,
+} from './istio-release';
 
 /**
  * The API groups of the CRDs Istio's `base` chart installs (`files/crd-all.gen.yaml`, rendered by its
  * templates): Istio resources can only be applied in a later layer than `istio-base`.
  */
-export const ISTIO_API_GROUPS: readonly string[] = ['networking.istio.io', 'security.istio.io', 'telemetry.istio.io', 'extensions.istio.io'];
+export const ISTIO_API_GROUPS: readonly string[] = [
+  'networking.istio.io',
+  'security.istio.io',
+  'telemetry.istio.io',
+  'extensions.istio.io',
+];
 
 /** The values of Istio's `base` chart that the platform sets. */
 export interface IstioBaseValues {
@@ -51,7 +65,15 @@ export class IstioBase extends HelmComponent {
       global: { istioNamespace: namespace },
       defaultRevision: 'default',
     };
-    super(scope, id, { repository: ISTIO_REPOSITORY, chart: 'base', version: ISTIO_VERSION, namespace, releaseName: 'istio-base', values: chartValues(values), crdApiGroups: ISTIO_API_GROUPS });
+    super(scope, id, {
+      repository: ISTIO_REPOSITORY,
+      chart: 'base',
+      version: ISTIO_VERSION,
+      namespace,
+      releaseName: 'istio-base',
+      values: chartValues(values),
+      crdApiGroups: ISTIO_API_GROUPS,
+    });
     this.typedValues = values;
     checkIstioProfile(props.profile, (message) => invalid('IstioBase', this, message));
   }

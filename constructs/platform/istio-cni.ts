@@ -2,7 +2,16 @@ import { Construct } from 'constructs';
 import { invalid } from '../core/errors';
 import { HelmComponent } from './helm-component';
 import { IstioBase } from './istio-base';
-import { chartValues, checkIstioProfile, ISTIO_REPOSITORY, ISTIO_SYSTEM_NAMESPACE, ISTIO_VERSION, IstioPlatformValue, IstioProfile, istioPlatform } from './istio-release';
+import {
+  chartValues,
+  checkIstioProfile,
+  ISTIO_REPOSITORY,
+  ISTIO_SYSTEM_NAMESPACE,
+  ISTIO_VERSION,
+  IstioPlatformValue,
+  IstioProfile,
+  istioPlatform,
+} from './istio-release';
 
 /**
  * The values of Istio's `cni` chart that the platform sets. The chart reads no `global.istioNamespace`
@@ -45,7 +54,15 @@ export class IstioCni extends HelmComponent {
     const namespace = props.namespace ?? ISTIO_SYSTEM_NAMESPACE;
     const platform = istioPlatform(props.profile);
     const values: IstioCniValues = { global: platform ? { platform } : undefined };
-    super(scope, id, { repository: ISTIO_REPOSITORY, chart: 'cni', version: ISTIO_VERSION, namespace, releaseName: 'istio-cni', dependsOn: [props.base], values: chartValues(values) });
+    super(scope, id, {
+      repository: ISTIO_REPOSITORY,
+      chart: 'cni',
+      version: ISTIO_VERSION,
+      namespace,
+      releaseName: 'istio-cni',
+      dependsOn: [props.base],
+      values: chartValues(values),
+    });
     this.typedValues = values;
     checkIstioProfile(props.profile, (message) => invalid('IstioCni', this, message));
   }

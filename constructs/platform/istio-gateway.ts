@@ -1,7 +1,17 @@
 import { Construct } from 'constructs';
 import { invalid } from '../core/errors';
 import { HelmComponent } from './helm-component';
-import { ChartResources, chartValues, checkIstioProfile, ISTIO_REPOSITORY, ISTIO_SYSTEM_NAMESPACE, ISTIO_VERSION, IstioPlatformValue, IstioProfile, istioPlatform } from './istio-release';
+import {
+  ChartResources,
+  chartValues,
+  checkIstioProfile,
+  ISTIO_REPOSITORY,
+  ISTIO_SYSTEM_NAMESPACE,
+  ISTIO_VERSION,
+  IstioPlatformValue,
+  IstioProfile,
+  istioPlatform,
+} from './istio-release';
 import { checkAutoscaling, ComponentAutoscaling, Istiod } from './istiod';
 
 /** Which way a gateway deployment carries traffic. */
@@ -90,7 +100,15 @@ export class IstioGateway extends HelmComponent {
     const namespace = props.namespace ?? ISTIO_SYSTEM_NAMESPACE;
     const name = `istio-${props.direction}gateway`;
     const values = IstioGateway.valuesOf(props, name);
-    super(scope, id, { repository: ISTIO_REPOSITORY, chart: 'gateway', version: ISTIO_VERSION, namespace, releaseName: name, dependsOn: [props.istiod], values: chartValues(values) });
+    super(scope, id, {
+      repository: ISTIO_REPOSITORY,
+      chart: 'gateway',
+      version: ISTIO_VERSION,
+      namespace,
+      releaseName: name,
+      dependsOn: [props.istiod],
+      values: chartValues(values),
+    });
     this.typedValues = values;
     this.direction = props.direction;
     this.selector = { istio: `${props.direction}gateway` };
@@ -103,7 +121,9 @@ export class IstioGateway extends HelmComponent {
     if (props.autoscaling) checkAutoscaling(props.autoscaling, fail);
     const minReplicas = props.autoscaling?.minReplicas ?? replicas;
     if (props.podDisruptionBudget && minReplicas < 2) {
-      fail(`a PodDisruptionBudget with ${minReplicas} replica would block every node drain; run at least 2 replicas or set podDisruptionBudget: false`);
+      fail(
+        `a PodDisruptionBudget with ${minReplicas} replica would block every node drain; run at least 2 replicas or set podDisruptionBudget: false`,
+      );
     }
   }
 
@@ -114,8 +134,10 @@ export class IstioGateway extends HelmComponent {
       platform: istioPlatform(props.profile),
       name,
       labels: { istio: `${props.direction}gateway`, app: name },
-      replicaCount: a ? undefined : props.replicas ?? 1,
-      autoscaling: a ? { enabled: true, minReplicas: a.minReplicas, maxReplicas: a.maxReplicas, targetCPUUtilizationPercentage: a.cpuUtilization ?? 80 } : { enabled: false },
+      replicaCount: a ? undefined : (props.replicas ?? 1),
+      autoscaling: a
+        ? { enabled: true, minReplicas: a.minReplicas, maxReplicas: a.maxReplicas, targetCPUUtilizationPercentage: a.cpuUtilization ?? 80 }
+        : { enabled: false },
       podDisruptionBudget: (props.podDisruptionBudget ?? minReplicas >= 2) ? { minAvailable: 1 } : undefined,
       service: { type: props.serviceType ?? (props.direction === 'ingress' ? 'LoadBalancer' : 'ClusterIP') },
       resources: props.resources,

@@ -56,7 +56,9 @@ export function istioPlatform(profile: IstioProfile | undefined): IstioPlatformV
  */
 export function checkIstioProfile(profile: unknown, fail: (message: string) => never): void {
   if (profile !== undefined && !(ISTIO_PROFILES as readonly unknown[]).includes(profile)) {
-    fail(`profile '${String(profile)}' is not allowed; use one of ${ISTIO_PROFILES.join(', ')} (OpenShift is 'openshift', rendered as the charts' platform value)`);
+    fail(
+      `profile '${String(profile)}' is not allowed; use one of ${ISTIO_PROFILES.join(', ')} (OpenShift is 'openshift', rendered as the charts' platform value)`,
+    );
   }
 }
 

@@ -2,7 +2,17 @@ import { Construct } from 'constructs';
 import { DNS_LABEL, invalid } from '../core/errors';
 import { HelmComponent } from './helm-component';
 import { IstioBase } from './istio-base';
-import { ChartResources, chartValues, checkIstioProfile, ISTIO_REPOSITORY, ISTIO_SYSTEM_NAMESPACE, ISTIO_VERSION, IstioGlobalValues, IstioProfile, istioPlatform } from './istio-release';
+import {
+  ChartResources,
+  chartValues,
+  checkIstioProfile,
+  ISTIO_REPOSITORY,
+  ISTIO_SYSTEM_NAMESPACE,
+  ISTIO_VERSION,
+  IstioGlobalValues,
+  IstioProfile,
+  istioPlatform,
+} from './istio-release';
 
 /** What sidecars may reach outside the mesh registry (`meshConfig.outboundTrafficPolicy.mode`). */
 export type MeshOutboundTrafficMode = 'ALLOW_ANY' | 'REGISTRY_ONLY';
@@ -162,20 +172,32 @@ export class Istiod extends HelmComponent {
   constructor(scope: Construct, id: string, props: IstiodProps) {
     const namespace = props.namespace ?? ISTIO_SYSTEM_NAMESPACE;
     const values = Istiod.valuesOf(props, namespace);
-    super(scope, id, { repository: ISTIO_REPOSITORY, chart: 'istiod', version: ISTIO_VERSION, namespace, releaseName: 'istiod', dependsOn: [props.base], values: chartValues(values) });
+    super(scope, id, {
+      repository: ISTIO_REPOSITORY,
+      chart: 'istiod',
+      version: ISTIO_VERSION,
+      namespace,
+      releaseName: 'istiod',
+      dependsOn: [props.base],
+      values: chartValues(values),
+    });
     this.typedValues = values;
     const fail = (message: string): never => invalid('Istiod', this, message);
     checkIstioProfile(props.profile, fail);
     this.cni = props.cni ?? false;
     if (props.profile === 'openshift' && !this.cni) {
-      fail("profile 'openshift' needs the Istio CNI plugin (OpenShift does not let pods run the privileged istio-init container); set cni: true");
+      fail(
+        "profile 'openshift' needs the Istio CNI plugin (OpenShift does not let pods run the privileged istio-init container); set cni: true",
+      );
     }
     const replicas = props.replicas ?? 1;
     if (!Number.isInteger(replicas) || replicas < 1) fail(`replicas ${replicas} is not a positive integer`);
     if (props.autoscaling) checkAutoscaling(props.autoscaling, fail);
     this.minReplicas = props.autoscaling ? props.autoscaling.minReplicas : replicas;
     if (values.global?.defaultPodDisruptionBudget?.enabled && this.minReplicas < 2) {
-      fail(`a PodDisruptionBudget with ${this.minReplicas} replica would block every node drain; run at least 2 replicas (autoscaling minReplicas) or set podDisruptionBudget: false`);
+      fail(
+        `a PodDisruptionBudget with ${this.minReplicas} replica would block every node drain; run at least 2 replicas (autoscaling minReplicas) or set podDisruptionBudget: false`,
+      );
     }
     if (props.accessLogFile !== undefined && !props.accessLogFile.startsWith('/')) {
       fail(`accessLogFile '${props.accessLogFile}' is not an absolute path; use '/dev/stdout'`);
@@ -185,13 +207,17 @@ export class Istiod extends HelmComponent {
 
   private static valuesOf(props: IstiodProps, namespace: string): IstiodValues {
     const autoscaling = props.autoscaling;
-    const minReplicas = autoscaling ? autoscaling.minReplicas : props.replicas ?? 1;
+    const minReplicas = autoscaling ? autoscaling.minReplicas : (props.replicas ?? 1);
     const podDisruptionBudget = props.podDisruptionBudget ?? minReplicas >= 2;
     const tracing = props.tracing;
     return {
-      global: { istioNamespace: namespace, platform: istioPlatform(props.profile), defaultPodDisruptionBudget: { enabled: podDisruptionBudget } },
+      global: {
+        istioNamespace: namespace,
+        platform: istioPlatform(props.profile),
+        defaultPodDisruptionBudget: { enabled: podDisruptionBudget },
+      },
       pilot: {
-        replicaCount: autoscaling ? undefined : props.replicas ?? 1,
+        replicaCount: autoscaling ? undefined : (props.replicas ?? 1),
         autoscaleEnabled: autoscaling !== undefined,
         autoscaleMin: autoscaling?.minReplicas,
         autoscaleMax: autoscaling?.maxReplicas,
@@ -202,7 +228,9 @@ export class Istiod extends HelmComponent {
       meshConfig: {
         accessLogFile: props.accessLogFile ?? '',
         outboundTrafficPolicy: { mode: props.outboundTrafficPolicy ?? 'REGISTRY_ONLY' },
-        extensionProviders: tracing ? [{ name: tracing.name, [tracing.protocol]: { service: tracing.service, port: tracing.port } }] : undefined,
+        extensionProviders: tracing
+          ? [{ name: tracing.name, [tracing.protocol]: { service: tracing.service, port: tracing.port } }]
+          : undefined,
         // Always explicit: the chart's own `metrics: [prometheus]` disappears as soon as defaultProviders is set.
         defaultProviders: { metrics: [ISTIO_PROMETHEUS_PROVIDER], tracing: tracing ? [tracing.name] : undefined },
       },
@@ -213,16 +241,22 @@ export class Istiod extends HelmComponent {
 /** Checks autoscaling bounds, reporting through `fail`. */
 export function checkAutoscaling(a: ComponentAutoscaling, fail: (message: string) => never): void {
   if (!Number.isInteger(a.minReplicas) || a.minReplicas < 1) fail(`autoscaling minReplicas ${a.minReplicas} is not a positive integer`);
-  if (!Number.isInteger(a.maxReplicas) || a.maxReplicas < a.minReplicas) fail(`autoscaling maxReplicas ${a.maxReplicas} is below minReplicas ${a.minReplicas}; set maxReplicas >= minReplicas`);
+  if (!Number.isInteger(a.maxReplicas) || a.maxReplicas < a.minReplicas)
+    fail(`autoscaling maxReplicas ${a.maxReplicas} is below minReplicas ${a.minReplicas}; set maxReplicas >= minReplicas`);
   const cpu = a.cpuUtilization ?? 80;
   if (!Number.isInteger(cpu) || cpu < 1 || cpu > 100) fail(`autoscaling cpuUtilization ${cpu} is not a percentage in 1-100`);
 }
 
 function checkTracing(t: TracingProvider, fail: (message: string) => never): void {
   if (!DNS_LABEL.test(t.name)) fail(`tracing provider name '${t.name}' is not a DNS-1123 label such as 'jaeger'`);
-  if (BUILT_IN_PROVIDERS.includes(t.name)) fail(`tracing provider name '${t.name}' is one of Istio's built-in providers (${BUILT_IN_PROVIDERS.join(', ')}); name the collector, e.g. 'jaeger' or 'otel'`);
+  if (BUILT_IN_PROVIDERS.includes(t.name))
+    fail(
+      `tracing provider name '${t.name}' is one of Istio's built-in providers (${BUILT_IN_PROVIDERS.join(', ')}); name the collector, e.g. 'jaeger' or 'otel'`,
+    );
   if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/.test(t.service)) {
-    fail(`tracing service '${t.service}' is not a fully qualified Service name; use e.g. 'jaeger-collector.istio-system.svc.cluster.local'`);
+    fail(
+      `tracing service '${t.service}' is not a fully qualified Service name; use e.g. 'jaeger-collector.istio-system.svc.cluster.local'`,
+    );
   }
   if (!Number.isInteger(t.port) || t.port < 1 || t.port > 65535) fail(`tracing port ${t.port} is not a port number; use 1-65535`);
 }

@@ -50,7 +50,9 @@ export type PeerKind = 'principal' | 'namespace' | 'requestPrincipal' | 'anyone'
 export class Peer {
   /** An app of the mesh, identified by its service account over mTLS. */
   static app(app: IMeshApp): Peer {
-    return new Peer('principal', principalOf(app.namespace, app.serviceAccountName), app.namespace, `${app.namespace}/${app.name}`, app, { app: app.name });
+    return new Peer('principal', principalOf(app.namespace, app.serviceAccountName), app.namespace, `${app.namespace}/${app.name}`, app, {
+      app: app.name,
+    });
   }
 
   /** Any workload running as `serviceAccount` in `namespace`. */
@@ -60,7 +62,14 @@ export class Peer {
 
   /** A workload that is not an app of the platform (a gateway, Prometheus). */
   static workload(identity: WorkloadIdentity): Peer {
-    return new Peer('principal', principalOf(identity.namespace, identity.serviceAccount), identity.namespace, `${identity.namespace}/sa/${identity.serviceAccount}`, undefined, identity.podLabels);
+    return new Peer(
+      'principal',
+      principalOf(identity.namespace, identity.serviceAccount),
+      identity.namespace,
+      `${identity.namespace}/sa/${identity.serviceAccount}`,
+      undefined,
+      identity.podLabels,
+    );
   }
 
   /** Every workload of a namespace (its mTLS identities all name it). */
@@ -138,7 +147,9 @@ export class HeaderMatch {
 
   private static literal(value: string, what: string): string {
     if (value.length === 0 || value.includes('*')) {
-      throw new TypeError(`HeaderMatch.${what}(${JSON.stringify(value)}): give a non-empty value without '*'; the match kind adds the wildcard`);
+      throw new TypeError(
+        `HeaderMatch.${what}(${JSON.stringify(value)}): give a non-empty value without '*'; the match kind adds the wildcard`,
+      );
     }
     return value;
   }
@@ -197,22 +208,34 @@ export class AccessRule {
 
   /** Only these HTTP methods (`GET`, `POST` ...). */
   onMethods(...methods: string[]): this {
-    return this.setOperation('methods', methods.map((m) => this.method(m)));
+    return this.setOperation(
+      'methods',
+      methods.map((m) => this.method(m)),
+    );
   }
 
   /** Any method except these. */
   exceptMethods(...methods: string[]): this {
-    return this.setOperation('notMethods', methods.map((m) => this.method(m)));
+    return this.setOperation(
+      'notMethods',
+      methods.map((m) => this.method(m)),
+    );
   }
 
   /** Only these paths: exact `/get`, prefix `/api/*`, suffix `*.png`, or `*` for any. */
   onPaths(...paths: string[]): this {
-    return this.setOperation('paths', paths.map((p) => this.path(p)));
+    return this.setOperation(
+      'paths',
+      paths.map((p) => this.path(p)),
+    );
   }
 
   /** Any path except these (same patterns as {@link onPaths}). */
   exceptPaths(...paths: string[]): this {
-    return this.setOperation('notPaths', paths.map((p) => this.path(p)));
+    return this.setOperation(
+      'notPaths',
+      paths.map((p) => this.path(p)),
+    );
   }
 
   /**
@@ -220,11 +243,17 @@ export class AccessRule {
    * render as the container (target) ports.
    */
   onPorts(...servicePorts: number[]): this {
-    return this.setOperation('ports', servicePorts.map((port) => {
-      const found = this.target.ports.find((p) => p.port === port);
-      if (!found) this.fail(`port ${port} is not a port of ${this.target.namespace}/${this.target.name}; its ports: ${this.target.ports.map((p) => p.port).join(', ')}`);
-      return String(found.targetPort);
-    }));
+    return this.setOperation(
+      'ports',
+      servicePorts.map((port) => {
+        const found = this.target.ports.find((p) => p.port === port);
+        if (!found)
+          this.fail(
+            `port ${port} is not a port of ${this.target.namespace}/${this.target.name}; its ports: ${this.target.ports.map((p) => p.port).join(', ')}`,
+          );
+        return String(found.targetPort);
+      }),
+    );
   }
 
   /** Only requests whose header `name` matches one of `matches` (`request.headers[name]` values). */
@@ -256,7 +285,9 @@ export class AccessRule {
     if (field !== 'ports') this.requireHttp();
     if (values.length === 0) this.fail(`${field} is empty; list at least one value or leave the refinement out`);
     if (field in this.operation) this.fail(`${field} is set twice; pass every value in one call`);
-    const other = field.startsWith('not') ? field.charAt(3).toLowerCase() + field.slice(4) : `not${field.charAt(0).toUpperCase()}${field.slice(1)}`;
+    const other = field.startsWith('not')
+      ? field.charAt(3).toLowerCase() + field.slice(4)
+      : `not${field.charAt(0).toUpperCase()}${field.slice(1)}`;
     if (other in this.operation) this.fail(`sets both ${field} and ${other}; use one of them`);
     this.operation[field] = values;
     return this;
@@ -273,24 +304,29 @@ export class AccessRule {
 
   private requireHttp(): void {
     if (!this.target.ports.some((p) => p.protocol.isHttp)) {
-      this.fail('matches HTTP methods, paths or headers, but the app serves no HTTP port, so Istio could never match it; remove those refinements or use onPorts');
+      this.fail(
+        'matches HTTP methods, paths or headers, but the app serves no HTTP port, so Istio could never match it; remove those refinements or use onPorts',
+      );
     }
   }
 
   private method(m: string): string {
-    if (!METHOD.test(m)) this.fail(`method '${m}' is not an upper-case HTTP method, and Istio compares methods case-sensitively; use '${m.toUpperCase()}'`);
+    if (!METHOD.test(m))
+      this.fail(`method '${m}' is not an upper-case HTTP method, and Istio compares methods case-sensitively; use '${m.toUpperCase()}'`);
     return m;
   }
 
   private path(p: string): string {
     const stars = (p.match(/\*/g) ?? []).length;
-    const ok = p === '*' || (stars === 0 && p.startsWith('/')) || (stars === 1 && ((p.startsWith('/') && p.endsWith('*')) || p.startsWith('*')));
+    const ok =
+      p === '*' || (stars === 0 && p.startsWith('/')) || (stars === 1 && ((p.startsWith('/') && p.endsWith('*')) || p.startsWith('*')));
     if (!ok) this.fail(`path '${p}' is not an Istio path match; use an exact '/get', a prefix '/api/*', a suffix '*.png' or '*'`);
     return p;
   }
 
   private headerKey(name: string): string {
-    if (!HEADER_NAME.test(name)) this.fail(`header name '${name}' is not an HTTP header name; use letters, digits and '-', such as 'x-rfma-token'`);
+    if (!HEADER_NAME.test(name))
+      this.fail(`header name '${name}' is not an HTTP header name; use letters, digits and '-', such as 'x-rfma-token'`);
     return `request.headers[${name.toLowerCase()}]`;
   }
 

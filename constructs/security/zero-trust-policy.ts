@@ -2,7 +2,13 @@ import { ApiObject, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { Sidecar, SidecarSpecOutboundTrafficPolicyMode } from '../../imports/networking.istio.io';
-import { AuthorizationPolicy, AuthorizationPolicySpecAction, PeerAuthentication, PeerAuthenticationSpecPortLevelMtlsMode, RequestAuthentication } from '../../imports/security.istio.io';
+import {
+  AuthorizationPolicy,
+  AuthorizationPolicySpecAction,
+  PeerAuthentication,
+  PeerAuthenticationSpecPortLevelMtlsMode,
+  RequestAuthentication,
+} from '../../imports/security.istio.io';
 import { AccessRule, ChartWorkload, Peer, PeerLike, RenderedRule, WorkloadIdentity, principalOf } from './access-rule';
 import { DNS_LABEL, invalid } from '../core/errors';
 import { IMeshApp, MeshApp } from '../workloads/mesh-app';
@@ -193,16 +199,29 @@ export class ZeroTrustPolicy extends Construct {
     this.mtls = props.mtls ?? MtlsMode.STRICT;
     this.ingressGateway = props.ingressGateway;
     this.prometheus = props.prometheus ?? { namespace: ISTIO_NAMESPACE, serviceAccount: 'prometheus' };
-    for (const [what, identity] of [['ingressGateway', props.ingressGateway], ['prometheus', props.prometheus]] as const) {
+    for (const [what, identity] of [
+      ['ingressGateway', props.ingressGateway],
+      ['prometheus', props.prometheus],
+    ] as const) {
       if (identity && (!DNS_LABEL.test(identity.namespace) || !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(identity.serviceAccount))) {
-        invalid('ZeroTrustPolicy', this, `${what} ${identity.namespace}/${identity.serviceAccount} is not a namespace/service-account pair of DNS names; use e.g. istio-system/istio-ingressgateway`);
+        invalid(
+          'ZeroTrustPolicy',
+          this,
+          `${what} ${identity.namespace}/${identity.serviceAccount} is not a namespace/service-account pair of DNS names; use e.g. istio-system/istio-ingressgateway`,
+        );
       }
     }
     if (props.tracingCollector) {
       const { service, port } = props.tracingCollector;
       const m = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?\.([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.svc(\.cluster\.local)?$/.exec(service);
-      if (!m) invalid('ZeroTrustPolicy', this, `tracingCollector service '${service}' is not a Service of the cluster; use <name>.<namespace>.svc.cluster.local, e.g. jaeger.observability.svc.cluster.local`);
-      if (!Number.isInteger(port) || port < 1 || port > 65535) invalid('ZeroTrustPolicy', this, `tracingCollector port ${port} is not a port number; use 1-65535, e.g. 4317 for OTLP gRPC`);
+      if (!m)
+        invalid(
+          'ZeroTrustPolicy',
+          this,
+          `tracingCollector service '${service}' is not a Service of the cluster; use <name>.<namespace>.svc.cluster.local, e.g. jaeger.observability.svc.cluster.local`,
+        );
+      if (!Number.isInteger(port) || port < 1 || port > 65535)
+        invalid('ZeroTrustPolicy', this, `tracingCollector port ${port} is not a port number; use 1-65535, e.g. 4317 for OTLP gRPC`);
       this.tracing = { namespace: m[2], service, port };
     }
     for (const app of props.apps ?? []) this.addApp(app);
@@ -229,24 +248,36 @@ export class ZeroTrustPolicy extends Construct {
     const scope = new Construct(this, key.replace('/', '-'));
     // Flagger renames the `app` label of the primary pods it creates, and Istio selectors have no
     // "in": a canaried app gets each selecting object twice (`<app>` and `<app>-primary`).
-    forEachSelector(g, (value, id) => new AuthorizationPolicy(scope, `allow${id}`, {
-      metadata: { name: value, namespace: app.namespace, labels: { app: app.name } },
-      spec: {
-        action: AuthorizationPolicySpecAction.ALLOW,
-        selector: { matchLabels: { app: value } },
-        rules: Lazy.any({ produce: () => this.allowRulesOf(g) }),
-      },
-    }));
-    if (this.props.sidecarScoping ?? true) forEachSelector(g, (value, id) => {
-      new Sidecar(scope, `sidecar${id}`, {
-        metadata: { name: value, namespace: app.namespace, labels: { app: app.name } },
-        spec: {
-          workloadSelector: { labels: { app: value } },
-          egress: [{ hosts: Lazy.any({ produce: () => this.egressHostsOf(g) }) }],
-          outboundTrafficPolicy: this.props.outboundTrafficPolicy ? { mode: this.props.outboundTrafficPolicy === SidecarOutboundMode.REGISTRY_ONLY ? SidecarSpecOutboundTrafficPolicyMode.REGISTRY_UNDERSCORE_ONLY : SidecarSpecOutboundTrafficPolicyMode.ALLOW_UNDERSCORE_ANY } : undefined,
-        },
+    forEachSelector(
+      g,
+      (value, id) =>
+        new AuthorizationPolicy(scope, `allow${id}`, {
+          metadata: { name: value, namespace: app.namespace, labels: { app: app.name } },
+          spec: {
+            action: AuthorizationPolicySpecAction.ALLOW,
+            selector: { matchLabels: { app: value } },
+            rules: Lazy.any({ produce: () => this.allowRulesOf(g) }),
+          },
+        }),
+    );
+    if (this.props.sidecarScoping ?? true)
+      forEachSelector(g, (value, id) => {
+        new Sidecar(scope, `sidecar${id}`, {
+          metadata: { name: value, namespace: app.namespace, labels: { app: app.name } },
+          spec: {
+            workloadSelector: { labels: { app: value } },
+            egress: [{ hosts: Lazy.any({ produce: () => this.egressHostsOf(g) }) }],
+            outboundTrafficPolicy: this.props.outboundTrafficPolicy
+              ? {
+                  mode:
+                    this.props.outboundTrafficPolicy === SidecarOutboundMode.REGISTRY_ONLY
+                      ? SidecarSpecOutboundTrafficPolicyMode.REGISTRY_UNDERSCORE_ONLY
+                      : SidecarSpecOutboundTrafficPolicyMode.ALLOW_UNDERSCORE_ANY,
+                }
+              : undefined,
+          },
+        });
       });
-    });
     if (this.props.networkPolicies ?? true) {
       new k8s.KubeNetworkPolicy(scope, 'network-policy', {
         metadata: { name: app.name, namespace: app.namespace, labels: { app: app.name } },
@@ -267,7 +298,12 @@ export class ZeroTrustPolicy extends Construct {
    */
   expose(app: IMeshApp): void {
     const g = this.governedOf(app, 'expose');
-    if (!this.ingressGateway) invalid('ZeroTrustPolicy', this, `cannot expose '${keyOf(app)}': no ingressGateway; set the ingressGateway prop to the gateway's namespace and service account`);
+    if (!this.ingressGateway)
+      invalid(
+        'ZeroTrustPolicy',
+        this,
+        `cannot expose '${keyOf(app)}': no ingressGateway; set the ingressGateway prop to the gateway's namespace and service account`,
+      );
     if (g.exposed) invalid('ZeroTrustPolicy', this, `app '${keyOf(app)}' is exposed twice; expose each app once`);
     g.exposed = true;
   }
@@ -284,7 +320,11 @@ export class ZeroTrustPolicy extends Construct {
     for (const peer of rule.sources) {
       const caller = peer.app;
       if (caller instanceof MeshApp && !caller.dependencies.some((d) => keyOf(d) === keyOf(to))) {
-        invalid('ZeroTrustPolicy', this, `allows ${keyOf(caller)} to call ${keyOf(to)}, but ${keyOf(caller)} does not declare that dependency, so its Sidecar and NetworkPolicy would block the call; declare ${caller.name}.calls(${to.name}) first`);
+        invalid(
+          'ZeroTrustPolicy',
+          this,
+          `allows ${keyOf(caller)} to call ${keyOf(to)}, but ${keyOf(caller)} does not declare that dependency, so its Sidecar and NetworkPolicy would block the call; declare ${caller.name}.calls(${to.name}) first`,
+        );
       }
     }
     g.allowRules.push(rule);
@@ -310,20 +350,35 @@ export class ZeroTrustPolicy extends Construct {
    */
   addJwtIssuer(app: IMeshApp, jwt: JwtIssuer): void {
     const g = this.governedOf(app, 'addJwtIssuer');
-    if (!/^https:\/\/[^\s/]+/.test(jwt.jwksUri)) invalid('ZeroTrustPolicy', this, `jwksUri '${jwt.jwksUri}' of issuer '${jwt.issuer}' is not an https URL; keys fetched over plain http can be forged, so use https://`);
-    if (!jwt.issuer || /\s/.test(jwt.issuer)) invalid('ZeroTrustPolicy', this, `issuer '${jwt.issuer}' is not an issuer; use the tokens' 'iss' claim, e.g. https://accounts.example.com`);
+    if (!/^https:\/\/[^\s/]+/.test(jwt.jwksUri))
+      invalid(
+        'ZeroTrustPolicy',
+        this,
+        `jwksUri '${jwt.jwksUri}' of issuer '${jwt.issuer}' is not an https URL; keys fetched over plain http can be forged, so use https://`,
+      );
+    if (!jwt.issuer || /\s/.test(jwt.issuer))
+      invalid(
+        'ZeroTrustPolicy',
+        this,
+        `issuer '${jwt.issuer}' is not an issuer; use the tokens' 'iss' claim, e.g. https://accounts.example.com`,
+      );
     if (!g.jwtIssuers) {
       g.jwtIssuers = [];
       const issuers = g.jwtIssuers;
-      forEachSelector(g, (value, id) => new RequestAuthentication(this.scopeOf(g), `jwt${id}`, {
-        metadata: { name: `${value}-jwt`, namespace: app.namespace, labels: { app: app.name } },
-        spec: {
-          selector: { matchLabels: { app: value } },
-          jwtRules: Lazy.any({ produce: () => issuers.map((i) => ({ issuer: i.issuer, jwksUri: i.jwksUri, audiences: i.audiences })) }),
-        },
-      }));
+      forEachSelector(
+        g,
+        (value, id) =>
+          new RequestAuthentication(this.scopeOf(g), `jwt${id}`, {
+            metadata: { name: `${value}-jwt`, namespace: app.namespace, labels: { app: app.name } },
+            spec: {
+              selector: { matchLabels: { app: value } },
+              jwtRules: Lazy.any({ produce: () => issuers.map((i) => ({ issuer: i.issuer, jwksUri: i.jwksUri, audiences: i.audiences })) }),
+            },
+          }),
+      );
     }
-    if (g.jwtIssuers.some((i) => i.issuer === jwt.issuer)) invalid('ZeroTrustPolicy', this, `issuer '${jwt.issuer}' is added twice to '${keyOf(app)}'; add each issuer once`);
+    if (g.jwtIssuers.some((i) => i.issuer === jwt.issuer))
+      invalid('ZeroTrustPolicy', this, `issuer '${jwt.issuer}' is added twice to '${keyOf(app)}'; add each issuer once`);
     g.jwtIssuers.push(jwt);
     if ((jwt.requireToken ?? true) && g.jwtIssuers.filter((i) => i.requireToken ?? true).length === 1) {
       g.denyRules.push(new RequireTokenRule(this, app));
@@ -338,20 +393,37 @@ export class ZeroTrustPolicy extends Construct {
   addMtlsException(app: IMeshApp, servicePort: number, mode: MtlsMode): void {
     const g = this.governedOf(app, 'addMtlsException');
     const port = app.ports.find((p) => p.port === servicePort);
-    if (!port) invalid('ZeroTrustPolicy', this, `mTLS exception: port ${servicePort} is not a port of ${keyOf(app)}; its ports: ${app.ports.map((p) => p.port).join(', ')}`);
-    if (mode === this.mtls) invalid('ZeroTrustPolicy', this, `mTLS exception on ${keyOf(app)} port ${servicePort} is ${mode}, the mesh-wide mode already; remove it`);
+    if (!port)
+      invalid(
+        'ZeroTrustPolicy',
+        this,
+        `mTLS exception: port ${servicePort} is not a port of ${keyOf(app)}; its ports: ${app.ports.map((p) => p.port).join(', ')}`,
+      );
+    if (mode === this.mtls)
+      invalid(
+        'ZeroTrustPolicy',
+        this,
+        `mTLS exception on ${keyOf(app)} port ${servicePort} is ${mode}, the mesh-wide mode already; remove it`,
+      );
     if (!g.mtlsExceptions) {
       g.mtlsExceptions = new Map();
       const exceptions = g.mtlsExceptions;
-      forEachSelector(g, (value, id) => new PeerAuthentication(this.scopeOf(g), `peer-authentication${id}`, {
-        metadata: { name: value, namespace: app.namespace, labels: { app: app.name } },
-        spec: {
-          selector: { matchLabels: { app: value } },
-          portLevelMtls: Lazy.any({ produce: () => Object.fromEntries([...exceptions].map(([target, m]) => [String(target), { mode: m }])) }),
-        },
-      }));
+      forEachSelector(
+        g,
+        (value, id) =>
+          new PeerAuthentication(this.scopeOf(g), `peer-authentication${id}`, {
+            metadata: { name: value, namespace: app.namespace, labels: { app: app.name } },
+            spec: {
+              selector: { matchLabels: { app: value } },
+              portLevelMtls: Lazy.any({
+                produce: () => Object.fromEntries([...exceptions].map(([target, m]) => [String(target), { mode: m }])),
+              }),
+            },
+          }),
+      );
     }
-    if (g.mtlsExceptions.has(port.targetPort)) invalid('ZeroTrustPolicy', this, `mTLS exception on ${keyOf(app)} port ${servicePort} is set twice; set it once`);
+    if (g.mtlsExceptions.has(port.targetPort))
+      invalid('ZeroTrustPolicy', this, `mTLS exception on ${keyOf(app)} port ${servicePort} is set twice; set it once`);
     g.mtlsExceptions.set(port.targetPort, mode);
   }
 
@@ -381,16 +453,22 @@ export class ZeroTrustPolicy extends Construct {
     const where = `plain text from ${from.namespace}/${from.name} to ${to.namespace}/${to.name}`;
     const fail = (message: string): never => invalid('ZeroTrustPolicy', this, `${where}: ${message}`);
     for (const w of [from, to]) {
-      if (!DNS_LABEL.test(w.namespace) || !DNS_LABEL.test(w.name)) fail(`${w.namespace}/${w.name} is not a namespace/name pair of DNS-1123 labels`);
-      if (Object.keys(w.podLabels).length === 0) fail(`${w.namespace}/${w.name} has no pod labels; give the labels its chart sets on its pods, which the policies select`);
+      if (!DNS_LABEL.test(w.namespace) || !DNS_LABEL.test(w.name))
+        fail(`${w.namespace}/${w.name} is not a namespace/name pair of DNS-1123 labels`);
+      if (Object.keys(w.podLabels).length === 0)
+        fail(`${w.namespace}/${w.name} has no pod labels; give the labels its chart sets on its pods, which the policies select`);
     }
-    if (!Number.isInteger(to.port) || to.port < 1 || to.port > 65535) fail(`port ${to.port} is not a port number; give the container port its API listens on`);
-    for (const m of access.methods ?? []) if (!/^[A-Z]+$/.test(m)) fail(`method '${m}' is not an upper-case HTTP method; use '${m.toUpperCase()}'`);
+    if (!Number.isInteger(to.port) || to.port < 1 || to.port > 65535)
+      fail(`port ${to.port} is not a port number; give the container port its API listens on`);
+    for (const m of access.methods ?? [])
+      if (!/^[A-Z]+$/.test(m)) fail(`method '${m}' is not an upper-case HTTP method; use '${m.toUpperCase()}'`);
     for (const p of access.paths ?? []) {
       const stars = (p.match(/\*/g) ?? []).length;
-      if (!((stars === 0 && p.startsWith('/')) || (stars === 1 && ((p.startsWith('/') && p.endsWith('*')) || p.startsWith('*'))))) fail(`path '${p}' is not an Istio path match; use an exact '/gate/check', a prefix '/api/*' or a suffix '*.json'`);
+      if (!((stars === 0 && p.startsWith('/')) || (stars === 1 && ((p.startsWith('/') && p.endsWith('*')) || p.startsWith('*')))))
+        fail(`path '${p}' is not an Istio path match; use an exact '/gate/check', a prefix '/api/*' or a suffix '*.json'`);
     }
-    if (access.methods?.length === 0 || access.paths?.length === 0) fail('methods or paths is empty, which would allow nothing; list values or leave it out');
+    if (access.methods?.length === 0 || access.paths?.length === 0)
+      fail('methods or paths is empty, which would allow nothing; list values or leave it out');
     const key = `${to.namespace}/${to.name}`;
     let g = this.governedWorkloads.get(key);
     if (!g) {
@@ -400,7 +478,8 @@ export class ZeroTrustPolicy extends Construct {
     } else if (JSON.stringify(g.workload) !== JSON.stringify(to)) {
       fail(`${key} is already governed with other pod labels or port (${JSON.stringify(g.workload)}); describe the workload once`);
     }
-    if (g.callers.some((c) => c.from.namespace === from.namespace && c.from.name === from.name)) fail('is allowed twice; allow each caller once, with every method and path');
+    if (g.callers.some((c) => c.from.namespace === from.namespace && c.from.name === from.name))
+      fail('is allowed twice; allow each caller once, with every method and path');
     g.callers.push({ from, access: { methods: access.methods && [...access.methods], paths: access.paths && [...access.paths] } });
   }
 
@@ -421,11 +500,20 @@ export class ZeroTrustPolicy extends Construct {
         action: AuthorizationPolicySpecAction.ALLOW,
         selector: { matchLabels: { ...w.podLabels } },
         rules: Lazy.any({
-          produce: () => g.callers.map(({ access }) => ({
-            // Only requests without a peer identity: the callers outside the mesh, never a workload of it.
-            from: [{ source: { notPrincipals: ['*'] } }],
-            to: [{ operation: { ports: [String(w.port)], ...(access.methods ? { methods: access.methods } : {}), ...(access.paths ? { paths: access.paths } : {}) } }],
-          })),
+          produce: () =>
+            g.callers.map(({ access }) => ({
+              // Only requests without a peer identity: the callers outside the mesh, never a workload of it.
+              from: [{ source: { notPrincipals: ['*'] } }],
+              to: [
+                {
+                  operation: {
+                    ports: [String(w.port)],
+                    ...(access.methods ? { methods: access.methods } : {}),
+                    ...(access.paths ? { paths: access.paths } : {}),
+                  },
+                },
+              ],
+            })),
         }),
       },
     });
@@ -434,7 +522,10 @@ export class ZeroTrustPolicy extends Construct {
     if (this.mtls === MtlsMode.STRICT) {
       new PeerAuthentication(scope, 'peer-authentication', {
         metadata,
-        spec: { selector: { matchLabels: { ...w.podLabels } }, portLevelMtls: { [String(w.port)]: { mode: PeerAuthenticationSpecPortLevelMtlsMode.PERMISSIVE } } },
+        spec: {
+          selector: { matchLabels: { ...w.podLabels } },
+          portLevelMtls: { [String(w.port)]: { mode: PeerAuthenticationSpecPortLevelMtlsMode.PERMISSIVE } },
+        },
       });
     }
     if (this.props.networkPolicies ?? true) {
@@ -446,8 +537,14 @@ export class ZeroTrustPolicy extends Construct {
           policyTypes: ['Ingress'],
           ingress: Lazy.any({
             produce: () => [
-              { from: g.callers.map((c) => podPeer(c.from.namespace, c.from.podLabels)), ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(w.port) }] },
-              { from: [podPeer(this.prometheus.namespace, this.prometheus.podLabels)], ports: SIDECAR_METRICS_PORTS.map((port) => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) })) },
+              {
+                from: g.callers.map((c) => podPeer(c.from.namespace, c.from.podLabels)),
+                ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(w.port) }],
+              },
+              {
+                from: [podPeer(this.prometheus.namespace, this.prometheus.podLabels)],
+                ports: SIDECAR_METRICS_PORTS.map((port) => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) })),
+              },
             ],
           }),
         },
@@ -463,7 +560,11 @@ export class ZeroTrustPolicy extends Construct {
     const g = this.governedOf(app, 'allowEgress');
     for (const host of hosts) {
       if (!/^(\*|\.|~|[a-z0-9]([-a-z0-9]*[a-z0-9])?)\/(\*|\*?[-a-z0-9.]+)$/.test(host)) {
-        invalid('ZeroTrustPolicy', this, `egress host '${host}' of ${keyOf(app)} is not <namespace>/<dnsName>; use e.g. 'istio-egress/api.example.com' or './*'`);
+        invalid(
+          'ZeroTrustPolicy',
+          this,
+          `egress host '${host}' of ${keyOf(app)} is not <namespace>/<dnsName>; use e.g. 'istio-egress/api.example.com' or './*'`,
+        );
       }
       if (g.extraEgressHosts.includes(host)) invalid('ZeroTrustPolicy', this, `egress host '${host}' of ${keyOf(app)} is added twice`);
       g.extraEgressHosts.push(host);
@@ -484,7 +585,14 @@ export class ZeroTrustPolicy extends Construct {
   }
 
   private governedOf(app: IMeshApp, what: string): Governed {
-    return this.governed.get(keyOf(app)) ?? invalid('ZeroTrustPolicy', this, `${what}: app '${keyOf(app)}' is not governed by this policy; add it first with addApp (or the 'apps' prop)`);
+    return (
+      this.governed.get(keyOf(app)) ??
+      invalid(
+        'ZeroTrustPolicy',
+        this,
+        `${what}: app '${keyOf(app)}' is not governed by this policy; add it first with addApp (or the 'apps' prop)`,
+      )
+    );
   }
 
   private scopeOf(g: Governed): Construct {
@@ -494,14 +602,18 @@ export class ZeroTrustPolicy extends Construct {
   private denyPolicyOf(g: Governed): void {
     if (g.hasDenyPolicy) return;
     g.hasDenyPolicy = true;
-    forEachSelector(g, (value, id) => new AuthorizationPolicy(this.scopeOf(g), `deny${id}`, {
-      metadata: { name: `${value}-deny`, namespace: g.app.namespace, labels: { app: g.app.name } },
-      spec: {
-        action: AuthorizationPolicySpecAction.DENY,
-        selector: { matchLabels: { app: value } },
-        rules: Lazy.any({ produce: () => g.denyRules.map((r) => r.render()) }),
-      },
-    }));
+    forEachSelector(
+      g,
+      (value, id) =>
+        new AuthorizationPolicy(this.scopeOf(g), `deny${id}`, {
+          metadata: { name: `${value}-deny`, namespace: g.app.namespace, labels: { app: g.app.name } },
+          spec: {
+            action: AuthorizationPolicySpecAction.DENY,
+            selector: { matchLabels: { app: value } },
+            rules: Lazy.any({ produce: () => g.denyRules.map((r) => r.render()) }),
+          },
+        }),
+    );
   }
 
   /** The apps that declare they call each governed app: built once, linear in apps plus edges. */
@@ -524,8 +636,10 @@ export class ZeroTrustPolicy extends Construct {
     const refined = new Set(g.allowRules.flatMap((r) => r.sources.filter((p) => p.app).map((p) => keyOf(p.app!))));
     const callers = this.dependents(g.app).filter((c) => !refined.has(keyOf(c)));
     const rules: RenderedRule[] = [];
-    if (callers.length > 0) rules.push({ from: [{ source: { principals: callers.map((c) => principalOf(c.namespace, c.serviceAccountName)) } }] });
-    if (g.exposed && this.ingressGateway) rules.push({ from: [{ source: { principals: [principalOf(this.ingressGateway.namespace, this.ingressGateway.serviceAccount)] } }] });
+    if (callers.length > 0)
+      rules.push({ from: [{ source: { principals: callers.map((c) => principalOf(c.namespace, c.serviceAccountName)) } }] });
+    if (g.exposed && this.ingressGateway)
+      rules.push({ from: [{ source: { principals: [principalOf(this.ingressGateway.namespace, this.ingressGateway.serviceAccount)] } }] });
     rules.push(...g.allowRules.map((r) => r.render()));
     // Without a default deny, an app nobody declares to call stays open (an ALLOW rule matching all).
     if (rules.length === 0 && !this.defaultDeny) rules.push({});
@@ -552,18 +666,36 @@ export class ZeroTrustPolicy extends Construct {
     }
     const unique = [...new Map(peers.map((p) => [JSON.stringify(p), p])).values()];
     const rules: Record<string, unknown>[] = [fromAnywhere ? { ports: appPorts } : { from: unique, ports: appPorts }];
-    rules.push({ from: [podPeer(this.prometheus.namespace, this.prometheus.podLabels)], ports: SIDECAR_METRICS_PORTS.map((port) => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) })) });
+    rules.push({
+      from: [podPeer(this.prometheus.namespace, this.prometheus.podLabels)],
+      ports: SIDECAR_METRICS_PORTS.map((port) => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) })),
+    });
     return rules;
   }
 
   private networkEgressOf(g: Governed): Record<string, unknown>[] {
     const rules: Record<string, unknown>[] = [
-      { to: [{ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }], ports: [{ protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) }, { protocol: 'TCP', port: k8s.IntOrString.fromNumber(53) }] },
+      {
+        to: [
+          {
+            namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: 'kube-system' } },
+            podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
+          },
+        ],
+        ports: [
+          { protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) },
+          { protocol: 'TCP', port: k8s.IntOrString.fromNumber(53) },
+        ],
+      },
       { to: [namespacePeer(ISTIO_NAMESPACE)] },
     ];
-    for (const d of dependenciesOf(g.app)) rules.push({ to: [{ ...namespacePeer(d.namespace), podSelector: appPodSelector(d) }], ports: tcpPorts(d) });
+    for (const d of dependenciesOf(g.app))
+      rules.push({ to: [{ ...namespacePeer(d.namespace), podSelector: appPodSelector(d) }], ports: tcpPorts(d) });
     if (this.tracing && this.tracing.namespace !== ISTIO_NAMESPACE) {
-      rules.push({ to: [namespacePeer(this.tracing.namespace)], ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(this.tracing.port) }] });
+      rules.push({
+        to: [namespacePeer(this.tracing.namespace)],
+        ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(this.tracing.port) }],
+      });
     }
     return rules;
   }
@@ -575,11 +707,14 @@ export class ZeroTrustPolicy extends Construct {
     const problems: string[] = [];
     for (const g of this.governed.values()) {
       if (appLabelValues(g.app).length !== g.labelValues.length) {
-        problems.push(`ZeroTrustPolicy ${this.node.path}: app '${keyOf(g.app)}' got a routing controller (a Flagger canary, whose primary pods are labeled app=${g.app.name}-primary) after it was added to the policy, so its primary pods would be left out; create the CanaryRelease before adding the app`);
+        problems.push(
+          `ZeroTrustPolicy ${this.node.path}: app '${keyOf(g.app)}' got a routing controller (a Flagger canary, whose primary pods are labeled app=${g.app.name}-primary) after it was added to the policy, so its primary pods would be left out; create the CanaryRelease before adding the app`,
+        );
       }
     }
     for (const c of this.node.root.node.findAll()) {
-      if (!(c instanceof ApiObject) || !c.apiVersion.startsWith('networking.istio.io/') && !c.apiVersion.startsWith('flagger.app/')) continue;
+      if (!(c instanceof ApiObject) || (!c.apiVersion.startsWith('networking.istio.io/') && !c.apiVersion.startsWith('flagger.app/')))
+        continue;
       if (c.kind !== 'DestinationRule' && c.kind !== 'Canary') continue;
       const o = c.toJson() as { metadata: { name: string; namespace?: string }; spec?: Record<string, any> };
       const namespace = o.metadata.namespace ?? 'default';
@@ -607,11 +742,15 @@ export class ZeroTrustPolicy extends Construct {
       const peer = this.mtlsModeOf(app, p);
       const where = `${keyOf(app)} port ${p}`;
       if (peer === MtlsMode.STRICT && mode !== 'ISTIO_MUTUAL') {
-        problems.push(`ZeroTrustPolicy ${this.node.path}: ${object} sets tls mode ${mode} toward ${where}, whose workloads accept only mutual TLS (PeerAuthentication STRICT): every request would fail; remove the tls setting (Istio's auto mTLS) or use ISTIO_MUTUAL`);
+        problems.push(
+          `ZeroTrustPolicy ${this.node.path}: ${object} sets tls mode ${mode} toward ${where}, whose workloads accept only mutual TLS (PeerAuthentication STRICT): every request would fail; remove the tls setting (Istio's auto mTLS) or use ISTIO_MUTUAL`,
+        );
         return;
       }
       if (peer === MtlsMode.DISABLE && mode !== 'DISABLE') {
-        problems.push(`ZeroTrustPolicy ${this.node.path}: ${object} sets tls mode ${mode} toward ${where}, whose workloads accept only plain text (PeerAuthentication DISABLE); remove the tls setting or use DISABLE`);
+        problems.push(
+          `ZeroTrustPolicy ${this.node.path}: ${object} sets tls mode ${mode} toward ${where}, whose workloads accept only plain text (PeerAuthentication DISABLE); remove the tls setting or use DISABLE`,
+        );
         return;
       }
     }
@@ -672,5 +811,7 @@ function namespacePeer(namespace: string): Record<string, unknown> {
 }
 
 function podPeer(namespace: string, labels?: Record<string, string>): Record<string, unknown> {
-  return labels && Object.keys(labels).length > 0 ? { ...namespacePeer(namespace), podSelector: { matchLabels: { ...labels } } } : namespacePeer(namespace);
+  return labels && Object.keys(labels).length > 0
+    ? { ...namespacePeer(namespace), podSelector: { matchLabels: { ...labels } } }
+    : namespacePeer(namespace);
 }

@@ -1,8 +1,15 @@
 import { ApiObject, Duration } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import {
-  DestinationRule, DestinationRuleSpecTrafficPolicy, DestinationRuleSpecTrafficPolicyConnectionPool, DestinationRuleSpecTrafficPolicyLoadBalancer,
-  DestinationRuleSpecTrafficPolicyOutlierDetection, VirtualService, VirtualServiceSpecHttp, VirtualServiceSpecHttpMatch, VirtualServiceSpecHttpRetries,
+  DestinationRule,
+  DestinationRuleSpecTrafficPolicy,
+  DestinationRuleSpecTrafficPolicyConnectionPool,
+  DestinationRuleSpecTrafficPolicyLoadBalancer,
+  DestinationRuleSpecTrafficPolicyOutlierDetection,
+  VirtualService,
+  VirtualServiceSpecHttp,
+  VirtualServiceSpecHttpMatch,
+  VirtualServiceSpecHttpRetries,
 } from '../../imports/networking.istio.io';
 import { invalid, warn } from '../core/errors';
 import { IMeshApp, ResolvedMeshPort } from '../workloads/mesh-app';
@@ -46,9 +53,21 @@ export class RetryOn {
 
   /** Every named condition. */
   static readonly ALL: readonly RetryOn[] = [
-    RetryOn.FIVE_XX, RetryOn.GATEWAY_ERROR, RetryOn.RESET, RetryOn.RESET_BEFORE_REQUEST, RetryOn.CONNECT_FAILURE, RetryOn.RETRIABLE_4XX,
-    RetryOn.REFUSED_STREAM, RetryOn.RETRIABLE_STATUS_CODES, RetryOn.RETRIABLE_HEADERS, RetryOn.ENVOY_RATELIMITED,
-    RetryOn.CANCELLED, RetryOn.DEADLINE_EXCEEDED, RetryOn.INTERNAL, RetryOn.RESOURCE_EXHAUSTED, RetryOn.UNAVAILABLE,
+    RetryOn.FIVE_XX,
+    RetryOn.GATEWAY_ERROR,
+    RetryOn.RESET,
+    RetryOn.RESET_BEFORE_REQUEST,
+    RetryOn.CONNECT_FAILURE,
+    RetryOn.RETRIABLE_4XX,
+    RetryOn.REFUSED_STREAM,
+    RetryOn.RETRIABLE_STATUS_CODES,
+    RetryOn.RETRIABLE_HEADERS,
+    RetryOn.ENVOY_RATELIMITED,
+    RetryOn.CANCELLED,
+    RetryOn.DEADLINE_EXCEEDED,
+    RetryOn.INTERNAL,
+    RetryOn.RESOURCE_EXHAUSTED,
+    RetryOn.UNAVAILABLE,
   ];
 
   /** Retry on one HTTP status code (Istio adds `retriable-status-codes` for it). */
@@ -97,22 +116,31 @@ export class LoadBalancer {
     /** Hash on the value of an HTTP request header (lowercase name). */
     byHeader(headerName: string): LoadBalancer {
       if (!HEADER_NAME.test(headerName)) {
-        throw new RangeError(`LoadBalancer.consistentHash.byHeader('${headerName}'): not a lowercase HTTP header name; use e.g. 'x-user-id'`);
+        throw new RangeError(
+          `LoadBalancer.consistentHash.byHeader('${headerName}'): not a lowercase HTTP header name; use e.g. 'x-user-id'`,
+        );
       }
       return new LoadBalancer(`consistent hash on header ${headerName}`, { consistentHash: { httpHeaderName: headerName } });
     },
     /** Hash on an HTTP cookie; Envoy sets it with `ttl` when the request does not carry it. */
     byCookie(name: string, ttl: Duration, path?: string): LoadBalancer {
       if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) {
-        throw new RangeError(`LoadBalancer.consistentHash.byCookie('${name}'): not a cookie name; use letters, digits and '-', e.g. 'session'`);
+        throw new RangeError(
+          `LoadBalancer.consistentHash.byCookie('${name}'): not a cookie name; use letters, digits and '-', e.g. 'session'`,
+        );
       }
-      if (path !== undefined && !path.startsWith('/')) throw new RangeError(`LoadBalancer.consistentHash.byCookie: path '${path}' must start with '/'`);
-      return new LoadBalancer(`consistent hash on cookie ${name}`, { consistentHash: { httpCookie: { name, ttl: istioDuration(ttl), ...(path ? { path } : {}) } } });
+      if (path !== undefined && !path.startsWith('/'))
+        throw new RangeError(`LoadBalancer.consistentHash.byCookie: path '${path}' must start with '/'`);
+      return new LoadBalancer(`consistent hash on cookie ${name}`, {
+        consistentHash: { httpCookie: { name, ttl: istioDuration(ttl), ...(path ? { path } : {}) } },
+      });
     },
     /** Hash on the value of a query parameter of the request. */
     byQueryParameter(name: string): LoadBalancer {
       if (!/^[^\s&=#]+$/.test(name)) {
-        throw new RangeError(`LoadBalancer.consistentHash.byQueryParameter('${name}'): not a query parameter name; use a name without spaces, '&', '=' or '#', e.g. 'user'`);
+        throw new RangeError(
+          `LoadBalancer.consistentHash.byQueryParameter('${name}'): not a query parameter name; use a name without spaces, '&', '=' or '#', e.g. 'user'`,
+        );
       }
       return new LoadBalancer(`consistent hash on query parameter ${name}`, { consistentHash: { httpQueryParameterName: name } });
     },
@@ -288,9 +316,23 @@ export interface MirrorSettings {
 }
 
 /** gRPC status codes an abort fault can return. */
-export type GrpcStatus = 'CANCELLED' | 'UNKNOWN' | 'INVALID_ARGUMENT' | 'DEADLINE_EXCEEDED' | 'NOT_FOUND' | 'ALREADY_EXISTS'
-| 'PERMISSION_DENIED' | 'RESOURCE_EXHAUSTED' | 'FAILED_PRECONDITION' | 'ABORTED' | 'OUT_OF_RANGE' | 'UNIMPLEMENTED'
-| 'INTERNAL' | 'UNAVAILABLE' | 'DATA_LOSS' | 'UNAUTHENTICATED';
+export type GrpcStatus =
+  | 'CANCELLED'
+  | 'UNKNOWN'
+  | 'INVALID_ARGUMENT'
+  | 'DEADLINE_EXCEEDED'
+  | 'NOT_FOUND'
+  | 'ALREADY_EXISTS'
+  | 'PERMISSION_DENIED'
+  | 'RESOURCE_EXHAUSTED'
+  | 'FAILED_PRECONDITION'
+  | 'ABORTED'
+  | 'OUT_OF_RANGE'
+  | 'UNIMPLEMENTED'
+  | 'INTERNAL'
+  | 'UNAVAILABLE'
+  | 'DATA_LOSS'
+  | 'UNAUTHENTICATED';
 
 /**
  * Faults injected into requests to test resilience (Istio HTTPFaultInjection). The calling proxy
@@ -439,16 +481,30 @@ export interface ResilientRouteProps {
   readonly defaults?: ResilienceDefaults;
 }
 
-
 /** The default header that scopes injected faults to test traffic. */
 export const DEFAULT_FAULT_HEADER = { name: 'x-fault-test', value: 'true' } as const;
 
 const HEADER_NAME = /^[a-z0-9!#$%&'*+.^_`|~-]+$/;
 const INT32_MAX = 2_147_483_647;
 const UINT32_MAX = 4_294_967_295;
-const GRPC_STATUSES: readonly GrpcStatus[] = ['CANCELLED', 'UNKNOWN', 'INVALID_ARGUMENT', 'DEADLINE_EXCEEDED', 'NOT_FOUND', 'ALREADY_EXISTS',
-  'PERMISSION_DENIED', 'RESOURCE_EXHAUSTED', 'FAILED_PRECONDITION', 'ABORTED', 'OUT_OF_RANGE', 'UNIMPLEMENTED', 'INTERNAL', 'UNAVAILABLE',
-  'DATA_LOSS', 'UNAUTHENTICATED'];
+const GRPC_STATUSES: readonly GrpcStatus[] = [
+  'CANCELLED',
+  'UNKNOWN',
+  'INVALID_ARGUMENT',
+  'DEADLINE_EXCEEDED',
+  'NOT_FOUND',
+  'ALREADY_EXISTS',
+  'PERMISSION_DENIED',
+  'RESOURCE_EXHAUSTED',
+  'FAILED_PRECONDITION',
+  'ABORTED',
+  'OUT_OF_RANGE',
+  'UNIMPLEMENTED',
+  'INTERNAL',
+  'UNAVAILABLE',
+  'DATA_LOSS',
+  'UNAUTHENTICATED',
+];
 
 /**
  * Resilience policy for the traffic to one app: timeout, retries, connection pool and outlier detection
@@ -504,7 +560,8 @@ export class ResilientRoute extends Construct {
     this.checkMatches(props.matches ?? []);
     if (props.mirror) this.checkMirror(props.mirror);
     if (props.faults) this.checkFaults(props.faults, defaults);
-    if (props.hosts && !props.gateways?.length) invalid('ResilientRoute', this, `'hosts' (${props.hosts.join(', ')}) only apply at gateways; set 'gateways' too, or remove 'hosts'`);
+    if (props.hosts && !props.gateways?.length)
+      invalid('ResilientRoute', this, `'hosts' (${props.hosts.join(', ')}) only apply at gateways; set 'gateways' too, or remove 'hosts'`);
 
     // Built with the typed L1 shapes, then turned into the JSON a cluster reads (field names differ:
     // `consecutive5XxErrors` in TypeScript is `consecutive5xxErrors` in JSON).
@@ -513,7 +570,8 @@ export class ResilientRoute extends Construct {
       outlierDetection: renderOutlierDetection(this.outlierDetection),
       loadBalancer: props.loadBalancer?.policy as DestinationRuleSpecTrafficPolicyLoadBalancer | undefined,
     });
-    const trafficPolicy = DestinationRule.manifest({ spec: { host: props.app.host, trafficPolicy: typedPolicy } }).spec.trafficPolicy as Record<string, unknown>;
+    const trafficPolicy = DestinationRule.manifest({ spec: { host: props.app.host, trafficPolicy: typedPolicy } }).spec
+      .trafficPolicy as Record<string, unknown>;
     const match = props.matches?.map(renderMatch);
     const retries = this.retries && renderRetries(this.retries);
     this.settings = compact({
@@ -530,13 +588,25 @@ export class ResilientRoute extends Construct {
         mirror: `mirror to the canary during its analysis with the ${controller.controllerKind}'s Strategy.blueGreenMirroring, or remove 'mirror'`,
         gateways: `set 'gateways' on the ${controller.controllerKind}, or remove them here`,
       };
-      for (const [field, given] of [['faults', props.faults], ['mirror', props.mirror], ['gateways', props.gateways?.length ? props.gateways : undefined]] as const) {
+      for (const [field, given] of [
+        ['faults', props.faults],
+        ['mirror', props.mirror],
+        ['gateways', props.gateways?.length ? props.gateways : undefined],
+      ] as const) {
         if (given) {
-          invalid('ResilientRoute', this, `'${field}' cannot be applied: ${controller.controllerKind} ${controller.node.path} owns the routing of '${props.app.name}' (Flagger generates its VirtualService); ${fixes[field]}`);
+          invalid(
+            'ResilientRoute',
+            this,
+            `'${field}' cannot be applied: ${controller.controllerKind} ${controller.node.path} owns the routing of '${props.app.name}' (Flagger generates its VirtualService); ${fixes[field]}`,
+          );
         }
       }
       if (props.connectionPool?.tcp) {
-        invalid('ResilientRoute', this, `'connectionPool.tcp' cannot be applied: ${controller.controllerKind} ${controller.node.path} owns the routing of '${props.app.name}', and Flagger's Canary spec.service.trafficPolicy has an HTTP connection pool only (a DestinationRule of our own would fight Flagger's); limit with connectionPool.http, or remove connectionPool.tcp`);
+        invalid(
+          'ResilientRoute',
+          this,
+          `'connectionPool.tcp' cannot be applied: ${controller.controllerKind} ${controller.node.path} owns the routing of '${props.app.name}', and Flagger's Canary spec.service.trafficPolicy has an HTTP connection pool only (a DestinationRule of our own would fight Flagger's); limit with connectionPool.http, or remove connectionPool.tcp`,
+        );
       }
       this.routingController = controller;
       controller.applyTrafficSettings(this.settings, this);
@@ -554,7 +624,8 @@ export class ResilientRoute extends Construct {
     });
     if (props.gateways?.length) {
       const hosts = unique(props.hosts ?? props.gateways.flatMap((g) => g.hosts));
-      if (hosts.length === 0) invalid('ResilientRoute', this, `gateways ${props.gateways.map((g) => g.reference).join(', ')} declare no hosts; set 'hosts'`);
+      if (hosts.length === 0)
+        invalid('ResilientRoute', this, `gateways ${props.gateways.map((g) => g.reference).join(', ')} declare no hosts; set 'hosts'`);
       this.gatewayVirtualService = new ApiObject(this, 'GatewayVirtualService', {
         ...VirtualService.GVK,
         metadata: { name: `${props.app.name}-gateway`, namespace: props.app.namespace, labels: { app: props.app.name } },
@@ -578,10 +649,19 @@ export class ResilientRoute extends Construct {
     if (!port) {
       const list = ports.map((p) => `${p.name}:${p.port}`).join(', ');
       return wanted === undefined
-        ? invalid('ResilientRoute', this, `app '${this.app.name}' has no HTTP port (ports: ${list}); timeouts, retries and faults need HTTP, so add an http port to the app`)
+        ? invalid(
+            'ResilientRoute',
+            this,
+            `app '${this.app.name}' has no HTTP port (ports: ${list}); timeouts, retries and faults need HTTP, so add an http port to the app`,
+          )
         : invalid('ResilientRoute', this, `app '${this.app.name}' has no port '${wanted}'; ports: ${list}`);
     }
-    if (!port.protocol.isHttp) invalid('ResilientRoute', this, `port ${port.name}:${port.port} is ${port.protocol.name}, not HTTP; Istio applies timeouts, retries and faults to HTTP routes only, so pick an http/http2/grpc port`);
+    if (!port.protocol.isHttp)
+      invalid(
+        'ResilientRoute',
+        this,
+        `port ${port.name}:${port.port} is ${port.protocol.name}, not HTTP; Istio applies timeouts, retries and faults to HTTP routes only, so pick an http/http2/grpc port`,
+      );
     return port;
   }
 
@@ -590,19 +670,35 @@ export class ResilientRoute extends Construct {
     const retries = this.retries;
     if (!retries) return this.timeout;
     if (!Number.isInteger(retries.attempts) || retries.attempts < 0) {
-      invalid('ResilientRoute', this, `retries.attempts ${retries.attempts} is not a whole number of retries; use 0 (no retries) or more, e.g. 3`);
+      invalid(
+        'ResilientRoute',
+        this,
+        `retries.attempts ${retries.attempts} is not a whole number of retries; use 0 (no retries) or more, e.g. 3`,
+      );
     }
-    if (retries.retryOn && retries.retryOn.length === 0) invalid('ResilientRoute', this, "retries.retryOn is empty, so nothing would be retried; list conditions such as RetryOn.FIVE_XX, or leave it out for Istio's default");
+    if (retries.retryOn && retries.retryOn.length === 0)
+      invalid(
+        'ResilientRoute',
+        this,
+        "retries.retryOn is empty, so nothing would be retried; list conditions such as RetryOn.FIVE_XX, or leave it out for Istio's default",
+      );
     if (retries.attempts === 0) return this.timeout;
     const perTry = retries.perTryTimeout && this.checkDuration('retries.perTryTimeout', retries.perTryTimeout);
     if (perTry === undefined || timeout === undefined) return this.timeout;
     if (perTry > timeout) {
-      invalid('ResilientRoute', this, `retries.perTryTimeout ${istioDuration(retries.perTryTimeout!)} exceeds the timeout ${istioDuration(this.timeout!)}, so no attempt can use it; lower perTryTimeout to at most the timeout, or raise the timeout`);
+      invalid(
+        'ResilientRoute',
+        this,
+        `retries.perTryTimeout ${istioDuration(retries.perTryTimeout!)} exceeds the timeout ${istioDuration(this.timeout!)}, so no attempt can use it; lower perTryTimeout to at most the timeout, or raise the timeout`,
+      );
     }
     const total = perTry * retries.attempts;
     if (timeout < total) {
       const fit = Math.floor(timeout / perTry);
-      warn(this, `timeout ${istioDuration(this.timeout!)} cuts retries short: ${retries.attempts} attempts x ${istioDuration(retries.perTryTimeout!)} need ${formatMs(total)}, only ${fit} fit; effective timeout ${istioDuration(this.timeout!)}. Raise the timeout to ${formatMs(total)} or lower attempts/perTryTimeout`);
+      warn(
+        this,
+        `timeout ${istioDuration(this.timeout!)} cuts retries short: ${retries.attempts} attempts x ${istioDuration(retries.perTryTimeout!)} need ${formatMs(total)}, only ${fit} fit; effective timeout ${istioDuration(this.timeout!)}. Raise the timeout to ${formatMs(total)} or lower attempts/perTryTimeout`,
+      );
       return this.timeout;
     }
     return Duration.millis(total);
@@ -611,7 +707,11 @@ export class ResilientRoute extends Construct {
   private checkDuration(field: string, d: Duration): number {
     const ms = d.toMilliseconds({ integral: false });
     if (!(ms >= 1) || !Number.isInteger(ms)) {
-      invalid('ResilientRoute', this, `${field} ${d.toHumanString()} is not a duration Istio accepts; use a whole number of milliseconds, at least 1ms`);
+      invalid(
+        'ResilientRoute',
+        this,
+        `${field} ${d.toHumanString()} is not a duration Istio accepts; use a whole number of milliseconds, at least 1ms`,
+      );
     }
     return ms;
   }
@@ -624,14 +724,16 @@ export class ResilientRoute extends Construct {
   }
 
   private checkPercentage(field: string, value: number | undefined): void {
-    if (value !== undefined && !(value >= 0 && value <= 100)) invalid('ResilientRoute', this, `${field} ${value} is not a percentage; use 0-100`);
+    if (value !== undefined && !(value >= 0 && value <= 100))
+      invalid('ResilientRoute', this, `${field} ${value} is not a percentage; use 0-100`);
   }
 
   private checkConnectionPool(pool: ConnectionPoolSettings | undefined): void {
     if (!pool) return;
     this.checkCount('connectionPool.tcp.maxConnections', pool.tcp?.maxConnections, 1);
     if (pool.tcp?.connectTimeout) this.checkDuration('connectionPool.tcp.connectTimeout', pool.tcp.connectTimeout);
-    for (const field of ['http1MaxPendingRequests', 'http2MaxRequests', 'maxRequestsPerConnection'] as const) this.checkCount(`connectionPool.http.${field}`, pool.http?.[field], 1);
+    for (const field of ['http1MaxPendingRequests', 'http2MaxRequests', 'maxRequestsPerConnection'] as const)
+      this.checkCount(`connectionPool.http.${field}`, pool.http?.[field], 1);
     this.checkCount('connectionPool.http.maxRetries', pool.http?.maxRetries, 0);
   }
 
@@ -645,49 +747,97 @@ export class ResilientRoute extends Construct {
     this.checkPercentage('outlierDetection.minHealthPercent', od.minHealthPercent);
     const fiveXx = od.consecutive5xxErrors ?? 5;
     if (od.consecutiveGatewayErrors && fiveXx > 0 && od.consecutiveGatewayErrors >= fiveXx) {
-      warn(this, `outlierDetection.consecutiveGatewayErrors ${od.consecutiveGatewayErrors} has no effect: gateway errors are 5xx too, and ${fiveXx} consecutive 5xx${od.consecutive5xxErrors === undefined ? " (Istio's default)" : ''} eject first. Set it below ${fiveXx}, or set consecutive5xxErrors: 0 to eject on gateway errors only`);
+      warn(
+        this,
+        `outlierDetection.consecutiveGatewayErrors ${od.consecutiveGatewayErrors} has no effect: gateway errors are 5xx too, and ${fiveXx} consecutive 5xx${od.consecutive5xxErrors === undefined ? " (Istio's default)" : ''} eject first. Set it below ${fiveXx}, or set consecutive5xxErrors: 0 to eject on gateway errors only`,
+      );
     }
   }
 
   private checkMatches(matches: readonly RouteMatch[]): void {
     matches.forEach((m, i) => {
-      if (!m.path && Object.keys(m.headers ?? {}).length === 0) invalid('ResilientRoute', this, `matches[${i}] has no condition; set 'path' or 'headers', or leave 'matches' out to apply to every request`);
-      if (m.path && m.path.kind !== 'regex' && !m.path.value.startsWith('/')) invalid('ResilientRoute', this, `matches[${i}].path '${m.path.value}' does not start with '/'; use e.g. StringMatch.prefix('/api')`);
+      if (!m.path && Object.keys(m.headers ?? {}).length === 0)
+        invalid(
+          'ResilientRoute',
+          this,
+          `matches[${i}] has no condition; set 'path' or 'headers', or leave 'matches' out to apply to every request`,
+        );
+      if (m.path && m.path.kind !== 'regex' && !m.path.value.startsWith('/'))
+        invalid(
+          'ResilientRoute',
+          this,
+          `matches[${i}].path '${m.path.value}' does not start with '/'; use e.g. StringMatch.prefix('/api')`,
+        );
       for (const name of Object.keys(m.headers ?? {})) {
-        if (!HEADER_NAME.test(name)) invalid('ResilientRoute', this, `matches[${i}].headers: '${name}' is not a lowercase HTTP header name (Istio matches lowercase names only); use '${name.toLowerCase()}'`);
+        if (!HEADER_NAME.test(name))
+          invalid(
+            'ResilientRoute',
+            this,
+            `matches[${i}].headers: '${name}' is not a lowercase HTTP header name (Istio matches lowercase names only); use '${name.toLowerCase()}'`,
+          );
       }
     });
   }
 
   private checkMirror(mirror: MirrorSettings): void {
     const target = mirror.app;
-    if (target === this.app || target.host === this.app.host) invalid('ResilientRoute', this, `mirror.app '${target.name}' is the routed app itself, which would double its load; mirror to another app (e.g. a new version deployed as its own MeshApp)`);
-    if (!target.ports.some((p) => p.protocol.isHttp)) invalid('ResilientRoute', this, `mirror.app '${target.namespace}/${target.name}' has no HTTP port (ports: ${target.ports.map((p) => `${p.name}:${p.port}`).join(', ') || 'none'}); mirroring copies HTTP requests, so mirror to an app that serves HTTP`);
+    if (target === this.app || target.host === this.app.host)
+      invalid(
+        'ResilientRoute',
+        this,
+        `mirror.app '${target.name}' is the routed app itself, which would double its load; mirror to another app (e.g. a new version deployed as its own MeshApp)`,
+      );
+    if (!target.ports.some((p) => p.protocol.isHttp))
+      invalid(
+        'ResilientRoute',
+        this,
+        `mirror.app '${target.namespace}/${target.name}' has no HTTP port (ports: ${target.ports.map((p) => `${p.name}:${p.port}`).join(', ') || 'none'}); mirroring copies HTTP requests, so mirror to an app that serves HTTP`,
+      );
     this.checkPercentage('mirror.percentage', mirror.percentage);
   }
 
   private checkFaults(faults: FaultInjection, defaults: ResilienceDefaults | undefined): void {
     if (defaults && !defaults.allowFaults) {
-      invalid('ResilientRoute', this, `fault injection is not allowed in this environment (faults hit real traffic there); remove 'faults', or allow them explicitly with ${defaults.allowFaultsSetting ?? 'mesh:resilience.allowFaults: true'} in the environment's Pulumi.<env>.yaml`);
+      invalid(
+        'ResilientRoute',
+        this,
+        `fault injection is not allowed in this environment (faults hit real traffic there); remove 'faults', or allow them explicitly with ${defaults.allowFaultsSetting ?? 'mesh:resilience.allowFaults: true'} in the environment's Pulumi.<env>.yaml`,
+      );
     }
-    if (!faults.delay && !faults.abort) invalid('ResilientRoute', this, "'faults' has neither 'delay' nor 'abort'; set one, or remove 'faults'");
+    if (!faults.delay && !faults.abort)
+      invalid('ResilientRoute', this, "'faults' has neither 'delay' nor 'abort'; set one, or remove 'faults'");
     if (faults.delay) {
       this.checkDuration('faults.delay.fixedDelay', faults.delay.fixedDelay);
       this.checkPercentage('faults.delay.percentage', faults.delay.percentage);
     }
     if (faults.abort) {
       const { httpStatus, grpcStatus } = faults.abort;
-      if ((httpStatus === undefined) === (grpcStatus === undefined)) invalid('ResilientRoute', this, 'faults.abort needs exactly one of httpStatus (HTTP) and grpcStatus (gRPC)');
+      if ((httpStatus === undefined) === (grpcStatus === undefined))
+        invalid('ResilientRoute', this, 'faults.abort needs exactly one of httpStatus (HTTP) and grpcStatus (gRPC)');
       if (httpStatus !== undefined && !(Number.isInteger(httpStatus) && httpStatus >= 200 && httpStatus <= 599)) {
-        invalid('ResilientRoute', this, `faults.abort.httpStatus ${httpStatus} is not allowed; use an HTTP status from 200 to 599, e.g. 503`);
+        invalid(
+          'ResilientRoute',
+          this,
+          `faults.abort.httpStatus ${httpStatus} is not allowed; use an HTTP status from 200 to 599, e.g. 503`,
+        );
       }
-      if (grpcStatus !== undefined && !GRPC_STATUSES.includes(grpcStatus)) invalid('ResilientRoute', this, `faults.abort.grpcStatus '${grpcStatus}' is not a gRPC status; use one of ${GRPC_STATUSES.join(', ')}`);
+      if (grpcStatus !== undefined && !GRPC_STATUSES.includes(grpcStatus))
+        invalid(
+          'ResilientRoute',
+          this,
+          `faults.abort.grpcStatus '${grpcStatus}' is not a gRPC status; use one of ${GRPC_STATUSES.join(', ')}`,
+        );
       this.checkPercentage('faults.abort.percentage', faults.abort.percentage);
     }
     if (faults.header && (!HEADER_NAME.test(faults.header.name) || faults.header.value === '')) {
-      invalid('ResilientRoute', this, `faults.header '${faults.header.name}: ${faults.header.value}' is not a lowercase header name with a value; use e.g. { name: 'x-fault-test', value: 'true' }`);
+      invalid(
+        'ResilientRoute',
+        this,
+        `faults.header '${faults.header.name}: ${faults.header.value}' is not a lowercase header name with a value; use e.g. { name: 'x-fault-test', value: 'true' }`,
+      );
     }
-    if (faults.header && faults.allTraffic) invalid('ResilientRoute', this, "faults.header and faults.allTraffic exclude each other; remove one");
+    if (faults.header && faults.allTraffic)
+      invalid('ResilientRoute', this, 'faults.header and faults.allTraffic exclude each other; remove one');
   }
 
   private renderHttpRoutes(props: ResilientRouteProps, match: VirtualServiceSpecHttpMatch[] | undefined): VirtualServiceSpecHttp[] {
@@ -706,16 +856,26 @@ export class ResilientRoute extends Construct {
     const faults = props.faults;
     if (faults) {
       const header = faults.header ?? DEFAULT_FAULT_HEADER;
-      const faultMatch = faults.allTraffic ? match : (match ?? [{}]).map((m) => ({ ...m, headers: { ...m.headers, [header.name]: { exact: header.value } } }));
-      routes.push(compact({
-        name: 'fault-injection',
-        match: faultMatch,
-        fault: compact({
-          delay: faults.delay && { fixedDelay: istioDuration(faults.delay.fixedDelay), percentage: { value: faults.delay.percentage } },
-          abort: faults.abort && compact({ httpStatus: faults.abort.httpStatus, grpcStatus: faults.abort.grpcStatus, percentage: { value: faults.abort.percentage } }),
+      const faultMatch = faults.allTraffic
+        ? match
+        : (match ?? [{}]).map((m) => ({ ...m, headers: { ...m.headers, [header.name]: { exact: header.value } } }));
+      routes.push(
+        compact({
+          name: 'fault-injection',
+          match: faultMatch,
+          fault: compact({
+            delay: faults.delay && { fixedDelay: istioDuration(faults.delay.fixedDelay), percentage: { value: faults.delay.percentage } },
+            abort:
+              faults.abort &&
+              compact({
+                httpStatus: faults.abort.httpStatus,
+                grpcStatus: faults.abort.grpcStatus,
+                percentage: { value: faults.abort.percentage },
+              }),
+          }),
+          ...policy,
         }),
-        ...policy,
-      }));
+      );
     }
     if (!(faults?.allTraffic && !match)) routes.push(compact({ name: 'resilience', match, ...policy }));
     // Requests outside `matches` still reach the app, with Istio's defaults.
@@ -739,7 +899,11 @@ export class ResilientRoute extends Construct {
 }
 
 /** What a rendered object is called in messages: `<Kind> <namespace>/<name>`. */
-interface RenderedJson { readonly kind?: string; readonly metadata?: { name?: string; namespace?: string }; readonly spec?: unknown }
+interface RenderedJson {
+  readonly kind?: string;
+  readonly metadata?: { name?: string; namespace?: string };
+  readonly spec?: unknown;
+}
 
 function objectId(obj: RenderedJson, kind: string): string {
   return `${kind} ${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`;
@@ -756,10 +920,14 @@ export function destinationRuleProblems(obj: RenderedJson): string[] {
   const collect = (path: string, tp: any) => {
     if (!tp || typeof tp !== 'object') return;
     policies.push([path, tp]);
-    (Array.isArray(tp.portLevelSettings) ? tp.portLevelSettings : []).forEach((p: any, i: number) => policies.push([`${path}.portLevelSettings[${i}]`, p]));
+    (Array.isArray(tp.portLevelSettings) ? tp.portLevelSettings : []).forEach((p: any, i: number) =>
+      policies.push([`${path}.portLevelSettings[${i}]`, p]),
+    );
   };
   collect('spec.trafficPolicy', spec.trafficPolicy);
-  (Array.isArray(spec.subsets) ? spec.subsets : []).forEach((s: any, i: number) => collect(`spec.subsets[${i}].trafficPolicy`, s?.trafficPolicy));
+  (Array.isArray(spec.subsets) ? spec.subsets : []).forEach((s: any, i: number) =>
+    collect(`spec.subsets[${i}].trafficPolicy`, s?.trafficPolicy),
+  );
   return trafficPolicyProblems(objectId(obj, 'DestinationRule'), policies);
 }
 
@@ -774,13 +942,16 @@ function trafficPolicyProblems(id: string, policies: readonly [string, any][]): 
   for (const [path, tp] of policies) {
     for (const key of Object.keys(tp.connectionPool ?? {})) {
       if (key === 'tcp' || key === 'http') continue;
-      const hint = key === 'outlierDetection'
-        ? `a cluster drops it silently and circuit breaking is off; move it up to ${path}.outlierDetection (a sibling of connectionPool), e.g. ResilientRoute's 'outlierDetection' prop`
-        : `connectionPool holds only 'tcp' and 'http'; a cluster drops '${key}' silently`;
+      const hint =
+        key === 'outlierDetection'
+          ? `a cluster drops it silently and circuit breaking is off; move it up to ${path}.outlierDetection (a sibling of connectionPool), e.g. ResilientRoute's 'outlierDetection' prop`
+          : `connectionPool holds only 'tcp' and 'http'; a cluster drops '${key}' silently`;
       problems.push(`${id}: ${path}.connectionPool.${key} is misplaced: ${hint}`);
     }
     if (tp.outlierDetection && 'consecutiveErrors' in tp.outlierDetection) {
-      problems.push(`${id}: ${path}.outlierDetection.consecutiveErrors (${JSON.stringify(tp.outlierDetection.consecutiveErrors)}) is deprecated and ignored by current Istio; use consecutive5xxErrors (or consecutiveGatewayErrors)`);
+      problems.push(
+        `${id}: ${path}.outlierDetection.consecutiveErrors (${JSON.stringify(tp.outlierDetection.consecutiveErrors)}) is deprecated and ignored by current Istio; use consecutive5xxErrors (or consecutiveGatewayErrors)`,
+      );
     }
   }
   return problems;
@@ -794,7 +965,10 @@ export function virtualServiceProblems(obj: RenderedJson): string[] {
   (Array.isArray(http) ? http : []).forEach((r: any, i: number) => {
     (Array.isArray(r?.route) ? r.route : []).forEach((d: any, j: number) => {
       for (const key of ['timeout', 'retries', 'fault']) {
-        if (d && key in d) problems.push(`${id}: spec.http[${i}].route[${j}].${key} is misplaced: a cluster drops it silently; set it on spec.http[${i}].${key}`);
+        if (d && key in d)
+          problems.push(
+            `${id}: spec.http[${i}].route[${j}].${key} is misplaced: a cluster drops it silently; set it on spec.http[${i}].${key}`,
+          );
       }
     });
   });
@@ -807,7 +981,11 @@ export function istioDuration(d: Duration): string {
 }
 
 function formatMs(ms: number): string {
-  for (const [unit, size] of [['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) {
+  for (const [unit, size] of [
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+  ] as const) {
     if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
   }
   return `${ms}ms`;
@@ -823,7 +1001,10 @@ function renderRetries(r: RetryPolicy): VirtualServiceSpecHttpRetries {
 
 function renderConnectionPool(pool: ConnectionPoolSettings | undefined): DestinationRuleSpecTrafficPolicyConnectionPool | undefined {
   if (!pool) return undefined;
-  const tcp = compact({ maxConnections: pool.tcp?.maxConnections, connectTimeout: pool.tcp?.connectTimeout && istioDuration(pool.tcp.connectTimeout) });
+  const tcp = compact({
+    maxConnections: pool.tcp?.maxConnections,
+    connectTimeout: pool.tcp?.connectTimeout && istioDuration(pool.tcp.connectTimeout),
+  });
   const http = compact({ ...pool.http });
   const out = compact({ tcp: Object.keys(tcp).length ? tcp : undefined, http: Object.keys(http).length ? http : undefined });
   return Object.keys(out).length ? out : undefined;

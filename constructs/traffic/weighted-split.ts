@@ -90,14 +90,20 @@ export class WeightedSplit extends Construct {
       metadata: { name: app.name, namespace: app.namespace, labels: { app: app.name } },
       spec: {
         host: app.host,
-        trafficPolicy: props.istioMutualTls ? { tls: { mode: DestinationRuleSpecTrafficPolicyTlsMode.ISTIO_UNDERSCORE_MUTUAL } } : undefined,
+        trafficPolicy: props.istioMutualTls
+          ? { tls: { mode: DestinationRuleSpecTrafficPolicyTlsMode.ISTIO_UNDERSCORE_MUTUAL } }
+          : undefined,
         subsets: app.versions.map((v) => ({ name: v, labels: { version: v } })),
       },
     });
 
     const gateways = (props.gateways ?? []).map((g) => g.reference);
     if (gateways.length > 0 && (props.meshTraffic ?? true)) gateways.push('mesh');
-    const destination = (version: string, port?: number) => ({ host: app.host, subset: version, port: port === undefined ? undefined : { number: port } });
+    const destination = (version: string, port?: number) => ({
+      host: app.host,
+      subset: version,
+      port: port === undefined ? undefined : { number: port },
+    });
     this.virtualService = new VirtualService(this, 'VirtualService', {
       metadata: { name: app.name, namespace: app.namespace, labels: { app: app.name } },
       spec: {
@@ -106,7 +112,11 @@ export class WeightedSplit extends Construct {
         http: [
           ...(props.headerRoutes ?? []).map((r) => ({
             name: `${r.version}-by-${r.header.toLowerCase()}`,
-            match: [{ headers: { [r.header.toLowerCase()]: typeof r.value === 'string' ? StringMatch.exact(r.value).toJson() : r.value.toJson() } }],
+            match: [
+              {
+                headers: { [r.header.toLowerCase()]: typeof r.value === 'string' ? StringMatch.exact(r.value).toJson() : r.value.toJson() },
+              },
+            ],
             route: [{ destination: destination(r.version, props.weights.find((w) => w.version === r.version)?.port) }],
           })),
           {
@@ -121,9 +131,15 @@ export class WeightedSplit extends Construct {
   private validate(props: WeightedSplitProps): void {
     const app = props.app;
     const known = (version: string, where: string) => {
-      if (!app.versions.includes(version)) invalid('WeightedSplit', this, `${where} names version '${version}', which ${app.namespace}/${app.name} does not have (versions: ${app.versions.join(', ')})`);
+      if (!app.versions.includes(version))
+        invalid(
+          'WeightedSplit',
+          this,
+          `${where} names version '${version}', which ${app.namespace}/${app.name} does not have (versions: ${app.versions.join(', ')})`,
+        );
     };
-    if (props.weights.length === 0) invalid('WeightedSplit', this, 'weights is empty; give each version its percentage, e.g. v1 80 and v2 20');
+    if (props.weights.length === 0)
+      invalid('WeightedSplit', this, 'weights is empty; give each version its percentage, e.g. v1 80 and v2 20');
     const seen = new Set<string>();
     for (const w of props.weights) {
       known(w.version, 'a weight');
@@ -133,27 +149,44 @@ export class WeightedSplit extends Construct {
         invalid('WeightedSplit', this, `weight ${w.weight} of version '${w.version}' is not a whole percentage from 0 to 100`);
       }
       if (w.port !== undefined && !app.ports.some((p) => p.port === w.port)) {
-        invalid('WeightedSplit', this, `port ${w.port} of version '${w.version}' is not a Service port of ${app.namespace}/${app.name} (ports: ${app.ports.map((p) => p.port).join(', ')})`);
+        invalid(
+          'WeightedSplit',
+          this,
+          `port ${w.port} of version '${w.version}' is not a Service port of ${app.namespace}/${app.name} (ports: ${app.ports.map((p) => p.port).join(', ')})`,
+        );
       }
     }
     const total = props.weights.reduce((sum, w) => sum + w.weight, 0);
     if (total !== 100) {
-      invalid('WeightedSplit', this, `weights ${props.weights.map((w) => `${w.version}=${w.weight}`).join(', ')} add up to ${total}, not 100; adjust them so that every request has a destination`);
+      invalid(
+        'WeightedSplit',
+        this,
+        `weights ${props.weights.map((w) => `${w.version}=${w.weight}`).join(', ')} add up to ${total}, not 100; adjust them so that every request has a destination`,
+      );
     }
     for (const host of props.hosts ?? []) {
       if (host === '*' || !GATEWAY_HOST.test(host) || host.length > 253) {
-        invalid('WeightedSplit', this, `host '${host}' is not a DNS name; use a name such as 'shop.example.com' or a wildcard such as '*.example.com' (lowercase, no scheme, port or path)`);
+        invalid(
+          'WeightedSplit',
+          this,
+          `host '${host}' is not a DNS name; use a name such as 'shop.example.com' or a wildcard such as '*.example.com' (lowercase, no scheme, port or path)`,
+        );
       }
       for (const gateway of props.gateways ?? []) {
         if (!gatewayServesHost(gateway, host)) {
           const served = gateway.httpsHosts ? `over HTTPS only ${gateway.httpsHosts.join(', ')}` : gateway.hosts.join(', ');
-          invalid('WeightedSplit', this, `host '${host}' is not served by gateway ${gateway.reference} (it serves ${served}), so the gateway would never route it; add the host to the gateway's ${gateway.httpsHosts ? 'HTTPS ' : ''}hosts, or route another host`);
+          invalid(
+            'WeightedSplit',
+            this,
+            `host '${host}' is not served by gateway ${gateway.reference} (it serves ${served}), so the gateway would never route it; add the host to the gateway's ${gateway.httpsHosts ? 'HTTPS ' : ''}hosts, or route another host`,
+          );
         }
       }
     }
     for (const r of props.headerRoutes ?? []) {
       known(r.version, `header route '${r.header}'`);
-      if (!/^[a-zA-Z0-9!#$%&'*+.^_`|~-]+$/.test(r.header)) invalid('WeightedSplit', this, `header '${r.header}' is not an HTTP header name; use e.g. 'end-user'`);
+      if (!/^[a-zA-Z0-9!#$%&'*+.^_`|~-]+$/.test(r.header))
+        invalid('WeightedSplit', this, `header '${r.header}' is not an HTTP header name; use e.g. 'end-user'`);
     }
   }
 }

@@ -237,7 +237,10 @@ export class MeshApp extends Construct implements IMeshApp {
   constructor(scope: Construct, id: string, props: MeshAppProps) {
     super(scope, id);
     this.name = props.name ?? id;
-    this.namespace = props.namespace ?? Chart.of(this).namespace ?? invalid('MeshApp', this, "no namespace: set 'namespace' or create the app in a chart that has one");
+    this.namespace =
+      props.namespace ??
+      Chart.of(this).namespace ??
+      invalid('MeshApp', this, "no namespace: set 'namespace' or create the app in a chart that has one");
     this.serviceAccountName = this.name;
     this.host = `${this.name}.${this.namespace}.svc.cluster.local`;
     this.replicas = props.replicas ?? 1;
@@ -256,7 +259,9 @@ export class MeshApp extends Construct implements IMeshApp {
         namespace: this.namespace,
         keys: [],
         purpose: `mounted into ${this.namespace}/${this.name} at ${m.mountPath}`,
-        whenMissing: m.optional ? `${this.name} starts without it (the volume is optional)` : `${this.name}'s pods do not start (the volume is required)`,
+        whenMissing: m.optional
+          ? `${this.name} starts without it (the volume is optional)`
+          : `${this.name}'s pods do not start (the volume is required)`,
         optional: m.optional ?? false,
       });
     }
@@ -268,7 +273,12 @@ export class MeshApp extends Construct implements IMeshApp {
     });
     this.service = new kplus.Service(this, 'Service', {
       metadata: { name: this.name, labels: { app: this.name, service: this.name } },
-      ports: this.ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.targetPort, protocol: p.protocol.transport === 'UDP' ? kplus.Protocol.UDP : kplus.Protocol.TCP })),
+      ports: this.ports.map((p) => ({
+        name: p.name,
+        port: p.port,
+        targetPort: p.targetPort,
+        protocol: p.protocol.transport === 'UDP' ? kplus.Protocol.UDP : kplus.Protocol.TCP,
+      })),
     });
     this.service.selectLabel('app', this.name);
 
@@ -278,13 +288,16 @@ export class MeshApp extends Construct implements IMeshApp {
       const deployment = this.addVersion(props, version, props.versions === undefined ? this.name : `${this.name}-${version.name}`);
       deployments.set(version.name, deployment);
       if (props.autoscaling) {
-        autoscalers.set(version.name, new kplus.HorizontalPodAutoscaler(this, `Autoscaler-${version.name}`, {
-          metadata: { name: deployment.name },
-          target: deployment,
-          minReplicas: props.autoscaling.minReplicas,
-          maxReplicas: props.autoscaling.maxReplicas,
-          metrics: [kplus.Metric.resourceCpu(kplus.MetricTarget.averageUtilization(props.autoscaling.cpuUtilization))],
-        }));
+        autoscalers.set(
+          version.name,
+          new kplus.HorizontalPodAutoscaler(this, `Autoscaler-${version.name}`, {
+            metadata: { name: deployment.name },
+            target: deployment,
+            minReplicas: props.autoscaling.minReplicas,
+            maxReplicas: props.autoscaling.maxReplicas,
+            metrics: [kplus.Metric.resourceCpu(kplus.MetricTarget.averageUtilization(props.autoscaling.cpuUtilization))],
+          }),
+        );
       }
       const minimumReplicas = props.autoscaling?.minReplicas ?? version.replicas ?? this.replicas;
       if (props.podDisruptionBudget && minimumReplicas >= 2) {
@@ -333,10 +346,18 @@ export class MeshApp extends Construct implements IMeshApp {
    */
   setRoutingController(controller: IRoutingController): void {
     if (this._routingController) {
-      invalid('MeshApp', this, `routing is already owned by ${this._routingController.controllerKind} ${this._routingController.node.path}; an app can have one ${controller.controllerKind}`);
+      invalid(
+        'MeshApp',
+        this,
+        `routing is already owned by ${this._routingController.controllerKind} ${this._routingController.node.path}; an app can have one ${controller.controllerKind}`,
+      );
     }
     if (this._routesRenderedBy) {
-      invalid('MeshApp', this, `${controller.controllerKind} ${controller.node.path} would own the routing that ${this._routesRenderedBy.node.path} already rendered; create the ${controller.controllerKind} first, so the route renders into it`);
+      invalid(
+        'MeshApp',
+        this,
+        `${controller.controllerKind} ${controller.node.path} would own the routing that ${this._routesRenderedBy.node.path} already rendered; create the ${controller.controllerKind} first, so the route renders into it`,
+      );
     }
     this._routingController = controller;
   }
@@ -347,10 +368,18 @@ export class MeshApp extends Construct implements IMeshApp {
    */
   claimRoutes(by: IConstruct): void {
     if (this._routingController) {
-      invalid('MeshApp', this, `${by.node.path} cannot render routes: ${this._routingController.controllerKind} ${this._routingController.node.path} owns them; pass the settings to it`);
+      invalid(
+        'MeshApp',
+        this,
+        `${by.node.path} cannot render routes: ${this._routingController.controllerKind} ${this._routingController.node.path} owns them; pass the settings to it`,
+      );
     }
     if (this._routesRenderedBy && this._routesRenderedBy !== by) {
-      invalid('MeshApp', this, `routes are rendered by ${this._routesRenderedBy.node.path} already; one VirtualService per host, so put ${by.node.path}'s settings there`);
+      invalid(
+        'MeshApp',
+        this,
+        `routes are rendered by ${this._routesRenderedBy.node.path} already; one VirtualService per host, so put ${by.node.path}'s settings there`,
+      );
     }
     this._routesRenderedBy = by;
   }
@@ -358,31 +387,48 @@ export class MeshApp extends Construct implements IMeshApp {
   /** The port with the given name or number. */
   port(nameOrNumber: string | number): ResolvedMeshPort {
     const found = this.ports.find((p) => p.name === nameOrNumber || p.port === nameOrNumber);
-    return found ?? invalid('MeshApp', this, `has no port '${nameOrNumber}'; ports: ${this.ports.map((p) => `${p.name}:${p.port}`).join(', ')}`);
+    return (
+      found ?? invalid('MeshApp', this, `has no port '${nameOrNumber}'; ports: ${this.ports.map((p) => `${p.name}:${p.port}`).join(', ')}`)
+    );
   }
 
   private validateNames(props: MeshAppProps): void {
-    if (!DNS_LABEL.test(this.name)) invalid('MeshApp', this, `name '${this.name}' is not a DNS-1123 label; use lowercase letters, digits and '-', such as 'httpbin'`);
+    if (!DNS_LABEL.test(this.name))
+      invalid('MeshApp', this, `name '${this.name}' is not a DNS-1123 label; use lowercase letters, digits and '-', such as 'httpbin'`);
     if (!DNS_LABEL.test(this.namespace)) invalid('MeshApp', this, `namespace '${this.namespace}' is not a DNS-1123 label`);
-    if (!props.image || /\s/.test(props.image)) invalid('MeshApp', this, `image '${props.image}' is not an image reference; use e.g. 'docker.io/mccutchen/go-httpbin:v2.15.0'`);
+    if (!props.image || /\s/.test(props.image))
+      invalid('MeshApp', this, `image '${props.image}' is not an image reference; use e.g. 'docker.io/mccutchen/go-httpbin:v2.15.0'`);
   }
 
   private resolvePorts(ports: readonly MeshPort[]): ResolvedMeshPort[] {
-    if (ports.length === 0) invalid('MeshApp', this, 'has no ports; every pod of the mesh must be behind a Service, so declare at least one port');
+    if (ports.length === 0)
+      invalid('MeshApp', this, 'has no ports; every pod of the mesh must be behind a Service, so declare at least one port');
     const perProtocol = new Map<Protocol, number>();
     ports.forEach((p) => perProtocol.set(p.protocol ?? Protocol.HTTP, (perProtocol.get(p.protocol ?? Protocol.HTTP) ?? 0) + 1));
     const resolved = ports.map((p) => {
-      for (const [field, value] of [['port', p.port], ['targetPort', p.targetPort ?? p.port]] as const) {
-        if (!Number.isInteger(value) || value < 1 || value > 65535) invalid('MeshApp', this, `${field} ${value} is not a port number; use 1-65535`);
+      for (const [field, value] of [
+        ['port', p.port],
+        ['targetPort', p.targetPort ?? p.port],
+      ] as const) {
+        if (!Number.isInteger(value) || value < 1 || value > 65535)
+          invalid('MeshApp', this, `${field} ${value} is not a port number; use 1-65535`);
       }
       const protocol = p.protocol ?? Protocol.HTTP;
       const name = p.name ?? ((perProtocol.get(protocol) ?? 0) > 1 ? `${protocol.name}-${p.port}` : protocol.name);
       const declared = Protocol.fromPortName(name);
       if (!declared) {
-        invalid('MeshApp', this, `port name '${name}' is not <protocol>[-suffix], so Istio would treat port ${p.port} as plain TCP (no routing, retries or metrics); use '${protocol.name}-${name}' or leave the name out`);
+        invalid(
+          'MeshApp',
+          this,
+          `port name '${name}' is not <protocol>[-suffix], so Istio would treat port ${p.port} as plain TCP (no routing, retries or metrics); use '${protocol.name}-${name}' or leave the name out`,
+        );
       }
       if (declared !== protocol) {
-        invalid('MeshApp', this, `port name '${name}' declares protocol ${declared.name} but the port's protocol is ${protocol.name}; use '${protocol.name}' or '${protocol.name}-<suffix>'`);
+        invalid(
+          'MeshApp',
+          this,
+          `port name '${name}' declares protocol ${declared.name} but the port's protocol is ${protocol.name}; use '${protocol.name}' or '${protocol.name}-<suffix>'`,
+        );
       }
       return { name, port: p.port, targetPort: p.targetPort ?? p.port, protocol };
     });
@@ -395,7 +441,11 @@ export class MeshApp extends Construct implements IMeshApp {
       }
       const other = byTarget.get(p.targetPort);
       if (other && other.protocol !== p.protocol) {
-        invalid('MeshApp', this, `container port ${p.targetPort} is exposed as ${other.protocol.name} (port ${other.port}) and as ${p.protocol.name} (port ${p.port}); Istio needs one protocol per port, so use one protocol or separate container ports`);
+        invalid(
+          'MeshApp',
+          this,
+          `container port ${p.targetPort} is exposed as ${other.protocol.name} (port ${other.port}) and as ${p.protocol.name} (port ${p.port}); Istio needs one protocol per port, so use one protocol or separate container ports`,
+        );
       }
       byTarget.set(p.targetPort, p);
     }
@@ -406,7 +456,8 @@ export class MeshApp extends Construct implements IMeshApp {
     if (versions.length === 0) invalid('MeshApp', this, "'versions' is empty; leave it out for a single v1, or list at least one version");
     const names = new Set<string>();
     for (const v of versions) {
-      if (!/^[a-z0-9]([-a-z0-9.]{0,30}[a-z0-9])?$/.test(v.name)) invalid('MeshApp', this, `version '${v.name}' is not a valid label value; use e.g. 'v1' or 'v2-beta'`);
+      if (!/^[a-z0-9]([-a-z0-9.]{0,30}[a-z0-9])?$/.test(v.name))
+        invalid('MeshApp', this, `version '${v.name}' is not a valid label value; use e.g. 'v1' or 'v2-beta'`);
       if (names.has(v.name)) invalid('MeshApp', this, `version '${v.name}' is declared twice`);
       names.add(v.name);
       if (v.replicas !== undefined) this.validateReplicas(`version ${v.name} replicas`, v.replicas);
@@ -416,15 +467,31 @@ export class MeshApp extends Construct implements IMeshApp {
   private validateWorkload(props: MeshAppProps, versions: readonly MeshAppVersion[]): void {
     this.validateReplicas('replicas', this.replicas);
     const user = this.runAsUser;
-    if (user === ISTIO_PROXY_UID) invalid('MeshApp', this, `runAsUser ${ISTIO_PROXY_UID} is the UID of Istio's sidecar proxy, whose traffic bypasses interception; use another UID such as 1000`);
-    if (!Number.isInteger(user) || user < 1) invalid('MeshApp', this, `runAsUser ${user} is not a non-root UID; use a positive UID such as 1000`);
+    if (user === ISTIO_PROXY_UID)
+      invalid(
+        'MeshApp',
+        this,
+        `runAsUser ${ISTIO_PROXY_UID} is the UID of Istio's sidecar proxy, whose traffic bypasses interception; use another UID such as 1000`,
+      );
+    if (!Number.isInteger(user) || user < 1)
+      invalid('MeshApp', this, `runAsUser ${user} is not a non-root UID; use a positive UID such as 1000`);
     const a = props.autoscaling;
     if (a) {
       if (!Number.isInteger(a.minReplicas) || a.minReplicas < 1 || a.maxReplicas < a.minReplicas) {
-        invalid('MeshApp', this, `autoscaling minReplicas ${a.minReplicas} / maxReplicas ${a.maxReplicas} is not a range; use 1 <= minReplicas <= maxReplicas`);
+        invalid(
+          'MeshApp',
+          this,
+          `autoscaling minReplicas ${a.minReplicas} / maxReplicas ${a.maxReplicas} is not a range; use 1 <= minReplicas <= maxReplicas`,
+        );
       }
-      if (a.cpuUtilization < 1 || a.cpuUtilization > 1000) invalid('MeshApp', this, `autoscaling cpuUtilization ${a.cpuUtilization} is out of range; use a percentage of the CPU request, 1-1000`);
-      if (versions.some((v) => v.replicas !== undefined)) invalid('MeshApp', this, 'per-version replicas and autoscaling exclude each other; remove one');
+      if (a.cpuUtilization < 1 || a.cpuUtilization > 1000)
+        invalid(
+          'MeshApp',
+          this,
+          `autoscaling cpuUtilization ${a.cpuUtilization} is out of range; use a percentage of the CPU request, 1-1000`,
+        );
+      if (versions.some((v) => v.replicas !== undefined))
+        invalid('MeshApp', this, 'per-version replicas and autoscaling exclude each other; remove one');
     }
     for (const path of [...(props.writablePaths ?? []), ...(props.secretMounts ?? []).map((m) => m.mountPath)]) {
       if (!path.startsWith('/')) invalid('MeshApp', this, `mount path '${path}' is not absolute; use e.g. '/tmp'`);
@@ -451,17 +518,27 @@ export class MeshApp extends Construct implements IMeshApp {
     });
     deployment.select(kplus.LabelSelector.of({ labels }));
     const httpPort = this.ports.find((p) => p.protocol.isHttp);
-    const readiness = props.readiness ?? (httpPort ? kplus.Probe.fromHttpGet('/', { port: httpPort.targetPort }) : kplus.Probe.fromTcpSocket({ port: this.ports[0].targetPort }));
-    const liveness = props.liveness ?? (httpPort
-      ? kplus.Probe.fromHttpGet('/', { port: httpPort.targetPort, initialDelaySeconds: Duration.seconds(10), failureThreshold: 3 })
-      : kplus.Probe.fromTcpSocket({ port: this.ports[0].targetPort, initialDelaySeconds: Duration.seconds(10), failureThreshold: 3 }));
+    const readiness =
+      props.readiness ??
+      (httpPort
+        ? kplus.Probe.fromHttpGet('/', { port: httpPort.targetPort })
+        : kplus.Probe.fromTcpSocket({ port: this.ports[0].targetPort }));
+    const liveness =
+      props.liveness ??
+      (httpPort
+        ? kplus.Probe.fromHttpGet('/', { port: httpPort.targetPort, initialDelaySeconds: Duration.seconds(10), failureThreshold: 3 })
+        : kplus.Probe.fromTcpSocket({ port: this.ports[0].targetPort, initialDelaySeconds: Duration.seconds(10), failureThreshold: 3 }));
     const container = deployment.addContainer({
       name: this.name,
       image: version.image ?? props.image,
       imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
       command: props.command,
       args: props.args,
-      ports: uniqueBy(this.ports, (p) => p.targetPort).map((p) => ({ number: p.targetPort, name: containerPortName(p), protocol: p.protocol.transport === 'UDP' ? kplus.Protocol.UDP : kplus.Protocol.TCP })),
+      ports: uniqueBy(this.ports, (p) => p.targetPort).map((p) => ({
+        number: p.targetPort,
+        name: containerPortName(p),
+        protocol: p.protocol.transport === 'UDP' ? kplus.Protocol.UDP : kplus.Protocol.TCP,
+      })),
       envVariables: Object.fromEntries(Object.entries({ ...props.env, ...version.env }).map(([k, v]) => [k, kplus.EnvValue.fromValue(v)])),
       resources: this.resources,
       readiness,
@@ -482,7 +559,11 @@ export class MeshApp extends Construct implements IMeshApp {
     });
     (props.secretMounts ?? []).forEach((m, i) => {
       const secret = kplus.Secret.fromSecretName(deployment, `secret-${i}`, m.secretName);
-      container.mount(m.mountPath, kplus.Volume.fromSecret(deployment, `secret-volume-${i}`, secret, { name: `secret-${i}`, optional: m.optional ?? false }), { readOnly: true });
+      container.mount(
+        m.mountPath,
+        kplus.Volume.fromSecret(deployment, `secret-volume-${i}`, secret, { name: `secret-${i}`, optional: m.optional ?? false }),
+        { readOnly: true },
+      );
     });
     // Seccomp RuntimeDefault at pod level: cdk8s-plus has no prop for it. Its construct-address pod
     // label is dropped: selection is by app and version, and a label derived from the construct path
@@ -519,8 +600,10 @@ export function parseResources(r: ResourceRequirements, fail: (message: string) 
   };
   const cpu = { request: millicores(r.requests.cpu), limit: millicores(r.limits.cpu) };
   const memory = { request: mebibytes(r.requests.memory), limit: mebibytes(r.limits.memory) };
-  if (cpu.request > cpu.limit) fail(`CPU request ${r.requests.cpu} exceeds its limit ${r.limits.cpu}; raise the limit or lower the request`);
-  if (memory.request > memory.limit) fail(`memory request ${r.requests.memory} exceeds its limit ${r.limits.memory}; raise the limit or lower the request`);
+  if (cpu.request > cpu.limit)
+    fail(`CPU request ${r.requests.cpu} exceeds its limit ${r.limits.cpu}; raise the limit or lower the request`);
+  if (memory.request > memory.limit)
+    fail(`memory request ${r.requests.memory} exceeds its limit ${r.limits.memory}; raise the limit or lower the request`);
   const size = (q: string): Size => {
     const [, n, unit] = /^([0-9]+)(Ki|Mi|Gi|Ti)$/.exec(q)!;
     return { Ki: Size.kibibytes, Mi: Size.mebibytes, Gi: Size.gibibytes, Ti: Size.tebibytes }[unit as 'Ki' | 'Mi' | 'Gi' | 'Ti'](Number(n));

@@ -114,7 +114,8 @@ export function checkLayering(app: IConstruct, charts: readonly LayeredChart[], 
         const group = (o.spec as { group?: string } | undefined)?.group;
         if (group && !crdObjects.has(group)) crdObjects.set(group, { chart: chart.id, layer: chart.layer });
       }
-      if (o.kind === 'Namespace' && apiGroupOf(o.apiVersion) === '' && !namespaces.has(o.metadata.name)) namespaces.set(o.metadata.name, { chart: chart.id, layer: chart.layer });
+      if (o.kind === 'Namespace' && apiGroupOf(o.apiVersion) === '' && !namespaces.has(o.metadata.name))
+        namespaces.set(o.metadata.name, { chart: chart.id, layer: chart.layer });
     }
   }
   const later = (layer: Layer) => LAYERS.slice(rank(layer) + 1).filter((l) => l !== Layer.FLUX_SYSTEM);
@@ -128,7 +129,8 @@ export function checkLayering(app: IConstruct, charts: readonly LayeredChart[], 
       const providers = installers.get(group) ?? [];
       if (providers.some((p) => rank(p.layer) < rank(chart.layer))) continue;
       const where = `${objectKey(o)} (chart '${chart.id}', layer ${chart.layer})`;
-      const installer: { readonly chart: string; readonly layer: Layer; readonly component?: HelmComponent } | undefined = providers[0] ?? crd;
+      const installer: { readonly chart: string; readonly layer: Layer; readonly component?: HelmComponent } | undefined =
+        providers[0] ?? crd;
       if (!installer) {
         problems.push(
           `${where}: no component of the platform installs the CRD of API group '${group}', and neither Kubernetes nor Flux serves it, so the layer can never apply ("no matches for kind ${o.kind}"); ` +
@@ -137,7 +139,9 @@ export function checkLayering(app: IConstruct, charts: readonly LayeredChart[], 
         );
         continue;
       }
-      const by = installer.component ? `the Helm release '${installer.component.releaseName}' (${installer.component.node.path}, chart '${installer.chart}')` : `a CustomResourceDefinition of chart '${installer.chart}'`;
+      const by = installer.component
+        ? `the Helm release '${installer.component.releaseName}' (${installer.component.node.path}, chart '${installer.chart}')`
+        : `a CustomResourceDefinition of chart '${installer.chart}'`;
       const position = installer.layer === chart.layer ? `the same layer ${installer.layer}` : `the later layer ${installer.layer}`;
       const targets = later(installer.layer);
       problems.push(

@@ -18,8 +18,14 @@ export function environmentObjects(configDir: string, env: string): KubeObject[]
  */
 export function environmentForAccess(configDir: string, env: string): { objects: KubeObject[]; chartWorkloads: ChartWorkload[] } {
   const app = buildPlatform(loadEnvironmentFile(path.join(configDir, `Pulumi.${env}.yaml`)));
-  const chartWorkloads = app.node.findAll().filter((c): c is ZeroTrustPolicy => c instanceof ZeroTrustPolicy).flatMap((p) => p.chartWorkloads);
-  return { objects: renderCharts(app).flatMap((c) => c.objects), chartWorkloads: [...new Map(chartWorkloads.map((w) => [`${w.namespace}/${w.name}`, w])).values()] };
+  const chartWorkloads = app.node
+    .findAll()
+    .filter((c): c is ZeroTrustPolicy => c instanceof ZeroTrustPolicy)
+    .flatMap((p) => p.chartWorkloads);
+  return {
+    objects: renderCharts(app).flatMap((c) => c.objects),
+    chartWorkloads: [...new Map(chartWorkloads.map((w) => [`${w.namespace}/${w.name}`, w])).values()],
+  };
 }
 
 /** Options of `access check`. */
@@ -42,7 +48,11 @@ export interface AccessCheckOptions {
  * `access check`: one request, explained.
  * @param chartWorkloads workloads of upstream charts the caller or destination may be (`environmentForAccess`)
  */
-export function accessCheck(objects: readonly KubeObject[], opts: Omit<AccessCheckOptions, 'env' | 'configDir'>, chartWorkloads: readonly ChartWorkload[] = []): { decision: AccessDecision; text: string } {
+export function accessCheck(
+  objects: readonly KubeObject[],
+  opts: Omit<AccessCheckOptions, 'env' | 'configDir'>,
+  chartWorkloads: readonly ChartWorkload[] = [],
+): { decision: AccessDecision; text: string } {
   const workloads = workloadsOf(objects, chartWorkloads);
   const find = (ref: string) => {
     const m = /^([a-z0-9-]+)\/([a-z0-9.-]+)$/.exec(ref);
@@ -50,7 +60,8 @@ export function accessCheck(objects: readonly KubeObject[], opts: Omit<AccessChe
     return { namespace: m[1], name: m[2], workload: workloads.find((w) => w.namespace === m[1] && w.app === m[2]) };
   };
   const to = find(opts.to);
-  if (!to.workload) throw new AccessError(`no app '${opts.to}' in this environment; apps: ${workloads.map((w) => `${w.namespace}/${w.app}`).join(', ')}`);
+  if (!to.workload)
+    throw new AccessError(`no app '${opts.to}' in this environment; apps: ${workloads.map((w) => `${w.namespace}/${w.app}`).join(', ')}`);
   const from = opts.from === undefined ? undefined : find(opts.from);
   const headers: Record<string, string> = {};
   for (const h of opts.header) {
@@ -61,7 +72,10 @@ export function accessCheck(objects: readonly KubeObject[], opts: Omit<AccessChe
   const port = opts.port === undefined ? to.workload.port : Number(opts.port);
   const decision = new AccessExplainer(objects).check({
     // A caller without a sidecar sends plain text: no principal, no namespace.
-    source: from && from.workload?.inMesh !== false ? { namespace: from.namespace, serviceAccount: from.workload?.serviceAccount ?? from.name } : undefined,
+    source:
+      from && from.workload?.inMesh !== false
+        ? { namespace: from.namespace, serviceAccount: from.workload?.serviceAccount ?? from.name }
+        : undefined,
     destination: { namespace: to.namespace, labels: to.workload.labels, port },
     method: opts.method.toUpperCase(),
     path: opts.path,
@@ -69,7 +83,9 @@ export function accessCheck(objects: readonly KubeObject[], opts: Omit<AccessChe
     headers,
     requestPrincipal: opts.jwtPrincipal,
   });
-  const caller = from ? `${from.namespace}/${from.name}${from.workload?.inMesh === false ? ' (no sidecar: plain text)' : ''}` : 'plain text';
+  const caller = from
+    ? `${from.namespace}/${from.name}${from.workload?.inMesh === false ? ' (no sidecar: plain text)' : ''}`
+    : 'plain text';
   const lines = [
     `${decision.verdict.toUpperCase()}: ${caller} -> ${opts.to} ${opts.method.toUpperCase()} ${opts.path}`,
     `  decided by: ${decision.decidedBy ?? '(no policy)'}`,

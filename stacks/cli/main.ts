@@ -21,7 +21,8 @@ export function main(argv: readonly string[]): void {
     .option('-c, --config-dir <dir>', 'folder of the Pulumi.<env>.yaml files', root)
     .action((opts: { env?: string[]; outdir: string; configDir: string }) => {
       const result = synthesize({ configDir: path.resolve(opts.configDir), outdir: path.resolve(opts.outdir), environments: opts.env });
-      for (const [env, files] of result.environments) console.log(`${env}: ${files.length} files in ${path.relative(process.cwd(), path.join(opts.outdir, env)) || '.'}`);
+      for (const [env, files] of result.environments)
+        console.log(`${env}: ${files.length} files in ${path.relative(process.cwd(), path.join(opts.outdir, env)) || '.'}`);
       for (const [env, warnings] of result.warnings) for (const w of warnings) console.error(`warning: ${env}: ${w}`);
       // Under `cdk8s synth`, the cdk8s CLI empties its own output folder first and lists what lands there:
       // it gets a copy, while dist/ keeps the atomic swap (cdk8s.yaml points the CLI at a scratch folder).

@@ -1,5 +1,13 @@
 import { App } from 'cdk8s';
-import { CertManagerChart, EgressChart, FluxSystemChart, IngressChart, IstioBaseChart, IstioControlPlaneChart, layersWithObjects } from '../../charts';
+import {
+  CertManagerChart,
+  EgressChart,
+  FluxSystemChart,
+  IngressChart,
+  IstioBaseChart,
+  IstioControlPlaneChart,
+  layersWithObjects,
+} from '../../charts';
 import { IssuerType, LETS_ENCRYPT_PRODUCTION, goDuration, TracingProvider } from '../../constructs';
 import { EnvironmentConfig } from '../environments';
 
@@ -49,7 +57,11 @@ export function addMeshPlatform(app: App, config: EnvironmentConfig, tracing?: T
       redirectHttp: tls.redirectHttp,
       issuer:
         tls.issuer.type === 'acme'
-          ? IssuerType.acme({ email: tls.issuer.email, server: tls.issuer.server ?? LETS_ENCRYPT_PRODUCTION, accountKeySecretName: tls.issuer.accountKeySecret })
+          ? IssuerType.acme({
+              email: tls.issuer.email,
+              server: tls.issuer.server ?? LETS_ENCRYPT_PRODUCTION,
+              accountKeySecretName: tls.issuer.accountKeySecret,
+            })
           : IssuerType.selfSigned(),
     },
   });

@@ -1,5 +1,15 @@
 import { App } from 'cdk8s';
-import { DEMO_APPS_CHART_APPS, DemoAppsChart, demoExternalServices, LoadTesterAccessChart, MeshConfigChart, ObservabilityChart, ResilienceDemoChart, S3_HTTPBIN_AUTOSCALING, ZeroTrustChart } from '../../charts';
+import {
+  DEMO_APPS_CHART_APPS,
+  DemoAppsChart,
+  demoExternalServices,
+  LoadTesterAccessChart,
+  MeshConfigChart,
+  ObservabilityChart,
+  ResilienceDemoChart,
+  S3_HTTPBIN_AUTOSCALING,
+  ZeroTrustChart,
+} from '../../charts';
 import { jaegerTracingProvider, MeshApp } from '../../constructs';
 import { EnvironmentConfig, resilienceDefaults } from '../environments';
 import type { EgressSettings } from '../environments/egress';
@@ -23,14 +33,21 @@ export function buildPlatform(config: EnvironmentConfig): App {
   // (httpbin.org) is allowed only where they are deployed, unless the environment lists it itself.
   const listed = new Set(config.egress.services.map((s) => s.name));
   // (The EgressChart checks every service's hosts and protocols, the demo's included.)
-  const egressServices = [...config.egress.services, ...(demoExternalServices(config.demo.apps).filter((s) => !listed.has(s.name)) as EgressSettings['services'])];
+  const egressServices = [
+    ...config.egress.services,
+    ...(demoExternalServices(config.demo.apps).filter((s) => !listed.has(s.name)) as EgressSettings['services']),
+  ];
   const mesh = addMeshPlatform(app, { ...config, egress: { ...config.egress, services: egressServices } }, tracing);
   new MeshConfigChart(app, 'mesh-config', { ...config.istio, tracingProvider: tracing.name });
   // Prometheus, Grafana, Jaeger, Kiali and the mesh alerts, sized for the tier (layer platform).
   const observability = new ObservabilityChart(app, 'observability', { ...config.observability, tier: config.tier });
   // httpbin and sleep (scenario S2), only when listed: without them no `demo` namespace is rendered.
   const demo = DEMO_APPS_CHART_APPS.some((a) => config.demo.apps.includes(a))
-    ? new DemoAppsChart(app, 'demo-apps', { ...config.demo, workloads: config.workloads, httpbinAutoscaling: config.canary.httpbinCanary.enabled ? S3_HTTPBIN_AUTOSCALING : undefined })
+    ? new DemoAppsChart(app, 'demo-apps', {
+        ...config.demo,
+        workloads: config.workloads,
+        httpbinAutoscaling: config.canary.httpbinCanary.enabled ? S3_HTTPBIN_AUTOSCALING : undefined,
+      })
     : undefined;
   // Flagger and its load tester, scenario S3's canary on httpbin, S7's weighted split, S6's bookinfo.
   // Before any route: a canaried app's routing belongs to Flagger.
@@ -47,12 +64,20 @@ export function buildPlatform(config: EnvironmentConfig): App {
     prometheus,
   });
   // Scenario S4 on the demo httpbin, with the environment's resilience defaults and fault policy.
-  if (demo?.httpbin) new ResilienceDemoChart(app, 'resilience-demo', { httpbin: demo.httpbin, defaults: resilienceDefaults(config.resilience) });
+  if (demo?.httpbin)
+    new ResilienceDemoChart(app, 'resilience-demo', { httpbin: demo.httpbin, defaults: resilienceDefaults(config.resilience) });
   // Zero trust for the apps: every declared call allowed, nothing else (a chart of its own, layer apps).
   // Created last, so that it governs every app of every chart above (found in the tree).
   const apps = app.node.findAll().filter((c): c is MeshApp => c instanceof MeshApp);
   // Every Sidecar imports the tracing collector's Service (else the proxies have no cluster to export spans to).
-  new ZeroTrustChart(app, 'zero-trust', { ...config.security, prometheus, tracingCollector: tracing, apps, mtls: config.istio.mtls, production: config.tier === 'production' });
+  new ZeroTrustChart(app, 'zero-trust', {
+    ...config.security,
+    prometheus,
+    tracingCollector: tracing,
+    apps,
+    mtls: config.istio.mtls,
+    production: config.tier === 'production',
+  });
   // Last: Flux's bootstrap layer, which needs to know which layers above have objects.
   addFluxSystem(app, config);
   return app;

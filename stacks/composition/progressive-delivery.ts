@@ -1,5 +1,11 @@
 import { App } from 'cdk8s';
-import { BookinfoChart, HttpbinCanaryChart, ProgressiveDeliveryChart, ProgressiveDeliveryConfigsChart, WeightedCanaryChart } from '../../charts';
+import {
+  BookinfoChart,
+  HttpbinCanaryChart,
+  ProgressiveDeliveryChart,
+  ProgressiveDeliveryConfigsChart,
+  WeightedCanaryChart,
+} from '../../charts';
 import { MeshApp } from '../../constructs';
 import { EnvironmentConfig } from '../environments';
 import { MeshPlatform } from './mesh-platform';
@@ -38,15 +44,18 @@ export function addProgressiveDelivery(app: App, config: EnvironmentConfig, inpu
     prometheusUrl: inputs.prometheusUrl,
     dependsOn: [inputs.mesh.controlPlane.istiod],
   });
-  const configs = new ProgressiveDeliveryConfigsChart(app, 'progressive-delivery-configs', { flagger: platform.flagger, alerts: delivery.alerts });
+  const configs = new ProgressiveDeliveryConfigsChart(app, 'progressive-delivery-configs', {
+    flagger: platform.flagger,
+    alerts: delivery.alerts,
+  });
   const httpbinCanary = delivery.httpbinCanary.enabled
     ? new HttpbinCanaryChart(app, 'httpbin-canary', {
-      httpbin: inputs.httpbin,
-      gateway,
-      latency: configs.latency,
-      manualPromotion: delivery.httpbinCanary.manualPromotion,
-      alertProvider: configs.alertProvider,
-    })
+        httpbin: inputs.httpbin,
+        gateway,
+        latency: configs.latency,
+        manualPromotion: delivery.httpbinCanary.manualPromotion,
+        alertProvider: configs.alertProvider,
+      })
     : undefined;
   const weightedCanary = delivery.weightedSplit.enabled
     ? new WeightedCanaryChart(app, 'weighted-canary', { ...delivery.weightedSplit, gateway, workloads: config.workloads })

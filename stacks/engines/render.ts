@@ -37,9 +37,13 @@ export function renderCharts(app: App, options: RenderOptions = {}): RenderedCha
   const problems = app.node.findAll().flatMap((c) => c.node.validate().map((m) => `${c.node.path}: ${m}`));
   if (problems.length > 0) throw new MeshValidationError(problems.join('\n'));
   const charts = app.node.children.map((child) => {
-    if (!LayerChart.isLayerChart(child)) throw new MeshValidationError(`${child.node.path}: every chart of the platform must be a LayerChart, so that it has a Flux layer`);
+    if (!LayerChart.isLayerChart(child))
+      throw new MeshValidationError(`${child.node.path}: every chart of the platform must be a LayerChart, so that it has a Flux layer`);
     const layer = child.layer;
-    const objects = child.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject).map((o) => o.toJson() as KubeObject);
+    const objects = child.node
+      .findAll()
+      .filter((c): c is ApiObject => c instanceof ApiObject)
+      .map((o) => o.toJson() as KubeObject);
     return { id: child.node.id, layer, objects };
   });
   // An object declared identically by two charts (a shared HelmRepository) is kept once, in the
@@ -51,9 +55,11 @@ export function renderCharts(app: App, options: RenderOptions = {}): RenderedCha
       const key = objectKey(o);
       const json = JSON.stringify(o);
       const previous = owner.get(key);
-      if (!previous) return owner.set(key, { chart: chart.id, json }), true;
+      if (!previous) return (owner.set(key, { chart: chart.id, json }), true);
       if (previous.json === json) return false;
-      throw new MeshValidationError(`${key} is generated twice, differently, by chart '${previous.chart}' and by chart '${chart.id}'; two writers of one object fight, so keep one`);
+      throw new MeshValidationError(
+        `${key} is generated twice, differently, by chart '${previous.chart}' and by chart '${chart.id}'; two writers of one object fight, so keep one`,
+      );
     }),
   }));
   // Every object must be applicable when its layer is (a CR after the release that installs its CRD).
@@ -72,11 +78,14 @@ export function renderFluxTree(charts: readonly RenderedChart[]): Map<string, st
     const inLayer = charts.filter((c) => c.layer === layer && c.objects.length > 0);
     if (inLayer.length === 0) continue;
     for (const chart of inLayer) files.set(`${layer}/${chart.id}.yaml`, Yaml.stringify(...chart.objects));
-    files.set(`${layer}/kustomization.yaml`, Yaml.stringify({
-      apiVersion: 'kustomize.config.k8s.io/v1beta1',
-      kind: 'Kustomization',
-      resources: inLayer.map((c) => `${c.id}.yaml`),
-    }));
+    files.set(
+      `${layer}/kustomization.yaml`,
+      Yaml.stringify({
+        apiVersion: 'kustomize.config.k8s.io/v1beta1',
+        kind: 'Kustomization',
+        resources: inLayer.map((c) => `${c.id}.yaml`),
+      }),
+    );
   }
   return files;
 }

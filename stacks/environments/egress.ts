@@ -19,7 +19,14 @@ export const egressSchema = z.strictObject({
         /** Its DNS names. */
         hosts: z.array(z.string()).min(1),
         /** Its ports. */
-        ports: z.array(z.strictObject({ port: z.number().int().min(1).max(65535), protocol: z.enum(['HTTP', 'HTTPS', 'TLS', 'TCP', 'HTTP2', 'GRPC']) })).min(1),
+        ports: z
+          .array(
+            z.strictObject({
+              port: z.number().int().min(1).max(65535),
+              protocol: z.enum(['HTTP', 'HTTPS', 'TLS', 'TCP', 'HTTP2', 'GRPC']),
+            }),
+          )
+          .min(1),
       }),
     )
     .refine((s) => new Set(s.map((x) => x.name)).size === s.length, 'must not list a service name twice'),

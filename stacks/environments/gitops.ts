@@ -11,7 +11,12 @@ const duration = z.string().regex(GO_DURATION, 'must be a duration such as 30s, 
  */
 export const gitopsSchema = z.strictObject({
   /** The repository: `ssh://git@github.com/<org>/<repo>.git` (deploy key) or `https://...`. */
-  url: z.string().regex(/^(ssh|https):\/\/\S+$/, "must be an ssh:// or https:// URL, such as ssh://git@github.com/acme/mesh.git (write scp-style 'git@host:org/repo' as ssh://git@host/org/repo)"),
+  url: z
+    .string()
+    .regex(
+      /^(ssh|https):\/\/\S+$/,
+      "must be an ssh:// or https:// URL, such as ssh://git@github.com/acme/mesh.git (write scp-style 'git@host:org/repo' as ssh://git@host/org/repo)",
+    ),
   /** The branch Flux follows. */
   branch: z.string().min(1).default('main'),
   /** The folder of this environment in the repository; `./dist/<env>` (where `npm run synth` writes) when left out. */

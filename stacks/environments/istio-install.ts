@@ -95,7 +95,12 @@ export const istioInstallPresets: Record<Tier, IstioInstallSettings> = {
     cni: true,
     outboundTrafficPolicy: 'REGISTRY_ONLY',
     istiod: { replicas: 2, autoscaling: { minReplicas: 2, maxReplicas: 5, cpuUtilization: 80 }, podDisruptionBudget: true },
-    ingressGateway: { replicas: 3, autoscaling: { minReplicas: 3, maxReplicas: 10, cpuUtilization: 80 }, podDisruptionBudget: true, serviceType: 'LoadBalancer' },
+    ingressGateway: {
+      replicas: 3,
+      autoscaling: { minReplicas: 3, maxReplicas: 10, cpuUtilization: 80 },
+      podDisruptionBudget: true,
+      serviceType: 'LoadBalancer',
+    },
     egressGateway: { enabled: true, replicas: 2, podDisruptionBudget: true },
   },
 };

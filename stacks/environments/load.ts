@@ -31,19 +31,29 @@ export class ConfigError extends Error {
 export function parseEnvironment(name: string, values: Record<string, unknown>, source: string): EnvironmentConfig {
   const problems: string[] = [];
   if (!DNS_LABEL.test(name)) {
-    problems.push(`${source}: environment name ${JSON.stringify(name)} must be a DNS-1123 label (lowercase letters, digits, '-'), because it names folders and Kubernetes objects`);
+    problems.push(
+      `${source}: environment name ${JSON.stringify(name)} must be a DNS-1123 label (lowercase letters, digits, '-'), because it names folders and Kubernetes objects`,
+    );
   }
   const ours: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(values)) {
     const [namespace, local] = key.includes(':') ? [key.slice(0, key.indexOf(':')), key.slice(key.indexOf(':') + 1)] : ['', key];
     if (namespace === CONFIG_NAMESPACE) ours[local] = value;
     else if (!FOREIGN_NAMESPACES.includes(namespace)) {
-      problems.push(`${source}: key ${JSON.stringify(key)} is not a configuration key of this project; write it as ${CONFIG_NAMESPACE}:${local} (keys: ${Object.keys(environmentSchema.shape).map((k) => `${CONFIG_NAMESPACE}:${k}`).join(', ')})`);
+      problems.push(
+        `${source}: key ${JSON.stringify(key)} is not a configuration key of this project; write it as ${CONFIG_NAMESPACE}:${local} (keys: ${Object.keys(
+          environmentSchema.shape,
+        )
+          .map((k) => `${CONFIG_NAMESPACE}:${k}`)
+          .join(', ')})`,
+      );
     }
   }
   const tier = ours.tier ?? tierOfStackName[name];
   if (tier === undefined) {
-    problems.push(`${source}: ${CONFIG_NAMESPACE}:tier is required for environment ${JSON.stringify(name)} (only dev, staging and prod imply one); set it to one of ${tiers.join(', ')}`);
+    problems.push(
+      `${source}: ${CONFIG_NAMESPACE}:tier is required for environment ${JSON.stringify(name)} (only dev, staging and prod imply one); set it to one of ${tiers.join(', ')}`,
+    );
   } else if (!(tiers as readonly unknown[]).includes(tier)) {
     problems.push(`${source}: ${CONFIG_NAMESPACE}:tier: ${JSON.stringify(tier)} is not allowed; expected one of ${tiers.join(', ')}`);
   }
@@ -68,16 +78,27 @@ export function loadEnvironmentFile(file: string): EnvironmentConfig {
   }
   const doc = YAML.parseDocument(text);
   if (doc.errors.length > 0) {
-    throw new ConfigError(doc.errors.map((e) => `${source}:${e.linePos?.[0].line ?? '?'}:${e.linePos?.[0].col ?? '?'}: invalid YAML: ${e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`));
+    throw new ConfigError(
+      doc.errors.map(
+        (e) =>
+          `${source}:${e.linePos?.[0].line ?? '?'}:${e.linePos?.[0].col ?? '?'}: invalid YAML: ${e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`,
+      ),
+    );
   }
   const content: unknown = doc.toJS() ?? {};
   if (!isPlainObject(content)) throw new ConfigError([`${source}: expected a mapping with a 'config:' key, got ${describeValue(content)}`]);
   const unknownTop = Object.keys(content).filter((k) => !['config', 'secretsprovider', 'encryptionsalt', 'environment'].includes(k));
   if (unknownTop.length > 0) {
-    throw new ConfigError(unknownTop.map((k) => `${source}: top-level key ${JSON.stringify(k)} is not part of a Pulumi stack file; put settings under 'config:' as ${CONFIG_NAMESPACE}:<key>`));
+    throw new ConfigError(
+      unknownTop.map(
+        (k) =>
+          `${source}: top-level key ${JSON.stringify(k)} is not part of a Pulumi stack file; put settings under 'config:' as ${CONFIG_NAMESPACE}:<key>`,
+      ),
+    );
   }
   const config = content.config ?? {};
-  if (!isPlainObject(config)) throw new ConfigError([`${source}: 'config' must be a mapping of keys to values, got ${describeValue(config)}`]);
+  if (!isPlainObject(config))
+    throw new ConfigError([`${source}: 'config' must be a mapping of keys to values, got ${describeValue(config)}`]);
   return parseEnvironment(match[1], config, source);
 }
 
@@ -92,7 +113,10 @@ export function listEnvironmentFiles(dir: string): string[] {
 
 /** The environment name of `Pulumi.<env>.yaml`. */
 export function environmentNameOf(file: string): string {
-  return path.basename(file).replace(/^Pulumi\./, '').replace(/\.ya?ml$/, '');
+  return path
+    .basename(file)
+    .replace(/^Pulumi\./, '')
+    .replace(/\.ya?ml$/, '');
 }
 
 function describeIssue(source: string, issue: z.core.$ZodIssue): string {

@@ -21,7 +21,10 @@ const browserUrl = (example: string) =>
   z
     .string()
     .regex(/^https?:\/\/[^\s/:?#]+\S*$/, `must be an http(s):// URL such as ${example}`)
-    .refine((url) => !/^https?:\/\/[^/:?#]*\.(svc|cluster\.local)\.?([:/?#]|$)/.test(url), `must be the address users' browsers reach, not an in-cluster Service address; such as ${example} or http://localhost:<port> behind kubectl port-forward`);
+    .refine(
+      (url) => !/^https?:\/\/[^/:?#]*\.(svc|cluster\.local)\.?([:/?#]|$)/.test(url),
+      `must be the address users' browsers reach, not an in-cluster Service address; such as ${example} or http://localhost:<port> behind kubectl port-forward`,
+    );
 
 export const observabilitySchema = z.strictObject({
   /** Namespace of Prometheus, Grafana, Jaeger and Kiali. */
@@ -58,7 +61,9 @@ export const observabilitySchema = z.strictObject({
     /** How users log in: anonymous (development only), token, or openid. */
     auth: z.enum(['anonymous', 'token', 'openid']),
     /** The OpenID issuer and client (auth openid only; the client secret is the Secret kiali, key oidc-secret). */
-    openId: z.strictObject({ issuerUri: z.string().regex(/^https:\/\/\S+$/, 'must be an https:// URL'), clientId: z.string().min(1) }).optional(),
+    openId: z
+      .strictObject({ issuerUri: z.string().regex(/^https:\/\/\S+$/, 'must be an https:// URL'), clientId: z.string().min(1) })
+      .optional(),
   }),
   alerts: z.strictObject({
     /** The chat service alerts are sent to; none keeps them in Alertmanager. */
@@ -68,7 +73,10 @@ export const observabilitySchema = z.strictObject({
     /** The key of the webhook URL in that Secret. */
     webhookSecretKey: z.string().regex(/^[-._a-zA-Z0-9]+$/, 'must be a Secret key such as webhook-url'),
     /** The Slack channel (Slack only). */
-    channel: z.string().regex(/^[#@]?[-_a-z0-9.]{1,80}$/, 'must be a channel such as #mesh-alerts').optional(),
+    channel: z
+      .string()
+      .regex(/^[#@]?[-_a-z0-9.]{1,80}$/, 'must be a channel such as #mesh-alerts')
+      .optional(),
     /** P99 latency per service above which an alert fires, in milliseconds (scenario S8: 200). */
     latencyP99Ms: z.number().int().positive(),
     /** Percentage of 5xx responses per service above which an alert fires. */
@@ -84,7 +92,11 @@ export const observabilityPresets: Record<'development' | 'staging' | 'productio
   // Small enough for a laptop cluster: no volumes, short retention, anonymous Kiali, no notifications.
   development: {
     namespace: 'observability',
-    prometheus: { retention: '6h', replicas: 1, resources: { requests: { cpu: '50m', memory: '256Mi' }, limits: { cpu: '500m', memory: '1Gi' } } },
+    prometheus: {
+      retention: '6h',
+      replicas: 1,
+      resources: { requests: { cpu: '50m', memory: '256Mi' }, limits: { cpu: '500m', memory: '1Gi' } },
+    },
     alertmanager: { replicas: 1 },
     grafana: { adminSecret: 'grafana-admin' },
     jaeger: { maxTraces: 10000 },
@@ -93,21 +105,45 @@ export const observabilityPresets: Record<'development' | 'staging' | 'productio
   },
   staging: {
     namespace: 'observability',
-    prometheus: { retention: '7d', storageSize: '20Gi', replicas: 1, resources: { requests: { cpu: '200m', memory: '1Gi' }, limits: { cpu: '1', memory: '2Gi' } } },
+    prometheus: {
+      retention: '7d',
+      storageSize: '20Gi',
+      replicas: 1,
+      resources: { requests: { cpu: '200m', memory: '1Gi' }, limits: { cpu: '1', memory: '2Gi' } },
+    },
     alertmanager: { replicas: 1 },
     grafana: { adminSecret: 'grafana-admin' },
     jaeger: { maxTraces: 50000 },
     kiali: { auth: 'token' },
-    alerts: { receiver: 'slack', webhookSecret: 'alertmanager-webhook', webhookSecretKey: 'url', channel: '#mesh-alerts-staging', latencyP99Ms: 200, errorRatePercent: 1 },
+    alerts: {
+      receiver: 'slack',
+      webhookSecret: 'alertmanager-webhook',
+      webhookSecretKey: 'url',
+      channel: '#mesh-alerts-staging',
+      latencyP99Ms: 200,
+      errorRatePercent: 1,
+    },
   },
   // Highly available and persistent: two Prometheus replicas with their own volumes, clustered Alertmanager.
   production: {
     namespace: 'observability',
-    prometheus: { retention: '15d', storageSize: '100Gi', replicas: 2, resources: { requests: { cpu: '500m', memory: '2Gi' }, limits: { cpu: '2', memory: '4Gi' } } },
+    prometheus: {
+      retention: '15d',
+      storageSize: '100Gi',
+      replicas: 2,
+      resources: { requests: { cpu: '500m', memory: '2Gi' }, limits: { cpu: '2', memory: '4Gi' } },
+    },
     alertmanager: { replicas: 2, storageSize: '1Gi' },
     grafana: { adminSecret: 'grafana-admin' },
     jaeger: { maxTraces: 100000 },
     kiali: { auth: 'token' },
-    alerts: { receiver: 'slack', webhookSecret: 'alertmanager-webhook', webhookSecretKey: 'url', channel: '#mesh-alerts', latencyP99Ms: 200, errorRatePercent: 1 },
+    alerts: {
+      receiver: 'slack',
+      webhookSecret: 'alertmanager-webhook',
+      webhookSecretKey: 'url',
+      channel: '#mesh-alerts',
+      latencyP99Ms: 200,
+      errorRatePercent: 1,
+    },
   },
 };

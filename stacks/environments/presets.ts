@@ -28,7 +28,11 @@ export const presets: Record<Tier, EnvironmentSettings> = {
     // Generous in development: long timeouts, faults allowed to try things out.
     resilience: {
       timeout: '30s',
-      retries: { attempts: 2, perTryTimeout: '10s', retryOn: ['connect-failure', 'refused-stream', 'unavailable', 'cancelled', 'gateway-error'] },
+      retries: {
+        attempts: 2,
+        perTryTimeout: '10s',
+        retryOn: ['connect-failure', 'refused-stream', 'unavailable', 'cancelled', 'gateway-error'],
+      },
       outlierDetection: { consecutive5xxErrors: 5, interval: '10s', baseEjectionTime: '30s', maxEjectionPercent: 100 },
       allowFaults: true,
     },
@@ -51,7 +55,11 @@ export const presets: Record<Tier, EnvironmentSettings> = {
     // Staging mirrors production's policy but allows header-scoped fault injection for resilience tests.
     resilience: {
       timeout: '15s',
-      retries: { attempts: 2, perTryTimeout: '5s', retryOn: ['connect-failure', 'refused-stream', 'unavailable', 'cancelled', 'gateway-error'] },
+      retries: {
+        attempts: 2,
+        perTryTimeout: '5s',
+        retryOn: ['connect-failure', 'refused-stream', 'unavailable', 'cancelled', 'gateway-error'],
+      },
       outlierDetection: { consecutive5xxErrors: 5, interval: '10s', baseEjectionTime: '30s', maxEjectionPercent: 50 },
       allowFaults: true,
     },
@@ -76,7 +84,11 @@ export const presets: Record<Tier, EnvironmentSettings> = {
     // Production refuses fault injection unless mesh:resilience.allowFaults is set explicitly.
     resilience: {
       timeout: '15s',
-      retries: { attempts: 2, perTryTimeout: '5s', retryOn: ['connect-failure', 'refused-stream', 'unavailable', 'cancelled', 'gateway-error'] },
+      retries: {
+        attempts: 2,
+        perTryTimeout: '5s',
+        retryOn: ['connect-failure', 'refused-stream', 'unavailable', 'cancelled', 'gateway-error'],
+      },
       outlierDetection: { consecutive5xxErrors: 5, interval: '10s', baseEjectionTime: '30s', maxEjectionPercent: 30 },
       allowFaults: false,
     },

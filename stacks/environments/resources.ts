@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { parseResources } from '../../constructs/workloads/mesh-app';
 
 /** A Kubernetes CPU quantity: millicores (`250m`) or cores (`0.5`, `2`). */
-const cpu = z.union([z.number().positive(), z.string().regex(/^([1-9][0-9]*m|[0-9]+(\.[0-9]+)?)$/, 'must be a CPU quantity such as 100m or 0.5')]).transform(String);
+const cpu = z
+  .union([z.number().positive(), z.string().regex(/^([1-9][0-9]*m|[0-9]+(\.[0-9]+)?)$/, 'must be a CPU quantity such as 100m or 0.5')])
+  .transform(String);
 /** A Kubernetes memory quantity in binary units (`64Mi`, `1Gi`). */
 const memory = z.string().regex(/^[1-9][0-9]*(Ki|Mi|Gi|Ti)$/, 'must be a memory quantity such as 128Mi or 1Gi');
 

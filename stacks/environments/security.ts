@@ -2,8 +2,13 @@ import { z } from 'zod';
 import { DNS_LABEL } from '../../constructs/core/errors';
 
 const dnsLabel = z.string().regex(DNS_LABEL, 'must be a DNS-1123 label such as istio-system');
-const serviceAccount = z.string().regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, 'must be a service account name such as istio-ingressgateway');
-const labels = z.record(z.string().regex(/^([a-z0-9.-]+\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/, 'must be a label key'), z.string().max(63));
+const serviceAccount = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, 'must be a service account name such as istio-ingressgateway');
+const labels = z.record(
+  z.string().regex(/^([a-z0-9.-]+\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/, 'must be a label key'),
+  z.string().max(63),
+);
 
 /** A workload the security policies need to know: its identity and its pods. */
 const workload = z.strictObject({
@@ -32,7 +37,16 @@ export const securitySchema = z.strictObject({
    * Apps the ingress gateway may call beyond those a gateway route (VirtualService or Canary bound to a
    * gateway) already exposes: `name` (in every namespace) or `namespace/name`.
    */
-  exposedApps: z.array(z.string().regex(/^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\/)?[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be an app name such as httpbin, or namespace/name such as demo/httpbin')).refine((a) => new Set(a).size === a.length, 'must not list an app twice'),
+  exposedApps: z
+    .array(
+      z
+        .string()
+        .regex(
+          /^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\/)?[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/,
+          'must be an app name such as httpbin, or namespace/name such as demo/httpbin',
+        ),
+    )
+    .refine((a) => new Set(a).size === a.length, 'must not list an app twice'),
   /**
    * The Prometheus that scrapes the sidecars (ports 15020 and 15090), when it is not the platform's own.
    * Leave it out to use the ObservabilityStack's Prometheus (`mesh:observability`).

@@ -13,7 +13,10 @@ import { KubeObject, objectKey, renderCharts, RenderedChart } from '../engines/r
  */
 
 /** Istio's retry policy when a route sets none. */
-export const ISTIO_DEFAULT_RETRIES = { attempts: 2, retryOn: 'connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes' } as const;
+export const ISTIO_DEFAULT_RETRIES = {
+  attempts: 2,
+  retryOn: 'connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes',
+} as const;
 
 /** One HTTP route of a host, as a cluster will apply it. */
 export interface ExplainedRoute {
@@ -30,7 +33,12 @@ export interface ExplainedRoute {
   /** The request timeout, or undefined when there is none (Istio's default). */
   readonly timeout?: string;
   /** The retry policy, `default` when Istio's default applies. */
-  readonly retries: { readonly attempts: number; readonly perTryTimeout?: string; readonly retryOn: string; readonly istioDefault: boolean };
+  readonly retries: {
+    readonly attempts: number;
+    readonly perTryTimeout?: string;
+    readonly retryOn: string;
+    readonly istioDefault: boolean;
+  };
   /** min(timeout, perTryTimeout x attempts) in milliseconds; undefined when unbounded. */
   readonly effectiveTimeoutMs?: number;
   /** True when the timeout ends a request before all its retries could run. */
@@ -86,7 +94,9 @@ export function explainRoutes(charts: readonly RenderedChart[], host?: string): 
       else if (o.apiVersion.startsWith('flagger.app/') && o.kind === 'Canary') explainCanary(o, report);
     }
   }
-  return [...reports.values()].filter((r) => !host || r.host === host || r.host.startsWith(`${host}.`)).sort((a, b) => a.host.localeCompare(b.host));
+  return [...reports.values()]
+    .filter((r) => !host || r.host === host || r.host.startsWith(`${host}.`))
+    .sort((a, b) => a.host.localeCompare(b.host));
 }
 
 /** Options of {@link explainEnvironment}. */
@@ -114,17 +124,30 @@ export function formatExplain(reports: readonly HostReport[]): string {
   for (const r of reports) {
     out.push(r.host);
     for (const route of r.routes) {
-      out.push(`  route${route.name ? ` '${route.name}'` : ''} (${route.source}${route.gateways.length ? `, via ${route.gateways.join(', ')}` : ''}): ${route.when}`);
-      out.push(`    to: ${route.destinations.map((d) => `${d.host}${d.port ? `:${d.port}` : ''}${d.subset ? ` subset ${d.subset}` : ''} ${d.weight}%`).join(', ') || 'nowhere'}`);
+      out.push(
+        `  route${route.name ? ` '${route.name}'` : ''} (${route.source}${route.gateways.length ? `, via ${route.gateways.join(', ')}` : ''}): ${route.when}`,
+      );
+      out.push(
+        `    to: ${route.destinations.map((d) => `${d.host}${d.port ? `:${d.port}` : ''}${d.subset ? ` subset ${d.subset}` : ''} ${d.weight}%`).join(', ') || 'nowhere'}`,
+      );
       out.push(`    timeout: ${route.timeout ?? 'none (Istio default)'}`);
       const rt = route.retries;
       const perTry = rt.perTryTimeout ?? (route.timeout ? 'up to the route timeout' : 'no per-try timeout');
-      out.push(`    retries: ${rt.attempts === 0 ? 'off' : `${rt.attempts} x ${perTry} on ${rt.retryOn}`}${rt.istioDefault ? ' (Istio default)' : ''}`);
+      out.push(
+        `    retries: ${rt.attempts === 0 ? 'off' : `${rt.attempts} x ${perTry} on ${rt.retryOn}`}${rt.istioDefault ? ' (Istio default)' : ''}`,
+      );
       const problem = route.perTryTimeoutExceedsTimeout
         ? ` (ERROR: perTryTimeout ${rt.perTryTimeout} exceeds the timeout ${route.timeout}, so no retry can run; lower perTryTimeout to at most the timeout)`
-        : route.retriesCutShort ? ' (WARNING: the timeout cuts retries short)' : '';
-      out.push(`    effective timeout: ${route.effectiveTimeoutMs === undefined ? 'unbounded' : istioDuration(Duration.millis(route.effectiveTimeoutMs))}${problem}`);
-      if (route.faults.length) out.push(`    faults: ${route.faults.join('; ')} (injected by the calling proxy before routing: not retried, not timed out, never seen by the app or by ejection)`);
+        : route.retriesCutShort
+          ? ' (WARNING: the timeout cuts retries short)'
+          : '';
+      out.push(
+        `    effective timeout: ${route.effectiveTimeoutMs === undefined ? 'unbounded' : istioDuration(Duration.millis(route.effectiveTimeoutMs))}${problem}`,
+      );
+      if (route.faults.length)
+        out.push(
+          `    faults: ${route.faults.join('; ')} (injected by the calling proxy before routing: not retried, not timed out, never seen by the app or by ejection)`,
+        );
       if (route.mirrors.length) out.push(`    mirror: ${route.mirrors.join('; ')}`);
     }
     for (const p of r.policies) {
@@ -171,15 +194,25 @@ function explainHttpRoute(r: Record<string, any>, source: string, gateways: stri
   const istioDefault = r.retries === undefined;
   const retries = istioDefault
     ? { ...ISTIO_DEFAULT_RETRIES, istioDefault }
-    : { attempts: Number(r.retries.attempts ?? ISTIO_DEFAULT_RETRIES.attempts), perTryTimeout: r.retries.perTryTimeout, retryOn: r.retries.retryOn ?? ISTIO_DEFAULT_RETRIES.retryOn, istioDefault };
+    : {
+        attempts: Number(r.retries.attempts ?? ISTIO_DEFAULT_RETRIES.attempts),
+        perTryTimeout: r.retries.perTryTimeout,
+        retryOn: r.retries.retryOn ?? ISTIO_DEFAULT_RETRIES.retryOn,
+        istioDefault,
+      };
   const timeoutMs = durationMs(r.timeout);
   const perTryMs = durationMs(retries.perTryTimeout) ?? timeoutMs;
   const retryBudgetMs = retries.attempts > 0 && perTryMs !== undefined ? perTryMs * retries.attempts : undefined;
-  const effectiveTimeoutMs = timeoutMs === undefined ? retryBudgetMs : retryBudgetMs === undefined ? timeoutMs : Math.min(timeoutMs, retryBudgetMs);
+  const effectiveTimeoutMs =
+    timeoutMs === undefined ? retryBudgetMs : retryBudgetMs === undefined ? timeoutMs : Math.min(timeoutMs, retryBudgetMs);
   const fault = r.fault ?? {};
   const faults: string[] = [];
-  if (fault.delay) faults.push(`delay ${fault.delay.fixedDelay ?? fault.delay.exponentialDelay} on ${percent(fault.delay.percentage)} of requests`);
-  if (fault.abort) faults.push(`abort with ${fault.abort.httpStatus !== undefined ? `HTTP ${fault.abort.httpStatus}` : `gRPC ${fault.abort.grpcStatus ?? fault.abort.http2Error}`} on ${percent(fault.abort.percentage)} of requests`);
+  if (fault.delay)
+    faults.push(`delay ${fault.delay.fixedDelay ?? fault.delay.exponentialDelay} on ${percent(fault.delay.percentage)} of requests`);
+  if (fault.abort)
+    faults.push(
+      `abort with ${fault.abort.httpStatus !== undefined ? `HTTP ${fault.abort.httpStatus}` : `gRPC ${fault.abort.grpcStatus ?? fault.abort.http2Error}`} on ${percent(fault.abort.percentage)} of requests`,
+    );
   const mirrors: string[] = [
     ...(r.mirror ? [`${fqdn(r.mirror.host, ns)} ${r.mirrorPercentage?.value ?? 100}%`] : []),
     ...((r.mirrors ?? []) as Record<string, any>[]).map((m) => `${fqdn(m.destination?.host ?? '?', ns)} ${m.percentage?.value ?? 100}%`),
@@ -194,7 +227,8 @@ function explainHttpRoute(r: Record<string, any>, source: string, gateways: stri
     retries,
     effectiveTimeoutMs,
     // Without a perTryTimeout each attempt may use the whole timeout: that is Istio's default, not a mistake.
-    retriesCutShort: retries.perTryTimeout !== undefined && timeoutMs !== undefined && retryBudgetMs !== undefined && timeoutMs < retryBudgetMs,
+    retriesCutShort:
+      retries.perTryTimeout !== undefined && timeoutMs !== undefined && retryBudgetMs !== undefined && timeoutMs < retryBudgetMs,
     perTryTimeoutExceedsTimeout: retries.attempts > 0 && timeoutMs !== undefined && perTryMs !== undefined && perTryMs > timeoutMs,
     faults,
     mirrors,
@@ -223,14 +257,37 @@ function explainCanary(o: KubeObject, report: (h: string) => HostReport): void {
   const r = report(fqdn(name, ns));
   const gateways: string[] = service.gateways ?? [];
   // Flagger generates the VirtualService: every request goes to primary and canary by the analysis' weights.
-  const route = explainHttpRoute({ timeout: service.timeout, retries: service.retries, match: service.match, route: [{ destination: { host: name, port: { number: service.port } } }] }, source, gateways, ns);
-  const generated = { ...route, name: 'generated by Flagger', destinations: [{ host: fqdn(`${name}-primary`, ns), port: service.port, weight: 100 }, { host: fqdn(`${name}-canary`, ns), port: service.port, weight: 0 }] };
+  const route = explainHttpRoute(
+    {
+      timeout: service.timeout,
+      retries: service.retries,
+      match: service.match,
+      route: [{ destination: { host: name, port: { number: service.port } } }],
+    },
+    source,
+    gateways,
+    ns,
+  );
+  const generated = {
+    ...route,
+    name: 'generated by Flagger',
+    destinations: [
+      { host: fqdn(`${name}-primary`, ns), port: service.port, weight: 100 },
+      { host: fqdn(`${name}-canary`, ns), port: service.port, weight: 0 },
+    ],
+  };
   r.routes.push(generated);
   // Flagger's VirtualService also answers on the Canary's external hosts, at its gateways.
   for (const h of service.hosts ?? []) if (fqdn(h, ns) !== r.host) report(fqdn(h, ns)).routes.push(generated);
   if (service.trafficPolicy) {
     const tp = service.trafficPolicy;
-    r.policies.push({ source, connectionPool: tp.connectionPool, outlierDetection: tp.outlierDetection, loadBalancer: tp.loadBalancer, tls: tp.tls });
+    r.policies.push({
+      source,
+      connectionPool: tp.connectionPool,
+      outlierDetection: tp.outlierDetection,
+      loadBalancer: tp.loadBalancer,
+      tls: tp.tls,
+    });
   }
   r.canaries.push({ source, weights: describeAnalysis(spec.analysis ?? {}) });
 }
@@ -251,22 +308,32 @@ function describeAnalysis(a: Record<string, any>): string {
 
 function describeMatch(match: unknown): string {
   if (!Array.isArray(match) || match.length === 0) return 'every request';
-  return match.map((m: Record<string, any>) => {
-    const parts: string[] = [];
-    for (const [field, value] of Object.entries(m)) {
-      if (field === 'headers' || field === 'queryParams') {
-        for (const [h, sm] of Object.entries(value as Record<string, any>)) parts.push(`${field === 'headers' ? 'header' : 'query'} ${h} ${describeString(sm)}`);
-      } else if (field === 'uri') parts.push(`path ${describeString(value)}`);
-      else parts.push(`${field} ${describeString(value)}`);
-    }
-    return parts.join(' and ');
-  }).map((s) => `when ${s}`).join(', or ');
+  return match
+    .map((m: Record<string, any>) => {
+      const parts: string[] = [];
+      for (const [field, value] of Object.entries(m)) {
+        if (field === 'headers' || field === 'queryParams') {
+          for (const [h, sm] of Object.entries(value as Record<string, any>))
+            parts.push(`${field === 'headers' ? 'header' : 'query'} ${h} ${describeString(sm)}`);
+        } else if (field === 'uri') parts.push(`path ${describeString(value)}`);
+        else parts.push(`${field} ${describeString(value)}`);
+      }
+      return parts.join(' and ');
+    })
+    .map((s) => `when ${s}`)
+    .join(', or ');
 }
 
 function describeString(sm: unknown): string {
   if (!sm || typeof sm !== 'object') return JSON.stringify(sm);
   const [kind, value] = Object.entries(sm)[0] ?? ['?', '?'];
-  return kind === 'exact' ? `= ${value}` : kind === 'prefix' ? `starts with ${value}` : kind === 'regex' ? `~ ${value}` : `${kind} ${value}`;
+  return kind === 'exact'
+    ? `= ${value}`
+    : kind === 'prefix'
+      ? `starts with ${value}`
+      : kind === 'regex'
+        ? `~ ${value}`
+        : `${kind} ${value}`;
 }
 
 function percent(p: unknown): string {
@@ -293,7 +360,9 @@ function describeOutliers(od: Record<string, any> | undefined): string {
   const trigger = [
     fiveXx > 0 ? `${fiveXx} consecutive 5xx${od.consecutive5xxErrors === undefined ? ' (Istio default)' : ''}` : undefined,
     gateway > 0 && (fiveXx === 0 || gateway < fiveXx) ? `${gateway} consecutive gateway errors` : undefined,
-  ].filter(Boolean).join(' or ');
+  ]
+    .filter(Boolean)
+    .join(' or ');
   if (!trigger) return `off (consecutive5xxErrors 0, no consecutiveGatewayErrors)${deprecated}`;
   const pause = od.minHealthPercent ? `, paused while under ${od.minHealthPercent}% of hosts are healthy` : '';
   return `eject a host after ${trigger}, sweeping every ${od.interval ?? '10s'}, for ${od.baseEjectionTime ?? '30s'} x times ejected, up to ${od.maxEjectionPercent ?? 10}% of hosts${pause}${deprecated}`;

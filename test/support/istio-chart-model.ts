@@ -68,7 +68,10 @@ function lookup(values: Values, dotted: string): unknown {
 function readTemplate(dir: string, file: string, mustContain: readonly string[]): string {
   const text = fs.readFileSync(path.join(dir, 'templates', file), 'utf8');
   for (const line of mustContain) {
-    if (!text.includes(line)) throw new Error(`${path.join(dir, 'templates', file)} no longer contains '${line}': the chart changed, update test/support/istio-chart-model.ts`);
+    if (!text.includes(line))
+      throw new Error(
+        `${path.join(dir, 'templates', file)} no longer contains '${line}': the chart changed, update test/support/istio-chart-model.ts`,
+      );
   }
   return text;
 }
@@ -117,10 +120,16 @@ export function istioChartValues(chart: 'base' | 'cni' | 'istiod' | 'gateway', v
 function istiodHelper(dir: string, name: string, values: Values): boolean {
   const text = fs.readFileSync(path.join(dir, 'templates', '_helpers.tpl'), 'utf8');
   const m = new RegExp(`\\{\\{ define "${name}" \\}\\}\\s*\\{\\{- and\\s+([^}]*?)\\s*\\}\\}\\s*\\{\\{- end \\}\\}`).exec(text);
-  if (!m) throw new Error(`${dir}/templates/_helpers.tpl: helper "${name}" is no longer '{{- and ... }}': the chart changed, update test/support/istio-chart-model.ts`);
+  if (!m)
+    throw new Error(
+      `${dir}/templates/_helpers.tpl: helper "${name}" is no longer '{{- and ... }}': the chart changed, update test/support/istio-chart-model.ts`,
+    );
   const args = m[1].replace(/\s+/g, ' ').trim();
   const terms = [...args.matchAll(/\(not \.Values\.([\w.]+)\)|\.Values\.([\w.]+)/g)];
-  if (terms.map((t) => t[0]).join(' ') !== args) throw new Error(`${dir}/templates/_helpers.tpl: helper "${name}" has conditions the model does not know ('${args}'); update test/support/istio-chart-model.ts`);
+  if (terms.map((t) => t[0]).join(' ') !== args)
+    throw new Error(
+      `${dir}/templates/_helpers.tpl: helper "${name}" has conditions the model does not know ('${args}'); update test/support/istio-chart-model.ts`,
+    );
   return terms.every((t) => (t[1] !== undefined ? !truthy(lookup(values, t[1])) : truthy(lookup(values, t[2]))));
 }
 
@@ -174,13 +183,27 @@ export function minihelmBinary(): string | undefined {
 }
 
 /** Renders a chart from the shared folder with minihelm (a `helm template` stand-in) and returns its objects. */
-export function renderWithMinihelm(bin: string, chart: string, version: string, release: string, namespace: string, values: Values): Values[] {
+export function renderWithMinihelm(
+  bin: string,
+  chart: string,
+  version: string,
+  release: string,
+  namespace: string,
+  values: Values,
+): Values[] {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'minihelm-'));
   try {
     const file = path.join(tmp, 'values.json');
     fs.writeFileSync(file, JSON.stringify(values));
-    const out = execFileSync(bin, ['-chart', chartDir(chart, version), '-name', release, '-namespace', namespace, '-values', file], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-    return out.split(/(?:^|\s*\n)---\s*/).filter((t) => t.trim()).map((t) => YAML.parse(t) as Values).filter((o) => isMap(o) && o.kind);
+    const out = execFileSync(bin, ['-chart', chartDir(chart, version), '-name', release, '-namespace', namespace, '-values', file], {
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    return out
+      .split(/(?:^|\s*\n)---\s*/)
+      .filter((t) => t.trim())
+      .map((t) => YAML.parse(t) as Values)
+      .filter((o) => isMap(o) && o.kind);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }

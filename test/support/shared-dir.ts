@@ -12,7 +12,9 @@ export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 export function sharedDir(): string {
   const dir = process.env.SHARED_DIR ?? path.join(path.dirname(REPO_ROOT), 'shared');
   if (!fs.existsSync(path.join(dir, 'helm', 'charts'))) {
-    throw new Error(`shared folder not found at ${dir} (no helm/charts in it); set SHARED_DIR to the folder holding helm/charts, as .ci/run does`);
+    throw new Error(
+      `shared folder not found at ${dir} (no helm/charts in it); set SHARED_DIR to the folder holding helm/charts, as .ci/run does`,
+    );
   }
   return dir;
 }

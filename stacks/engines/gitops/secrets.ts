@@ -16,7 +16,10 @@ export function environmentSecrets(app: IConstruct): EnvironmentSecret[] {
   return secretRequirements(app).map((secret) => {
     const layers = secret.declaredBy.map((c) => c.node.scopes.find((s): s is LayerChart => LayerChart.isLayerChart(s))?.layer);
     const first = LAYERS.find((l) => layers.includes(l));
-    if (!first) throw new Error(`Secret ${secret.namespace}/${secret.name}: declared by ${secret.declaredBy.map((c) => c.node.path).join(', ')}, outside every LayerChart; declare it in a chart of the platform`);
+    if (!first)
+      throw new Error(
+        `Secret ${secret.namespace}/${secret.name}: declared by ${secret.declaredBy.map((c) => c.node.path).join(', ')}, outside every LayerChart; declare it in a chart of the platform`,
+      );
     return { ...secret, layer: first };
   });
 }
@@ -49,7 +52,10 @@ export function renderSecretsDoc(environment: string, secrets: readonly Environm
     '',
     '| Secret | keys | read from layer | required | what for | while it is missing |',
     '|---|---|---|---|---|---|',
-    ...secrets.map((s) => `| ${code(`${s.namespace}/${s.name}`)} | ${s.keys.length > 0 ? s.keys.map(code).join(', ') : 'all (mounted whole)'} | ${code(s.layer)} | ${s.optional ? 'optional' : '**required**'} | ${s.purpose} | ${s.whenMissing} |`),
+    ...secrets.map(
+      (s) =>
+        `| ${code(`${s.namespace}/${s.name}`)} | ${s.keys.length > 0 ? s.keys.map(code).join(', ') : 'all (mounted whole)'} | ${code(s.layer)} | ${s.optional ? 'optional' : '**required**'} | ${s.purpose} | ${s.whenMissing} |`,
+    ),
     '',
     '## Create them',
     '',

@@ -65,7 +65,8 @@ export function synthesize(options: SynthOptions): SynthResult {
   const wanted = options.environments ?? names;
   const problems: string[] = [];
   for (const env of wanted) {
-    if (!names.includes(env)) problems.push(`environment '${env}' has no Pulumi.${env}.yaml in ${options.configDir}; environments: ${names.join(', ') || 'none'}`);
+    if (!names.includes(env))
+      problems.push(`environment '${env}' has no Pulumi.${env}.yaml in ${options.configDir}; environments: ${names.join(', ') || 'none'}`);
   }
   if (wanted.length === 0) problems.push(`no Pulumi.<env>.yaml in ${options.configDir}; create one per environment`);
   const rendered = new Map<string, EnvironmentOutput>();
@@ -74,7 +75,8 @@ export function synthesize(options: SynthOptions): SynthResult {
       rendered.set(environmentNameOf(file), synthesizeEnvironment(loadEnvironmentFile(file)));
     } catch (e) {
       if (e instanceof ConfigError) problems.push(...e.problems);
-      else if (e instanceof Error && e.name === 'MeshValidationError') problems.push(...e.message.split('\n').map((l) => `${environmentNameOf(file)}: ${l}`));
+      else if (e instanceof Error && e.name === 'MeshValidationError')
+        problems.push(...e.message.split('\n').map((l) => `${environmentNameOf(file)}: ${l}`));
       else throw e;
     }
   }

@@ -67,7 +67,9 @@ class Group extends pulumi.ComponentResource {
  */
 export function declarePlatform(config: EnvironmentConfig, provider?: k8s.Provider): DeclaredPlatform {
   if (config.delivery === 'gitops' && !config.gitops) {
-    throw new ConfigError([`Pulumi.${config.name}.yaml: mesh:delivery is gitops but mesh:gitops is not set, so Flux would have no repository to read; add mesh:gitops.url (ssh:// or https://) or set mesh:delivery: push`]);
+    throw new ConfigError([
+      `Pulumi.${config.name}.yaml: mesh:delivery is gitops but mesh:gitops is not set, so Flux would have no repository to read; add mesh:gitops.url (ssh:// or https://) or set mesh:delivery: push`,
+    ]);
   }
   return declareApp(buildPlatform(config), config, provider);
 }
@@ -78,7 +80,12 @@ export function declarePlatform(config: EnvironmentConfig, provider?: k8s.Provid
  */
 export function declareApp(app: App, config: Pick<EnvironmentConfig, 'delivery'>, provider?: k8s.Provider): DeclaredPlatform {
   const charts = renderCharts(app);
-  const helmRepositories = new Map(charts.flatMap((c) => c.objects).filter((o) => o.kind === 'HelmRepository').map((o) => [o.metadata.name, o]));
+  const helmRepositories = new Map(
+    charts
+      .flatMap((c) => c.objects)
+      .filter((o) => o.kind === 'HelmRepository')
+      .map((o) => [o.metadata.name, o]),
+  );
   const layersToDeclare = config.delivery === 'push' ? LAYERS.filter((l) => l !== Layer.FLUX_SYSTEM) : [Layer.FLUX_SYSTEM];
   const layers = new Map<Layer, pulumi.ComponentResource>();
   const objects: string[] = [];
@@ -88,14 +95,18 @@ export function declareApp(app: App, config: Pick<EnvironmentConfig, 'delivery'>
 
   if (config.delivery === 'gitops') {
     const flux = new Group(LAYER_TYPE, 'flux-install', { chart: FLUX_CHART.chart }, { provider });
-    new k8s.helm.v3.Release('flux', {
-      name: 'flux',
-      chart: FLUX_CHART.chart,
-      version: FLUX_CHART.version,
-      repositoryOpts: { repo: FLUX_CHART.repo },
-      namespace: FLUX_NAMESPACE,
-      createNamespace: true,
-    }, { parent: flux, provider });
+    new k8s.helm.v3.Release(
+      'flux',
+      {
+        name: 'flux',
+        chart: FLUX_CHART.chart,
+        version: FLUX_CHART.version,
+        repositoryOpts: { repo: FLUX_CHART.repo },
+        namespace: FLUX_NAMESPACE,
+        createNamespace: true,
+      },
+      { parent: flux, provider },
+    );
     helmReleases.push(`${FLUX_NAMESPACE}/flux`);
     previous = [flux];
   }
@@ -114,7 +125,9 @@ export function declareApp(app: App, config: Pick<EnvironmentConfig, 'delivery'>
    */
   const crdDependencies = (o: KubeObject, layer: Layer): pulumi.Input<pulumi.Resource>[] => {
     const group = apiGroupOf(o.apiVersion);
-    const fromReleases = (installers.get(group) ?? []).filter((i) => rank(i.layer) < rank(layer)).flatMap((i) => releases.get(i.component.helmRelease.name) ?? []);
+    const fromReleases = (installers.get(group) ?? [])
+      .filter((i) => rank(i.layer) < rank(layer))
+      .flatMap((i) => releases.get(i.component.helmRelease.name) ?? []);
     const crd = crds.get(group);
     const fromCrd = crd && o.kind !== 'CustomResourceDefinition' && rank(crd.layer) <= rank(layer) ? [crd.resource] : [];
     return [...fromReleases, ...fromCrd];
@@ -124,7 +137,9 @@ export function declareApp(app: App, config: Pick<EnvironmentConfig, 'delivery'>
     const inLayer = charts.filter((c) => c.layer === layer && c.objects.length > 0);
     if (inLayer.length === 0) continue;
     const group = new Group(LAYER_TYPE, layer, { charts: inLayer.map((c) => c.id) }, { provider, dependsOn: previous });
-    const chartGroups = new Map(inLayer.map((chart) => [chart, new Group(CHART_TYPE, chart.id, { objects: chart.objects.length }, { parent: group, provider })]));
+    const chartGroups = new Map(
+      inLayer.map((chart) => [chart, new Group(CHART_TYPE, chart.id, { objects: chart.objects.length }, { parent: group, provider })]),
+    );
     // First the plain objects of every chart of the layer, so that the releases below can wait for
     // the Namespace they install into, wherever in the layer it is declared.
     for (const chart of inLayer) {
@@ -132,25 +147,40 @@ export function declareApp(app: App, config: Pick<EnvironmentConfig, 'delivery'>
       if (plain.length === 0) continue;
       // A component's dependsOn does not reach its children: every object gets it itself.
       const after = previous;
-      const configGroup = new k8s.yaml.ConfigGroup(chart.id, {
-        objs: plain,
-        transformations: [(o: KubeObject, opts: pulumi.CustomResourceOptions) => {
-          opts.dependsOn = [...after, ...crdDependencies(o, layer)];
-          if (retainOnDelete) opts.retainOnDelete = true;
-        }],
-      }, { parent: chartGroups.get(chart), provider, dependsOn: after });
+      const configGroup = new k8s.yaml.ConfigGroup(
+        chart.id,
+        {
+          objs: plain,
+          transformations: [
+            (o: KubeObject, opts: pulumi.CustomResourceOptions) => {
+              opts.dependsOn = [...after, ...crdDependencies(o, layer)];
+              if (retainOnDelete) opts.retainOnDelete = true;
+            },
+          ],
+        },
+        { parent: chartGroups.get(chart), provider, dependsOn: after },
+      );
       for (const o of plain) {
-        if (o.kind === 'Namespace' && o.apiVersion === 'v1') namespaces.set(o.metadata.name, configGroup.getResource('v1/Namespace', o.metadata.name));
+        if (o.kind === 'Namespace' && o.apiVersion === 'v1')
+          namespaces.set(o.metadata.name, configGroup.getResource('v1/Namespace', o.metadata.name));
         const crdGroup = (o.spec as { group?: string } | undefined)?.group;
         if (o.kind === 'CustomResourceDefinition' && o.apiVersion === 'apiextensions.k8s.io/v1' && crdGroup && !crds.has(crdGroup)) {
-          crds.set(crdGroup, { layer, resource: configGroup.getResource('apiextensions.k8s.io/v1/CustomResourceDefinition', o.metadata.name) });
+          crds.set(crdGroup, {
+            layer,
+            resource: configGroup.getResource('apiextensions.k8s.io/v1/CustomResourceDefinition', o.metadata.name),
+          });
         }
       }
       objects.push(...plain.map(objectKey));
     }
     for (const chart of inLayer) {
       for (const o of chart.objects.filter((x) => x.kind === 'HelmRelease')) {
-        const release = declareHelmRelease(o, helmRepositories, releases, namespaces, { parent: chartGroups.get(chart), provider, dependsOn: previous, retainOnDelete: retainOnDelete || undefined });
+        const release = declareHelmRelease(o, helmRepositories, releases, namespaces, {
+          parent: chartGroups.get(chart),
+          provider,
+          dependsOn: previous,
+          retainOnDelete: retainOnDelete || undefined,
+        });
         helmReleases.push(release);
       }
     }
@@ -161,11 +191,18 @@ export function declareApp(app: App, config: Pick<EnvironmentConfig, 'delivery'>
 }
 
 /** Useful stack outputs, read from the construct tree (the gateway) and the cluster (its address). */
-function outputsOf(app: App, config: Pick<EnvironmentConfig, 'delivery'>, releases: ReadonlyMap<string, k8s.helm.v3.Release>, provider?: k8s.Provider): Pick<DeclaredPlatform, 'ingressGateway' | 'endpoints'> {
+function outputsOf(
+  app: App,
+  config: Pick<EnvironmentConfig, 'delivery'>,
+  releases: ReadonlyMap<string, k8s.helm.v3.Release>,
+  provider?: k8s.Provider,
+): Pick<DeclaredPlatform, 'ingressGateway' | 'endpoints'> {
   const constructs = app.node.findAll();
   const gateway = constructs.find((c): c is IstioGateway => c instanceof IstioGateway && c.direction === 'ingress');
   const stack = constructs.find((c): c is ObservabilityStack => c instanceof ObservabilityStack);
-  const endpoints: Record<string, string> = stack ? { prometheus: stack.prometheusUrl, grafana: stack.grafanaUrl, jaeger: stack.jaegerQueryUrl, kiali: stack.kialiUrl } : {};
+  const endpoints: Record<string, string> = stack
+    ? { prometheus: stack.prometheusUrl, grafana: stack.grafanaUrl, jaeger: stack.jaegerQueryUrl, kiali: stack.kialiUrl }
+    : {};
   if (!gateway) return { endpoints };
   const service = `${gateway.namespace}/${gateway.releaseName}`;
   const release = releases.get(gateway.releaseName);
@@ -188,12 +225,19 @@ function declareHelmRelease(
   opts: pulumi.CustomResourceOptions,
 ): string {
   const spec = o.spec as {
-    releaseName?: string; targetNamespace?: string; values?: Record<string, unknown>; timeout?: string;
+    releaseName?: string;
+    targetNamespace?: string;
+    values?: Record<string, unknown>;
+    timeout?: string;
     chart: { spec: { chart: string; version: string; sourceRef: { name: string } } };
-    install?: { crds?: string }; dependsOn?: { name: string }[];
+    install?: { crds?: string };
+    dependsOn?: { name: string }[];
   };
   const repository = repositories.get(spec.chart.spec.sourceRef.name);
-  if (!repository) throw new Error(`HelmRelease ${o.metadata.name} reads HelmRepository '${spec.chart.spec.sourceRef.name}', which the platform does not declare`);
+  if (!repository)
+    throw new Error(
+      `HelmRelease ${o.metadata.name} reads HelmRepository '${spec.chart.spec.sourceRef.name}', which the platform does not declare`,
+    );
   const url = (repository.spec as { url: string }).url;
   const name = spec.releaseName ?? o.metadata.name;
   const namespace = spec.targetNamespace ?? o.metadata.namespace ?? 'default';
@@ -202,19 +246,30 @@ function declareHelmRelease(
     if (!release) throw new Error(`HelmRelease ${name} depends on '${d.name}', which is not declared before it`);
     return release;
   });
-  const release = new k8s.helm.v3.Release(name, {
+  const release = new k8s.helm.v3.Release(
     name,
-    namespace,
-    createNamespace: true,
-    chart: url.startsWith('oci://') ? `${url.replace(/\/$/, '')}/${spec.chart.spec.chart}` : spec.chart.spec.chart,
-    version: spec.chart.spec.version,
-    repositoryOpts: url.startsWith('oci://') ? undefined : { repo: url },
-    values: spec.values ?? {},
-    skipCrds: spec.install?.crds === 'Skip',
-    timeout: spec.timeout ? parseGoDuration(spec.timeout)?.toSeconds() : undefined,
-    atomic: true,
-    cleanupOnFail: true,
-  }, { ...opts, dependsOn: [...((opts.dependsOn as pulumi.Resource[]) ?? []), ...dependsOn, ...(namespaces.has(namespace) ? [namespaces.get(namespace)!] : [])] });
+    {
+      name,
+      namespace,
+      createNamespace: true,
+      chart: url.startsWith('oci://') ? `${url.replace(/\/$/, '')}/${spec.chart.spec.chart}` : spec.chart.spec.chart,
+      version: spec.chart.spec.version,
+      repositoryOpts: url.startsWith('oci://') ? undefined : { repo: url },
+      values: spec.values ?? {},
+      skipCrds: spec.install?.crds === 'Skip',
+      timeout: spec.timeout ? parseGoDuration(spec.timeout)?.toSeconds() : undefined,
+      atomic: true,
+      cleanupOnFail: true,
+    },
+    {
+      ...opts,
+      dependsOn: [
+        ...((opts.dependsOn as pulumi.Resource[]) ?? []),
+        ...dependsOn,
+        ...(namespaces.has(namespace) ? [namespaces.get(namespace)!] : []),
+      ],
+    },
+  );
   declared.set(o.metadata.name, release);
   return `${namespace}/${name}`;
 }

@@ -69,10 +69,22 @@ export class AccessError extends Error {
 }
 
 type Strings = readonly string[] | undefined;
-interface Source { readonly [field: string]: Strings }
-interface Operation { readonly [field: string]: Strings }
-interface Condition { readonly key: string; readonly values?: Strings; readonly notValues?: Strings }
-interface Rule { readonly from?: readonly { readonly source?: Source }[]; readonly to?: readonly { readonly operation?: Operation }[]; readonly when?: readonly Condition[] }
+interface Source {
+  readonly [field: string]: Strings;
+}
+interface Operation {
+  readonly [field: string]: Strings;
+}
+interface Condition {
+  readonly key: string;
+  readonly values?: Strings;
+  readonly notValues?: Strings;
+}
+interface Rule {
+  readonly from?: readonly { readonly source?: Source }[];
+  readonly to?: readonly { readonly operation?: Operation }[];
+  readonly when?: readonly Condition[];
+}
 interface Policy {
   readonly id: string;
   readonly namespace: string;
@@ -81,7 +93,12 @@ interface Policy {
   readonly rules: readonly Rule[];
   readonly provider?: string;
 }
-interface PeerAuth { readonly id: string; readonly selector?: Readonly<Record<string, string>>; readonly mode?: string; readonly ports: Readonly<Record<string, string>> }
+interface PeerAuth {
+  readonly id: string;
+  readonly selector?: Readonly<Record<string, string>>;
+  readonly mode?: string;
+  readonly ports: Readonly<Record<string, string>>;
+}
 
 /** What a request looks like to the policy engine. */
 interface Attributes {
@@ -126,20 +143,27 @@ export class AccessExplainer {
    *   PeerAuthentications are read)
    * @param rootNamespace Istio's root namespace
    */
-  constructor(objects: readonly KubeObject[], readonly rootNamespace = DEFAULT_ROOT_NAMESPACE) {
+  constructor(
+    objects: readonly KubeObject[],
+    readonly rootNamespace = DEFAULT_ROOT_NAMESPACE,
+  ) {
     for (const o of objects) {
       if (!o.apiVersion.startsWith('security.istio.io/')) continue;
       const spec = (o.spec ?? {}) as Record<string, any>;
       const namespace = o.metadata.namespace ?? 'default';
       const id = `${o.kind} ${namespace}/${o.metadata.name}`;
       if (spec.targetRef || spec.targetRefs) continue;
-      const selector = spec.selector?.matchLabels && Object.keys(spec.selector.matchLabels).length > 0 ? spec.selector.matchLabels : undefined;
+      const selector =
+        spec.selector?.matchLabels && Object.keys(spec.selector.matchLabels).length > 0 ? spec.selector.matchLabels : undefined;
       if (o.kind === 'AuthorizationPolicy') {
         const action = spec.action ?? 'ALLOW';
-        if (!['ALLOW', 'DENY', 'CUSTOM', 'AUDIT'].includes(action)) throw new AccessError(`${id}: action '${action}' is not ALLOW, DENY, CUSTOM or AUDIT`);
+        if (!['ALLOW', 'DENY', 'CUSTOM', 'AUDIT'].includes(action))
+          throw new AccessError(`${id}: action '${action}' is not ALLOW, DENY, CUSTOM or AUDIT`);
         push(this.policies, namespace, { id, namespace, action, selector, rules: spec.rules ?? [], provider: spec.provider?.name });
       } else if (o.kind === 'PeerAuthentication') {
-        const ports = Object.fromEntries(Object.entries((spec.portLevelMtls ?? {}) as Record<string, { mode?: string }>).map(([p, v]) => [p, v.mode ?? 'UNSET']));
+        const ports = Object.fromEntries(
+          Object.entries((spec.portLevelMtls ?? {}) as Record<string, { mode?: string }>).map(([p, v]) => [p, v.mode ?? 'UNSET']),
+        );
         push(this.peerAuths, namespace, { id, selector, mode: spec.mtls?.mode, ports });
       }
     }
@@ -150,16 +174,30 @@ export class AccessExplainer {
     const dst = request.destination;
     const mtls = this.mtlsMode(dst);
     if (!request.source && mtls.mode === 'STRICT') {
-      return { verdict: 'deny', allowed: false, decidedBy: mtls.decidedBy, reason: `plain text refused: the destination accepts only mutual TLS (STRICT), so the connection is reset before authorization` };
+      return {
+        verdict: 'deny',
+        allowed: false,
+        decidedBy: mtls.decidedBy,
+        reason: `plain text refused: the destination accepts only mutual TLS (STRICT), so the connection is reset before authorization`,
+      };
     }
     const attributes = this.attributes(mtls.mode === 'DISABLE' ? { ...request, source: undefined } : request);
-    const applicable = [...(this.policies.get(dst.namespace) ?? []), ...(dst.namespace === this.rootNamespace ? [] : this.policies.get(this.rootNamespace) ?? [])]
-      .filter((p) => !p.selector || Object.entries(p.selector).every(([k, v]) => dst.labels[k] === v));
+    const applicable = [
+      ...(this.policies.get(dst.namespace) ?? []),
+      ...(dst.namespace === this.rootNamespace ? [] : (this.policies.get(this.rootNamespace) ?? [])),
+    ].filter((p) => !p.selector || Object.entries(p.selector).every(([k, v]) => dst.labels[k] === v));
     const byAction = (action: Policy['action']) => applicable.filter((p) => p.action === action);
 
     const custom = byAction('CUSTOM').find((p) => p.rules.some((r) => ruleMatches(r, attributes, p.id)));
     const denied = byAction('DENY').find((p) => p.rules.some((r) => ruleMatches(r, attributes, p.id)));
-    if (denied) return { verdict: 'deny', allowed: false, decidedBy: denied.id, reason: `a rule of DENY policy ${denied.id} matches`, message: RBAC_DENIED };
+    if (denied)
+      return {
+        verdict: 'deny',
+        allowed: false,
+        decidedBy: denied.id,
+        reason: `a rule of DENY policy ${denied.id} matches`,
+        message: RBAC_DENIED,
+      };
     const allowPolicies = byAction('ALLOW');
     let allowed: AccessDecision;
     if (allowPolicies.length === 0) {
@@ -169,14 +207,22 @@ export class AccessExplainer {
       if (!match) {
         const decisive = allowPolicies.find((p) => p.selector) ?? allowPolicies[0];
         return {
-          verdict: 'deny', allowed: false, decidedBy: decisive.id, message: RBAC_DENIED,
+          verdict: 'deny',
+          allowed: false,
+          decidedBy: decisive.id,
+          message: RBAC_DENIED,
           reason: `ALLOW policies select the workload (${allowPolicies.map((p) => p.id).join(', ')}) and no rule of any matches`,
         };
       }
       allowed = { verdict: 'allow', allowed: true, decidedBy: match.id, reason: `a rule of ALLOW policy ${match.id} matches` };
     }
     if (custom) {
-      return { verdict: 'external', allowed: false, decidedBy: custom.id, reason: `CUSTOM policy ${custom.id} sends the request to external authorizer '${custom.provider ?? '?'}', which decides; if it allows: ${allowed.reason}` };
+      return {
+        verdict: 'external',
+        allowed: false,
+        decidedBy: custom.id,
+        reason: `CUSTOM policy ${custom.id} sends the request to external authorizer '${custom.provider ?? '?'}', which decides; if it allows: ${allowed.reason}`,
+      };
     }
     return allowed;
   }
@@ -184,7 +230,9 @@ export class AccessExplainer {
   /** The effective mTLS mode of the destination port: workload, then namespace, then root namespace, then PERMISSIVE. */
   private mtlsMode(dst: AccessDestination): { mode: string; decidedBy?: string } {
     const layers = [
-      (this.peerAuths.get(dst.namespace) ?? []).filter((p) => p.selector && Object.entries(p.selector).every(([k, v]) => dst.labels[k] === v)),
+      (this.peerAuths.get(dst.namespace) ?? []).filter(
+        (p) => p.selector && Object.entries(p.selector).every(([k, v]) => dst.labels[k] === v),
+      ),
       (this.peerAuths.get(dst.namespace) ?? []).filter((p) => !p.selector),
       (this.peerAuths.get(this.rootNamespace) ?? []).filter((p) => !p.selector),
     ];
@@ -266,7 +314,10 @@ export function normalizePath(raw: string): string {
 /** Path match: Istio's string match, plus the path templates `{*}` (one segment) and `{**}` (the rest). */
 function matchPath(pattern: string, path: string): boolean {
   if (!pattern.includes('{')) return matchValue(pattern, path);
-  const regex = pattern.split(/(\{\*\*\}|\{\*\})/).map((part) => (part === '{**}' ? '.+' : part === '{*}' ? '[^/]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('');
+  const regex = pattern
+    .split(/(\{\*\*\}|\{\*\})/)
+    .map((part) => (part === '{**}' ? '.+' : part === '{*}' ? '[^/]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+    .join('');
   return new RegExp(`^${regex}$`).test(path);
 }
 
@@ -275,7 +326,7 @@ function inCidr(ip: string | undefined, cidr: string): boolean {
   const toInt = (a: string) => a.split('.').reduce((n, o) => (n << 8) + Number(o), 0) >>> 0;
   const [base, bits] = cidr.includes('/') ? [cidr.slice(0, cidr.indexOf('/')), Number(cidr.slice(cidr.indexOf('/') + 1))] : [cidr, 32];
   const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
-  return ((toInt(ip) & mask) >>> 0) === ((toInt(base) & mask) >>> 0);
+  return (toInt(ip) & mask) >>> 0 === (toInt(base) & mask) >>> 0;
 }
 
 /** One value list of a rule: undefined means "no condition". */
@@ -286,30 +337,64 @@ function notList(values: Strings, matches: (v: string) => boolean): boolean {
   return values === undefined || !values.some(matches);
 }
 
-const SOURCE_FIELDS = new Set(['principals', 'notPrincipals', 'namespaces', 'notNamespaces', 'serviceAccounts', 'notServiceAccounts', 'trustDomains', 'notTrustDomains', 'requestPrincipals', 'notRequestPrincipals', 'ipBlocks', 'notIpBlocks', 'remoteIpBlocks', 'notRemoteIpBlocks']);
+const SOURCE_FIELDS = new Set([
+  'principals',
+  'notPrincipals',
+  'namespaces',
+  'notNamespaces',
+  'serviceAccounts',
+  'notServiceAccounts',
+  'trustDomains',
+  'notTrustDomains',
+  'requestPrincipals',
+  'notRequestPrincipals',
+  'ipBlocks',
+  'notIpBlocks',
+  'remoteIpBlocks',
+  'notRemoteIpBlocks',
+]);
 const OPERATION_FIELDS = new Set(['hosts', 'notHosts', 'ports', 'notPorts', 'methods', 'notMethods', 'paths', 'notPaths']);
 
 function sourceMatches(s: Source, a: Attributes, id: string): boolean {
-  for (const k of Object.keys(s)) if (!SOURCE_FIELDS.has(k)) throw new AccessError(`${id}: source field '${k}' is not an Istio source field`);
+  for (const k of Object.keys(s))
+    if (!SOURCE_FIELDS.has(k)) throw new AccessError(`${id}: source field '${k}' is not an Istio source field`);
   const eq = (v: string) => (p: string) => matchValue(p, v);
-  return list(s.principals, eq(a.principal)) && notList(s.notPrincipals, eq(a.principal))
-    && list(s.namespaces, eq(a.namespace)) && notList(s.notNamespaces, eq(a.namespace))
-    && list(s.serviceAccounts, (p) => p === a.serviceAccount) && notList(s.notServiceAccounts, (p) => p === a.serviceAccount)
-    && list(s.trustDomains, eq(a.trustDomain)) && notList(s.notTrustDomains, eq(a.trustDomain))
-    && list(s.requestPrincipals, eq(a.requestPrincipal)) && notList(s.notRequestPrincipals, eq(a.requestPrincipal))
-    && list(s.ipBlocks, (c) => inCidr(a.sourceIp, c)) && notList(s.notIpBlocks, (c) => inCidr(a.sourceIp, c))
-    && list(s.remoteIpBlocks, (c) => inCidr(a.sourceIp, c)) && notList(s.notRemoteIpBlocks, (c) => inCidr(a.sourceIp, c));
+  return (
+    list(s.principals, eq(a.principal)) &&
+    notList(s.notPrincipals, eq(a.principal)) &&
+    list(s.namespaces, eq(a.namespace)) &&
+    notList(s.notNamespaces, eq(a.namespace)) &&
+    list(s.serviceAccounts, (p) => p === a.serviceAccount) &&
+    notList(s.notServiceAccounts, (p) => p === a.serviceAccount) &&
+    list(s.trustDomains, eq(a.trustDomain)) &&
+    notList(s.notTrustDomains, eq(a.trustDomain)) &&
+    list(s.requestPrincipals, eq(a.requestPrincipal)) &&
+    notList(s.notRequestPrincipals, eq(a.requestPrincipal)) &&
+    list(s.ipBlocks, (c) => inCidr(a.sourceIp, c)) &&
+    notList(s.notIpBlocks, (c) => inCidr(a.sourceIp, c)) &&
+    list(s.remoteIpBlocks, (c) => inCidr(a.sourceIp, c)) &&
+    notList(s.notRemoteIpBlocks, (c) => inCidr(a.sourceIp, c))
+  );
 }
 
 function operationMatches(o: Operation, a: Attributes, id: string): boolean {
-  for (const k of Object.keys(o)) if (!OPERATION_FIELDS.has(k)) throw new AccessError(`${id}: operation field '${k}' is not an Istio operation field`);
+  for (const k of Object.keys(o))
+    if (!OPERATION_FIELDS.has(k)) throw new AccessError(`${id}: operation field '${k}' is not an Istio operation field`);
   // The whole Host / :authority header, port included: `httpbin.demo` does not match `httpbin.demo:8000`.
   const host = (p: string) => matchValue(p, a.host, true);
   const port = (p: string) => a.port !== undefined && p === String(a.port);
   const method = (p: string) => matchValue(p, a.method);
   const path = (p: string) => matchPath(p, a.path);
-  return list(o.hosts, host) && notList(o.notHosts, host) && list(o.ports, port) && notList(o.notPorts, port)
-    && list(o.methods, method) && notList(o.notMethods, method) && list(o.paths, path) && notList(o.notPaths, path);
+  return (
+    list(o.hosts, host) &&
+    notList(o.notHosts, host) &&
+    list(o.ports, port) &&
+    notList(o.notPorts, port) &&
+    list(o.methods, method) &&
+    notList(o.notMethods, method) &&
+    list(o.paths, path) &&
+    notList(o.notPaths, path)
+  );
 }
 
 function conditionValue(key: string, a: Attributes, id: string): string | undefined {

@@ -43,16 +43,30 @@ export function workloadsOf(objects: readonly KubeObject[], chartWorkloads: read
     if (!app || found.has(`${namespace}/${app}`)) continue;
     const port = template?.spec?.containers?.[0]?.ports?.[0]?.containerPort;
     found.set(`${namespace}/${app}`, {
-      app, namespace, labels, port,
+      app,
+      namespace,
+      labels,
+      port,
       serviceAccount: template?.spec?.serviceAccountName ?? 'default',
       inMesh: labels['sidecar.istio.io/inject'] !== 'false',
     });
   }
   const labelsOf = (o: KubeObject) => (o.metadata.labels ?? {}) as Record<string, string>;
-  const injected = new Set(objects.filter((o) => o.kind === 'Namespace' && (labelsOf(o)['istio-injection'] === 'enabled' || labelsOf(o)['istio.io/rev'] !== undefined)).map((o) => o.metadata.name));
+  const injected = new Set(
+    objects
+      .filter((o) => o.kind === 'Namespace' && (labelsOf(o)['istio-injection'] === 'enabled' || labelsOf(o)['istio.io/rev'] !== undefined))
+      .map((o) => o.metadata.name),
+  );
   for (const w of chartWorkloads) {
     if (found.has(`${w.namespace}/${w.name}`)) continue;
-    found.set(`${w.namespace}/${w.name}`, { app: w.name, namespace: w.namespace, labels: { ...w.podLabels }, port: w.port, serviceAccount: w.serviceAccount, inMesh: injected.has(w.namespace) });
+    found.set(`${w.namespace}/${w.name}`, {
+      app: w.name,
+      namespace: w.namespace,
+      labels: { ...w.podLabels },
+      port: w.port,
+      serviceAccount: w.serviceAccount,
+      inMesh: injected.has(w.namespace),
+    });
   }
   return [...found.values()];
 }
@@ -77,13 +91,21 @@ export function accessMatrix(objects: readonly KubeObject[]): AccessCell[] {
 
 /** The allowed calls of a matrix as `<ns>/<app> -> <ns>/<app>` lines, sorted. */
 export function allowedEdges(cells: readonly AccessCell[]): string[] {
-  return cells.filter((c) => c.decision.allowed).map((c) => `${c.from.namespace}/${c.from.app} -> ${c.to.namespace}/${c.to.app}`).sort();
+  return cells
+    .filter((c) => c.decision.allowed)
+    .map((c) => `${c.from.namespace}/${c.from.app} -> ${c.to.namespace}/${c.to.app}`)
+    .sort();
 }
 
 /** A text table: rows are callers, columns destinations, cells `allow` / `deny` / `ext`. */
 export function formatMatrix(cells: readonly AccessCell[]): string {
   const names = [...new Set(cells.map((c) => `${c.to.namespace}/${c.to.app}`))];
-  const cell = new Map(cells.map((c) => [`${c.from.namespace}/${c.from.app}|${c.to.namespace}/${c.to.app}`, c.decision.verdict === 'external' ? 'ext' : c.decision.verdict]));
+  const cell = new Map(
+    cells.map((c) => [
+      `${c.from.namespace}/${c.from.app}|${c.to.namespace}/${c.to.app}`,
+      c.decision.verdict === 'external' ? 'ext' : c.decision.verdict,
+    ]),
+  );
   const width = Math.max(9, ...names.map((n) => n.length));
   const pad = (s: string) => s.padEnd(width);
   const lines = [`${pad('from \\ to')}  ${names.map(pad).join('  ')}`.trimEnd()];

@@ -52,8 +52,12 @@ describe('DemoAppsChart (scenario S2)', () => {
 describe('DemoAppsChart fails when', () => {
   test('it would render only an empty namespace (neither httpbin nor sleep)', () => {
     for (const apps of [[], ['bookinfo']] as DemoApp[][]) {
-      expect(() => new DemoAppsChart(Testing.app(), 'demo-apps', { namespace: 'demo', apps, workloads: presets.development.workloads })).toThrow(
-        new RegExp(`^DemoAppsChart demo-apps: apps \\[${apps.join(', ')}\\] lists neither httpbin nor sleep, so the chart would render only an empty namespace 'demo'; list one of them \\(mesh:demo.apps\\) or do not create the chart$`),
+      expect(
+        () => new DemoAppsChart(Testing.app(), 'demo-apps', { namespace: 'demo', apps, workloads: presets.development.workloads }),
+      ).toThrow(
+        new RegExp(
+          `^DemoAppsChart demo-apps: apps \\[${apps.join(', ')}\\] lists neither httpbin nor sleep, so the chart would render only an empty namespace 'demo'; list one of them \\(mesh:demo.apps\\) or do not create the chart$`,
+        ),
       );
     }
   });
@@ -69,9 +73,17 @@ describe('demo apps are opt-in per environment', () => {
   function demoTraces({ objects, charts }: ReturnType<typeof platform>) {
     return {
       charts: charts.filter((id) => ['demo-apps', 'httpbin-canary', 'resilience-demo', 'bookinfo', 'weighted-canary'].includes(id)),
-      namespaces: objects.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name).filter((n) => ['demo', 'bookinfo', 'canary'].includes(n)),
-      inDemoNamespaces: objects.filter((o) => ['demo', 'bookinfo', 'canary'].includes(o.metadata.namespace)).map((o) => `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`),
-      serviceEntries: objects.filter((o) => o.kind === 'ServiceEntry').map((o) => o.spec.hosts).flat(),
+      namespaces: objects
+        .filter((o) => o.kind === 'Namespace')
+        .map((o) => o.metadata.name)
+        .filter((n) => ['demo', 'bookinfo', 'canary'].includes(n)),
+      inDemoNamespaces: objects
+        .filter((o) => ['demo', 'bookinfo', 'canary'].includes(o.metadata.namespace))
+        .map((o) => `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`),
+      serviceEntries: objects
+        .filter((o) => o.kind === 'ServiceEntry')
+        .map((o) => o.spec.hosts)
+        .flat(),
       canaries: objects.filter((o) => o.kind === 'Canary').map((o) => o.metadata.name),
       mentions: ['httpbin', 'sleep', 'productpage'].filter((word) => JSON.stringify(objects).includes(word)),
     };
@@ -96,11 +108,18 @@ describe('demo apps are opt-in per environment', () => {
   test('opted in, production gets them with what they need: the demo namespace, httpbin.org through the egress gateway, the gated canary, S4', () => {
     const rendered = platform(prodWithDemos());
     // S4 on a canaried httpbin renders into the Canary, so the resilience-demo chart itself has no object.
-    expect(demoTraces(rendered)).toMatchObject({ charts: ['demo-apps', 'httpbin-canary'], namespaces: ['demo'], serviceEntries: ['httpbin.org'], canaries: ['httpbin'] });
+    expect(demoTraces(rendered)).toMatchObject({
+      charts: ['demo-apps', 'httpbin-canary'],
+      namespaces: ['demo'],
+      serviceEntries: ['httpbin.org'],
+      canaries: ['httpbin'],
+    });
     const canary = rendered.objects.find((o) => o.kind === 'Canary' && o.metadata.name === 'httpbin');
     expect(canary.spec.service).toMatchObject({ timeout: '8s', retries: { attempts: 3, perTryTimeout: '1s' } });
     expect(canary.spec.analysis.webhooks.map((w: any) => w.type)).toContain('confirm-promotion');
-    expect(rendered.objects.find((o) => o.kind === 'VirtualService' && o.metadata.name === 'httpbin-org-through-egress-gateway')).toBeDefined();
+    expect(
+      rendered.objects.find((o) => o.kind === 'VirtualService' && o.metadata.name === 'httpbin-org-through-egress-gateway'),
+    ).toBeDefined();
   });
 
   test('httpbin.org is allowed for the client that calls it (sleep), and listed once when the environment lists it too', () => {
@@ -108,17 +127,27 @@ describe('demo apps are opt-in per environment', () => {
     expect(demoExternalServices(['httpbin', 'bookinfo'])).toEqual([]);
     const own = { name: 'httpbin-org', hosts: ['httpbin.org'], ports: [{ port: 443, protocol: 'HTTPS' }] };
     const objects = platform(parseEnvironment('dev', { 'mesh:egress': { services: [own] } }, 'Pulumi.dev.yaml')).objects;
-    expect(objects.filter((o) => o.kind === 'ServiceEntry').map((o) => o.spec.ports)).toEqual([[{ number: 443, name: 'https-443', protocol: 'HTTPS' }]]);
+    expect(objects.filter((o) => o.kind === 'ServiceEntry').map((o) => o.spec.ports)).toEqual([
+      [{ number: 443, name: 'https-443', protocol: 'HTTPS' }],
+    ]);
   });
 
   test('only bookinfo: its own chart, no demo namespace for httpbin and sleep', () => {
-    const traces = demoTraces(platform(parseEnvironment('dev', { 'mesh:demo': { apps: ['bookinfo'] }, 'mesh:canary': { httpbinCanary: { enabled: false }, weightedSplit: { enabled: false } } }, 'Pulumi.dev.yaml')));
+    const traces = demoTraces(
+      platform(
+        parseEnvironment(
+          'dev',
+          { 'mesh:demo': { apps: ['bookinfo'] }, 'mesh:canary': { httpbinCanary: { enabled: false }, weightedSplit: { enabled: false } } },
+          'Pulumi.dev.yaml',
+        ),
+      ),
+    );
     expect(traces).toMatchObject({ charts: ['bookinfo'], namespaces: ['bookinfo'], serviceEntries: [] });
   });
 
   test('the httpbin canary without the demo httpbin fails, naming both keys', () => {
-    expect(() => buildPlatform(parseEnvironment('prod', { 'mesh:canary': { httpbinCanary: { enabled: true } } }, 'Pulumi.prod.yaml'))).toThrow(
-      "mesh:canary.httpbinCanary.enabled needs the demo httpbin; add 'httpbin' to mesh:demo.apps or disable the canary",
-    );
+    expect(() =>
+      buildPlatform(parseEnvironment('prod', { 'mesh:canary': { httpbinCanary: { enabled: true } } }, 'Pulumi.prod.yaml')),
+    ).toThrow("mesh:canary.httpbinCanary.enabled needs the demo httpbin; add 'httpbin' to mesh:demo.apps or disable the canary");
   });
 });

@@ -15,10 +15,14 @@ import { chartDir, REPO_ROOT, sharedDir } from '../../support/shared-dir';
  * check every key; these tests pin the defects that reached a real cluster.
  */
 
-const envs = Object.fromEntries(listEnvironmentFiles(REPO_ROOT).map((f) => [path.basename(f).split('.')[1], loadEnvironmentFile(f)])) as Record<string, EnvironmentConfig>;
+const envs = Object.fromEntries(
+  listEnvironmentFiles(REPO_ROOT).map((f) => [path.basename(f).split('.')[1], loadEnvironmentFile(f)]),
+) as Record<string, EnvironmentConfig>;
 
 function helmReleases(config: EnvironmentConfig): KubeObject[] {
-  return renderCharts(buildPlatform(config)).flatMap((c) => c.objects).filter((o) => o.kind === 'HelmRelease');
+  return renderCharts(buildPlatform(config))
+    .flatMap((c) => c.objects)
+    .filter((o) => o.kind === 'HelmRelease');
 }
 
 function valuesOf(releases: KubeObject[], name: string): Record<string, unknown> {
@@ -27,14 +31,25 @@ function valuesOf(releases: KubeObject[], name: string): Record<string, unknown>
   return ((r as any).spec.values ?? {}) as Record<string, unknown>;
 }
 
-const ISTIO_CHARTS = { 'istio-base': 'base', 'istio-cni': 'cni', istiod: 'istiod', 'istio-ingressgateway': 'gateway', 'istio-egressgateway': 'gateway' } as const;
+const ISTIO_CHARTS = {
+  'istio-base': 'base',
+  'istio-cni': 'cni',
+  istiod: 'istiod',
+  'istio-ingressgateway': 'gateway',
+  'istio-egressgateway': 'gateway',
+} as const;
 
 describe('pinned chart versions exist upstream', () => {
   test.each(Object.keys(envs))('every HelmRelease of %s pins a published chart version', (name) => {
     for (const r of helmReleases(envs[name]) as any[]) {
       const { chart, version } = r.spec.chart.spec;
       const dir = chartDir(chart, version);
-      expect({ release: r.metadata.name, chart, version, published: fs.existsSync(dir) }).toEqual({ release: r.metadata.name, chart, version, published: true });
+      expect({ release: r.metadata.name, chart, version, published: fs.existsSync(dir) }).toEqual({
+        release: r.metadata.name,
+        chart,
+        version,
+        published: true,
+      });
       expect(YAML.parse(fs.readFileSync(path.join(dir, 'Chart.yaml'), 'utf8')).version).toBe(version);
     }
   });
@@ -49,27 +64,35 @@ describe('pinned chart versions exist upstream', () => {
 describe('istiod: what the chart renders as mesh config', () => {
   test('the model of the chart reproduces the defect: defaultProviders with only tracing drops the metrics provider', () => {
     expect(istiodMeshConfig(ISTIO_VERSION, {}).defaultProviders).toEqual({ metrics: ['prometheus'] });
-    expect(istiodMeshConfig(ISTIO_VERSION, { meshConfig: { defaultProviders: { tracing: ['jaeger'] } } }).defaultProviders).toEqual({ tracing: ['jaeger'] });
+    expect(istiodMeshConfig(ISTIO_VERSION, { meshConfig: { defaultProviders: { tracing: ['jaeger'] } } }).defaultProviders).toEqual({
+      tracing: ['jaeger'],
+    });
   });
 
   test('Istio request metrics stay on with a tracing provider and without one', () => {
     const c = new Chart(Testing.app(), 'test');
     const base = new IstioBase(c, 'base');
-    const traced = new Istiod(c, 'istiod', { base, tracing: { name: 'jaeger', protocol: 'opentelemetry', service: 'jaeger.observability.svc.cluster.local', port: 4317 } });
+    const traced = new Istiod(c, 'istiod', {
+      base,
+      tracing: { name: 'jaeger', protocol: 'opentelemetry', service: 'jaeger.observability.svc.cluster.local', port: 4317 },
+    });
     const plain = new Istiod(new Chart(Testing.app(), 'plain'), 'istiod', { base: new IstioBase(c, 'base2') });
     expect(istiodMeshConfig(ISTIO_VERSION, traced.values).defaultProviders).toEqual({ metrics: ['prometheus'], tracing: ['jaeger'] });
     expect(istiodMeshConfig(ISTIO_VERSION, plain.values).defaultProviders).toEqual({ metrics: ['prometheus'] });
   });
 
-  test.each(Object.keys(envs))('%s: the rendered mesh config sends metrics to prometheus, traces to the configured provider, root namespace istio-system', (name) => {
-    const mesh = istiodMeshConfig(ISTIO_VERSION, valuesOf(helmReleases(envs[name]), 'istiod'));
-    expect(mesh.defaultProviders?.metrics).toEqual(['prometheus']);
-    expect(mesh.defaultProviders?.tracing).toEqual(['jaeger']);
-    expect(mesh.rootNamespace).toBe('istio-system');
-  });
+  test.each(Object.keys(envs))(
+    '%s: the rendered mesh config sends metrics to prometheus, traces to the configured provider, root namespace istio-system',
+    (name) => {
+      const mesh = istiodMeshConfig(ISTIO_VERSION, valuesOf(helmReleases(envs[name]), 'istiod'));
+      expect(mesh.defaultProviders?.metrics).toEqual(['prometheus']);
+      expect(mesh.defaultProviders?.tracing).toEqual(['jaeger']);
+      expect(mesh.rootNamespace).toBe('istio-system');
+    },
+  );
 });
 
-describe('OpenShift: the charts\' platform value, never an Istio profile', () => {
+describe("OpenShift: the charts' platform value, never an Istio profile", () => {
   const openshift = parseEnvironment('prod', { 'mesh:istio': { install: { profile: 'openshift', cni: true } } }, 'Pulumi.prod.yaml');
 
   test('the model of the charts reproduces the defect: profile openshift is an unknown profile', () => {
@@ -88,15 +111,24 @@ describe('OpenShift: the charts\' platform value, never an Istio profile', () =>
       const effective = istioChartValues(ISTIO_CHARTS[name as keyof typeof ISTIO_CHARTS], ISTIO_VERSION, values);
       expect({ name, provider: (effective.cni as any)?.provider }).toEqual({ name, provider: 'multus' });
     }
-    expect(istioChartValues('istiod', ISTIO_VERSION, valuesOf(releases, 'istiod')).cni).toMatchObject({ enabled: true, provider: 'multus' });
+    expect(istioChartValues('istiod', ISTIO_VERSION, valuesOf(releases, 'istiod')).cni).toMatchObject({
+      enabled: true,
+      provider: 'multus',
+    });
   });
 
   test('plain Kubernetes gets no platform overlay', () => {
     for (const [name, chart] of Object.entries(ISTIO_CHARTS)) {
       const values = helmReleases(envs.prod).find((r) => r.metadata.name === name);
       if (!values) continue;
-      expect({ name, platform: (values as any).spec.values?.platform ?? (values as any).spec.values?.global?.platform }).toEqual({ name, platform: undefined });
-      expect({ name, provider: (istioChartValues(chart, ISTIO_VERSION, (values as any).spec.values ?? {}).cni as any)?.provider }).not.toEqual({ name, provider: 'multus' });
+      expect({ name, platform: (values as any).spec.values?.platform ?? (values as any).spec.values?.global?.platform }).toEqual({
+        name,
+        platform: undefined,
+      });
+      expect({
+        name,
+        provider: (istioChartValues(chart, ISTIO_VERSION, (values as any).spec.values ?? {}).cni as any)?.provider,
+      }).not.toEqual({ name, provider: 'multus' });
     }
   });
 
@@ -104,15 +136,27 @@ describe('OpenShift: the charts\' platform value, never an Istio profile', () =>
     ['IstioBase', (c: Chart) => new IstioBase(c, 'base', { profile: 'ambient' as any })],
     ['IstioCni', (c: Chart) => new IstioCni(c, 'cni', { base: new IstioBase(c, 'base'), profile: 'ambient' as any })],
     ['Istiod', (c: Chart) => new Istiod(c, 'cni', { base: new IstioBase(c, 'base'), profile: 'ambient' as any, cni: true })],
-    ['IstioGateway', (c: Chart) => new IstioGateway(c, 'gw', { istiod: new Istiod(c, 'istiod', { base: new IstioBase(c, 'base') }), direction: 'ingress', profile: 'ambient' as any })],
+    [
+      'IstioGateway',
+      (c: Chart) =>
+        new IstioGateway(c, 'gw', {
+          istiod: new Istiod(c, 'istiod', { base: new IstioBase(c, 'base') }),
+          direction: 'ingress',
+          profile: 'ambient' as any,
+        }),
+    ],
   ])('fails when %s is given a profile that is not default or openshift', (kind, make) => {
-    expect(() => make(new Chart(Testing.app(), 'test'))).toThrow(new RegExp(`^${kind} test/\\w+: profile 'ambient' is not allowed; use one of default, openshift`));
+    expect(() => make(new Chart(Testing.app(), 'test'))).toThrow(
+      new RegExp(`^${kind} test/\\w+: profile 'ambient' is not allowed; use one of default, openshift`),
+    );
   });
 });
 
 describe('values the charts never read', () => {
   test('istio-cni: no global.istioNamespace (the cni chart never reads it)', () => {
-    const cniTemplates = fs.readdirSync(path.join(chartDir('cni', ISTIO_VERSION), 'templates')).map((f) => fs.readFileSync(path.join(chartDir('cni', ISTIO_VERSION), 'templates', f), 'utf8'));
+    const cniTemplates = fs
+      .readdirSync(path.join(chartDir('cni', ISTIO_VERSION), 'templates'))
+      .map((f) => fs.readFileSync(path.join(chartDir('cni', ISTIO_VERSION), 'templates', f), 'utf8'));
     expect(cniTemplates.some((t) => t.includes('istioNamespace'))).toBe(false);
     expect(valuesOf(helmReleases(envs.prod), 'istio-cni')).toEqual({});
   });
@@ -139,13 +183,22 @@ describe('values the charts never read', () => {
 const minihelm = minihelmBinary();
 (minihelm ? describe : describe.skip)('rendered by minihelm ($MINIHELM, built by .ci/run)', () => {
   test.each(Object.keys(envs))('%s: the istio ConfigMap names prometheus as default metrics provider', (name) => {
-    const objects = renderWithMinihelm(minihelm!, 'istiod', ISTIO_VERSION, 'istiod', 'istio-system', valuesOf(helmReleases(envs[name]), 'istiod'));
+    const objects = renderWithMinihelm(
+      minihelm!,
+      'istiod',
+      ISTIO_VERSION,
+      'istiod',
+      'istio-system',
+      valuesOf(helmReleases(envs[name]), 'istiod'),
+    );
     const cm = objects.find((o) => o.kind === 'ConfigMap' && (o.metadata as any).name === 'istio') as any;
     expect(YAML.parse(cm.data.mesh).defaultProviders).toEqual({ metrics: ['prometheus'], tracing: ['jaeger'] });
   });
 
   test('OpenShift: every Istio chart renders (no unknown profile)', () => {
-    const releases = helmReleases(parseEnvironment('prod', { 'mesh:istio': { install: { profile: 'openshift', cni: true } } }, 'Pulumi.prod.yaml'));
+    const releases = helmReleases(
+      parseEnvironment('prod', { 'mesh:istio': { install: { profile: 'openshift', cni: true } } }, 'Pulumi.prod.yaml'),
+    );
     for (const [name, chart] of Object.entries(ISTIO_CHARTS)) {
       const objects = renderWithMinihelm(minihelm!, chart, ISTIO_VERSION, name, 'istio-system', valuesOf(releases, name));
       expect(objects.length).toBeGreaterThan(0);

@@ -2,10 +2,24 @@ import { Chart, Testing } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ZeroTrustChart } from '../../../charts/zero-trust';
 import {
-  HeaderMatch, IMeshApp, IRoutingController, MeshApp, MtlsMode, Peer, Protocol, SidecarOutboundMode, ZeroTrustPolicy, ZeroTrustPolicyProps,
+  HeaderMatch,
+  IMeshApp,
+  IRoutingController,
+  MeshApp,
+  MtlsMode,
+  Peer,
+  Protocol,
+  SidecarOutboundMode,
+  ZeroTrustPolicy,
+  ZeroTrustPolicyProps,
 } from '../../../constructs';
 import { Canary, CanarySpecTargetRefKind } from '../../../imports/flagger.app';
-import { DestinationRule, DestinationRuleSpecTrafficPolicyPortLevelSettingsTlsMode, DestinationRuleSpecTrafficPolicyTlsMode, VirtualService } from '../../../imports/networking.istio.io';
+import {
+  DestinationRule,
+  DestinationRuleSpecTrafficPolicyPortLevelSettingsTlsMode,
+  DestinationRuleSpecTrafficPolicyTlsMode,
+  VirtualService,
+} from '../../../imports/networking.istio.io';
 
 const GATEWAY = { namespace: 'istio-system', serviceAccount: 'istio-ingressgateway', podLabels: { istio: 'ingressgateway' } };
 
@@ -29,7 +43,11 @@ describe('ZeroTrustPolicy', () => {
     ]);
     expect(of(objects, 'AuthorizationPolicy', 'httpbin')).toMatchObject({
       metadata: { namespace: 'demo' },
-      spec: { action: 'ALLOW', selector: { matchLabels: { app: 'httpbin' } }, rules: [{ from: [{ source: { principals: ['cluster.local/ns/demo/sa/sleep'] } }] }] },
+      spec: {
+        action: 'ALLOW',
+        selector: { matchLabels: { app: 'httpbin' } },
+        rules: [{ from: [{ source: { principals: ['cluster.local/ns/demo/sa/sleep'] } }] }],
+      },
     });
     // Nobody calls sleep: its ALLOW policy has no rule, so it denies everything.
     expect(of(objects, 'AuthorizationPolicy', 'sleep').spec.rules).toEqual([]);
@@ -48,38 +66,58 @@ describe('ZeroTrustPolicy', () => {
     const { chart, httpbin, policy } = demo();
     policy.expose(httpbin);
     const objects = Testing.synth(chart);
-    expect(of(objects, 'AuthorizationPolicy', 'httpbin').spec.rules).toEqual([{ from: [{ source: { principals: ['cluster.local/ns/istio-system/sa/istio-ingressgateway'] } }] }]);
+    expect(of(objects, 'AuthorizationPolicy', 'httpbin').spec.rules).toEqual([
+      { from: [{ source: { principals: ['cluster.local/ns/istio-system/sa/istio-ingressgateway'] } }] },
+    ]);
     expect(of(objects, 'NetworkPolicy', 'httpbin').spec.ingress[0].from).toContainEqual({
-      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'istio-system' } }, podSelector: { matchLabels: { istio: 'ingressgateway' } },
+      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'istio-system' } },
+      podSelector: { matchLabels: { istio: 'ingressgateway' } },
     });
   });
 
   test('an explicit rule refines the blanket allow of a declared dependency (scenario S5 as a rule)', () => {
     const { chart, httpbin, sleep, policy } = demo();
     sleep.calls(httpbin);
-    const rule = policy.allow([sleep, Peer.namespace('demo')], httpbin).onMethods('GET').onPaths('/get').whenHeader('x-rfma-token', HeaderMatch.prefix('test'));
+    const rule = policy
+      .allow([sleep, Peer.namespace('demo')], httpbin)
+      .onMethods('GET')
+      .onPaths('/get')
+      .whenHeader('x-rfma-token', HeaderMatch.prefix('test'));
     expect(rule.sources.map((s) => s.kind)).toEqual(['principal', 'namespace']);
     const objects = Testing.synth(chart);
-    expect(of(objects, 'AuthorizationPolicy', 'httpbin').spec.rules).toEqual([{
-      from: [{ source: { principals: ['cluster.local/ns/demo/sa/sleep'] } }, { source: { namespaces: ['demo'] } }],
-      to: [{ operation: { methods: ['GET'], paths: ['/get'] } }],
-      when: [{ key: 'request.headers[x-rfma-token]', values: ['test*'] }],
-    }]);
+    expect(of(objects, 'AuthorizationPolicy', 'httpbin').spec.rules).toEqual([
+      {
+        from: [{ source: { principals: ['cluster.local/ns/demo/sa/sleep'] } }, { source: { namespaces: ['demo'] } }],
+        to: [{ operation: { methods: ['GET'], paths: ['/get'] } }],
+        when: [{ key: 'request.headers[x-rfma-token]', values: ['test*'] }],
+      },
+    ]);
   });
 
   test('refinements: not-fields, ports as workload ports, every header match kind', () => {
     const { chart, httpbin, policy } = demo();
-    policy.allow(Peer.serviceAccount('tools', 'runner'), httpbin).exceptMethods('DELETE').exceptPaths('/admin/*').onPorts(8000)
+    policy
+      .allow(Peer.serviceAccount('tools', 'runner'), httpbin)
+      .exceptMethods('DELETE')
+      .exceptPaths('/admin/*')
+      .onPorts(8000)
       .whenHeader('x-a', HeaderMatch.exact('1'), HeaderMatch.suffix('.example.com'), HeaderMatch.present())
       .unlessHeader('x-b', HeaderMatch.prefix('bad'));
     policy.deny(Peer.anyone(), httpbin).onPaths('*.php');
     const objects = Testing.synth(chart);
-    expect(of(objects, 'AuthorizationPolicy', 'httpbin').spec.rules).toEqual([{
-      from: [{ source: { principals: ['cluster.local/ns/tools/sa/runner'] } }],
-      to: [{ operation: { notMethods: ['DELETE'], notPaths: ['/admin/*'], ports: ['8080'] } }],
-      when: [{ key: 'request.headers[x-a]', values: ['1', '*.example.com', '*'] }, { key: 'request.headers[x-b]', notValues: ['bad*'] }],
-    }]);
-    expect(of(objects, 'AuthorizationPolicy', 'httpbin-deny')).toMatchObject({ spec: { action: 'DENY', selector: { matchLabels: { app: 'httpbin' } }, rules: [{ to: [{ operation: { paths: ['*.php'] } }] }] } });
+    expect(of(objects, 'AuthorizationPolicy', 'httpbin').spec.rules).toEqual([
+      {
+        from: [{ source: { principals: ['cluster.local/ns/tools/sa/runner'] } }],
+        to: [{ operation: { notMethods: ['DELETE'], notPaths: ['/admin/*'], ports: ['8080'] } }],
+        when: [
+          { key: 'request.headers[x-a]', values: ['1', '*.example.com', '*'] },
+          { key: 'request.headers[x-b]', notValues: ['bad*'] },
+        ],
+      },
+    ]);
+    expect(of(objects, 'AuthorizationPolicy', 'httpbin-deny')).toMatchObject({
+      spec: { action: 'DENY', selector: { matchLabels: { app: 'httpbin' } }, rules: [{ to: [{ operation: { paths: ['*.php'] } }] }] },
+    });
   });
 
   test('JWT: RequestAuthentication, a DENY for requests without a token, request principals', () => {
@@ -90,9 +128,16 @@ describe('ZeroTrustPolicy', () => {
     expect(of(objects, 'RequestAuthentication', 'httpbin-jwt')).toMatchObject({
       spec: { selector: { matchLabels: { app: 'httpbin' } }, jwtRules: [{ issuer: 'https://id.example.com', audiences: ['httpbin'] }] },
     });
-    expect(of(objects, 'RequestAuthentication', 'httpbin-jwt').spec.jwtRules[0]).toHaveProperty('jwks_uri', 'https://id.example.com/jwks.json');
-    expect(of(objects, 'AuthorizationPolicy', 'httpbin-deny').spec.rules).toEqual([{ from: [{ source: { notRequestPrincipals: ['*'] } }] }]);
-    expect(of(objects, 'AuthorizationPolicy', 'httpbin').spec.rules).toEqual([{ from: [{ source: { requestPrincipals: ['https://id.example.com/*'] } }] }]);
+    expect(of(objects, 'RequestAuthentication', 'httpbin-jwt').spec.jwtRules[0]).toHaveProperty(
+      'jwks_uri',
+      'https://id.example.com/jwks.json',
+    );
+    expect(of(objects, 'AuthorizationPolicy', 'httpbin-deny').spec.rules).toEqual([
+      { from: [{ source: { notRequestPrincipals: ['*'] } }] },
+    ]);
+    expect(of(objects, 'AuthorizationPolicy', 'httpbin').spec.rules).toEqual([
+      { from: [{ source: { requestPrincipals: ['https://id.example.com/*'] } }] },
+    ]);
   });
 
   test('mTLS port exception: a workload PeerAuthentication with portLevelMtls on the container port', () => {
@@ -100,7 +145,8 @@ describe('ZeroTrustPolicy', () => {
     policy.addMtlsException(httpbin, 8000, MtlsMode.PERMISSIVE);
     expect(policy.mtlsModeOf(httpbin, 8000)).toBe(MtlsMode.PERMISSIVE);
     expect(of(Testing.synth(chart), 'PeerAuthentication', 'httpbin')).toMatchObject({
-      apiVersion: 'security.istio.io/v1', spec: { selector: { matchLabels: { app: 'httpbin' } }, portLevelMtls: { 8080: { mode: 'PERMISSIVE' } } },
+      apiVersion: 'security.istio.io/v1',
+      spec: { selector: { matchLabels: { app: 'httpbin' } }, portLevelMtls: { 8080: { mode: 'PERMISSIVE' } } },
     });
   });
 
@@ -121,7 +167,9 @@ describe('ZeroTrustPolicy', () => {
   });
 
   test('a NetworkPolicy per app from the same graph: callers, istio-system, Prometheus; DNS, istio-system, dependencies', () => {
-    const { chart, httpbin, sleep } = demo({ prometheus: { namespace: 'monitoring', serviceAccount: 'prometheus', podLabels: { app: 'prometheus' } } });
+    const { chart, httpbin, sleep } = demo({
+      prometheus: { namespace: 'monitoring', serviceAccount: 'prometheus', podLabels: { app: 'prometheus' } },
+    });
     sleep.calls(httpbin);
     const objects = Testing.synth(chart);
     const ns = (n: string) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': n } } });
@@ -131,13 +179,28 @@ describe('ZeroTrustPolicy', () => {
         podSelector: { matchLabels: { app: 'httpbin' } },
         policyTypes: ['Ingress', 'Egress'],
         ingress: [
-          { from: [ns('istio-system'), { ...ns('demo'), podSelector: { matchLabels: { app: 'sleep' } } }], ports: [{ protocol: 'TCP', port: 8080 }] },
-          { from: [{ ...ns('monitoring'), podSelector: { matchLabels: { app: 'prometheus' } } }], ports: [{ protocol: 'TCP', port: 15020 }, { protocol: 'TCP', port: 15090 }] },
+          {
+            from: [ns('istio-system'), { ...ns('demo'), podSelector: { matchLabels: { app: 'sleep' } } }],
+            ports: [{ protocol: 'TCP', port: 8080 }],
+          },
+          {
+            from: [{ ...ns('monitoring'), podSelector: { matchLabels: { app: 'prometheus' } } }],
+            ports: [
+              { protocol: 'TCP', port: 15020 },
+              { protocol: 'TCP', port: 15090 },
+            ],
+          },
         ],
       },
     });
     expect(of(objects, 'NetworkPolicy', 'sleep').spec.egress).toEqual([
-      { to: [{ ...ns('kube-system'), podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }], ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }] },
+      {
+        to: [{ ...ns('kube-system'), podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+        ports: [
+          { protocol: 'UDP', port: 53 },
+          { protocol: 'TCP', port: 53 },
+        ],
+      },
       { to: [ns('istio-system')] },
       { to: [{ ...ns('demo'), podSelector: { matchLabels: { app: 'httpbin' } } }], ports: [{ protocol: 'TCP', port: 8080 }] },
     ]);
@@ -147,11 +210,16 @@ describe('ZeroTrustPolicy', () => {
     const { chart, httpbin, sleep } = demo({ tracingCollector: { service: 'jaeger.observability.svc.cluster.local', port: 4317 } });
     sleep.calls(httpbin);
     const objects = Testing.synth(chart);
-    expect(of(objects, 'Sidecar', 'httpbin').spec.egress).toEqual([{ hosts: ['istio-system/*', 'observability/jaeger.observability.svc.cluster.local'] }]);
-    expect(of(objects, 'Sidecar', 'sleep').spec.egress).toEqual([{ hosts: ['istio-system/*', 'demo/httpbin.demo.svc.cluster.local', 'observability/jaeger.observability.svc.cluster.local'] }]);
+    expect(of(objects, 'Sidecar', 'httpbin').spec.egress).toEqual([
+      { hosts: ['istio-system/*', 'observability/jaeger.observability.svc.cluster.local'] },
+    ]);
+    expect(of(objects, 'Sidecar', 'sleep').spec.egress).toEqual([
+      { hosts: ['istio-system/*', 'demo/httpbin.demo.svc.cluster.local', 'observability/jaeger.observability.svc.cluster.local'] },
+    ]);
     for (const name of ['httpbin', 'sleep']) {
       expect(of(objects, 'NetworkPolicy', name).spec.egress).toContainEqual({
-        to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'observability' } } }], ports: [{ protocol: 'TCP', port: 4317 }],
+        to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'observability' } } }],
+        ports: [{ protocol: 'TCP', port: 4317 }],
       });
     }
     // A collector in istio-system is covered by istio-system/* and the istio-system egress rule already.
@@ -176,7 +244,9 @@ describe('ZeroTrustPolicy', () => {
     const objects = Testing.synth(chart);
     expect(of(objects, 'AuthorizationPolicy', 'httpbin-primary').spec.selector).toEqual({ matchLabels: { app: 'httpbin-primary' } });
     expect(of(objects, 'Sidecar', 'httpbin-primary').spec.workloadSelector).toEqual({ labels: { app: 'httpbin-primary' } });
-    expect(of(objects, 'NetworkPolicy', 'httpbin').spec.podSelector).toEqual({ matchExpressions: [{ key: 'app', operator: 'In', values: ['httpbin', 'httpbin-primary'] }] });
+    expect(of(objects, 'NetworkPolicy', 'httpbin').spec.podSelector).toEqual({
+      matchExpressions: [{ key: 'app', operator: 'In', values: ['httpbin', 'httpbin-primary'] }],
+    });
   });
 
   test('stays linear: 1,000 apps in a chain synthesize quickly', () => {
@@ -192,7 +262,9 @@ describe('ZeroTrustPolicy', () => {
     const started = Date.now();
     const objects = Testing.synth(chart);
     expect(Date.now() - started).toBeLessThan(20000);
-    expect(of(objects, 'AuthorizationPolicy', 'app-500').spec.rules).toEqual([{ from: [{ source: { principals: ['cluster.local/ns/load/sa/app-499'] } }] }]);
+    expect(of(objects, 'AuthorizationPolicy', 'app-500').spec.rules).toEqual([
+      { from: [{ source: { principals: ['cluster.local/ns/load/sa/app-499'] } }] },
+    ]);
   });
 });
 
@@ -233,12 +305,24 @@ describe('ZeroTrustPolicy fails when', () => {
   });
 
   test('the tracing collector is not a Service of the cluster, or its port is not a port', () => {
-    expectError(() => demo({ tracingCollector: { service: 'jaeger', port: 4317 } }), "tracingCollector service 'jaeger' is not a Service of the cluster", /jaeger\.observability\.svc\.cluster\.local/);
-    expectError(() => demo({ tracingCollector: { service: 'jaeger.observability.svc.cluster.local', port: 0 } }), 'tracingCollector port 0 is not a port number', /1-65535/);
+    expectError(
+      () => demo({ tracingCollector: { service: 'jaeger', port: 4317 } }),
+      "tracingCollector service 'jaeger' is not a Service of the cluster",
+      /jaeger\.observability\.svc\.cluster\.local/,
+    );
+    expectError(
+      () => demo({ tracingCollector: { service: 'jaeger.observability.svc.cluster.local', port: 0 } }),
+      'tracingCollector port 0 is not a port number',
+      /1-65535/,
+    );
   });
 
   test('the gateway identity is not a namespace and service account', () => {
-    expectError(() => demo({ ingressGateway: { namespace: 'Istio System', serviceAccount: 'gw' } }), "ingressGateway Istio System/gw", /istio-system\/istio-ingressgateway/);
+    expectError(
+      () => demo({ ingressGateway: { namespace: 'Istio System', serviceAccount: 'gw' } }),
+      'ingressGateway Istio System/gw',
+      /istio-system\/istio-ingressgateway/,
+    );
   });
 
   test('an app is allowed to call without declaring the dependency', () => {
@@ -267,7 +351,11 @@ describe('ZeroTrustPolicy fails when', () => {
     expectError(() => policy.allow(Peer.namespace('demo'), httpbin).onPaths('/a').exceptPaths('/b'), 'sets both notPaths and paths');
     expectError(() => policy.allow(Peer.namespace('demo'), httpbin).onMethods(), 'methods is empty');
     expectError(() => policy.allow(Peer.namespace('demo'), httpbin).onPorts(9999), 'port 9999 is not a port of demo/httpbin', /8000/);
-    expectError(() => policy.allow(Peer.namespace('demo'), httpbin).whenHeader('x-a', HeaderMatch.present()).whenHeader('x-a', HeaderMatch.exact('1')), 'set twice');
+    expectError(
+      () =>
+        policy.allow(Peer.namespace('demo'), httpbin).whenHeader('x-a', HeaderMatch.present()).whenHeader('x-a', HeaderMatch.exact('1')),
+      'set twice',
+    );
     expectError(() => policy.allow(Peer.namespace('demo'), httpbin).whenHeader('x-a'), 'lists no match');
   });
 
@@ -279,14 +367,23 @@ describe('ZeroTrustPolicy fails when', () => {
     const chart = new Chart(Testing.app(), 'test', { namespace: 'demo' });
     const db = new MeshApp(chart, 'db', { image: 'x:1', ports: [{ port: 5432, protocol: Protocol.TCP }] });
     const policy = new ZeroTrustPolicy(chart, 'zero-trust', { apps: [db] });
-    expectError(() => policy.allow(Peer.namespace('demo'), db).onPaths('/x'), 'ALLOW rule to demo/db: matches HTTP', 'serves no HTTP port', /use onPorts/);
+    expectError(
+      () => policy.allow(Peer.namespace('demo'), db).onPaths('/x'),
+      'ALLOW rule to demo/db: matches HTTP',
+      'serves no HTTP port',
+      /use onPorts/,
+    );
     expectError(() => policy.deny(Peer.namespace('demo'), db).whenHeader('x-a', HeaderMatch.present()), 'serves no HTTP port');
     policy.allow(Peer.namespace('demo'), db).onPorts(5432);
   });
 
   test('a JWT issuer has a plain-http jwksUri, a bad issuer, or is added twice', () => {
     const { httpbin, policy } = demo();
-    expectError(() => policy.addJwtIssuer(httpbin, { issuer: 'https://id', jwksUri: 'http://id/jwks' }), "jwksUri 'http://id/jwks'", /use https/);
+    expectError(
+      () => policy.addJwtIssuer(httpbin, { issuer: 'https://id', jwksUri: 'http://id/jwks' }),
+      "jwksUri 'http://id/jwks'",
+      /use https/,
+    );
     expectError(() => policy.addJwtIssuer(httpbin, { issuer: 'a b', jwksUri: 'https://id/jwks' }), "issuer 'a b'");
     policy.addJwtIssuer(httpbin, { issuer: 'https://id', jwksUri: 'https://id/jwks' });
     expectError(() => policy.addJwtIssuer(httpbin, { issuer: 'https://id', jwksUri: 'https://id/jwks' }), 'added twice');
@@ -309,10 +406,17 @@ describe('ZeroTrustPolicy fails when', () => {
 
   test('a DestinationRule disables TLS toward a STRICT workload', () => {
     const { chart, httpbin } = demo();
-    new DestinationRule(chart, 'dr', { metadata: { name: 'httpbin' }, spec: { host: 'httpbin', trafficPolicy: { tls: { mode: DestinationRuleSpecTrafficPolicyTlsMode.DISABLE } } } });
+    new DestinationRule(chart, 'dr', {
+      metadata: { name: 'httpbin' },
+      spec: { host: 'httpbin', trafficPolicy: { tls: { mode: DestinationRuleSpecTrafficPolicyTlsMode.DISABLE } } },
+    });
     expect(httpbin.host).toBe('httpbin.demo.svc.cluster.local');
     const problems = chart.node.findAll().flatMap((c) => c.node.validate());
-    expect(problems).toEqual([expect.stringMatching(/^ZeroTrustPolicy test\/zero-trust: DestinationRule demo\/httpbin sets tls mode DISABLE toward demo\/httpbin port 8000.*STRICT.*use ISTIO_MUTUAL/)]);
+    expect(problems).toEqual([
+      expect.stringMatching(
+        /^ZeroTrustPolicy test\/zero-trust: DestinationRule demo\/httpbin sets tls mode DISABLE toward demo\/httpbin port 8000.*STRICT.*use ISTIO_MUTUAL/,
+      ),
+    ]);
   });
 
   test('a DestinationRule originates mTLS toward a port whose mTLS is disabled', () => {
@@ -320,31 +424,58 @@ describe('ZeroTrustPolicy fails when', () => {
     policy.addMtlsException(httpbin, 8000, MtlsMode.DISABLE);
     new DestinationRule(chart, 'dr', {
       metadata: { name: 'httpbin' },
-      spec: { host: 'httpbin.demo.svc.cluster.local', trafficPolicy: { portLevelSettings: [{ port: { number: 8000 }, tls: { mode: DestinationRuleSpecTrafficPolicyPortLevelSettingsTlsMode.ISTIO_UNDERSCORE_MUTUAL } }] } },
+      spec: {
+        host: 'httpbin.demo.svc.cluster.local',
+        trafficPolicy: {
+          portLevelSettings: [
+            { port: { number: 8000 }, tls: { mode: DestinationRuleSpecTrafficPolicyPortLevelSettingsTlsMode.ISTIO_UNDERSCORE_MUTUAL } },
+          ],
+        },
+      },
     });
-    expect(chart.node.findAll().flatMap((c) => c.node.validate())).toEqual([expect.stringMatching(/tls mode ISTIO_MUTUAL toward demo\/httpbin port 8000.*DISABLE/)]);
+    expect(chart.node.findAll().flatMap((c) => c.node.validate())).toEqual([
+      expect.stringMatching(/tls mode ISTIO_MUTUAL toward demo\/httpbin port 8000.*DISABLE/),
+    ]);
   });
 
   test('an app becomes canaried after it was added (its primary pods would be left out)', () => {
     const { chart, httpbin } = demo();
     httpbin.setRoutingController(new FakeCanary(chart, 'canary'));
-    expect(chart.node.findAll().flatMap((c) => c.node.validate())).toEqual([expect.stringMatching(/'demo\/httpbin' got a routing controller.*create the CanaryRelease before adding the app/)]);
+    expect(chart.node.findAll().flatMap((c) => c.node.validate())).toEqual([
+      expect.stringMatching(/'demo\/httpbin' got a routing controller.*create the CanaryRelease before adding the app/),
+    ]);
   });
 });
 
 describe('ZeroTrustChart fails when', () => {
-  const props = { apps: [], mtls: 'STRICT' as const, production: true, defaultDeny: true, sidecarScoping: true, networkPolicies: true, ingressGateway: GATEWAY, exposedApps: [], prometheus: GATEWAY };
+  const props = {
+    apps: [],
+    mtls: 'STRICT' as const,
+    production: true,
+    defaultDeny: true,
+    sidecarScoping: true,
+    networkPolicies: true,
+    ingressGateway: GATEWAY,
+    exposedApps: [],
+    prometheus: GATEWAY,
+  };
 
   test('production is not STRICT', () => {
-    expect(() => new ZeroTrustChart(Testing.app(), 'zero-trust', { ...props, mtls: 'PERMISSIVE' })).toThrow(/^ZeroTrustChart zero-trust: production requires STRICT mTLS, but mesh:istio.mtls is PERMISSIVE; set mesh:istio.mtls: STRICT/);
+    expect(() => new ZeroTrustChart(Testing.app(), 'zero-trust', { ...props, mtls: 'PERMISSIVE' })).toThrow(
+      /^ZeroTrustChart zero-trust: production requires STRICT mTLS, but mesh:istio.mtls is PERMISSIVE; set mesh:istio.mtls: STRICT/,
+    );
   });
 
   test('production has no default deny', () => {
-    expect(() => new ZeroTrustChart(Testing.app(), 'zero-trust', { ...props, defaultDeny: false })).toThrow(/production requires default deny, but mesh:security.defaultDeny is false; set it to true/);
+    expect(() => new ZeroTrustChart(Testing.app(), 'zero-trust', { ...props, defaultDeny: false })).toThrow(
+      /production requires default deny, but mesh:security.defaultDeny is false; set it to true/,
+    );
   });
 
   test('an exposed app does not exist', () => {
-    expect(() => new ZeroTrustChart(Testing.app(), 'zero-trust', { ...props, exposedApps: ['nope'] })).toThrow(/mesh:security.exposedApps names 'nope', which is not an app of this environment/);
+    expect(() => new ZeroTrustChart(Testing.app(), 'zero-trust', { ...props, exposedApps: ['nope'] })).toThrow(
+      /mesh:security.exposedApps names 'nope', which is not an app of this environment/,
+    );
   });
 });
 
@@ -355,17 +486,37 @@ describe('ZeroTrustChart', () => {
     const web = new MeshApp(apps, 'web', { image: 'x:1', ports: [{ port: 80 }] });
     const api = new MeshApp(apps, 'api', { image: 'x:1', ports: [{ port: 80 }] });
     web.calls(api);
-    new VirtualService(apps, 'vs', { metadata: { name: 'web' }, spec: { hosts: ['*'], gateways: ['istio-system/public-gateway'], http: [{ route: [{ destination: { host: 'web' } }] }] } });
-    new VirtualService(apps, 'internal', { metadata: { name: 'api' }, spec: { hosts: ['api'], gateways: ['mesh'], http: [{ route: [{ destination: { host: 'api' } }] }] } });
+    new VirtualService(apps, 'vs', {
+      metadata: { name: 'web' },
+      spec: { hosts: ['*'], gateways: ['istio-system/public-gateway'], http: [{ route: [{ destination: { host: 'web' } }] }] },
+    });
+    new VirtualService(apps, 'internal', {
+      metadata: { name: 'api' },
+      spec: { hosts: ['api'], gateways: ['mesh'], http: [{ route: [{ destination: { host: 'api' } }] }] },
+    });
     new Canary(apps, 'canary', {
       metadata: { name: 'api' },
-      spec: { targetRef: { apiVersion: 'apps/v1', kind: CanarySpecTargetRefKind.DEPLOYMENT, name: 'api' }, service: { port: 80 }, analysis: { webhooks: [{ name: 'load-test', url: 'http://flagger-loadtester.test/' }] } },
+      spec: {
+        targetRef: { apiVersion: 'apps/v1', kind: CanarySpecTargetRefKind.DEPLOYMENT, name: 'api' },
+        service: { port: 80 },
+        analysis: { webhooks: [{ name: 'load-test', url: 'http://flagger-loadtester.test/' }] },
+      },
     });
     const chart = new ZeroTrustChart(app, 'zero-trust', {
-      apps: [web, api], mtls: 'STRICT', production: true, defaultDeny: true, sidecarScoping: true, networkPolicies: true, ingressGateway: GATEWAY, exposedApps: [], prometheus: GATEWAY,
+      apps: [web, api],
+      mtls: 'STRICT',
+      production: true,
+      defaultDeny: true,
+      sidecarScoping: true,
+      networkPolicies: true,
+      ingressGateway: GATEWAY,
+      exposedApps: [],
+      prometheus: GATEWAY,
     });
     const objects = Testing.synth(chart);
-    expect(of(objects, 'AuthorizationPolicy', 'web').spec.rules).toEqual([{ from: [{ source: { principals: ['cluster.local/ns/istio-system/sa/istio-ingressgateway'] } }] }]);
+    expect(of(objects, 'AuthorizationPolicy', 'web').spec.rules).toEqual([
+      { from: [{ source: { principals: ['cluster.local/ns/istio-system/sa/istio-ingressgateway'] } }] },
+    ]);
     expect(of(objects, 'AuthorizationPolicy', 'api').spec.rules).toEqual([
       { from: [{ source: { principals: ['cluster.local/ns/shop/sa/web'] } }] },
       { from: [{ source: { namespaces: ['test'] } }] },

@@ -9,8 +9,14 @@ describe('ResilientRoute on a CanaryRelease (integration)', () => {
   function setup() {
     const app = Testing.app();
     const chart = new LayerChart(app, 'apps', { layer: Layer.APPS, namespace: 'demo' });
-    const httpbin = new MeshApp(chart, 'httpbin', { image: 'docker.io/mccutchen/go-httpbin:v2.15.0', ports: [{ port: 8000, targetPort: 8080 }] });
-    const release = new CanaryRelease(chart, 'canary', { app: httpbin, strategy: Strategy.progressive({ stepWeight: 20, maxWeight: 100 }) });
+    const httpbin = new MeshApp(chart, 'httpbin', {
+      image: 'docker.io/mccutchen/go-httpbin:v2.15.0',
+      ports: [{ port: 8000, targetPort: 8080 }],
+    });
+    const release = new CanaryRelease(chart, 'canary', {
+      app: httpbin,
+      strategy: Strategy.progressive({ stepWeight: 20, maxWeight: 100 }),
+    });
     return { app, chart, httpbin, release };
   }
 
@@ -21,12 +27,19 @@ describe('ResilientRoute on a CanaryRelease (integration)', () => {
       timeout: Duration.seconds(8),
       retries: { attempts: 3, perTryTimeout: Duration.seconds(1), retryOn: [RetryOn.FIVE_XX, RetryOn.GATEWAY_ERROR] },
       connectionPool: { http: { http1MaxPendingRequests: 1, maxRequestsPerConnection: 1 } },
-      outlierDetection: { consecutive5xxErrors: 1, interval: Duration.seconds(1), baseEjectionTime: Duration.minutes(3), maxEjectionPercent: 100 },
+      outlierDetection: {
+        consecutive5xxErrors: 1,
+        interval: Duration.seconds(1),
+        baseEjectionTime: Duration.minutes(3),
+        maxEjectionPercent: 100,
+      },
       loadBalancer: LoadBalancer.consistentHash.byHeader('x-user'),
     });
     expect(route.routingController).toBe(release);
     // The app holds only the app: Istio's and Flagger's CRDs come from the platform already on the cluster.
-    const objects = renderCharts(app, { clusterApiGroups: [...ISTIO_API_GROUPS, ...FLAGGER_API_GROUPS] }).flatMap((c) => c.objects) as any[];
+    const objects = renderCharts(app, { clusterApiGroups: [...ISTIO_API_GROUPS, ...FLAGGER_API_GROUPS] }).flatMap(
+      (c) => c.objects,
+    ) as any[];
     const canary = objects.find((o) => o.kind === 'Canary');
     expect(canary.spec.service).toMatchObject({
       timeout: '8s',
@@ -43,7 +56,9 @@ describe('ResilientRoute on a CanaryRelease (integration)', () => {
   test("fails when S4's misplaced original (outlierDetection inside connectionPool) is patched into the Canary", () => {
     const { app, chart, httpbin, release } = setup();
     new ResilientRoute(chart, 'route', { app: httpbin, connectionPool: { http: { http1MaxPendingRequests: 1 } } });
-    release.apiObject.addJsonPatch(JsonPatch.add('/spec/service/trafficPolicy/connectionPool/outlierDetection', { consecutiveErrors: 1, interval: '1s' }));
+    release.apiObject.addJsonPatch(
+      JsonPatch.add('/spec/service/trafficPolicy/connectionPool/outlierDetection', { consecutiveErrors: 1, interval: '1s' }),
+    );
     expect(() => renderCharts(app)).toThrow(
       'apps/route: Canary demo/httpbin: spec.service.trafficPolicy.connectionPool.outlierDetection is misplaced: a cluster drops it silently and circuit breaking is off; move it up to spec.service.trafficPolicy.outlierDetection (a sibling of connectionPool)',
     );
@@ -53,15 +68,21 @@ describe('ResilientRoute on a CanaryRelease (integration)', () => {
     const { app, chart, httpbin, release } = setup();
     new ResilientRoute(chart, 'route', { app: httpbin, outlierDetection: { consecutive5xxErrors: 1 } });
     release.apiObject.addJsonPatch(JsonPatch.add('/spec/service/trafficPolicy/outlierDetection/consecutiveErrors', 1));
-    expect(() => renderCharts(app)).toThrow('Canary demo/httpbin: spec.service.trafficPolicy.outlierDetection.consecutiveErrors (1) is deprecated and ignored by current Istio; use consecutive5xxErrors');
+    expect(() => renderCharts(app)).toThrow(
+      'Canary demo/httpbin: spec.service.trafficPolicy.outlierDetection.consecutiveErrors (1) is deprecated and ignored by current Istio; use consecutive5xxErrors',
+    );
   });
 
   test('fails when the route was rendered before the CanaryRelease took the app', () => {
     const app = Testing.app();
     const chart = new LayerChart(app, 'apps', { layer: Layer.APPS, namespace: 'demo' });
-    const httpbin = new MeshApp(chart, 'httpbin', { image: 'docker.io/mccutchen/go-httpbin:v2.15.0', ports: [{ port: 8000, targetPort: 8080 }] });
+    const httpbin = new MeshApp(chart, 'httpbin', {
+      image: 'docker.io/mccutchen/go-httpbin:v2.15.0',
+      ports: [{ port: 8000, targetPort: 8080 }],
+    });
     new ResilientRoute(chart, 'route', { app: httpbin, timeout: Duration.seconds(1) });
-    expect(() => new CanaryRelease(chart, 'canary', { app: httpbin, strategy: Strategy.progressive({ stepWeight: 20, maxWeight: 100 }) }))
-      .toThrow(/would own the routing that apps\/route already rendered; create the CanaryRelease first/);
+    expect(
+      () => new CanaryRelease(chart, 'canary', { app: httpbin, strategy: Strategy.progressive({ stepWeight: 20, maxWeight: 100 }) }),
+    ).toThrow(/would own the routing that apps\/route already rendered; create the CanaryRelease first/);
   });
 });

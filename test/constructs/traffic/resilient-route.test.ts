@@ -2,8 +2,18 @@ import { ApiObject, Duration, JsonPatch, Testing } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { Layer, LayerChart } from '../../../charts';
 import {
-  IMeshGateway, IRoutingController, LoadBalancer, MeshApp, meshWarnings, Protocol, ResilienceDefaults, ResilientRoute, ResilientRouteProps,
-  RetryOn, ServiceTrafficSettings, StringMatch,
+  IMeshGateway,
+  IRoutingController,
+  LoadBalancer,
+  MeshApp,
+  meshWarnings,
+  Protocol,
+  ResilienceDefaults,
+  ResilientRoute,
+  ResilientRouteProps,
+  RetryOn,
+  ServiceTrafficSettings,
+  StringMatch,
 } from '../../../constructs';
 import { renderCharts } from '../../../stacks/engines/render';
 import { ISTIO_API_GROUPS } from '../../../constructs';
@@ -38,9 +48,18 @@ function failure(fn: () => unknown): string {
 
 const S4 = {
   timeout: Duration.seconds(8),
-  retries: { attempts: 3, perTryTimeout: Duration.seconds(1), retryOn: [RetryOn.FIVE_XX, RetryOn.GATEWAY_ERROR, RetryOn.RESET, RetryOn.CONNECT_FAILURE] },
+  retries: {
+    attempts: 3,
+    perTryTimeout: Duration.seconds(1),
+    retryOn: [RetryOn.FIVE_XX, RetryOn.GATEWAY_ERROR, RetryOn.RESET, RetryOn.CONNECT_FAILURE],
+  },
   connectionPool: { tcp: { maxConnections: 1 }, http: { http1MaxPendingRequests: 1, maxRequestsPerConnection: 1 } },
-  outlierDetection: { consecutive5xxErrors: 1, interval: Duration.seconds(1), baseEjectionTime: Duration.minutes(3), maxEjectionPercent: 100 },
+  outlierDetection: {
+    consecutive5xxErrors: 1,
+    interval: Duration.seconds(1),
+    baseEjectionTime: Duration.minutes(3),
+    maxEjectionPercent: 100,
+  },
 } satisfies Partial<ResilientRouteProps>;
 
 describe('ResilientRoute on a plain app: VirtualService + DestinationRule', () => {
@@ -51,11 +70,13 @@ describe('ResilientRoute on a plain app: VirtualService + DestinationRule', () =
       metadata: { name: 'httpbin', namespace: 'demo' },
       spec: {
         hosts: ['httpbin.demo.svc.cluster.local'],
-        http: [{
-          route: [{ destination: { host: 'httpbin.demo.svc.cluster.local', port: { number: 8000 } } }],
-          timeout: '8s',
-          retries: { attempts: 3, perTryTimeout: '1s', retryOn: '5xx,gateway-error,reset,connect-failure' },
-        }],
+        http: [
+          {
+            route: [{ destination: { host: 'httpbin.demo.svc.cluster.local', port: { number: 8000 } } }],
+            timeout: '8s',
+            retries: { attempts: 3, perTryTimeout: '1s', retryOn: '5xx,gateway-error,reset,connect-failure' },
+          },
+        ],
       },
     });
     expect(vs.spec.gateways).toBeUndefined();
@@ -63,7 +84,11 @@ describe('ResilientRoute on a plain app: VirtualService + DestinationRule', () =
 
   test('S4: the circuit breaker, with outlierDetection beside connectionPool under trafficPolicy', () => {
     const { dr } = route(S4);
-    expect(dr).toMatchObject({ apiVersion: 'networking.istio.io/v1', metadata: { name: 'httpbin', namespace: 'demo' }, spec: { host: 'httpbin.demo.svc.cluster.local' } });
+    expect(dr).toMatchObject({
+      apiVersion: 'networking.istio.io/v1',
+      metadata: { name: 'httpbin', namespace: 'demo' },
+      spec: { host: 'httpbin.demo.svc.cluster.local' },
+    });
     expect(dr.spec.trafficPolicy).toEqual({
       connectionPool: { tcp: { maxConnections: 1 }, http: { http1MaxPendingRequests: 1, maxRequestsPerConnection: 1 } },
       outlierDetection: { consecutive5xxErrors: 1, interval: '1s', baseEjectionTime: '3m', maxEjectionPercent: 100 },
@@ -73,11 +98,28 @@ describe('ResilientRoute on a plain app: VirtualService + DestinationRule', () =
 
   test('gRPC retry conditions and status codes are rendered by name; connectTimeout, http2MaxRequests, maxRetries', () => {
     const { vs, dr } = route({
-      retries: { attempts: 2, retryOn: [RetryOn.RESET_BEFORE_REQUEST, RetryOn.CANCELLED, RetryOn.DEADLINE_EXCEEDED, RetryOn.INTERNAL, RetryOn.RESOURCE_EXHAUSTED, RetryOn.UNAVAILABLE, RetryOn.statusCode(503)] },
+      retries: {
+        attempts: 2,
+        retryOn: [
+          RetryOn.RESET_BEFORE_REQUEST,
+          RetryOn.CANCELLED,
+          RetryOn.DEADLINE_EXCEEDED,
+          RetryOn.INTERNAL,
+          RetryOn.RESOURCE_EXHAUSTED,
+          RetryOn.UNAVAILABLE,
+          RetryOn.statusCode(503),
+        ],
+      },
       connectionPool: { tcp: { connectTimeout: Duration.millis(250) }, http: { http2MaxRequests: 100, maxRetries: 3 } },
     });
-    expect(vs.spec.http[0].retries).toEqual({ attempts: 2, retryOn: 'reset-before-request,cancelled,deadline-exceeded,internal,resource-exhausted,unavailable,503' });
-    expect(dr.spec.trafficPolicy.connectionPool).toEqual({ tcp: { connectTimeout: '250ms' }, http: { http2MaxRequests: 100, maxRetries: 3 } });
+    expect(vs.spec.http[0].retries).toEqual({
+      attempts: 2,
+      retryOn: 'reset-before-request,cancelled,deadline-exceeded,internal,resource-exhausted,unavailable,503',
+    });
+    expect(dr.spec.trafficPolicy.connectionPool).toEqual({
+      tcp: { connectTimeout: '250ms' },
+      http: { http2MaxRequests: 100, maxRetries: 3 },
+    });
   });
 
   test('no traffic policy: no DestinationRule', () => {
@@ -91,17 +133,29 @@ describe('ResilientRoute on a plain app: VirtualService + DestinationRule', () =
     ['leastRequest', LoadBalancer.leastRequest(), { simple: 'LEAST_REQUEST' }],
     ['random', LoadBalancer.random(), { simple: 'RANDOM' }],
     ['consistentHash.byHeader', LoadBalancer.consistentHash.byHeader('x-user'), { consistentHash: { httpHeaderName: 'x-user' } }],
-    ['consistentHash.byCookie', LoadBalancer.consistentHash.byCookie('session', Duration.hours(1), '/'), { consistentHash: { httpCookie: { name: 'session', ttl: '1h', path: '/' } } }],
+    [
+      'consistentHash.byCookie',
+      LoadBalancer.consistentHash.byCookie('session', Duration.hours(1), '/'),
+      { consistentHash: { httpCookie: { name: 'session', ttl: '1h', path: '/' } } },
+    ],
     ['consistentHash.bySourceIp', LoadBalancer.consistentHash.bySourceIp(), { consistentHash: { useSourceIp: true } }],
-    ['consistentHash.byQueryParameter', LoadBalancer.consistentHash.byQueryParameter('user'), { consistentHash: { httpQueryParameterName: 'user' } }],
+    [
+      'consistentHash.byQueryParameter',
+      LoadBalancer.consistentHash.byQueryParameter('user'),
+      { consistentHash: { httpQueryParameterName: 'user' } },
+    ],
   ])('load balancer %s', (_name, lb, expected) => {
     expect(route({ loadBalancer: lb }).dr.spec.trafficPolicy.loadBalancer).toEqual(expected);
   });
 
   test('fails when a consistent-hash header or cookie name is not one', () => {
-    expect(failure(() => LoadBalancer.consistentHash.byHeader('X-User'))).toMatch(/byHeader\('X-User'\): not a lowercase HTTP header name; use e.g. 'x-user-id'/);
+    expect(failure(() => LoadBalancer.consistentHash.byHeader('X-User'))).toMatch(
+      /byHeader\('X-User'\): not a lowercase HTTP header name; use e.g. 'x-user-id'/,
+    );
     expect(failure(() => LoadBalancer.consistentHash.byCookie('a b', Duration.hours(1)))).toMatch(/'a b'.*not a cookie name/);
-    expect(failure(() => LoadBalancer.consistentHash.byQueryParameter('a=b'))).toMatch(/byQueryParameter\('a=b'\): not a query parameter name/);
+    expect(failure(() => LoadBalancer.consistentHash.byQueryParameter('a=b'))).toMatch(
+      /byQueryParameter\('a=b'\): not a query parameter name/,
+    );
   });
 
   test('mirror: a share of the traffic copied to another app', () => {
@@ -109,13 +163,18 @@ describe('ResilientRoute on a plain app: VirtualService + DestinationRule', () =
     const v2 = new MeshApp(chart, 'httpbin-v2', { image: HTTPBIN, ports: [{ port: 8000, targetPort: 8080 }] });
     new ResilientRoute(chart, 'route', { app: httpbin, mirror: { app: v2, percentage: 20 } });
     const vs = Testing.synth(chart).find((o) => o.kind === 'VirtualService');
-    expect(vs.spec.http[0].mirrors).toEqual([{ destination: { host: 'httpbin-v2.demo.svc.cluster.local', port: { number: 8000 } }, percentage: { value: 20 } }]);
+    expect(vs.spec.http[0].mirrors).toEqual([
+      { destination: { host: 'httpbin-v2.demo.svc.cluster.local', port: { number: 8000 } }, percentage: { value: 20 } },
+    ]);
   });
 
   test('matches: the policy applies to matching requests; the rest still reach the app', () => {
     const { vs } = route({
       timeout: Duration.seconds(3),
-      matches: [{ path: StringMatch.prefix('/status') }, { path: StringMatch.regex('^/delay/[0-9]+$'), headers: { 'x-canary': StringMatch.exact('yes') } }],
+      matches: [
+        { path: StringMatch.prefix('/status') },
+        { path: StringMatch.regex('^/delay/[0-9]+$'), headers: { 'x-canary': StringMatch.exact('yes') } },
+      ],
     });
     expect(vs.spec.http).toEqual([
       {
@@ -129,28 +188,43 @@ describe('ResilientRoute on a plain app: VirtualService + DestinationRule', () =
   });
 
   test('gateways: a second VirtualService for the gateway hosts, bound to the gateways', () => {
-    const gateway: IMeshGateway = { gatewayName: 'public', gatewayNamespace: 'istio-ingress', reference: 'istio-ingress/public', hosts: ['httpbin.example.com'] };
+    const gateway: IMeshGateway = {
+      gatewayName: 'public',
+      gatewayNamespace: 'istio-ingress',
+      reference: 'istio-ingress/public',
+      hosts: ['httpbin.example.com'],
+    };
     const { vs, find } = route({ timeout: Duration.seconds(1), gateways: [gateway] });
     expect(vs.spec.gateways).toBeUndefined();
     expect(find('VirtualService', 'httpbin-gateway')).toMatchObject({
-      spec: { hosts: ['httpbin.example.com'], gateways: ['istio-ingress/public'], http: [{ timeout: '1s', route: [{ destination: { host: 'httpbin.demo.svc.cluster.local', port: { number: 8000 } } }] }] },
+      spec: {
+        hosts: ['httpbin.example.com'],
+        gateways: ['istio-ingress/public'],
+        http: [{ timeout: '1s', route: [{ destination: { host: 'httpbin.demo.svc.cluster.local', port: { number: 8000 } } }] }],
+      },
     });
   });
 
   test('fails when hosts are given without gateways', () => {
-    expect(failure(() => route({ hosts: ['httpbin.example.com'] }))).toBe("ResilientRoute routes/route: 'hosts' (httpbin.example.com) only apply at gateways; set 'gateways' too, or remove 'hosts'");
+    expect(failure(() => route({ hosts: ['httpbin.example.com'] }))).toBe(
+      "ResilientRoute routes/route: 'hosts' (httpbin.example.com) only apply at gateways; set 'gateways' too, or remove 'hosts'",
+    );
   });
 
   test('fails when a second route claims the same app', () => {
     const { chart, httpbin } = setup();
     new ResilientRoute(chart, 'a', { app: httpbin, timeout: Duration.seconds(1) });
-    expect(failure(() => new ResilientRoute(chart, 'b', { app: httpbin, timeout: Duration.seconds(2) }))).toMatch(/routes are rendered by routes\/a already; one VirtualService per host/);
+    expect(failure(() => new ResilientRoute(chart, 'b', { app: httpbin, timeout: Duration.seconds(2) }))).toMatch(
+      /routes are rendered by routes\/a already; one VirtualService per host/,
+    );
   });
 
   test('fails when the port is not HTTP, or does not exist', () => {
     const { chart } = setup();
     const db = new MeshApp(chart, 'db', { image: 'docker.io/library/redis:7.4', ports: [{ port: 6379, protocol: Protocol.REDIS }] });
-    expect(failure(() => new ResilientRoute(chart, 'db-route', { app: db }))).toMatch(/ResilientRoute routes\/db-route: app 'db' has no HTTP port \(ports: redis:6379\).*add an http port/);
+    expect(failure(() => new ResilientRoute(chart, 'db-route', { app: db }))).toMatch(
+      /ResilientRoute routes\/db-route: app 'db' has no HTTP port \(ports: redis:6379\).*add an http port/,
+    );
     const { chart: c2, httpbin } = setup();
     expect(failure(() => new ResilientRoute(c2, 'r', { app: httpbin, port: 9999 }))).toMatch(/has no port '9999'; ports: http:8000/);
   });
@@ -159,7 +233,12 @@ describe('ResilientRoute on a plain app: VirtualService + DestinationRule', () =
 describe('semantics checked at synth time', () => {
   test('effective timeout = min(timeout, perTryTimeout x attempts)', () => {
     expect(route(S4).route.effectiveTimeout!.toMilliseconds()).toBe(3000);
-    expect(route({ timeout: Duration.seconds(2), retries: { attempts: 3, perTryTimeout: Duration.seconds(1) } }).route.effectiveTimeout!.toMilliseconds()).toBe(2000);
+    expect(
+      route({
+        timeout: Duration.seconds(2),
+        retries: { attempts: 3, perTryTimeout: Duration.seconds(1) },
+      }).route.effectiveTimeout!.toMilliseconds(),
+    ).toBe(2000);
     expect(route({ timeout: Duration.seconds(2) }).route.effectiveTimeout!.toMilliseconds()).toBe(2000);
     expect(route({ retries: { attempts: 3, perTryTimeout: Duration.seconds(1) } }).route.effectiveTimeout).toBeUndefined();
   });
@@ -174,8 +253,9 @@ describe('semantics checked at synth time', () => {
   });
 
   test('fails when perTryTimeout exceeds the timeout', () => {
-    expect(failure(() => route({ timeout: Duration.seconds(1), retries: { attempts: 2, perTryTimeout: Duration.seconds(2) } })))
-      .toBe('ResilientRoute routes/route: retries.perTryTimeout 2s exceeds the timeout 1s, so no attempt can use it; lower perTryTimeout to at most the timeout, or raise the timeout');
+    expect(failure(() => route({ timeout: Duration.seconds(1), retries: { attempts: 2, perTryTimeout: Duration.seconds(2) } }))).toBe(
+      'ResilientRoute routes/route: retries.perTryTimeout 2s exceeds the timeout 1s, so no attempt can use it; lower perTryTimeout to at most the timeout, or raise the timeout',
+    );
   });
 
   test.each([
@@ -198,12 +278,22 @@ describe('semantics checked at synth time', () => {
   });
 
   test('fails when pool limits or ejection percentages are out of range', () => {
-    expect(failure(() => route({ connectionPool: { tcp: { maxConnections: 0 } } }))).toMatch(/connectionPool.tcp.maxConnections 0 is not allowed; use a whole number from 1/);
+    expect(failure(() => route({ connectionPool: { tcp: { maxConnections: 0 } } }))).toMatch(
+      /connectionPool.tcp.maxConnections 0 is not allowed; use a whole number from 1/,
+    );
     expect(failure(() => route({ connectionPool: { http: { http1MaxPendingRequests: 1.5 } } }))).toMatch(/http1MaxPendingRequests 1.5/);
-    expect(failure(() => route({ connectionPool: { http: { http2MaxRequests: 2 ** 31 } } }))).toMatch(/connectionPool.http.http2MaxRequests 2147483648 is not allowed; use a whole number from 1 to 2147483647/);
-    expect(failure(() => route({ outlierDetection: { consecutive5xxErrors: 2 ** 32 } }))).toMatch(/outlierDetection.consecutive5xxErrors 4294967296 is not allowed; use a whole number from 0 to 4294967295/);
-    expect(failure(() => route({ outlierDetection: { maxEjectionPercent: 101 } }))).toMatch(/outlierDetection.maxEjectionPercent 101 is not a percentage; use 0-100/);
-    expect(failure(() => route({ outlierDetection: { minHealthPercent: -1 } }))).toMatch(/outlierDetection.minHealthPercent -1 is not a percentage; use 0-100/);
+    expect(failure(() => route({ connectionPool: { http: { http2MaxRequests: 2 ** 31 } } }))).toMatch(
+      /connectionPool.http.http2MaxRequests 2147483648 is not allowed; use a whole number from 1 to 2147483647/,
+    );
+    expect(failure(() => route({ outlierDetection: { consecutive5xxErrors: 2 ** 32 } }))).toMatch(
+      /outlierDetection.consecutive5xxErrors 4294967296 is not allowed; use a whole number from 0 to 4294967295/,
+    );
+    expect(failure(() => route({ outlierDetection: { maxEjectionPercent: 101 } }))).toMatch(
+      /outlierDetection.maxEjectionPercent 101 is not a percentage; use 0-100/,
+    );
+    expect(failure(() => route({ outlierDetection: { minHealthPercent: -1 } }))).toMatch(
+      /outlierDetection.minHealthPercent -1 is not a percentage; use 0-100/,
+    );
   });
 
   test('ejection on gateway errors only; minHealthPercent', () => {
@@ -222,25 +312,38 @@ describe('semantics checked at synth time', () => {
 
   test('fails when a match has no condition, a path no leading slash, or a header an uppercase name', () => {
     expect(failure(() => route({ matches: [{}] }))).toMatch(/matches\[0\] has no condition/);
-    expect(failure(() => route({ matches: [{ path: StringMatch.prefix('api') }] }))).toMatch(/matches\[0\].path 'api' does not start with '\/'/);
-    expect(failure(() => route({ matches: [{ headers: { 'X-User': StringMatch.exact('a') } }] }))).toMatch(/'X-User' is not a lowercase HTTP header name.*use 'x-user'/);
+    expect(failure(() => route({ matches: [{ path: StringMatch.prefix('api') }] }))).toMatch(
+      /matches\[0\].path 'api' does not start with '\/'/,
+    );
+    expect(failure(() => route({ matches: [{ headers: { 'X-User': StringMatch.exact('a') } }] }))).toMatch(
+      /'X-User' is not a lowercase HTTP header name.*use 'x-user'/,
+    );
   });
 
   test('fails when the mirror target is the app itself, serves no HTTP, or the percentage is out of range', () => {
     const { chart, httpbin } = setup();
-    expect(failure(() => new ResilientRoute(chart, 'self', { app: httpbin, mirror: { app: httpbin } }))).toMatch(/mirror.app 'httpbin' is the routed app itself/);
+    expect(failure(() => new ResilientRoute(chart, 'self', { app: httpbin, mirror: { app: httpbin } }))).toMatch(
+      /mirror.app 'httpbin' is the routed app itself/,
+    );
     const { chart: c2, httpbin: h2 } = setup();
     const db = new MeshApp(c2, 'db', { image: 'docker.io/library/redis:7.4', ports: [{ port: 6379, protocol: Protocol.REDIS }] });
-    expect(failure(() => new ResilientRoute(c2, 'r', { app: h2, mirror: { app: db } }))).toMatch(/mirror.app 'demo\/db' has no HTTP port \(ports: redis:6379\)/);
+    expect(failure(() => new ResilientRoute(c2, 'r', { app: h2, mirror: { app: db } }))).toMatch(
+      /mirror.app 'demo\/db' has no HTTP port \(ports: redis:6379\)/,
+    );
     const { chart: c3, httpbin: h3 } = setup();
     const v2 = new MeshApp(c3, 'v2', { image: HTTPBIN, ports: [{ port: 8000 }] });
-    expect(failure(() => new ResilientRoute(c3, 'r', { app: h3, mirror: { app: v2, percentage: 120 } }))).toMatch(/mirror.percentage 120 is not a percentage; use 0-100/);
+    expect(failure(() => new ResilientRoute(c3, 'r', { app: h3, mirror: { app: v2, percentage: 120 } }))).toMatch(
+      /mirror.percentage 120 is not a percentage; use 0-100/,
+    );
   });
 });
 
 describe('fault injection', () => {
   test('scoped by default to requests with x-fault-test: true; other requests get the policy without faults', () => {
-    const { vs } = route({ timeout: Duration.seconds(8), faults: { delay: { fixedDelay: Duration.seconds(2), percentage: 10 }, abort: { httpStatus: 503, percentage: 50 } } });
+    const { vs } = route({
+      timeout: Duration.seconds(8),
+      faults: { delay: { fixedDelay: Duration.seconds(2), percentage: 10 }, abort: { httpStatus: 503, percentage: 50 } },
+    });
     expect(vs.spec.http).toHaveLength(2);
     expect(vs.spec.http[0]).toMatchObject({
       name: 'fault-injection',
@@ -254,8 +357,14 @@ describe('fault injection', () => {
   });
 
   test('a custom header is added to every match; gRPC aborts', () => {
-    const { vs } = route({ matches: [{ path: StringMatch.prefix('/status') }], faults: { abort: { grpcStatus: 'UNAVAILABLE', percentage: 100 }, header: { name: 'x-chaos', value: 'on' } } });
-    expect(vs.spec.http[0]).toMatchObject({ match: [{ uri: { prefix: '/status' }, headers: { 'x-chaos': { exact: 'on' } } }], fault: { abort: { grpcStatus: 'UNAVAILABLE', percentage: { value: 100 } } } });
+    const { vs } = route({
+      matches: [{ path: StringMatch.prefix('/status') }],
+      faults: { abort: { grpcStatus: 'UNAVAILABLE', percentage: 100 }, header: { name: 'x-chaos', value: 'on' } },
+    });
+    expect(vs.spec.http[0]).toMatchObject({
+      match: [{ uri: { prefix: '/status' }, headers: { 'x-chaos': { exact: 'on' } } }],
+      fault: { abort: { grpcStatus: 'UNAVAILABLE', percentage: { value: 100 } } },
+    });
     expect(vs.spec.http.map((r: any) => r.name)).toEqual(['fault-injection', 'resilience', 'default']);
   });
 
@@ -269,13 +378,22 @@ describe('fault injection', () => {
   test.each([
     [{ abort: { httpStatus: 600, percentage: 1 } }, /faults.abort.httpStatus 600 is not allowed; use an HTTP status from 200 to 599/],
     [{ abort: { httpStatus: 199, percentage: 1 } }, /faults.abort.httpStatus 199 is not allowed/],
-    [{ abort: { httpStatus: 503, grpcStatus: 'INTERNAL', percentage: 1 } }, /faults.abort needs exactly one of httpStatus \(HTTP\) and grpcStatus \(gRPC\)/],
+    [
+      { abort: { httpStatus: 503, grpcStatus: 'INTERNAL', percentage: 1 } },
+      /faults.abort needs exactly one of httpStatus \(HTTP\) and grpcStatus \(gRPC\)/,
+    ],
     [{ abort: { grpcStatus: 'BROKEN', percentage: 1 } }, /faults.abort.grpcStatus 'BROKEN' is not a gRPC status; use one of CANCELLED/],
     [{ abort: { httpStatus: 503, percentage: 101 } }, /faults.abort.percentage 101 is not a percentage; use 0-100/],
     [{ delay: { fixedDelay: Duration.seconds(1), percentage: -1 } }, /faults.delay.percentage -1 is not a percentage; use 0-100/],
     [{}, /'faults' has neither 'delay' nor 'abort'/],
-    [{ abort: { httpStatus: 503, percentage: 1 }, header: { name: 'X-Test', value: 'y' } }, /faults.header 'X-Test: y' is not a lowercase header name/],
-    [{ abort: { httpStatus: 503, percentage: 1 }, header: { name: 'x-test', value: 'y' }, allTraffic: true }, /faults.header and faults.allTraffic exclude each other/],
+    [
+      { abort: { httpStatus: 503, percentage: 1 }, header: { name: 'X-Test', value: 'y' } },
+      /faults.header 'X-Test: y' is not a lowercase header name/,
+    ],
+    [
+      { abort: { httpStatus: 503, percentage: 1 }, header: { name: 'x-test', value: 'y' }, allTraffic: true },
+      /faults.header and faults.allTraffic exclude each other/,
+    ],
   ] as [any, RegExp][])('fails when faults are %j', (faults, message) => {
     expect(failure(() => route({ faults }))).toMatch(message);
   });
@@ -285,7 +403,9 @@ describe('fault injection', () => {
     expect(failure(() => route({ defaults: production, faults: { abort: { httpStatus: 503, percentage: 1 } } }))).toBe(
       "ResilientRoute routes/route: fault injection is not allowed in this environment (faults hit real traffic there); remove 'faults', or allow them explicitly with mesh:resilience.allowFaults: true in the environment's Pulumi.<env>.yaml",
     );
-    expect(route({ defaults: { allowFaults: true }, faults: { abort: { httpStatus: 503, percentage: 1 } } }).vs.spec.http[0].fault).toBeDefined();
+    expect(
+      route({ defaults: { allowFaults: true }, faults: { abort: { httpStatus: 503, percentage: 1 } } }).vs.spec.http[0].fault,
+    ).toBeDefined();
   });
 });
 
@@ -293,20 +413,32 @@ describe('environment defaults', () => {
   const defaults: ResilienceDefaults = {
     timeout: Duration.seconds(15),
     retries: { attempts: 2, perTryTimeout: Duration.seconds(5), retryOn: [RetryOn.CONNECT_FAILURE] },
-    outlierDetection: { consecutive5xxErrors: 5, interval: Duration.seconds(10), baseEjectionTime: Duration.seconds(30), maxEjectionPercent: 30 },
+    outlierDetection: {
+      consecutive5xxErrors: 5,
+      interval: Duration.seconds(10),
+      baseEjectionTime: Duration.seconds(30),
+      maxEjectionPercent: 30,
+    },
     allowFaults: false,
   };
 
   test('a route that sets nothing gets the environment defaults', () => {
     const { vs, dr } = route({ defaults });
     expect(vs.spec.http[0]).toMatchObject({ timeout: '15s', retries: { attempts: 2, perTryTimeout: '5s', retryOn: 'connect-failure' } });
-    expect(dr.spec.trafficPolicy).toEqual({ outlierDetection: { consecutive5xxErrors: 5, interval: '10s', baseEjectionTime: '30s', maxEjectionPercent: 30 } });
+    expect(dr.spec.trafficPolicy).toEqual({
+      outlierDetection: { consecutive5xxErrors: 5, interval: '10s', baseEjectionTime: '30s', maxEjectionPercent: 30 },
+    });
   });
 
   test('a route overrides them field by field', () => {
     const { vs, dr } = route({ ...S4, defaults });
     expect(vs.spec.http[0]).toMatchObject({ timeout: '8s', retries: { attempts: 3, perTryTimeout: '1s' } });
-    expect(dr.spec.trafficPolicy.outlierDetection).toEqual({ consecutive5xxErrors: 1, interval: '1s', baseEjectionTime: '3m', maxEjectionPercent: 100 });
+    expect(dr.spec.trafficPolicy.outlierDetection).toEqual({
+      consecutive5xxErrors: 1,
+      interval: '1s',
+      baseEjectionTime: '3m',
+      maxEjectionPercent: 100,
+    });
   });
 });
 
@@ -314,23 +446,36 @@ describe('escape hatch: the final JSON is checked', () => {
   test("fails when S4's misplaced original (outlierDetection inside connectionPool) is given through addJsonPatch", () => {
     const { app, chart, httpbin } = setup();
     const r = new ResilientRoute(chart, 'route', { app: httpbin, connectionPool: S4.connectionPool });
-    ApiObject.of(r.destinationRule!).addJsonPatch(JsonPatch.add('/spec/trafficPolicy/connectionPool/outlierDetection', { consecutiveErrors: 1, interval: '1s', baseEjectionTime: '3m', maxEjectionPercent: 100 }));
+    ApiObject.of(r.destinationRule!).addJsonPatch(
+      JsonPatch.add('/spec/trafficPolicy/connectionPool/outlierDetection', {
+        consecutiveErrors: 1,
+        interval: '1s',
+        baseEjectionTime: '3m',
+        maxEjectionPercent: 100,
+      }),
+    );
     const message = failure(() => renderCharts(app));
-    expect(message).toContain('routes/route: DestinationRule demo/httpbin: spec.trafficPolicy.connectionPool.outlierDetection is misplaced: a cluster drops it silently and circuit breaking is off; move it up to spec.trafficPolicy.outlierDetection');
+    expect(message).toContain(
+      'routes/route: DestinationRule demo/httpbin: spec.trafficPolicy.connectionPool.outlierDetection is misplaced: a cluster drops it silently and circuit breaking is off; move it up to spec.trafficPolicy.outlierDetection',
+    );
   });
 
   test('fails when the deprecated consecutiveErrors is patched in', () => {
     const { app, chart, httpbin } = setup();
     const r = new ResilientRoute(chart, 'route', { app: httpbin, outlierDetection: S4.outlierDetection });
     r.destinationRule!.addJsonPatch(JsonPatch.add('/spec/trafficPolicy/outlierDetection/consecutiveErrors', 1));
-    expect(failure(() => renderCharts(app))).toContain('DestinationRule demo/httpbin: spec.trafficPolicy.outlierDetection.consecutiveErrors (1) is deprecated and ignored by current Istio; use consecutive5xxErrors');
+    expect(failure(() => renderCharts(app))).toContain(
+      'DestinationRule demo/httpbin: spec.trafficPolicy.outlierDetection.consecutiveErrors (1) is deprecated and ignored by current Istio; use consecutive5xxErrors',
+    );
   });
 
   test('fails when a timeout is patched onto a route destination instead of the route', () => {
     const { app, chart, httpbin } = setup();
     const r = new ResilientRoute(chart, 'route', { app: httpbin });
     r.virtualService!.addJsonPatch(JsonPatch.add('/spec/http/0/route/0/timeout', '1s'));
-    expect(failure(() => renderCharts(app))).toContain('VirtualService demo/httpbin: spec.http[0].route[0].timeout is misplaced: a cluster drops it silently; set it on spec.http[0].timeout');
+    expect(failure(() => renderCharts(app))).toContain(
+      'VirtualService demo/httpbin: spec.http[0].route[0].timeout is misplaced: a cluster drops it silently; set it on spec.http[0].timeout',
+    );
   });
 
   test('the correct S4 output passes validation', () => {
@@ -385,17 +530,36 @@ describe('ResilientRoute on an app whose routing a controller owns (Flagger Cana
   });
 
   test('fails when faults, mirror, gateways or a TCP pool are asked of a canaried app', () => {
-    const gateway: IMeshGateway = { gatewayName: 'public', gatewayNamespace: 'istio-ingress', reference: 'istio-ingress/public', hosts: ['a.example.com'] };
+    const gateway: IMeshGateway = {
+      gatewayName: 'public',
+      gatewayNamespace: 'istio-ingress',
+      reference: 'istio-ingress/public',
+      hosts: ['a.example.com'],
+    };
     const owned = "cannot be applied: CanaryRelease routes/canary owns the routing of 'httpbin'";
     for (const [props, message] of [
-      [{ faults: { abort: { httpStatus: 503, percentage: 1 } } }, `'faults' ${owned} (Flagger generates its VirtualService); Flagger's Canary has no fault injection: inject faults into an app without a CanaryRelease, or remove 'faults'`],
-      [{ gateways: [gateway] }, `'gateways' ${owned} (Flagger generates its VirtualService); set 'gateways' on the CanaryRelease, or remove them here`],
-      [undefined, `'mirror' ${owned} (Flagger generates its VirtualService); mirror to the canary during its analysis with the CanaryRelease's Strategy.blueGreenMirroring, or remove 'mirror'`],
-      [{ connectionPool: { tcp: { maxConnections: 1 } } }, `'connectionPool.tcp' ${owned}, and Flagger's Canary spec.service.trafficPolicy has an HTTP connection pool only`],
+      [
+        { faults: { abort: { httpStatus: 503, percentage: 1 } } },
+        `'faults' ${owned} (Flagger generates its VirtualService); Flagger's Canary has no fault injection: inject faults into an app without a CanaryRelease, or remove 'faults'`,
+      ],
+      [
+        { gateways: [gateway] },
+        `'gateways' ${owned} (Flagger generates its VirtualService); set 'gateways' on the CanaryRelease, or remove them here`,
+      ],
+      [
+        undefined,
+        `'mirror' ${owned} (Flagger generates its VirtualService); mirror to the canary during its analysis with the CanaryRelease's Strategy.blueGreenMirroring, or remove 'mirror'`,
+      ],
+      [
+        { connectionPool: { tcp: { maxConnections: 1 } } },
+        `'connectionPool.tcp' ${owned}, and Flagger's Canary spec.service.trafficPolicy has an HTTP connection pool only`,
+      ],
     ] as [Partial<ResilientRouteProps> | undefined, string][]) {
       const { chart, httpbin } = canaried();
       const given = props ?? { mirror: { app: new MeshApp(chart, 'v2', { image: HTTPBIN, ports: [{ port: 8000 }] }) } };
-      expect(failure(() => new ResilientRoute(chart, 'route', { app: httpbin, ...given }))).toContain(`ResilientRoute routes/route: ${message}`);
+      expect(failure(() => new ResilientRoute(chart, 'route', { app: httpbin, ...given }))).toContain(
+        `ResilientRoute routes/route: ${message}`,
+      );
     }
   });
 });

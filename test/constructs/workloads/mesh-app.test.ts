@@ -58,10 +58,16 @@ describe('MeshApp', () => {
 
   test('one Deployment per version, named <app>-<version>, behind one Service', () => {
     const c = chart();
-    new MeshApp(c, 'reviews', { ...minimal, versions: [{ name: 'v1' }, { name: 'v2', image: 'example/app:2.0', env: { STARS: 'black' } }] });
+    new MeshApp(c, 'reviews', {
+      ...minimal,
+      versions: [{ name: 'v1' }, { name: 'v2', image: 'example/app:2.0', env: { STARS: 'black' } }],
+    });
     const deployments = objects(c, 'Deployment');
     expect(deployments.map((d) => d.metadata.name)).toEqual(['reviews-v1', 'reviews-v2']);
-    expect(deployments[1].spec.template.spec.containers[0]).toMatchObject({ image: 'example/app:2.0', env: [{ name: 'STARS', value: 'black' }] });
+    expect(deployments[1].spec.template.spec.containers[0]).toMatchObject({
+      image: 'example/app:2.0',
+      env: [{ name: 'STARS', value: 'black' }],
+    });
     expect(objects(c, 'Service')).toHaveLength(1);
   });
 
@@ -71,10 +77,20 @@ describe('MeshApp', () => {
     const [deploy] = objects(c, 'Deployment');
     const pod = deploy.spec.template.spec;
     const [container] = pod.containers;
-    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, fsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(pod.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      runAsUser: 1000,
+      fsGroup: 1000,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
     expect(container.securityContext).toEqual({
-      allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, privileged: false, readOnlyRootFilesystem: true,
-      runAsGroup: 1000, runAsNonRoot: true, runAsUser: 1000,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+      privileged: false,
+      readOnlyRootFilesystem: true,
+      runAsGroup: 1000,
+      runAsNonRoot: true,
+      runAsUser: 1000,
     });
     expect(container.resources).toEqual({ requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '500m', memory: '256Mi' } });
     expect(container.readinessProbe).toMatchObject({ httpGet: { path: '/', port: 8080 } });
@@ -94,7 +110,12 @@ describe('MeshApp', () => {
     const c = chart();
     const app = new MeshApp(c, 'app', {
       image: 'example/app:1',
-      ports: [{ port: 8000, targetPort: 80 }, { port: 8001, targetPort: 8888 }, { port: 9000, protocol: Protocol.GRPC }, { port: 9001, protocol: Protocol.TCP, name: 'tcp-admin' }],
+      ports: [
+        { port: 8000, targetPort: 80 },
+        { port: 8001, targetPort: 8888 },
+        { port: 9000, protocol: Protocol.GRPC },
+        { port: 9001, protocol: Protocol.TCP, name: 'tcp-admin' },
+      ],
     });
     expect(app.ports.map((p) => p.name)).toEqual(['http-8000', 'http-8001', 'grpc', 'tcp-admin']);
     expect(objects(c, 'Service')[0].spec.ports.map((p: any) => p.name)).toEqual(['http-8000', 'http-8001', 'grpc', 'tcp-admin']);
@@ -109,7 +130,10 @@ describe('MeshApp', () => {
       metadata: { name: 'httpbin' },
       spec: { minReplicas: 2, maxReplicas: 4, scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'httpbin' } },
     });
-    expect(hpa.spec.metrics[0]).toMatchObject({ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 99 } } });
+    expect(hpa.spec.metrics[0]).toMatchObject({
+      type: 'Resource',
+      resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 99 } },
+    });
     expect(objects(c, 'Deployment')[0].spec.replicas).toBeUndefined();
     expect(app.autoscalers.get('v1')).toBeDefined();
   });
@@ -120,7 +144,11 @@ describe('MeshApp', () => {
     new MeshApp(c, 'two', { ...minimal, podDisruptionBudget: true, replicas: 2 });
     const budgets = objects(c, 'PodDisruptionBudget');
     expect(budgets).toHaveLength(1);
-    expect(budgets[0]).toMatchObject({ apiVersion: 'policy/v1', metadata: { name: 'two' }, spec: { minAvailable: 1, selector: { matchLabels: { app: 'two', version: 'v1' } } } });
+    expect(budgets[0]).toMatchObject({
+      apiVersion: 'policy/v1',
+      metadata: { name: 'two' },
+      spec: { minAvailable: 1, selector: { matchLabels: { app: 'two', version: 'v1' } } },
+    });
   });
 
   test('sidecar injection can be overridden per app', () => {
@@ -131,10 +159,24 @@ describe('MeshApp', () => {
 
   test('secrets are mounted read-only by reference, writable paths get an emptyDir', () => {
     const c = chart();
-    new MeshApp(c, 'sleep', { ...minimal, writablePaths: ['/tmp'], secretMounts: [{ secretName: 'sleep-secret', mountPath: '/etc/sleep/tls', optional: true }] });
+    new MeshApp(c, 'sleep', {
+      ...minimal,
+      writablePaths: ['/tmp'],
+      secretMounts: [{ secretName: 'sleep-secret', mountPath: '/etc/sleep/tls', optional: true }],
+    });
     const pod = objects(c, 'Deployment')[0].spec.template.spec;
-    expect(pod.volumes).toEqual(expect.arrayContaining([{ name: 'secret-0', secret: { secretName: 'sleep-secret', optional: true } }, { name: 'writable-0', emptyDir: {} }]));
-    expect(pod.containers[0].volumeMounts).toEqual(expect.arrayContaining([{ mountPath: '/etc/sleep/tls', name: 'secret-0', readOnly: true }, { mountPath: '/tmp', name: 'writable-0' }]));
+    expect(pod.volumes).toEqual(
+      expect.arrayContaining([
+        { name: 'secret-0', secret: { secretName: 'sleep-secret', optional: true } },
+        { name: 'writable-0', emptyDir: {} },
+      ]),
+    );
+    expect(pod.containers[0].volumeMounts).toEqual(
+      expect.arrayContaining([
+        { mountPath: '/etc/sleep/tls', name: 'secret-0', readOnly: true },
+        { mountPath: '/tmp', name: 'writable-0' },
+      ]),
+    );
     expect(objects(c, 'Secret')).toHaveLength(0);
   });
 
@@ -156,13 +198,20 @@ describe('MeshApp validation', () => {
   });
 
   test('fails when a port name declares another protocol than the port', () => {
-    expect(failure({ ports: [{ port: 9000, name: 'http-api', protocol: Protocol.GRPC }] })).toMatch(/port name 'http-api' declares protocol http but the port's protocol is grpc; use 'grpc'/);
+    expect(failure({ ports: [{ port: 9000, name: 'http-api', protocol: Protocol.GRPC }] })).toMatch(
+      /port name 'http-api' declares protocol http but the port's protocol is grpc; use 'grpc'/,
+    );
   });
 
   test('fails when one container port is exposed with two protocols', () => {
-    expect(failure({ ports: [{ port: 80, targetPort: 8080 }, { port: 81, targetPort: 8080, protocol: Protocol.TCP }] })).toMatch(
-      /container port 8080 is exposed as http \(port 80\) and as tcp \(port 81\); Istio needs one protocol per port/,
-    );
+    expect(
+      failure({
+        ports: [
+          { port: 80, targetPort: 8080 },
+          { port: 81, targetPort: 8080, protocol: Protocol.TCP },
+        ],
+      }),
+    ).toMatch(/container port 8080 is exposed as http \(port 80\) and as tcp \(port 81\); Istio needs one protocol per port/);
   });
 
   test('fails when there are no ports', () => {
@@ -196,7 +245,9 @@ describe('MeshApp validation', () => {
   });
 
   test('fails when autoscaling is not a range', () => {
-    expect(failure({ autoscaling: { minReplicas: 4, maxReplicas: 2, cpuUtilization: 80 } })).toMatch(/minReplicas 4 \/ maxReplicas 2 is not a range/);
+    expect(failure({ autoscaling: { minReplicas: 4, maxReplicas: 2, cpuUtilization: 80 } })).toMatch(
+      /minReplicas 4 \/ maxReplicas 2 is not a range/,
+    );
     expect(failure({ autoscaling: { minReplicas: 1, maxReplicas: 2, cpuUtilization: 0 } })).toMatch(/cpuUtilization 0 is out of range/);
   });
 
@@ -205,8 +256,12 @@ describe('MeshApp validation', () => {
   });
 
   test('fails when requests exceed limits or quantities are malformed', () => {
-    expect(failure({ resources: { requests: { cpu: '1', memory: '64Mi' }, limits: { cpu: '500m', memory: '64Mi' } } })).toMatch(/CPU request 1 exceeds its limit 500m/);
-    expect(failure({ resources: { requests: { cpu: '100m', memory: '64MB' }, limits: { cpu: '500m', memory: '64Mi' } } })).toMatch(/memory '64MB' is not a quantity/);
+    expect(failure({ resources: { requests: { cpu: '1', memory: '64Mi' }, limits: { cpu: '500m', memory: '64Mi' } } })).toMatch(
+      /CPU request 1 exceeds its limit 500m/,
+    );
+    expect(failure({ resources: { requests: { cpu: '100m', memory: '64MB' }, limits: { cpu: '500m', memory: '64Mi' } } })).toMatch(
+      /memory '64MB' is not a quantity/,
+    );
   });
 
   test('fails when there is no namespace', () => {
@@ -225,13 +280,20 @@ describe('MeshApp validation', () => {
   test('fails when a second routing controller takes an app, or two constructs render its routes', () => {
     const c = chart();
     const app = new MeshApp(c, 'httpbin', minimal);
-    const controller = (id: string) => Object.assign(new Construct(c, id), { controllerKind: 'CanaryRelease', applyTrafficSettings: () => undefined });
+    const controller = (id: string) =>
+      Object.assign(new Construct(c, id), { controllerKind: 'CanaryRelease', applyTrafficSettings: () => undefined });
     app.setRoutingController(controller('canary'));
-    expect(() => app.setRoutingController(controller('canary2'))).toThrow('MeshApp test/httpbin: routing is already owned by CanaryRelease test/canary; an app can have one CanaryRelease');
-    expect(() => app.claimRoutes(new Construct(c, 'route'))).toThrow('MeshApp test/httpbin: test/route cannot render routes: CanaryRelease test/canary owns them; pass the settings to it');
+    expect(() => app.setRoutingController(controller('canary2'))).toThrow(
+      'MeshApp test/httpbin: routing is already owned by CanaryRelease test/canary; an app can have one CanaryRelease',
+    );
+    expect(() => app.claimRoutes(new Construct(c, 'route'))).toThrow(
+      'MeshApp test/httpbin: test/route cannot render routes: CanaryRelease test/canary owns them; pass the settings to it',
+    );
     const other = new MeshApp(c, 'other', minimal);
     other.claimRoutes(new Construct(c, 'route-a'));
-    expect(() => other.claimRoutes(new Construct(c, 'route-b'))).toThrow("MeshApp test/other: routes are rendered by test/route-a already; one VirtualService per host, so put test/route-b's settings there");
+    expect(() => other.claimRoutes(new Construct(c, 'route-b'))).toThrow(
+      "MeshApp test/other: routes are rendered by test/route-a already; one VirtualService per host, so put test/route-b's settings there",
+    );
   });
 
   test('fails when a mount path is relative', () => {
@@ -249,7 +311,9 @@ describe('MeshNamespace', () => {
   test('labels the namespace for sidecar injection, cluster-scoped', () => {
     const c = chart();
     new MeshNamespace(c, 'demo');
-    expect(objects(c, 'Namespace')).toEqual([{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'demo', labels: { 'istio-injection': 'enabled' } }, spec: {} }]);
+    expect(objects(c, 'Namespace')).toEqual([
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'demo', labels: { 'istio-injection': 'enabled' } }, spec: {} },
+    ]);
   });
 
   test('can opt a namespace out of injection', () => {
@@ -259,6 +323,8 @@ describe('MeshNamespace', () => {
   });
 
   test('fails when the name is not a DNS label', () => {
-    expect(() => new MeshNamespace(chart(), 'ns', { name: 'Demo' })).toThrow("MeshNamespace test/ns: name 'Demo' is not a DNS-1123 label; use lowercase letters, digits and '-', such as 'demo'");
+    expect(() => new MeshNamespace(chart(), 'ns', { name: 'Demo' })).toThrow(
+      "MeshNamespace test/ns: name 'Demo' is not a DNS-1123 label; use lowercase letters, digits and '-', such as 'demo'",
+    );
   });
 });

@@ -45,7 +45,9 @@ function latencyIn(app: App, layer: Layer): MetricTemplate {
 }
 
 const environments: [string, EnvironmentConfig][] = [
-  ...listEnvironmentFiles(REPO_ROOT).map((f) => loadEnvironmentFile(f)).map((e) => [e.name, e] as [string, EnvironmentConfig]),
+  ...listEnvironmentFiles(REPO_ROOT)
+    .map((f) => loadEnvironmentFile(f))
+    .map((e) => [e.name, e] as [string, EnvironmentConfig]),
   ['prod with demos', prodWithDemos()],
 ];
 
@@ -56,16 +58,23 @@ describe('layering: a custom resource comes after the component that installs it
     expect(checkLayering(app, charts)).toEqual([]);
     // Flagger in platform, the MetricTemplate it serves in platform-configs (the defect: both in platform).
     const layerOf = (kind: string) => charts.find((c) => c.objects.some((o) => o.kind === kind))?.layer;
-    expect(charts.find((c) => c.objects.some((o) => o.kind === 'HelmRelease' && o.metadata.name === 'flagger'))?.layer).toBe(Layer.PLATFORM);
+    expect(charts.find((c) => c.objects.some((o) => o.kind === 'HelmRelease' && o.metadata.name === 'flagger'))?.layer).toBe(
+      Layer.PLATFORM,
+    );
     expect(layerOf('MetricTemplate')).toBe(Layer.PLATFORM_CONFIGS);
   });
 
   test('the shared latency template and the canary alert provider are in chart progressive-delivery-configs, layer platform-configs', () => {
     const env = loadEnvironmentFile(path.join(REPO_ROOT, 'Pulumi.staging.yaml'));
-    const charts = renderCharts(buildPlatform({ ...env, canary: { ...env.canary, alerts: { channel: 'slack', secretName: 'flagger-slack' } } }));
+    const charts = renderCharts(
+      buildPlatform({ ...env, canary: { ...env.canary, alerts: { channel: 'slack', secretName: 'flagger-slack' } } }),
+    );
     const configs = charts.find((c) => c.id === 'progressive-delivery-configs')!;
     expect(configs.layer).toBe(Layer.PLATFORM_CONFIGS);
-    expect(configs.objects.map((o) => `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`)).toEqual(['MetricTemplate istio-system/latency', 'AlertProvider istio-system/canary-alerts']);
+    expect(configs.objects.map((o) => `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`)).toEqual([
+      'MetricTemplate istio-system/latency',
+      'AlertProvider istio-system/canary-alerts',
+    ]);
     const platform = charts.find((c) => c.id === 'progressive-delivery')!;
     expect(platform.objects.filter((o) => o.apiVersion.startsWith('flagger.app/'))).toEqual([]);
   });
@@ -89,14 +98,20 @@ describe('layering: a custom resource comes after the component that installs it
         flaggerIn(app, Layer.PLATFORM);
         latencyIn(app, Layer.MESH);
       }),
-    ).toThrow(/MetricTemplate istio-system\/latency \(chart 'templates-mesh', layer mesh\): its CRD \(API group 'flagger.app'\) is installed by the Helm release 'flagger' .* in the later layer platform; .*move the object to a chart of a later layer \(platform-configs, apps\)/);
+    ).toThrow(
+      /MetricTemplate istio-system\/latency \(chart 'templates-mesh', layer mesh\): its CRD \(API group 'flagger.app'\) is installed by the Helm release 'flagger' .* in the later layer platform; .*move the object to a chart of a later layer \(platform-configs, apps\)/,
+    );
   });
 
   test('fails when no component installs the CRD of a kind (and neither Kubernetes nor Flux serves it)', () => {
     expect(() =>
       render((app) => {
         const chart = new LayerChart(app, 'monitoring', { layer: Layer.PLATFORM_CONFIGS });
-        new ApiObject(chart, 'mesh', { apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', metadata: { name: 'mesh', namespace: 'observability' } });
+        new ApiObject(chart, 'mesh', {
+          apiVersion: 'monitoring.coreos.com/v1',
+          kind: 'ServiceMonitor',
+          metadata: { name: 'mesh', namespace: 'observability' },
+        });
       }),
     ).toThrow(
       "monitoring.coreos.com/v1 ServiceMonitor observability/mesh (chart 'monitoring', layer platform-configs): no component of the platform installs the CRD of API group 'monitoring.coreos.com', and neither Kubernetes nor Flux serves it, " +
@@ -109,8 +124,16 @@ describe('layering: a custom resource comes after the component that installs it
       render((app) => {
         const chart = new LayerChart(app, 'everything', { layer: Layer.INFRASTRUCTURE, namespace: 'istio-system' });
         new IstioBase(chart, 'istio-base');
-        new ApiObject(chart, 'pa', { apiVersion: 'security.istio.io/v1', kind: 'PeerAuthentication', metadata: { name: 'default', namespace: 'istio-system' } });
-        new ApiObject(chart, 'sm', { apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', metadata: { name: 'x', namespace: 'istio-system' } });
+        new ApiObject(chart, 'pa', {
+          apiVersion: 'security.istio.io/v1',
+          kind: 'PeerAuthentication',
+          metadata: { name: 'default', namespace: 'istio-system' },
+        });
+        new ApiObject(chart, 'sm', {
+          apiVersion: 'monitoring.coreos.com/v1',
+          kind: 'ServiceMonitor',
+          metadata: { name: 'x', namespace: 'istio-system' },
+        });
       }),
     ).toThrow(/PeerAuthentication istio-system\/default .*\n.*ServiceMonitor istio-system\/x/);
   });
@@ -119,11 +142,33 @@ describe('layering: a custom resource comes after the component that installs it
     const charts = render((app) => {
       const first = new LayerChart(app, 'first', { layer: Layer.INFRASTRUCTURE });
       new ApiObject(first, 'ns', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } });
-      new ApiObject(first, 'np', { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'deny', namespace: 'shop' }, spec: { podSelector: {} } });
-      new ApiObject(first, 'hpa', { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'web', namespace: 'shop' } });
-      new ApiObject(first, 'repo', { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'HelmRepository', metadata: { name: 'x', namespace: 'flux-system' } });
-      new ApiObject(first, 'ks', { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: 'x', namespace: 'flux-system' } });
-      new ApiObject(first, 'crd', { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'widgets.example.com' }, spec: { group: 'example.com' } });
+      new ApiObject(first, 'np', {
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'NetworkPolicy',
+        metadata: { name: 'deny', namespace: 'shop' },
+        spec: { podSelector: {} },
+      });
+      new ApiObject(first, 'hpa', {
+        apiVersion: 'autoscaling/v2',
+        kind: 'HorizontalPodAutoscaler',
+        metadata: { name: 'web', namespace: 'shop' },
+      });
+      new ApiObject(first, 'repo', {
+        apiVersion: 'source.toolkit.fluxcd.io/v1',
+        kind: 'HelmRepository',
+        metadata: { name: 'x', namespace: 'flux-system' },
+      });
+      new ApiObject(first, 'ks', {
+        apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+        kind: 'Kustomization',
+        metadata: { name: 'x', namespace: 'flux-system' },
+      });
+      new ApiObject(first, 'crd', {
+        apiVersion: 'apiextensions.k8s.io/v1',
+        kind: 'CustomResourceDefinition',
+        metadata: { name: 'widgets.example.com' },
+        spec: { group: 'example.com' },
+      });
       new ApiObject(first, 'widget', { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'a', namespace: 'shop' } });
       const second = new LayerChart(app, 'second', { layer: Layer.APPS });
       new ApiObject(second, 'widget', { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'b', namespace: 'shop' } });
@@ -137,9 +182,16 @@ describe('layering: a custom resource comes after the component that installs it
         const first = new LayerChart(app, 'first', { layer: Layer.MESH });
         new ApiObject(first, 'widget', { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'a' } });
         const second = new LayerChart(app, 'second', { layer: Layer.PLATFORM });
-        new ApiObject(second, 'crd', { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'widgets.example.com' }, spec: { group: 'example.com' } });
+        new ApiObject(second, 'crd', {
+          apiVersion: 'apiextensions.k8s.io/v1',
+          kind: 'CustomResourceDefinition',
+          metadata: { name: 'widgets.example.com' },
+          spec: { group: 'example.com' },
+        });
       }),
-    ).toThrow("example.com/v1 Widget a (chart 'first', layer mesh): its CRD (API group 'example.com') is installed by a CustomResourceDefinition of chart 'second' in the later layer platform;");
+    ).toThrow(
+      "example.com/v1 Widget a (chart 'first', layer mesh): its CRD (API group 'example.com') is installed by a CustomResourceDefinition of chart 'second' in the later layer platform;",
+    );
   });
 
   test('fails when a release installs into a namespace the platform declares only in a later layer', () => {
@@ -169,7 +221,9 @@ describe('layering: a custom resource comes after the component that installs it
   test('crdInstallers: the API groups of each component and its layer', () => {
     const app = buildPlatform(loadEnvironmentFile(path.join(REPO_ROOT, 'Pulumi.prod.yaml')));
     const installers = crdInstallers(app);
-    expect(Object.fromEntries([...installers].map(([group, list]) => [group, list.map((i) => `${i.component.releaseName}@${i.layer}`)]))).toEqual({
+    expect(
+      Object.fromEntries([...installers].map(([group, list]) => [group, list.map((i) => `${i.component.releaseName}@${i.layer}`)])),
+    ).toEqual({
       'networking.istio.io': ['istio-base@infrastructure'],
       'security.istio.io': ['istio-base@infrastructure'],
       'telemetry.istio.io': ['istio-base@infrastructure'],
@@ -196,15 +250,37 @@ describe('layering: a custom resource comes after the component that installs it
     expect(() => render(build)).toThrow(/no component of the platform installs the CRD of API group 'flagger.app'/);
     const app = Testing.app();
     build(app);
-    expect(renderCharts(app, { clusterApiGroups: FLAGGER_API_GROUPS }).flatMap((c) => c.objects).map((o) => o.kind)).toEqual(['MetricTemplate']);
+    expect(
+      renderCharts(app, { clusterApiGroups: FLAGGER_API_GROUPS })
+        .flatMap((c) => c.objects)
+        .map((o) => o.kind),
+    ).toEqual(['MetricTemplate']);
   });
 
   test('fails when a component declares something that is not a CRD API group', () => {
     const chart = new LayerChart(Testing.app(), 'platform', { layer: Layer.PLATFORM });
-    expect(() => new HelmComponent(chart, 'flagger', { repository: FLAGGER_REPO, chart: 'flagger', version: '1.44.0', namespace: 'istio-system', crdApiGroups: ['flagger.app/v1beta1'] })).toThrow(
+    expect(
+      () =>
+        new HelmComponent(chart, 'flagger', {
+          repository: FLAGGER_REPO,
+          chart: 'flagger',
+          version: '1.44.0',
+          namespace: 'istio-system',
+          crdApiGroups: ['flagger.app/v1beta1'],
+        }),
+    ).toThrow(
       "HelmComponent platform/flagger: crdApiGroups: 'flagger.app/v1beta1' is not the API group of a CRD (a DNS subdomain with at least one dot, without version); use e.g. 'flagger.app' or 'cert-manager.io'",
     );
-    expect(() => new HelmComponent(chart, 'apps', { repository: FLAGGER_REPO, chart: 'flagger', version: '1.44.0', namespace: 'istio-system', crdApiGroups: ['apps'] })).toThrow(/crdApiGroups: 'apps' is not the API group of a CRD/);
+    expect(
+      () =>
+        new HelmComponent(chart, 'apps', {
+          repository: FLAGGER_REPO,
+          chart: 'flagger',
+          version: '1.44.0',
+          namespace: 'istio-system',
+          crdApiGroups: ['apps'],
+        }),
+    ).toThrow(/crdApiGroups: 'apps' is not the API group of a CRD/);
   });
 });
 
@@ -238,7 +314,14 @@ describe('the API groups components declare are the ones their upstream charts i
     ['istio base', base],
     ['istio cni', () => new IstioCni(chart(), 'istio-cni', { base: base() })],
     ['istiod', () => new Istiod(chart(), 'istiod', { base: base() })],
-    ['istio gateway', () => new IstioGateway(chart(), 'istio-ingressgateway', { istiod: new Istiod(chart(), 'istiod', { base: base() }), direction: 'ingress' })],
+    [
+      'istio gateway',
+      () =>
+        new IstioGateway(chart(), 'istio-ingressgateway', {
+          istiod: new Istiod(chart(), 'istiod', { base: base() }),
+          direction: 'ingress',
+        }),
+    ],
     ['cert-manager', () => new CertManager(chart(), 'cert-manager')],
     ['flagger', () => new Flagger(chart(), 'flagger', { prometheusUrl: PROMETHEUS }).component],
     ['flagger load tester', () => new FlaggerLoadTester(chart(), 'load-tester').component],
@@ -252,7 +335,9 @@ describe('the API groups components declare are the ones their upstream charts i
 
   test('the observability charts (prometheus-community prometheus, grafana, jaeger, kiali-server) install no CRD, so the stack declares none', () => {
     const app = buildPlatform(loadEnvironmentFile(path.join(REPO_ROOT, 'Pulumi.prod.yaml')));
-    const observability = app.node.findAll().filter((c): c is HelmComponent => c instanceof HelmComponent && c.node.path.startsWith('observability/'));
+    const observability = app.node
+      .findAll()
+      .filter((c): c is HelmComponent => c instanceof HelmComponent && c.node.path.startsWith('observability/'));
     expect(observability.map((c) => c.chart).sort()).toEqual(['grafana', 'jaeger', 'kiali-server', 'prometheus']);
     for (const c of observability) {
       expect(c.crdApiGroups).toEqual([]);
@@ -272,8 +357,12 @@ describe('the API groups components declare are the ones their upstream charts i
   });
 
   test('the Kubernetes groups are the groups the Kubernetes OpenAPI document serves', () => {
-    const doc = JSON.parse(fs.readFileSync(path.join(sharedDir(), 'crds', 'kubernetes-openapi-v2.json'), 'utf8')) as { paths: Record<string, unknown> };
-    const served = new Set(Object.keys(doc.paths).flatMap((p) => (p.startsWith('/api/v1/') ? [''] : (/^\/apis\/([^/]+)\/[^/]+\//.exec(p)?.slice(1, 2) ?? []))));
+    const doc = JSON.parse(fs.readFileSync(path.join(sharedDir(), 'crds', 'kubernetes-openapi-v2.json'), 'utf8')) as {
+      paths: Record<string, unknown>;
+    };
+    const served = new Set(
+      Object.keys(doc.paths).flatMap((p) => (p.startsWith('/api/v1/') ? [''] : (/^\/apis\/([^/]+)\/[^/]+\//.exec(p)?.slice(1, 2) ?? []))),
+    );
     expect([...KUBERNETES_API_GROUPS].sort()).toEqual([...served].sort());
   });
 });

@@ -1,7 +1,17 @@
 import * as path from 'node:path';
 import { Chart, Duration, Testing } from 'cdk8s';
 import { LOAD_TESTER_WEBHOOK_PATHS, LoadTesterAccessChart } from '../../../charts';
-import { CanaryRelease, ChartWorkload, Flagger, FlaggerLoadTester, MeshApp, MtlsMode, Strategy, Webhook, ZeroTrustPolicy } from '../../../constructs';
+import {
+  CanaryRelease,
+  ChartWorkload,
+  Flagger,
+  FlaggerLoadTester,
+  MeshApp,
+  MtlsMode,
+  Strategy,
+  Webhook,
+  ZeroTrustPolicy,
+} from '../../../constructs';
 import { AccessExplainer, workloadsOf } from '../../../stacks/inspection/access';
 import { accessCheck, environmentForAccess } from '../../../stacks/cli/access';
 import { main } from '../../../stacks/cli/main';
@@ -12,14 +22,37 @@ import { prodWithDemos } from '../../support/demo-opt-in';
 import { REPO_ROOT } from '../../support/shared-dir';
 
 const ROOT = REPO_ROOT;
-const FLAGGER: ChartWorkload = { name: 'flagger', namespace: 'istio-system', serviceAccount: 'flagger', podLabels: { 'app.kubernetes.io/name': 'flagger' }, port: 8080 };
-const LOAD_TESTER: ChartWorkload = { name: 'flagger-loadtester', namespace: 'test', serviceAccount: 'default', podLabels: { app: 'loadtester' }, port: 8080 };
+const FLAGGER: ChartWorkload = {
+  name: 'flagger',
+  namespace: 'istio-system',
+  serviceAccount: 'flagger',
+  podLabels: { 'app.kubernetes.io/name': 'flagger' },
+  port: 8080,
+};
+const LOAD_TESTER: ChartWorkload = {
+  name: 'flagger-loadtester',
+  namespace: 'test',
+  serviceAccount: 'default',
+  podLabels: { app: 'loadtester' },
+  port: 8080,
+};
 const PROMETHEUS = { namespace: 'observability', serviceAccount: 'prometheus-server', podLabels: { app: 'prometheus' } };
 
 /** One request of Flagger (or another caller) to the load tester of an environment. */
 function check(env: string, opts: { from?: string; method?: string; path?: string; port?: string }) {
   const { objects, chartWorkloads } = environmentForAccess(ROOT, env);
-  return accessCheck(objects, { from: opts.from ?? 'istio-system/flagger', to: 'test/flagger-loadtester', method: opts.method ?? 'POST', path: opts.path ?? '/', header: [], port: opts.port }, chartWorkloads);
+  return accessCheck(
+    objects,
+    {
+      from: opts.from ?? 'istio-system/flagger',
+      to: 'test/flagger-loadtester',
+      method: opts.method ?? 'POST',
+      path: opts.path ?? '/',
+      header: [],
+      port: opts.port,
+    },
+    chartWorkloads,
+  );
 }
 
 describe('Flagger reaches its load tester under STRICT mTLS (access explainer)', () => {
@@ -27,16 +60,31 @@ describe('Flagger reaches its load tester under STRICT mTLS (access explainer)',
     for (const p of LOAD_TESTER_WEBHOOK_PATHS) {
       const { decision, text } = check(env, { path: p });
       expect(decision).toMatchObject({ verdict: 'allow', decidedBy: 'AuthorizationPolicy test/flagger-loadtester' });
-      expect(text).toMatch(new RegExp(`^ALLOW: istio-system/flagger \\(no sidecar: plain text\\) -> test/flagger-loadtester POST ${p.replace(/\//g, '\\/')}\\n`));
+      expect(text).toMatch(
+        new RegExp(
+          `^ALLOW: istio-system/flagger \\(no sidecar: plain text\\) -> test/flagger-loadtester POST ${p.replace(/\//g, '\\/')}\\n`,
+        ),
+      );
     }
   });
 
-  test.each(['staging', 'prod'])('%s: without the port-level exception STRICT mTLS resets Flagger\'s plain text before authorization (the defect)', (env) => {
-    const { objects, chartWorkloads } = environmentForAccess(ROOT, env);
-    const withoutException = objects.filter((o) => !(o.kind === 'PeerAuthentication' && o.metadata.namespace === 'test'));
-    const { decision } = accessCheck(withoutException, { from: 'istio-system/flagger', to: 'test/flagger-loadtester', method: 'POST', path: '/gate/check', header: [] }, chartWorkloads);
-    expect(decision).toMatchObject({ allowed: false, decidedBy: 'PeerAuthentication istio-system/default', reason: expect.stringMatching(/^plain text refused/) });
-  });
+  test.each(['staging', 'prod'])(
+    "%s: without the port-level exception STRICT mTLS resets Flagger's plain text before authorization (the defect)",
+    (env) => {
+      const { objects, chartWorkloads } = environmentForAccess(ROOT, env);
+      const withoutException = objects.filter((o) => !(o.kind === 'PeerAuthentication' && o.metadata.namespace === 'test'));
+      const { decision } = accessCheck(
+        withoutException,
+        { from: 'istio-system/flagger', to: 'test/flagger-loadtester', method: 'POST', path: '/gate/check', header: [] },
+        chartWorkloads,
+      );
+      expect(decision).toMatchObject({
+        allowed: false,
+        decidedBy: 'PeerAuthentication istio-system/default',
+        reason: expect.stringMatching(/^plain text refused/),
+      });
+    },
+  );
 
   test('dev (PERMISSIVE mesh-wide) needs no exception and renders none; Flagger is allowed there too', () => {
     const { objects } = environmentForAccess(ROOT, 'dev');
@@ -44,20 +92,46 @@ describe('Flagger reaches its load tester under STRICT mTLS (access explainer)',
     expect(check('dev', { path: '/gate/check' }).decision.allowed).toBe(true);
   });
 
-  test.each(['staging', 'prod'])('%s: zero trust for the rest: other paths, other methods, other ports and every caller of the mesh are denied', (env) => {
-    expect(check(env, { path: '/gate/open' }).decision).toMatchObject({ allowed: false, message: 'RBAC: access denied' });
-    expect(check(env, { path: '/rollback/open' }).decision.allowed).toBe(false);
-    expect(check(env, { method: 'GET', path: '/' }).decision.allowed).toBe(false);
-    expect(check(env, { path: '/', port: '9090' }).decision.allowed).toBe(false);
-    // A workload of the mesh has a peer identity, so the plain-text-only rule never matches it.
-    const { objects, chartWorkloads } = environmentForAccess(ROOT, env);
-    const meshCaller = { source: { namespace: 'observability', serviceAccount: 'prometheus-server' }, destination: { namespace: 'test', labels: { app: 'loadtester' }, port: 8080 }, method: 'POST', path: '/' };
-    expect(new AccessExplainer(objects).check(meshCaller)).toMatchObject({ allowed: false, message: 'RBAC: access denied' });
-    expect(workloadsOf(objects, chartWorkloads).filter((w) => w.namespace !== 'demo' && w.namespace !== 'bookinfo' && w.namespace !== 'canary').sort((a, b) => a.app.localeCompare(b.app))).toEqual([
-      { app: 'flagger', namespace: 'istio-system', labels: { 'app.kubernetes.io/name': 'flagger' }, port: 8080, serviceAccount: 'flagger', inMesh: false },
-      { app: 'flagger-loadtester', namespace: 'test', labels: { app: 'loadtester' }, port: 8080, serviceAccount: 'default', inMesh: true },
-    ]);
-  });
+  test.each(['staging', 'prod'])(
+    '%s: zero trust for the rest: other paths, other methods, other ports and every caller of the mesh are denied',
+    (env) => {
+      expect(check(env, { path: '/gate/open' }).decision).toMatchObject({ allowed: false, message: 'RBAC: access denied' });
+      expect(check(env, { path: '/rollback/open' }).decision.allowed).toBe(false);
+      expect(check(env, { method: 'GET', path: '/' }).decision.allowed).toBe(false);
+      expect(check(env, { path: '/', port: '9090' }).decision.allowed).toBe(false);
+      // A workload of the mesh has a peer identity, so the plain-text-only rule never matches it.
+      const { objects, chartWorkloads } = environmentForAccess(ROOT, env);
+      const meshCaller = {
+        source: { namespace: 'observability', serviceAccount: 'prometheus-server' },
+        destination: { namespace: 'test', labels: { app: 'loadtester' }, port: 8080 },
+        method: 'POST',
+        path: '/',
+      };
+      expect(new AccessExplainer(objects).check(meshCaller)).toMatchObject({ allowed: false, message: 'RBAC: access denied' });
+      expect(
+        workloadsOf(objects, chartWorkloads)
+          .filter((w) => w.namespace !== 'demo' && w.namespace !== 'bookinfo' && w.namespace !== 'canary')
+          .sort((a, b) => a.app.localeCompare(b.app)),
+      ).toEqual([
+        {
+          app: 'flagger',
+          namespace: 'istio-system',
+          labels: { 'app.kubernetes.io/name': 'flagger' },
+          port: 8080,
+          serviceAccount: 'flagger',
+          inMesh: false,
+        },
+        {
+          app: 'flagger-loadtester',
+          namespace: 'test',
+          labels: { app: 'loadtester' },
+          port: 8080,
+          serviceAccount: 'default',
+          inMesh: true,
+        },
+      ]);
+    },
+  );
 
   test('staging: the demo apps cannot call the load tester either', () => {
     expect(check('staging', { from: 'demo/sleep', path: '/' }).decision).toMatchObject({ allowed: false, message: 'RBAC: access denied' });
@@ -67,22 +141,41 @@ describe('Flagger reaches its load tester under STRICT mTLS (access explainer)',
     const written: string[] = [];
     const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: any) => (written.push(String(chunk)), true));
     try {
-      main(['access', 'check', '--env', 'prod', '--from', 'istio-system/flagger', '--to', 'test/flagger-loadtester', '-X', 'POST', '--path', '/gate/check', '--config-dir', ROOT]);
+      main([
+        'access',
+        'check',
+        '--env',
+        'prod',
+        '--from',
+        'istio-system/flagger',
+        '--to',
+        'test/flagger-loadtester',
+        '-X',
+        'POST',
+        '--path',
+        '/gate/check',
+        '--config-dir',
+        ROOT,
+      ]);
     } finally {
       spy.mockRestore();
     }
-    expect(written.join('')).toBe([
-      'ALLOW: istio-system/flagger (no sidecar: plain text) -> test/flagger-loadtester POST /gate/check',
-      '  decided by: AuthorizationPolicy test/flagger-loadtester',
-      '  reason:     a rule of ALLOW policy AuthorizationPolicy test/flagger-loadtester matches',
-      '',
-    ].join('\n'));
+    expect(written.join('')).toBe(
+      [
+        'ALLOW: istio-system/flagger (no sidecar: plain text) -> test/flagger-loadtester POST /gate/check',
+        '  decided by: AuthorizationPolicy test/flagger-loadtester',
+        '  reason:     a rule of ALLOW policy AuthorizationPolicy test/flagger-loadtester matches',
+        '',
+      ].join('\n'),
+    );
   });
 });
 
 describe('the load tester access in each environment', () => {
   test.each(['dev', 'staging', 'prod'])('%s: in the platform layer, beside the load tester (Flux applies it before any Canary)', (env) => {
-    const chart = renderCharts(buildPlatform(require('../../../stacks/environments').loadEnvironmentFile(path.join(ROOT, `Pulumi.${env}.yaml`)))).find((c) => c.id === 'load-tester-access')!;
+    const chart = renderCharts(
+      buildPlatform(require('../../../stacks/environments').loadEnvironmentFile(path.join(ROOT, `Pulumi.${env}.yaml`))),
+    ).find((c) => c.id === 'load-tester-access')!;
     expect(chart.layer).toBe('platform');
     expect(chart.objects.map((o) => `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`)).toEqual([
       'AuthorizationPolicy test/default-deny',
@@ -94,8 +187,11 @@ describe('the load tester access in each environment', () => {
 
   test("prod with its demos: the httpbin canary's webhooks (load test and the manual gate) are the paths allowed", () => {
     const objects = renderCharts(buildPlatform(prodWithDemos())).flatMap((c) => c.objects) as any[];
-    const urls = objects.find((o) => o.kind === 'Canary' && o.metadata.name === 'httpbin').spec.analysis.webhooks.map((w: any) => new URL(w.url).pathname);
-    const allowed = objects.find((o) => o.kind === 'AuthorizationPolicy' && o.metadata.name === 'flagger-loadtester').spec.rules[0].to[0].operation.paths;
+    const urls = objects
+      .find((o) => o.kind === 'Canary' && o.metadata.name === 'httpbin')
+      .spec.analysis.webhooks.map((w: any) => new URL(w.url).pathname);
+    const allowed = objects.find((o) => o.kind === 'AuthorizationPolicy' && o.metadata.name === 'flagger-loadtester').spec.rules[0].to[0]
+      .operation.paths;
     expect(urls).toEqual(['/', '/gate/check']);
     for (const p of urls) expect(allowed).toContain(p);
   });
@@ -116,12 +212,20 @@ describe('ZeroTrustPolicy.allowPlainText', () => {
     expect(find(objects, 'AuthorizationPolicy', 'flagger-loadtester').spec).toEqual({
       action: 'ALLOW',
       selector: { matchLabels: { app: 'loadtester' } },
-      rules: [{ from: [{ source: { notPrincipals: ['*'] } }], to: [{ operation: { ports: ['8080'], methods: ['POST'], paths: ['/', '/gate/check'] } }] }],
+      rules: [
+        {
+          from: [{ source: { notPrincipals: ['*'] } }],
+          to: [{ operation: { ports: ['8080'], methods: ['POST'], paths: ['/', '/gate/check'] } }],
+        },
+      ],
     });
   });
 
   test('under STRICT, that port alone accepts plain text (PERMISSIVE: callers in the mesh keep mTLS); under PERMISSIVE nothing is needed', () => {
-    expect(find(synth(MtlsMode.STRICT).objects, 'PeerAuthentication', 'flagger-loadtester').spec).toEqual({ selector: { matchLabels: { app: 'loadtester' } }, portLevelMtls: { 8080: { mode: 'PERMISSIVE' } } });
+    expect(find(synth(MtlsMode.STRICT).objects, 'PeerAuthentication', 'flagger-loadtester').spec).toEqual({
+      selector: { matchLabels: { app: 'loadtester' } },
+      portLevelMtls: { 8080: { mode: 'PERMISSIVE' } },
+    });
     expect(synth(MtlsMode.PERMISSIVE).objects.filter((o) => o.kind === 'PeerAuthentication')).toEqual([]);
   });
 
@@ -130,8 +234,27 @@ describe('ZeroTrustPolicy.allowPlainText', () => {
       podSelector: { matchLabels: { app: 'loadtester' } },
       policyTypes: ['Ingress'],
       ingress: [
-        { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'istio-system' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'flagger' } } }], ports: [{ protocol: 'TCP', port: 8080 }] },
-        { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'observability' } }, podSelector: { matchLabels: { app: 'prometheus' } } }], ports: [{ protocol: 'TCP', port: 15020 }, { protocol: 'TCP', port: 15090 }] },
+        {
+          from: [
+            {
+              namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'istio-system' } },
+              podSelector: { matchLabels: { 'app.kubernetes.io/name': 'flagger' } },
+            },
+          ],
+          ports: [{ protocol: 'TCP', port: 8080 }],
+        },
+        {
+          from: [
+            {
+              namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'observability' } },
+              podSelector: { matchLabels: { app: 'prometheus' } },
+            },
+          ],
+          ports: [
+            { protocol: 'TCP', port: 15020 },
+            { protocol: 'TCP', port: 15090 },
+          ],
+        },
       ],
     });
     expect(synth(MtlsMode.STRICT, { networkPolicies: false }).objects.filter((o) => o.kind === 'NetworkPolicy')).toEqual([]);
@@ -153,29 +276,52 @@ describe('ZeroTrustPolicy.allowPlainText fails when', () => {
   const policy = () => new ZeroTrustPolicy(new Chart(Testing.app(), 'c'), 'policy');
   test.each([
     [{ to: { ...LOAD_TESTER, port: 0 } }, 'port 0 is not a port number; give the container port its API listens on'],
-    [{ to: { ...LOAD_TESTER, podLabels: {} } }, 'test/flagger-loadtester has no pod labels; give the labels its chart sets on its pods, which the policies select'],
+    [
+      { to: { ...LOAD_TESTER, podLabels: {} } },
+      'test/flagger-loadtester has no pod labels; give the labels its chart sets on its pods, which the policies select',
+    ],
     [{ from: { ...FLAGGER, namespace: 'Istio' } }, 'Istio/flagger is not a namespace/name pair of DNS-1123 labels'],
     [{ access: { methods: ['post'] } }, "method 'post' is not an upper-case HTTP method; use 'POST'"],
-    [{ access: { paths: ['gate/check'] } }, "path 'gate/check' is not an Istio path match; use an exact '/gate/check', a prefix '/api/*' or a suffix '*.json'"],
+    [
+      { access: { paths: ['gate/check'] } },
+      "path 'gate/check' is not an Istio path match; use an exact '/gate/check', a prefix '/api/*' or a suffix '*.json'",
+    ],
     [{ access: { paths: [] } }, 'methods or paths is empty, which would allow nothing; list values or leave it out'],
   ])('%j', (bad: any, message) => {
     const from = bad.from ?? FLAGGER;
     const to = bad.to ?? LOAD_TESTER;
-    expect(() => policy().allowPlainText(from, to, bad.access ?? {})).toThrow(`ZeroTrustPolicy c/policy: plain text from ${from.namespace}/${from.name} to ${to.namespace}/${to.name}: ${message}`);
+    expect(() => policy().allowPlainText(from, to, bad.access ?? {})).toThrow(
+      `ZeroTrustPolicy c/policy: plain text from ${from.namespace}/${from.name} to ${to.namespace}/${to.name}: ${message}`,
+    );
   });
 
   test('a caller is allowed twice, or the workload is described twice differently', () => {
     const p = policy();
     p.allowPlainText(FLAGGER, LOAD_TESTER);
-    expect(() => p.allowPlainText(FLAGGER, LOAD_TESTER)).toThrow('plain text from istio-system/flagger to test/flagger-loadtester: is allowed twice; allow each caller once, with every method and path');
-    expect(() => p.allowPlainText({ ...FLAGGER, name: 'other' }, { ...LOAD_TESTER, port: 9090 })).toThrow(/test\/flagger-loadtester is already governed with other pod labels or port/);
+    expect(() => p.allowPlainText(FLAGGER, LOAD_TESTER)).toThrow(
+      'plain text from istio-system/flagger to test/flagger-loadtester: is allowed twice; allow each caller once, with every method and path',
+    );
+    expect(() => p.allowPlainText({ ...FLAGGER, name: 'other' }, { ...LOAD_TESTER, port: 9090 })).toThrow(
+      /test\/flagger-loadtester is already governed with other pod labels or port/,
+    );
   });
 });
 
 describe('LoadTesterAccessChart', () => {
-  const props = { flagger: FLAGGER, loadTester: LOAD_TESTER, mtls: 'STRICT' as const, defaultDeny: true, networkPolicies: true, prometheus: PROMETHEUS };
+  const props = {
+    flagger: FLAGGER,
+    loadTester: LOAD_TESTER,
+    mtls: 'STRICT' as const,
+    defaultDeny: true,
+    networkPolicies: true,
+    prometheus: PROMETHEUS,
+  };
   function canary(scope: Chart, webhookPath: string) {
-    const app = new MeshApp(scope, 'web', { image: 'web:1', ports: [{ port: 8080 }], autoscaling: { minReplicas: 2, maxReplicas: 4, cpuUtilization: 80 } });
+    const app = new MeshApp(scope, 'web', {
+      image: 'web:1',
+      ports: [{ port: 8080 }],
+      autoscaling: { minReplicas: 2, maxReplicas: 4, cpuUtilization: 80 },
+    });
     return new CanaryRelease(scope, 'web-canary', {
       app,
       strategy: Strategy.progressive({ stepWeight: 20, maxWeight: 100 }),

@@ -48,8 +48,12 @@ describe('FluxSystemChart', () => {
   });
 
   test('every layer in apply order (controllers before their configs), each waiting for the health of the one before', () => {
-    const objects = Testing.synth(fluxChart({ layers: [Layer.APPS, Layer.PLATFORM_CONFIGS, Layer.PLATFORM, Layer.MESH, Layer.INFRASTRUCTURE, Layer.FLUX_SYSTEM] })).filter((o) => o.kind === 'Kustomization');
-    expect(objects.map((o) => [o.metadata.name, o.spec.dependsOn?.map((d: { name: string }) => d.name) ?? [], o.spec.wait, o.spec.path])).toEqual([
+    const objects = Testing.synth(
+      fluxChart({ layers: [Layer.APPS, Layer.PLATFORM_CONFIGS, Layer.PLATFORM, Layer.MESH, Layer.INFRASTRUCTURE, Layer.FLUX_SYSTEM] }),
+    ).filter((o) => o.kind === 'Kustomization');
+    expect(
+      objects.map((o) => [o.metadata.name, o.spec.dependsOn?.map((d: { name: string }) => d.name) ?? [], o.spec.wait, o.spec.path]),
+    ).toEqual([
       ['infrastructure', [], true, './dist/prod/infrastructure'],
       ['mesh', ['infrastructure'], true, './dist/prod/mesh'],
       ['platform', ['mesh'], true, './dist/prod/platform'],
@@ -65,7 +69,9 @@ describe('FluxSystemChart', () => {
   });
 
   test('notifications: a Slack Provider with the webhook Secret reference and an Alert on the Git source, Kustomizations and HelmReleases', () => {
-    const objects = Testing.synth(fluxChart({ notifications: { type: 'slack', webhookSecretName: 'slack-webhook', channel: 'platform', severity: 'error' } }));
+    const objects = Testing.synth(
+      fluxChart({ notifications: { type: 'slack', webhookSecretName: 'slack-webhook', channel: 'platform', severity: 'error' } }),
+    );
     expect(objects.find((o) => o.kind === 'Provider')).toEqual({
       apiVersion: 'notification.toolkit.fluxcd.io/v1beta3',
       kind: 'Provider',
@@ -93,20 +99,28 @@ describe('FluxSystemChart', () => {
     expect(() => fluxChart({ url: 'git@github.com:acme/mesh.git' })).toThrow(
       "FluxGitSource flux-system/mesh-platform: git URL 'git@github.com:acme/mesh.git' is not an ssh:// or https:// URL; write it as ssh://git@github.com/acme/mesh.git",
     );
-    expect(() => fluxChart({ url: 'http://github.com/acme/mesh.git' })).toThrow(/git URL 'http:\/\/github.com\/acme\/mesh.git' is not an ssh:\/\/ or https:\/\/ URL/);
+    expect(() => fluxChart({ url: 'http://github.com/acme/mesh.git' })).toThrow(
+      /git URL 'http:\/\/github.com\/acme\/mesh.git' is not an ssh:\/\/ or https:\/\/ URL/,
+    );
   });
 
   test('fails when an SSH repository has no deploy key Secret', () => {
     const c = new Chart(Testing.app(), 'test');
-    expect(() => new FluxGitSource(c, 'src', { url: gitops.url })).toThrow(/git URL 'ssh:\/\/git@github.com\/acme\/mesh.git' uses SSH but no secretName is given; create the deploy key Secret with 'flux create secret git'/);
+    expect(() => new FluxGitSource(c, 'src', { url: gitops.url })).toThrow(
+      /git URL 'ssh:\/\/git@github.com\/acme\/mesh.git' uses SSH but no secretName is given; create the deploy key Secret with 'flux create secret git'/,
+    );
   });
 
   test('fails when the interval is too short', () => {
-    expect(() => fluxChart({ interval: Duration.seconds(5) })).toThrow('FluxGitSource flux-system/mesh-platform: interval 5s is too short or not whole seconds; use at least 30s, such as 5m');
+    expect(() => fluxChart({ interval: Duration.seconds(5) })).toThrow(
+      'FluxGitSource flux-system/mesh-platform: interval 5s is too short or not whole seconds; use at least 30s, such as 5m',
+    );
   });
 
   test('fails when the path is not relative to the repository root', () => {
-    expect(() => fluxChart({ path: '/dist/prod' })).toThrow("FluxSystemChart flux-system: path '/dist/prod' must be relative to the repository root and start with './'");
+    expect(() => fluxChart({ path: '/dist/prod' })).toThrow(
+      "FluxSystemChart flux-system: path '/dist/prod' must be relative to the repository root and start with './'",
+    );
   });
 
   test('fails when a Kustomization path leaves the repository', () => {
@@ -134,12 +148,20 @@ describe('FluxSystemChart', () => {
 
   test('fails when the Teams provider is given a channel', () => {
     const c = new Chart(Testing.app(), 'test');
-    expect(() => new FluxNotifications(c, 'teams', { type: 'msteams', webhookSecretName: 'teams-webhook', channel: 'ops' })).toThrow(/channel 'ops' only applies to Slack/);
+    expect(() => new FluxNotifications(c, 'teams', { type: 'msteams', webhookSecretName: 'teams-webhook', channel: 'ops' })).toThrow(
+      /channel 'ops' only applies to Slack/,
+    );
   });
 });
 
 describe('Go durations', () => {
-  test.each([['5m', '5m'], ['90s', '1m30s'], ['1h30m', '1h30m'], ['1.5h', '1h30m'], ['500ms', '500ms']])('%s reads as %s', (text, formatted) => {
+  test.each([
+    ['5m', '5m'],
+    ['90s', '1m30s'],
+    ['1h30m', '1h30m'],
+    ['1.5h', '1h30m'],
+    ['500ms', '500ms'],
+  ])('%s reads as %s', (text, formatted) => {
     expect(formatGoDuration(parseGoDuration(text)!)).toBe(formatted);
   });
 
@@ -153,19 +175,41 @@ describe('the platform of each environment', () => {
   const env = (name: string, values: Record<string, unknown> = {}) => parseEnvironment(name, values, `Pulumi.${name}.yaml`);
 
   test('flux-system is built last, from the layers that have objects, at ./dist/<env>', () => {
-    const app = buildPlatform(env('prod', { 'mesh:gitops': gitops, 'mesh:ingress': { tls: { hosts: ['mesh.example.com'], redirectHttp: false, issuer: { type: 'acme', email: 'ops@example.com' }, certManagerReplicas: 2 } } }));
+    const app = buildPlatform(
+      env('prod', {
+        'mesh:gitops': gitops,
+        'mesh:ingress': {
+          tls: {
+            hosts: ['mesh.example.com'],
+            redirectHttp: false,
+            issuer: { type: 'acme', email: 'ops@example.com' },
+            certManagerReplicas: 2,
+          },
+        },
+      }),
+    );
     const charts = app.node.children;
     expect(charts[charts.length - 1].node.id).toBe('flux-system');
     const flux = renderCharts(app).find((c) => c.id === 'flux-system')!;
     const kustomizations = flux.objects.filter((o) => o.kind === 'Kustomization');
     expect(kustomizations.map((k) => [k.metadata.name, (k as any).spec.path])).toEqual(
-      layersWithObjects(app).filter((l) => l !== Layer.FLUX_SYSTEM).map((l) => [l, `./dist/prod/${l}`]),
+      layersWithObjects(app)
+        .filter((l) => l !== Layer.FLUX_SYSTEM)
+        .map((l) => [l, `./dist/prod/${l}`]),
     );
     // Production deploys no demo app by default (mesh:demo.apps), so it has no apps layer to reconcile.
     // Flagger's shared latency template is a Flagger custom resource: platform-configs, after Flagger's layer.
     expect(kustomizations.map((k) => k.metadata.name)).toEqual(['infrastructure', 'mesh', 'platform', 'platform-configs']);
-    const withDemos = renderCharts(buildPlatform(env('prod', { ...DEMO_OPT_IN, 'mesh:gitops': gitops }))).find((c) => c.id === 'flux-system')!;
-    expect(withDemos.objects.filter((o) => o.kind === 'Kustomization').map((k) => k.metadata.name)).toEqual(['infrastructure', 'mesh', 'platform', 'platform-configs', 'apps']);
+    const withDemos = renderCharts(buildPlatform(env('prod', { ...DEMO_OPT_IN, 'mesh:gitops': gitops }))).find(
+      (c) => c.id === 'flux-system',
+    )!;
+    expect(withDemos.objects.filter((o) => o.kind === 'Kustomization').map((k) => k.metadata.name)).toEqual([
+      'infrastructure',
+      'mesh',
+      'platform',
+      'platform-configs',
+      'apps',
+    ]);
   });
 
   test('no mesh:gitops, no flux-system layer', () => {
@@ -175,9 +219,17 @@ describe('the platform of each environment', () => {
 
   test('dev is small and permissive, prod highly available and REGISTRY_ONLY through the egress gateway', () => {
     const releases = (name: string, values: Record<string, unknown> = {}) =>
-      Object.fromEntries(renderCharts(buildPlatform(env(name, values))).flatMap((c) => c.objects).filter((o) => o.kind === 'HelmRelease').map((o) => [o.metadata.name, (o as any).spec.values]));
+      Object.fromEntries(
+        renderCharts(buildPlatform(env(name, values)))
+          .flatMap((c) => c.objects)
+          .filter((o) => o.kind === 'HelmRelease')
+          .map((o) => [o.metadata.name, (o as any).spec.values]),
+      );
     const dev = releases('dev');
-    expect(dev.istiod).toMatchObject({ pilot: { replicaCount: 1, autoscaleEnabled: false }, meshConfig: { accessLogFile: '/dev/stdout', outboundTrafficPolicy: { mode: 'ALLOW_ANY' } } });
+    expect(dev.istiod).toMatchObject({
+      pilot: { replicaCount: 1, autoscaleEnabled: false },
+      meshConfig: { accessLogFile: '/dev/stdout', outboundTrafficPolicy: { mode: 'ALLOW_ANY' } },
+    });
     expect(dev['istio-egressgateway']).toBeUndefined();
     const prod = releases('prod');
     expect(prod.istiod).toMatchObject({
@@ -186,7 +238,10 @@ describe('the platform of each environment', () => {
       meshConfig: { outboundTrafficPolicy: { mode: 'REGISTRY_ONLY' } },
     });
     expect(Object.keys(prod)).toContain('istio-cni');
-    expect(prod['istio-ingressgateway']).toMatchObject({ autoscaling: { enabled: true, minReplicas: 3 }, podDisruptionBudget: { minAvailable: 1 } });
+    expect(prod['istio-ingressgateway']).toMatchObject({
+      autoscaling: { enabled: true, minReplicas: 3 },
+      podDisruptionBudget: { minAvailable: 1 },
+    });
     expect(prod['istio-egressgateway']).toMatchObject({ labels: { istio: 'egressgateway' } });
     // httpbin.org, which the demo's sleep calls, is production's external service once the demos are opted in.
     const prodObjects = renderCharts(buildPlatform(env('prod', DEMO_OPT_IN))).flatMap((c) => c.objects);
@@ -194,21 +249,38 @@ describe('the platform of each environment', () => {
   });
 
   test('mesh:istio.install.profile openshift reaches every Istio chart as its platform value (no Istio profile)', () => {
-    const objects = renderCharts(buildPlatform(env('dev', { 'mesh:istio': { install: { profile: 'openshift', cni: true } } }))).flatMap((c) => c.objects);
+    const objects = renderCharts(buildPlatform(env('dev', { 'mesh:istio': { install: { profile: 'openshift', cni: true } } }))).flatMap(
+      (c) => c.objects,
+    );
     const platforms = objects
       .filter((o) => o.kind === 'HelmRelease' && (o as any).spec.chart.spec.sourceRef.name === 'istio')
-      .map((o) => [o.metadata.name, (o as any).spec.values.global?.platform ?? (o as any).spec.values.platform, (o as any).spec.values.profile]);
-    expect(platforms).toEqual([['istio-base', 'openshift', undefined], ['istio-cni', 'openshift', undefined], ['istiod', 'openshift', undefined], ['istio-ingressgateway', 'openshift', undefined]]);
+      .map((o) => [
+        o.metadata.name,
+        (o as any).spec.values.global?.platform ?? (o as any).spec.values.platform,
+        (o as any).spec.values.profile,
+      ]);
+    expect(platforms).toEqual([
+      ['istio-base', 'openshift', undefined],
+      ['istio-cni', 'openshift', undefined],
+      ['istiod', 'openshift', undefined],
+      ['istio-ingressgateway', 'openshift', undefined],
+    ]);
   });
 
   test('fails when a config gateway host is not a DNS name', () => {
-    expect(() => buildPlatform(env('dev', { 'mesh:ingress': { hosts: ['https://shop.example.com'] } }))).toThrow(/MeshGateway ingress\/public-gateway: hosts: 'https:\/\/shop.example.com' is not a DNS name or wildcard/);
+    expect(() => buildPlatform(env('dev', { 'mesh:ingress': { hosts: ['https://shop.example.com'] } }))).toThrow(
+      /MeshGateway ingress\/public-gateway: hosts: 'https:\/\/shop.example.com' is not a DNS name or wildcard/,
+    );
   });
 
   test('fails when the config git URL or interval is malformed', () => {
     const problems = (values: Record<string, unknown>) => configProblems(() => env('dev', values)).join('\n');
-    expect(problems({ 'mesh:gitops': { url: 'git@github.com:acme/mesh.git' } })).toMatch(/Pulumi.dev.yaml: mesh:gitops.url: must be an ssh:\/\/ or https:\/\/ URL/);
-    expect(problems({ 'mesh:gitops': { ...gitops, interval: '5 minutes' } })).toMatch(/Pulumi.dev.yaml: mesh:gitops.interval: must be a duration such as 30s, 5m or 1h, got string "5 minutes"/);
+    expect(problems({ 'mesh:gitops': { url: 'git@github.com:acme/mesh.git' } })).toMatch(
+      /Pulumi.dev.yaml: mesh:gitops.url: must be an ssh:\/\/ or https:\/\/ URL/,
+    );
+    expect(problems({ 'mesh:gitops': { ...gitops, interval: '5 minutes' } })).toMatch(
+      /Pulumi.dev.yaml: mesh:gitops.interval: must be a duration such as 30s, 5m or 1h, got string "5 minutes"/,
+    );
   });
 
   test('fails when production istiod has no PodDisruptionBudget', () => {

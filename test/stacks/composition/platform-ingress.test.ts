@@ -1,5 +1,16 @@
 import { Chart, Testing } from 'cdk8s';
-import { CertManager, ClusterCertificateIssuer, GatewayCertificate, IssuerType, IstioBase, IstioGateway, Istiod, LETS_ENCRYPT_STAGING, MeshGateway, MeshGatewayHttps } from '../../../constructs';
+import {
+  CertManager,
+  ClusterCertificateIssuer,
+  GatewayCertificate,
+  IssuerType,
+  IstioBase,
+  IstioGateway,
+  Istiod,
+  LETS_ENCRYPT_STAGING,
+  MeshGateway,
+  MeshGatewayHttps,
+} from '../../../constructs';
 
 function chart(): Chart {
   return new Chart(Testing.app(), 'test');
@@ -27,13 +38,19 @@ describe('MeshGateway', () => {
     const deployment = new IstioGateway(c, 'ingress', { istiod, direction: 'ingress', namespace: 'istio-ingress' });
     const gw = new MeshGateway(c, 'public-gateway', { deployment });
     expect(gw.gatewayNamespace).toBe('istio-ingress');
-    expect(gw.apiObject.toJson()).toMatchObject({ metadata: { namespace: 'istio-ingress' }, spec: { selector: { istio: 'ingressgateway' } } });
+    expect(gw.apiObject.toJson()).toMatchObject({
+      metadata: { namespace: 'istio-ingress' },
+      spec: { selector: { istio: 'ingressgateway' } },
+    });
   });
 
   test('scenario S7: HTTPS 443 with credentialName from a cert-manager Certificate, HTTP redirected', () => {
     const c = chart();
     const issuer = new ClusterCertificateIssuer(c, 'letsencrypt', { type: IssuerType.selfSigned() });
-    const gw = new MeshGateway(c, 'public-gateway', { hosts: ['httpbin.example.com'], https: { certificate: GatewayCertificate.fromIssuer(issuer) } });
+    const gw = new MeshGateway(c, 'public-gateway', {
+      hosts: ['httpbin.example.com'],
+      https: { certificate: GatewayCertificate.fromIssuer(issuer) },
+    });
     expect(gw.credentialName).toBe('public-gateway-tls');
     const objects = Testing.synth(c);
     expect(objects.find((o) => o.kind === 'Certificate')).toEqual({
@@ -49,28 +66,46 @@ describe('MeshGateway', () => {
     });
     expect(objects.find((o) => o.kind === 'Gateway').spec.servers).toEqual([
       { port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['httpbin.example.com'], tls: { httpsRedirect: true } },
-      { port: { number: 443, name: 'https', protocol: 'HTTPS' }, hosts: ['httpbin.example.com'], tls: { mode: 'SIMPLE', credentialName: 'public-gateway-tls', minProtocolVersion: 'TLSV1_2' } },
+      {
+        port: { number: 443, name: 'https', protocol: 'HTTPS' },
+        hosts: ['httpbin.example.com'],
+        tls: { mode: 'SIMPLE', credentialName: 'public-gateway-tls', minProtocolVersion: 'TLSV1_2' },
+      },
     ]);
   });
 
   test('with an ACME (HTTP-01) issuer, HTTP is not redirected by default, so the CA reaches /.well-known/acme-challenge/', () => {
     const c = chart();
     const issuer = new ClusterCertificateIssuer(c, 'letsencrypt', { type: IssuerType.acme({ email: 'ops@example.com' }) });
-    const gw = new MeshGateway(c, 'public-gateway', { hosts: ['httpbin.example.com'], https: { certificate: GatewayCertificate.fromIssuer(issuer) } });
-    expect(gw.apiObject.toJson().spec.servers[0]).toEqual({ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['httpbin.example.com'] });
+    const gw = new MeshGateway(c, 'public-gateway', {
+      hosts: ['httpbin.example.com'],
+      https: { certificate: GatewayCertificate.fromIssuer(issuer) },
+    });
+    expect(gw.apiObject.toJson().spec.servers[0]).toEqual({
+      port: { number: 80, name: 'http', protocol: 'HTTP' },
+      hosts: ['httpbin.example.com'],
+    });
   });
 
   test('fails when HTTP is redirected while an ACME issuer solves HTTP-01 challenges', () => {
     const c = chart();
     const issuer = new ClusterCertificateIssuer(c, 'letsencrypt', { type: IssuerType.acme({ email: 'ops@example.com' }) });
-    expect(() => new MeshGateway(c, 'public-gateway', { hosts: ['httpbin.example.com'], https: { certificate: GatewayCertificate.fromIssuer(issuer), redirectHttp: true } })).toThrow(
+    expect(
+      () =>
+        new MeshGateway(c, 'public-gateway', {
+          hosts: ['httpbin.example.com'],
+          https: { certificate: GatewayCertificate.fromIssuer(issuer), redirectHttp: true },
+        }),
+    ).toThrow(
       "MeshGateway test/public-gateway: redirectHttp cannot be used with issuer 'letsencrypt', which proves domain ownership by ACME HTTP-01: Istio's httpsRedirect also redirects http://<host>/.well-known/acme-challenge/, and HTTPS has no route to the challenge, so the certificate is never issued or renewed; set redirectHttp: false, or issue the certificate by DNS-01 elsewhere and use GatewayCertificate.fromSecret(name)",
     );
   });
 
   test('HTTPS from an existing Secret, without a redirect, HTTP for any host', () => {
     const c = chart();
-    const gw = new MeshGateway(c, 'gw', { https: { hosts: ['*.example.com'], certificate: GatewayCertificate.fromSecret('wildcard-cert'), redirectHttp: false } });
+    const gw = new MeshGateway(c, 'gw', {
+      https: { hosts: ['*.example.com'], certificate: GatewayCertificate.fromSecret('wildcard-cert'), redirectHttp: false },
+    });
     const objects = Testing.synth(c);
     expect(objects.map((o) => o.kind)).toEqual(['Gateway']);
     expect(objects[0].spec.servers[0]).toEqual({ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['*'] });
@@ -78,14 +113,19 @@ describe('MeshGateway', () => {
     expect(gw.hosts).toEqual(['*', '*.example.com']);
   });
 
-  test.each(['http://shop.example.com', 'Shop.Example.com', 'shop.example.com:443', '*.*.example.com', 'shop_1.example.com', 'example.com/path', ''])(
-    'fails when a host is not a DNS name or wildcard: %p',
-    (host) => {
-      expect(() => new MeshGateway(chart(), 'public-gateway', { hosts: [host] })).toThrow(
-        `MeshGateway test/public-gateway: hosts: '${host}' is not a DNS name or wildcard; use '*', a name such as 'shop.example.com' or a wildcard such as '*.example.com'`,
-      );
-    },
-  );
+  test.each([
+    'http://shop.example.com',
+    'Shop.Example.com',
+    'shop.example.com:443',
+    '*.*.example.com',
+    'shop_1.example.com',
+    'example.com/path',
+    '',
+  ])('fails when a host is not a DNS name or wildcard: %p', (host) => {
+    expect(() => new MeshGateway(chart(), 'public-gateway', { hosts: [host] })).toThrow(
+      `MeshGateway test/public-gateway: hosts: '${host}' is not a DNS name or wildcard; use '*', a name such as 'shop.example.com' or a wildcard such as '*.example.com'`,
+    );
+  });
 
   test('fails when HTTPS has no certificate source', () => {
     const https = { hosts: ['shop.example.com'] } as unknown as MeshGatewayHttps;
@@ -115,13 +155,21 @@ describe('TLS: cert-manager and issuers', () => {
     const c = chart();
     new CertManager(c, 'cert-manager', { replicas: 2 });
     const objects = Testing.synth(c);
-    expect(objects.find((o) => o.kind === 'HelmRepository')).toMatchObject({ metadata: { name: 'jetstack' }, spec: { url: 'https://charts.jetstack.io' } });
+    expect(objects.find((o) => o.kind === 'HelmRepository')).toMatchObject({
+      metadata: { name: 'jetstack' },
+      spec: { url: 'https://charts.jetstack.io' },
+    });
     expect(objects.find((o) => o.kind === 'HelmRelease')).toMatchObject({
       metadata: { name: 'cert-manager', namespace: 'flux-system' },
       spec: {
         targetNamespace: 'cert-manager',
         chart: { spec: { chart: 'cert-manager', version: 'v1.20.3' } },
-        values: { crds: { enabled: true, keep: true }, replicaCount: 2, podDisruptionBudget: { enabled: true, minAvailable: 1 }, webhook: { replicaCount: 2 } },
+        values: {
+          crds: { enabled: true, keep: true },
+          replicaCount: 2,
+          podDisruptionBudget: { enabled: true, minAvailable: 1 },
+          webhook: { replicaCount: 2 },
+        },
       },
     });
   });
@@ -129,12 +177,16 @@ describe('TLS: cert-manager and issuers', () => {
   test('a self-signed ClusterIssuer for development, cluster-scoped even in a namespaced chart', () => {
     const c = new Chart(Testing.app(), 'test', { namespace: 'istio-system' });
     new ClusterCertificateIssuer(c, 'selfsigned-issuer', { type: IssuerType.selfSigned() });
-    expect(Testing.synth(c)).toEqual([{ apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name: 'selfsigned-issuer' }, spec: { selfSigned: {} } }]);
+    expect(Testing.synth(c)).toEqual([
+      { apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name: 'selfsigned-issuer' }, spec: { selfSigned: {} } },
+    ]);
   });
 
   test('an ACME ClusterIssuer: email, account key Secret reference, HTTP-01 through the istio ingress class, which it declares', () => {
     const c = new Chart(Testing.app(), 'test', { namespace: 'istio-system' });
-    const issuer = new ClusterCertificateIssuer(c, 'letsencrypt-staging', { type: IssuerType.acme({ email: 'ops@example.com', server: LETS_ENCRYPT_STAGING }) });
+    const issuer = new ClusterCertificateIssuer(c, 'letsencrypt-staging', {
+      type: IssuerType.acme({ email: 'ops@example.com', server: LETS_ENCRYPT_STAGING }),
+    });
     new ClusterCertificateIssuer(c, 'letsencrypt', { type: IssuerType.acme({ email: 'ops@example.com' }) });
     expect(issuer.solvesHttp01).toBe(true);
     const objects = Testing.synth(c);
@@ -148,7 +200,12 @@ describe('TLS: cert-manager and issuers', () => {
     });
     // Istio ignores an Ingress whose ingressClassName names no IngressClass of its controller; one per chart.
     expect(objects.filter((o) => o.kind === 'IngressClass')).toEqual([
-      { apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', metadata: { name: 'istio' }, spec: { controller: 'istio.io/ingress-controller' } },
+      {
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'IngressClass',
+        metadata: { name: 'istio' },
+        spec: { controller: 'istio.io/ingress-controller' },
+      },
     ]);
   });
 
@@ -159,18 +216,26 @@ describe('TLS: cert-manager and issuers', () => {
   });
 
   test('fails when the ingress class is not a DNS label', () => {
-    expect(() => new ClusterCertificateIssuer(chart(), 'le', { type: IssuerType.acme({ email: 'ops@example.com', ingressClassName: 'Istio Ingress' }) })).toThrow(
-      "ClusterCertificateIssuer test/le: ingress class 'Istio Ingress' is not a DNS-1123 label such as 'istio'",
-    );
+    expect(
+      () =>
+        new ClusterCertificateIssuer(chart(), 'le', {
+          type: IssuerType.acme({ email: 'ops@example.com', ingressClassName: 'Istio Ingress' }),
+        }),
+    ).toThrow("ClusterCertificateIssuer test/le: ingress class 'Istio Ingress' is not a DNS-1123 label such as 'istio'");
   });
 
   test('fails when the ACME email is not an address', () => {
-    expect(() => new ClusterCertificateIssuer(chart(), 'le', { type: IssuerType.acme({ email: 'ops' }) })).toThrow("ClusterCertificateIssuer test/le: ACME email 'ops' is not an e-mail address");
+    expect(() => new ClusterCertificateIssuer(chart(), 'le', { type: IssuerType.acme({ email: 'ops' }) })).toThrow(
+      "ClusterCertificateIssuer test/le: ACME email 'ops' is not an e-mail address",
+    );
   });
 
   test('fails when the ACME server is not https', () => {
-    expect(() => new ClusterCertificateIssuer(chart(), 'le', { type: IssuerType.acme({ email: 'ops@example.com', server: 'http://acme.local/dir' }) })).toThrow(
-      /ClusterCertificateIssuer test\/le: ACME server 'http:\/\/acme.local\/dir' is not an https:\/\/ URL/,
-    );
+    expect(
+      () =>
+        new ClusterCertificateIssuer(chart(), 'le', {
+          type: IssuerType.acme({ email: 'ops@example.com', server: 'http://acme.local/dir' }),
+        }),
+    ).toThrow(/ClusterCertificateIssuer test\/le: ACME server 'http:\/\/acme.local\/dir' is not an https:\/\/ URL/);
   });
 });

@@ -21,14 +21,24 @@ describe('Istio components', () => {
       metadata: { name: 'istio', namespace: 'flux-system' },
       spec: { url: 'https://istio-release.storage.googleapis.com/charts' },
     });
-    expect(release(c, 'istio-base')).toMatchObject({ spec: { chart: { spec: { chart: 'base', version: ISTIO_VERSION } }, targetNamespace: 'istio-system' } });
-    expect(release(c, 'istiod')).toMatchObject({ spec: { chart: { spec: { chart: 'istiod', version: '1.30.3' } }, dependsOn: [{ name: 'istio-base', namespace: 'flux-system' }] } });
+    expect(release(c, 'istio-base')).toMatchObject({
+      spec: { chart: { spec: { chart: 'base', version: ISTIO_VERSION } }, targetNamespace: 'istio-system' },
+    });
+    expect(release(c, 'istiod')).toMatchObject({
+      spec: { chart: { spec: { chart: 'istiod', version: '1.30.3' } }, dependsOn: [{ name: 'istio-base', namespace: 'flux-system' }] },
+    });
     expect(release(c, 'istio-ingressgateway')).toMatchObject({
       spec: {
         chart: { spec: { chart: 'gateway', version: '1.30.3' } },
         targetNamespace: 'istio-system',
         dependsOn: [{ name: 'istiod' }],
-        values: { name: 'istio-ingressgateway', labels: { istio: 'ingressgateway' }, service: { type: 'LoadBalancer' }, replicaCount: 1, autoscaling: { enabled: false } },
+        values: {
+          name: 'istio-ingressgateway',
+          labels: { istio: 'ingressgateway' },
+          service: { type: 'LoadBalancer' },
+          replicaCount: 1,
+          autoscaling: { enabled: false },
+        },
       },
     });
   });
@@ -76,12 +86,22 @@ describe('Istio components', () => {
     new IstioCni(c, 'istio-cni', { base, profile: 'openshift' });
     const istiod = new Istiod(c, 'istiod', { base, profile: 'openshift', cni: true });
     new IstioGateway(c, 'gw', { istiod, direction: 'ingress', profile: 'openshift' });
-    expect(release(c, 'istio-cni')).toMatchObject({ spec: { chart: { spec: { chart: 'cni', version: '1.30.3' } }, dependsOn: [{ name: 'istio-base' }], values: { global: { platform: 'openshift' } } } });
-    expect(release(c, 'istiod').spec.values).toMatchObject({ global: { platform: 'openshift', istioNamespace: 'istio-system' }, pilot: { cni: { enabled: true } } });
+    expect(release(c, 'istio-cni')).toMatchObject({
+      spec: {
+        chart: { spec: { chart: 'cni', version: '1.30.3' } },
+        dependsOn: [{ name: 'istio-base' }],
+        values: { global: { platform: 'openshift' } },
+      },
+    });
+    expect(release(c, 'istiod').spec.values).toMatchObject({
+      global: { platform: 'openshift', istioNamespace: 'istio-system' },
+      pilot: { cni: { enabled: true } },
+    });
     // base and gateway read it only through zzz_profile.yaml's coalesce of platform and global.platform.
     expect(release(c, 'istio-base').spec.values).toMatchObject({ platform: 'openshift', global: { istioNamespace: 'istio-system' } });
     expect(release(c, 'istio-ingressgateway').spec.values).toMatchObject({ platform: 'openshift' });
-    for (const name of ['istio-base', 'istio-cni', 'istiod', 'istio-ingressgateway']) expect(release(c, name).spec.values).not.toHaveProperty('profile');
+    for (const name of ['istio-base', 'istio-cni', 'istiod', 'istio-ingressgateway'])
+      expect(release(c, name).spec.values).not.toHaveProperty('profile');
   });
 
   test('plain Kubernetes: no platform, and the cni chart gets no global.istioNamespace (it never reads one)', () => {
@@ -116,9 +136,15 @@ describe('Istio components', () => {
   });
 
   test('fails when a chart version is not exact', () => {
-    expect(() => new HelmComponent(chart(), 'istiod', { repository: { name: 'istio', url: 'https://istio-release.storage.googleapis.com/charts' }, chart: 'istiod', version: '~1.30', namespace: 'istio-system' })).toThrow(
-      /HelmComponent test\/istiod: chart version '~1.30' of istiod is not an exact semantic version; pin one such as '1.30.3'/,
-    );
+    expect(
+      () =>
+        new HelmComponent(chart(), 'istiod', {
+          repository: { name: 'istio', url: 'https://istio-release.storage.googleapis.com/charts' },
+          chart: 'istiod',
+          version: '~1.30',
+          namespace: 'istio-system',
+        }),
+    ).toThrow(/HelmComponent test\/istiod: chart version '~1.30' of istiod is not an exact semantic version; pin one such as '1.30.3'/);
   });
 
   test('fails when istiod has a PDB with a single replica', () => {
@@ -138,44 +164,67 @@ describe('Istio components', () => {
 
   test.each([0, 1.5])('fails when istiod replicas is not a positive integer: %p', (replicas) => {
     const c = chart();
-    expect(() => new Istiod(c, 'istiod', { base: new IstioBase(c, 'base'), replicas })).toThrow(`Istiod test/istiod: replicas ${replicas} is not a positive integer`);
+    expect(() => new Istiod(c, 'istiod', { base: new IstioBase(c, 'base'), replicas })).toThrow(
+      `Istiod test/istiod: replicas ${replicas} is not a positive integer`,
+    );
   });
 
   test('fails when the autoscaling CPU target is not a percentage', () => {
     const c = chart();
     const istiod = new Istiod(c, 'istiod', { base: new IstioBase(c, 'base') });
-    expect(() => new IstioGateway(c, 'ingress', { istiod, direction: 'ingress', autoscaling: { minReplicas: 2, maxReplicas: 4, cpuUtilization: 150 } })).toThrow(
-      'IstioGateway test/ingress: autoscaling cpuUtilization 150 is not a percentage in 1-100',
-    );
+    expect(
+      () =>
+        new IstioGateway(c, 'ingress', {
+          istiod,
+          direction: 'ingress',
+          autoscaling: { minReplicas: 2, maxReplicas: 4, cpuUtilization: 150 },
+        }),
+    ).toThrow('IstioGateway test/ingress: autoscaling cpuUtilization 150 is not a percentage in 1-100');
   });
 
   test('fails when the OpenShift profile is used without the CNI plugin', () => {
     const c = chart();
-    expect(() => new Istiod(c, 'istiod', { base: new IstioBase(c, 'base'), profile: 'openshift' })).toThrow(/Istiod test\/istiod: profile 'openshift' needs the Istio CNI plugin.*set cni: true/);
+    expect(() => new Istiod(c, 'istiod', { base: new IstioBase(c, 'base'), profile: 'openshift' })).toThrow(
+      /Istiod test\/istiod: profile 'openshift' needs the Istio CNI plugin.*set cni: true/,
+    );
   });
 
   test('fails when autoscaling bounds are inverted', () => {
     const c = chart();
-    expect(() => new Istiod(c, 'istiod', { base: new IstioBase(c, 'base'), autoscaling: { minReplicas: 3, maxReplicas: 2 } })).toThrow(/Istiod test\/istiod: autoscaling maxReplicas 2 is below minReplicas 3/);
+    expect(() => new Istiod(c, 'istiod', { base: new IstioBase(c, 'base'), autoscaling: { minReplicas: 3, maxReplicas: 2 } })).toThrow(
+      /Istiod test\/istiod: autoscaling maxReplicas 2 is below minReplicas 3/,
+    );
   });
 
   test('fails when the tracing service is not a qualified Service name', () => {
     const c = chart();
-    expect(() => new Istiod(c, 'istiod', { base: new IstioBase(c, 'base'), tracing: { name: 'jaeger', protocol: 'zipkin', service: 'http://jaeger:9411', port: 9411 } })).toThrow(
-      /Istiod test\/istiod: tracing service 'http:\/\/jaeger:9411' is not a fully qualified Service name/,
-    );
+    expect(
+      () =>
+        new Istiod(c, 'istiod', {
+          base: new IstioBase(c, 'base'),
+          tracing: { name: 'jaeger', protocol: 'zipkin', service: 'http://jaeger:9411', port: 9411 },
+        }),
+    ).toThrow(/Istiod test\/istiod: tracing service 'http:\/\/jaeger:9411' is not a fully qualified Service name/);
   });
 
   test('fails when the tracing provider shadows a built-in provider', () => {
     const c = chart();
-    expect(() => new Istiod(c, 'istiod', { base: new IstioBase(c, 'base'), tracing: { name: 'prometheus', protocol: 'opentelemetry', service: 'otel.tracing.svc.cluster.local', port: 4317 } })).toThrow(
+    expect(
+      () =>
+        new Istiod(c, 'istiod', {
+          base: new IstioBase(c, 'base'),
+          tracing: { name: 'prometheus', protocol: 'opentelemetry', service: 'otel.tracing.svc.cluster.local', port: 4317 },
+        }),
+    ).toThrow(
       "Istiod test/istiod: tracing provider name 'prometheus' is one of Istio's built-in providers (prometheus, stackdriver, envoy); name the collector, e.g. 'jaeger' or 'otel'",
     );
   });
 
   test('fails when the access log file is not a path', () => {
     const c = chart();
-    expect(() => new Istiod(c, 'istiod', { base: new IstioBase(c, 'base'), accessLogFile: 'stdout' })).toThrow(/accessLogFile 'stdout' is not an absolute path; use '\/dev\/stdout'/);
+    expect(() => new Istiod(c, 'istiod', { base: new IstioBase(c, 'base'), accessLogFile: 'stdout' })).toThrow(
+      /accessLogFile 'stdout' is not an absolute path; use '\/dev\/stdout'/,
+    );
   });
 });
 
@@ -186,13 +235,27 @@ describe('Istio charts', () => {
     const app = Testing.app();
     const base = new IstioBaseChart(app, 'istio-base', { profile: 'default', cni: true });
     const cp = new IstioControlPlaneChart(app, 'istio-control-plane', {
-      base: base.base, profile: 'default', cni: true, outboundTrafficPolicy: 'REGISTRY_ONLY',
-      istiod: scaling, ingressGateway: { ...scaling, serviceType: 'LoadBalancer' }, egressGateway: scaling, highAvailability: false,
+      base: base.base,
+      profile: 'default',
+      cni: true,
+      outboundTrafficPolicy: 'REGISTRY_ONLY',
+      istiod: scaling,
+      ingressGateway: { ...scaling, serviceType: 'LoadBalancer' },
+      egressGateway: scaling,
+      highAvailability: false,
     });
     expect(base.layer).toBe('infrastructure');
     expect(cp.layer).toBe('mesh');
-    expect(Testing.synth(base).filter((o) => o.kind === 'HelmRelease').map((o) => o.metadata.name)).toEqual(['istio-base', 'istio-cni']);
-    expect(Testing.synth(cp).filter((o) => o.kind === 'HelmRelease').map((o) => o.metadata.name)).toEqual(['istiod', 'istio-ingressgateway', 'istio-egressgateway']);
+    expect(
+      Testing.synth(base)
+        .filter((o) => o.kind === 'HelmRelease')
+        .map((o) => o.metadata.name),
+    ).toEqual(['istio-base', 'istio-cni']);
+    expect(
+      Testing.synth(cp)
+        .filter((o) => o.kind === 'HelmRelease')
+        .map((o) => o.metadata.name),
+    ).toEqual(['istiod', 'istio-ingressgateway', 'istio-egressgateway']);
   });
 
   test('fails when production istiod is not highly available', () => {
@@ -201,9 +264,16 @@ describe('Istio charts', () => {
     expect(
       () =>
         new IstioControlPlaneChart(app, 'istio-control-plane', {
-          base: base.base, profile: 'default', cni: false, outboundTrafficPolicy: 'REGISTRY_ONLY',
-          istiod: scaling, ingressGateway: { ...scaling, serviceType: 'LoadBalancer' }, highAvailability: true,
+          base: base.base,
+          profile: 'default',
+          cni: false,
+          outboundTrafficPolicy: 'REGISTRY_ONLY',
+          istiod: scaling,
+          ingressGateway: { ...scaling, serviceType: 'LoadBalancer' },
+          highAvailability: true,
         }),
-    ).toThrow(/IstioControlPlaneChart istio-control-plane: istiod must be highly available in production .* got 1 fixed replica\(s\), no PodDisruptionBudget; set mesh:istio.install.istiod.autoscaling.minReplicas: 2/);
+    ).toThrow(
+      /IstioControlPlaneChart istio-control-plane: istiod must be highly available in production .* got 1 fixed replica\(s\), no PodDisruptionBudget; set mesh:istio.install.istiod.autoscaling.minReplicas: 2/,
+    );
   });
 });

@@ -29,7 +29,9 @@ function environment(name: 'dev' | 'staging' | 'prod' | 'prod+demos'): Rendered 
 }
 
 function find(objects: any[], kind: string, name: string, namespace?: string) {
-  const found = objects.find((o) => o.kind === kind && o.metadata.name === name && (namespace === undefined || o.metadata.namespace === namespace));
+  const found = objects.find(
+    (o) => o.kind === kind && o.metadata.name === name && (namespace === undefined || o.metadata.namespace === namespace),
+  );
   if (!found) throw new Error(`no ${kind} ${namespace ?? '*'}/${name}`);
   return found;
 }
@@ -57,7 +59,13 @@ describe("scenario S3: Flagger and httpbin's canary, in the dev environment", ()
       { name: 'latency', templateRef: { name: 'latency', namespace: 'istio-system' }, thresholdRange: { max: 500 }, interval: '30s' },
     ]);
     expect(canary.spec.analysis.webhooks).toEqual([
-      { name: 'load-test', type: 'rollout', url: 'http://flagger-loadtester.test/', timeout: '5s', metadata: { type: 'cmd', cmd: 'hey -z 1m -q 10 -c 2 http://httpbin-canary.demo:8000/headers' } },
+      {
+        name: 'load-test',
+        type: 'rollout',
+        url: 'http://flagger-loadtester.test/',
+        timeout: '5s',
+        metadata: { type: 'cmd', cmd: 'hey -z 1m -q 10 -c 2 http://httpbin-canary.demo:8000/headers' },
+      },
     ]);
   });
 
@@ -82,7 +90,10 @@ describe("scenario S3: Flagger and httpbin's canary, in the dev environment", ()
     const config = loadEnvironmentFile(path.join(REPO_ROOT, 'Pulumi.dev.yaml'));
     const prometheus = prometheusUrl(config.observability.namespace);
     // The template is a Flagger custom resource: in the next layer (platform-configs), once Flagger installed its CRDs.
-    expect(find(byChart.get('progressive-delivery-configs')!, 'MetricTemplate', 'latency', 'istio-system').spec.provider).toEqual({ type: 'prometheus', address: prometheus });
+    expect(find(byChart.get('progressive-delivery-configs')!, 'MetricTemplate', 'latency', 'istio-system').spec.provider).toEqual({
+      type: 'prometheus',
+      address: prometheus,
+    });
     expect(find(platform, 'HelmRepository', 'flagger', 'flux-system').spec.url).toBe('https://flagger.app');
     expect(find(platform, 'HelmRelease', 'flagger', 'flux-system').spec).toMatchObject({
       targetNamespace: 'istio-system',
@@ -102,21 +113,36 @@ describe("scenario S3: Flagger and httpbin's canary, in the dev environment", ()
 
   test('production (demos opted in) holds promotion at the load tester gate', () => {
     const canary = find(environment('prod+demos').objects, 'Canary', 'httpbin', 'demo');
-    expect(canary.spec.analysis.webhooks).toContainEqual({ name: 'confirm-promotion', type: 'confirm-promotion', url: 'http://flagger-loadtester.test/gate/check', timeout: '5s' });
+    expect(canary.spec.analysis.webhooks).toContainEqual({
+      name: 'confirm-promotion',
+      type: 'confirm-promotion',
+      url: 'http://flagger-loadtester.test/gate/check',
+      timeout: '5s',
+    });
   });
 });
 
 describe('no object collides with what Flagger generates', () => {
-  test.each(['dev', 'staging', 'prod+demos'] as const)('%s: every Canary leaves its Services, DestinationRules, VirtualService, primaries and replicas to Flagger', (env) => {
-    const { objects } = environment(env);
-    expect(objects.filter((o) => o.kind === 'Canary').length).toBeGreaterThan(0);
-    expect(flaggerCollisions(objects)).toEqual([]);
-  });
+  test.each(['dev', 'staging', 'prod+demos'] as const)(
+    '%s: every Canary leaves its Services, DestinationRules, VirtualService, primaries and replicas to Flagger',
+    (env) => {
+      const { objects } = environment(env);
+      expect(objects.filter((o) => o.kind === 'Canary').length).toBeGreaterThan(0);
+      expect(flaggerCollisions(objects)).toEqual([]);
+    },
+  );
 
   test('the scan sees a collision injected into a synthesized environment', () => {
     const { objects } = environment('dev');
-    const intruder: KubeObject = { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'httpbin', namespace: 'demo' }, spec: { hosts: ['httpbin'] } };
-    expect(flaggerCollisions([...objects, intruder])).toEqual([expect.stringContaining('VirtualService demo/httpbin is created by Flagger for Canary demo/httpbin')]);
+    const intruder: KubeObject = {
+      apiVersion: 'networking.istio.io/v1',
+      kind: 'VirtualService',
+      metadata: { name: 'httpbin', namespace: 'demo' },
+      spec: { hosts: ['httpbin'] },
+    };
+    expect(flaggerCollisions([...objects, intruder])).toEqual([
+      expect.stringContaining('VirtualService demo/httpbin is created by Flagger for Canary demo/httpbin'),
+    ]);
   });
 });
 
@@ -130,26 +156,31 @@ describe('scenario S7: the manual weighted canary', () => {
     ]);
     expect(find(objects, 'DestinationRule', 'httpbin', 'canary').spec).toEqual({
       host: 'httpbin.canary.svc.cluster.local',
-      subsets: [{ name: 'v1', labels: { version: 'v1' } }, { name: 'v2', labels: { version: 'v2' } }],
+      subsets: [
+        { name: 'v1', labels: { version: 'v1' } },
+        { name: 'v2', labels: { version: 'v2' } },
+      ],
     });
     // Pulumi.dev.yaml's mesh:canary.weightedSplit.host, through the public gateway; `mesh` keeps the split for in-mesh callers.
     expect(find(objects, 'VirtualService', 'httpbin', 'canary').spec).toEqual({
       hosts: ['httpbin.canary.svc.cluster.local', 'httpbin-canary.localhost'],
       gateways: ['istio-system/public-gateway', 'mesh'],
-      http: [{
-        name: 'weighted',
-        route: [
-          { destination: { host: 'httpbin.canary.svc.cluster.local', subset: 'v1', port: { number: 8000 } }, weight: 80 },
-          { destination: { host: 'httpbin.canary.svc.cluster.local', subset: 'v2', port: { number: 8001 } }, weight: 20 },
-        ],
-      }],
+      http: [
+        {
+          name: 'weighted',
+          route: [
+            { destination: { host: 'httpbin.canary.svc.cluster.local', subset: 'v1', port: { number: 8000 } }, weight: 80 },
+            { destination: { host: 'httpbin.canary.svc.cluster.local', subset: 'v2', port: { number: 8001 } }, weight: 20 },
+          ],
+        },
+      ],
     });
     const v2 = find(objects, 'Deployment', 'httpbin-v2', 'canary').spec.template.spec.containers[0];
     expect(v2.env).toContainEqual({ name: 'PORT', value: '8888' });
     expect(v2.readinessProbe.httpGet.port).toBe(8888);
   });
 
-  test("the public host is served over HTTPS by the public gateway with a cert-manager Certificate in istio-system from the ClusterIssuer", () => {
+  test('the public host is served over HTTPS by the public gateway with a cert-manager Certificate in istio-system from the ClusterIssuer', () => {
     const ingress = environment('dev').byChart.get('ingress')!;
     const gateway = find(ingress, 'Gateway', 'public-gateway', 'istio-system');
     const https = gateway.spec.servers.find((s: any) => s.port.number === 443);
@@ -167,11 +198,18 @@ describe('scenario S7: the manual weighted canary', () => {
   });
 
   test('S7 with a public host and an HTTP redirect: the split is bound to a gateway that serves the host over HTTPS and redirects HTTP', () => {
-    const config = parseEnvironment('qa', {
-      'mesh:tier': 'staging',
-      'mesh:ingress': { hosts: ['*'], tls: { hosts: ['httpbin.canary.example.com'], redirectHttp: true, issuer: { type: 'selfSigned' }, certManagerReplicas: 1 } },
-      'mesh:canary': { weightedSplit: { host: 'httpbin.canary.example.com' } },
-    }, 'Pulumi.qa.yaml');
+    const config = parseEnvironment(
+      'qa',
+      {
+        'mesh:tier': 'staging',
+        'mesh:ingress': {
+          hosts: ['*'],
+          tls: { hosts: ['httpbin.canary.example.com'], redirectHttp: true, issuer: { type: 'selfSigned' }, certManagerReplicas: 1 },
+        },
+        'mesh:canary': { weightedSplit: { host: 'httpbin.canary.example.com' } },
+      },
+      'Pulumi.qa.yaml',
+    );
     const objects = renderCharts(buildPlatform(config)).flatMap((c) => c.objects) as any[];
     expect(find(objects, 'Gateway', 'public-gateway', 'istio-system').spec.servers).toEqual([
       { port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['*'], tls: { httpsRedirect: true } },
@@ -194,31 +232,62 @@ describe('scenario S7: the manual weighted canary', () => {
   test('fails when the public host is not served over HTTPS by the gateway', () => {
     // Staging's certificate names mesh.staging.example.com only.
     const config = loadEnvironmentFile(path.join(REPO_ROOT, 'Pulumi.staging.yaml'));
-    const withHost = { ...config, canary: { ...config.canary, weightedSplit: { ...config.canary.weightedSplit, host: 'httpbin.staging.example.com' } } };
+    const withHost = {
+      ...config,
+      canary: { ...config.canary, weightedSplit: { ...config.canary.weightedSplit, host: 'httpbin.staging.example.com' } },
+    };
     expect(() => buildPlatform(withHost)).toThrow(
       "WeightedCanaryChart weighted-canary: mesh:canary.weightedSplit.host 'httpbin.staging.example.com' is not served over HTTPS by the public gateway istio-system/public-gateway: mesh:ingress.tls.hosts is [mesh.staging.example.com] (a '*.domain' wildcard covers one label, as in the certificate); add 'httpbin.staging.example.com' or a wildcard covering it to mesh:ingress.tls.hosts, or choose a host they cover",
     );
     // A wildcard two labels up does not cover it either (the certificate would not be valid for it).
-    const dev = { ...withHost, name: 'dev', ingress: { ...withHost.ingress, tls: { hosts: ['*.example.com'], redirectHttp: false, issuer: { type: 'selfSigned' as const }, certManagerReplicas: 1 } } };
-    expect(() => buildPlatform(dev)).toThrow(/'httpbin\.staging\.example\.com' is not served over HTTPS .*mesh:ingress\.tls\.hosts is \[\*\.example\.com\]/);
+    const dev = {
+      ...withHost,
+      name: 'dev',
+      ingress: {
+        ...withHost.ingress,
+        tls: { hosts: ['*.example.com'], redirectHttp: false, issuer: { type: 'selfSigned' as const }, certManagerReplicas: 1 },
+      },
+    };
+    expect(() => buildPlatform(dev)).toThrow(
+      /'httpbin\.staging\.example\.com' is not served over HTTPS .*mesh:ingress\.tls\.hosts is \[\*\.example\.com\]/,
+    );
   });
 
   test('fails when the public host is not served by an HTTP-only gateway', () => {
-    const config = parseEnvironment('qa', { 'mesh:tier': 'staging', 'mesh:ingress': { hosts: ['shop.example.com'] }, 'mesh:canary': { weightedSplit: { host: 'httpbin.example.com' } } }, 'Pulumi.qa.yaml');
+    const config = parseEnvironment(
+      'qa',
+      {
+        'mesh:tier': 'staging',
+        'mesh:ingress': { hosts: ['shop.example.com'] },
+        'mesh:canary': { weightedSplit: { host: 'httpbin.example.com' } },
+      },
+      'Pulumi.qa.yaml',
+    );
     expect(() => buildPlatform(config)).toThrow(
       "WeightedCanaryChart weighted-canary: mesh:canary.weightedSplit.host 'httpbin.example.com' is not served by the public gateway istio-system/public-gateway: mesh:ingress.hosts is [shop.example.com]; add 'httpbin.example.com', a wildcard covering it or '*' to mesh:ingress.hosts (or configure HTTPS for it in mesh:ingress.tls), or choose a host they cover",
     );
   });
 
   test('fails when the chart has a public host but no gateway', () => {
-    expect(() => new WeightedCanaryChart(Testing.app(), 'weighted-canary', { namespace: 'canary', weights: { v1: 80, v2: 20 }, workloads: WORKLOADS, host: 'httpbin.example.com' }))
-      .toThrow("WeightedCanaryChart weighted-canary: mesh:canary.weightedSplit.host 'httpbin.example.com' needs the public gateway to route it; pass the ingress chart's gateway");
+    expect(
+      () =>
+        new WeightedCanaryChart(Testing.app(), 'weighted-canary', {
+          namespace: 'canary',
+          weights: { v1: 80, v2: 20 },
+          workloads: WORKLOADS,
+          host: 'httpbin.example.com',
+        }),
+    ).toThrow(
+      "WeightedCanaryChart weighted-canary: mesh:canary.weightedSplit.host 'httpbin.example.com' needs the public gateway to route it; pass the ingress chart's gateway",
+    );
   });
 
   test('fails when the configured public host is a wildcard or not a DNS name', () => {
     const host = (h: string) => () => parseEnvironment('dev', { 'mesh:canary': { weightedSplit: { host: h } } }, 'Pulumi.dev.yaml');
     expect(host('*.localhost')).toThrow('Pulumi.dev.yaml: mesh:canary.weightedSplit.host: must be one host name, not a wildcard');
-    expect(host('https://httpbin.example.com')).toThrow(/mesh:canary\.weightedSplit\.host: must be a DNS name such as httpbin-canary\.example\.com/);
+    expect(host('https://httpbin.example.com')).toThrow(
+      /mesh:canary\.weightedSplit\.host: must be a DNS name such as httpbin-canary\.example\.com/,
+    );
   });
 
   test("the public host exposes canary/httpbin to the ingress gateway, and nothing else changes: dev's matrix is still the dependency graph", () => {
@@ -227,7 +296,9 @@ describe('scenario S7: the manual weighted canary', () => {
       const platform = buildPlatform(config);
       const objects = renderCharts(platform).flatMap((c) => c.objects);
       const explainer = new AccessExplainer(objects);
-      const declared = platform.node.findAll().filter((c): c is MeshApp => c instanceof MeshApp)
+      const declared = platform.node
+        .findAll()
+        .filter((c): c is MeshApp => c instanceof MeshApp)
         .flatMap((a) => a.dependencies.map((d) => `${a.namespace}/${a.name} -> ${d.namespace}/${d.name}`));
       const fromGateway = workloadsOf(objects)
         .filter((w) => explainer.check({ ...matrixRequest(w, w), source: gatewayIdentity }).allowed)
@@ -244,27 +315,51 @@ describe('scenario S7: the manual weighted canary', () => {
   });
 
   test('the weights come from the environment configuration', () => {
-    const config = parseEnvironment('dev', { 'mesh:canary': { weightedSplit: { enabled: true, namespace: 'canary', weights: { v1: 50, v2: 50 } } } }, 'Pulumi.dev.yaml');
+    const config = parseEnvironment(
+      'dev',
+      { 'mesh:canary': { weightedSplit: { enabled: true, namespace: 'canary', weights: { v1: 50, v2: 50 } } } },
+      'Pulumi.dev.yaml',
+    );
     const objects = renderCharts(buildPlatform(config)).flatMap((c) => c.objects) as any[];
     expect(find(objects, 'VirtualService', 'httpbin', 'canary').spec.http[0].route.map((r: any) => r.weight)).toEqual([50, 50]);
   });
 
   test('fails when the configured weights do not add up to 100', () => {
-    expect(() => parseEnvironment('dev', { 'mesh:canary': { weightedSplit: { enabled: true, namespace: 'canary', weights: { v1: 80, v2: 30 } } } }, 'Pulumi.dev.yaml'))
-      .toThrow(ConfigError);
-    expect(() => parseEnvironment('dev', { 'mesh:canary': { weightedSplit: { enabled: true, namespace: 'canary', weights: { v1: 80, v2: 30 } } } }, 'Pulumi.dev.yaml'))
-      .toThrow(/weights\.v1 \+ weights\.v2 must add up to 100/);
+    expect(() =>
+      parseEnvironment(
+        'dev',
+        { 'mesh:canary': { weightedSplit: { enabled: true, namespace: 'canary', weights: { v1: 80, v2: 30 } } } },
+        'Pulumi.dev.yaml',
+      ),
+    ).toThrow(ConfigError);
+    expect(() =>
+      parseEnvironment(
+        'dev',
+        { 'mesh:canary': { weightedSplit: { enabled: true, namespace: 'canary', weights: { v1: 80, v2: 30 } } } },
+        'Pulumi.dev.yaml',
+      ),
+    ).toThrow(/weights\.v1 \+ weights\.v2 must add up to 100/);
   });
 
   test('fails when the configuration has an unknown key', () => {
-    expect(() => parseEnvironment('dev', { 'mesh:canary': { httpbinCanary: { enabled: true, manualPromotion: false, stepWeigth: 10 } } }, 'Pulumi.dev.yaml')).toThrow(/stepWeigth/);
+    expect(() =>
+      parseEnvironment(
+        'dev',
+        { 'mesh:canary': { httpbinCanary: { enabled: true, manualPromotion: false, stepWeigth: 10 } } },
+        'Pulumi.dev.yaml',
+      ),
+    ).toThrow(/stepWeigth/);
   });
 });
 
 describe('WeightedSplit', () => {
   function setup() {
     const chart = new LayerChart(Testing.app(), 'apps', { layer: Layer.APPS, namespace: 'shop' });
-    const reviews = new MeshApp(chart, 'reviews', { image: 'docker.io/istio/examples-bookinfo-reviews-v1:1.20.3', ports: [{ port: 9080 }], versions: [{ name: 'v1' }, { name: 'v2' }, { name: 'v3' }] });
+    const reviews = new MeshApp(chart, 'reviews', {
+      image: 'docker.io/istio/examples-bookinfo-reviews-v1:1.20.3',
+      ports: [{ port: 9080 }],
+      versions: [{ name: 'v1' }, { name: 'v2' }, { name: 'v3' }],
+    });
     return { chart, reviews };
   }
   const fails = (build: () => unknown, ...parts: string[]) => {
@@ -281,7 +376,11 @@ describe('WeightedSplit', () => {
     const { chart, reviews } = setup();
     new WeightedSplit(chart, 'split', {
       app: reviews,
-      weights: [{ version: 'v1', weight: 100 }, { version: 'v2', weight: 0 }, { version: 'v3', weight: 0 }],
+      weights: [
+        { version: 'v1', weight: 100 },
+        { version: 'v2', weight: 0 },
+        { version: 'v3', weight: 0 },
+      ],
       headerRoutes: [{ header: 'end-user', value: 'jason', version: 'v2' }],
       istioMutualTls: true,
       gateways: [PUBLIC_GATEWAY_REFERENCE],
@@ -291,7 +390,10 @@ describe('WeightedSplit', () => {
     expect(find(objects, 'VirtualService', 'reviews').spec).toMatchObject({
       gateways: ['istio-system/public-gateway', 'mesh'],
       http: [
-        { match: [{ headers: { 'end-user': { exact: 'jason' } } }], route: [{ destination: { host: 'reviews.shop.svc.cluster.local', subset: 'v2' } }] },
+        {
+          match: [{ headers: { 'end-user': { exact: 'jason' } } }],
+          route: [{ destination: { host: 'reviews.shop.svc.cluster.local', subset: 'v2' } }],
+        },
         { route: [{ weight: 100 }, { weight: 0 }, { weight: 0 }] },
       ],
     });
@@ -299,20 +401,60 @@ describe('WeightedSplit', () => {
 
   test('fails when the weights do not add up to 100', () => {
     const { chart, reviews } = setup();
-    fails(() => new WeightedSplit(chart, 'split', { app: reviews, weights: [{ version: 'v1', weight: 80 }, { version: 'v2', weight: 30 }] }), 'WeightedSplit apps/split', 'v1=80, v2=30 add up to 110, not 100');
+    fails(
+      () =>
+        new WeightedSplit(chart, 'split', {
+          app: reviews,
+          weights: [
+            { version: 'v1', weight: 80 },
+            { version: 'v2', weight: 30 },
+          ],
+        }),
+      'WeightedSplit apps/split',
+      'v1=80, v2=30 add up to 110, not 100',
+    );
   });
   test('fails when a weight is negative', () => {
     const { chart, reviews } = setup();
-    fails(() => new WeightedSplit(chart, 'split', { app: reviews, weights: [{ version: 'v1', weight: 120 }, { version: 'v2', weight: -20 }] }), 'weight 120 of version', 'from 0 to 100');
+    fails(
+      () =>
+        new WeightedSplit(chart, 'split', {
+          app: reviews,
+          weights: [
+            { version: 'v1', weight: 120 },
+            { version: 'v2', weight: -20 },
+          ],
+        }),
+      'weight 120 of version',
+      'from 0 to 100',
+    );
   });
   test('fails when a version is unknown or given twice', () => {
     const { chart, reviews } = setup();
-    fails(() => new WeightedSplit(chart, 'split', { app: reviews, weights: [{ version: 'v9', weight: 100 }] }), "names version 'v9'", 'versions: v1, v2, v3');
-    fails(() => new WeightedSplit(chart, 'split2', { app: reviews, weights: [{ version: 'v1', weight: 50 }, { version: 'v1', weight: 50 }] }), "version 'v1' has two weights");
+    fails(
+      () => new WeightedSplit(chart, 'split', { app: reviews, weights: [{ version: 'v9', weight: 100 }] }),
+      "names version 'v9'",
+      'versions: v1, v2, v3',
+    );
+    fails(
+      () =>
+        new WeightedSplit(chart, 'split2', {
+          app: reviews,
+          weights: [
+            { version: 'v1', weight: 50 },
+            { version: 'v1', weight: 50 },
+          ],
+        }),
+      "version 'v1' has two weights",
+    );
   });
   test('fails when a version targets a port the Service does not have', () => {
     const { chart, reviews } = setup();
-    fails(() => new WeightedSplit(chart, 'split', { app: reviews, weights: [{ version: 'v1', weight: 100, port: 8001 }] }), 'port 8001 of version', 'ports: 9080');
+    fails(
+      () => new WeightedSplit(chart, 'split', { app: reviews, weights: [{ version: 'v1', weight: 100, port: 8001 }] }),
+      'port 8001 of version',
+      'ports: 9080',
+    );
   });
   test('fails when the weights are empty', () => {
     const { chart, reviews } = setup();
@@ -320,13 +462,31 @@ describe('WeightedSplit', () => {
   });
   test('fails when a header route has no valid header name', () => {
     const { chart, reviews } = setup();
-    fails(() => new WeightedSplit(chart, 'split', { app: reviews, weights: [{ version: 'v1', weight: 100 }], headerRoutes: [{ header: 'end user', value: 'jason', version: 'v2' }] }), "header 'end user' is not an HTTP header name");
+    fails(
+      () =>
+        new WeightedSplit(chart, 'split', {
+          app: reviews,
+          weights: [{ version: 'v1', weight: 100 }],
+          headerRoutes: [{ header: 'end user', value: 'jason', version: 'v2' }],
+        }),
+      "header 'end user' is not an HTTP header name",
+    );
   });
   test('extra hosts are routed through gateways that serve them: `*`, a wildcard (any depth over HTTP, one label over HTTPS) or the name', () => {
     const { chart, reviews } = setup();
     const http = { ...PUBLIC_GATEWAY_REFERENCE, reference: 'istio-system/http-gateway', hosts: ['*.example.com'] };
-    const https = { ...PUBLIC_GATEWAY_REFERENCE, reference: 'istio-system/tls-gateway', hosts: ['*', '*.example.com'], httpsHosts: ['*.example.com', 'reviews.shop.io'] };
-    new WeightedSplit(chart, 'split', { app: reviews, weights: [{ version: 'v1', weight: 100 }], gateways: [PUBLIC_GATEWAY_REFERENCE, http, https], hosts: ['reviews.example.com'] });
+    const https = {
+      ...PUBLIC_GATEWAY_REFERENCE,
+      reference: 'istio-system/tls-gateway',
+      hosts: ['*', '*.example.com'],
+      httpsHosts: ['*.example.com', 'reviews.shop.io'],
+    };
+    new WeightedSplit(chart, 'split', {
+      app: reviews,
+      weights: [{ version: 'v1', weight: 100 }],
+      gateways: [PUBLIC_GATEWAY_REFERENCE, http, https],
+      hosts: ['reviews.example.com'],
+    });
     expect(find(Testing.synth(chart), 'VirtualService', 'reviews').spec).toMatchObject({
       hosts: ['reviews.shop.svc.cluster.local', 'reviews.example.com'],
       gateways: ['istio-system/public-gateway', 'istio-system/http-gateway', 'istio-system/tls-gateway', 'mesh'],
@@ -340,42 +500,94 @@ describe('WeightedSplit', () => {
   test('fails when a gateway does not serve an extra host', () => {
     const { chart, reviews } = setup();
     const tls = { ...PUBLIC_GATEWAY_REFERENCE, hosts: ['*', 'shop.example.com'], httpsHosts: ['shop.example.com'] };
-    fails(() => new WeightedSplit(chart, 'split', { app: reviews, weights: [{ version: 'v1', weight: 100 }], gateways: [tls], hosts: ['reviews.example.com'] }),
-      "WeightedSplit apps/split: host 'reviews.example.com' is not served by gateway istio-system/public-gateway (it serves over HTTPS only shop.example.com), so the gateway would never route it; add the host to the gateway's HTTPS hosts, or route another host");
+    fails(
+      () =>
+        new WeightedSplit(chart, 'split', {
+          app: reviews,
+          weights: [{ version: 'v1', weight: 100 }],
+          gateways: [tls],
+          hosts: ['reviews.example.com'],
+        }),
+      "WeightedSplit apps/split: host 'reviews.example.com' is not served by gateway istio-system/public-gateway (it serves over HTTPS only shop.example.com), so the gateway would never route it; add the host to the gateway's HTTPS hosts, or route another host",
+    );
     const http = { ...PUBLIC_GATEWAY_REFERENCE, hosts: ['shop.example.com'] };
-    fails(() => new WeightedSplit(chart, 'split2', { app: reviews, weights: [{ version: 'v1', weight: 100 }], gateways: [http], hosts: ['reviews.example.com'] }),
-      "host 'reviews.example.com' is not served by gateway istio-system/public-gateway (it serves shop.example.com), so the gateway would never route it; add the host to the gateway's hosts, or route another host");
+    fails(
+      () =>
+        new WeightedSplit(chart, 'split2', {
+          app: reviews,
+          weights: [{ version: 'v1', weight: 100 }],
+          gateways: [http],
+          hosts: ['reviews.example.com'],
+        }),
+      "host 'reviews.example.com' is not served by gateway istio-system/public-gateway (it serves shop.example.com), so the gateway would never route it; add the host to the gateway's hosts, or route another host",
+    );
   });
   test('fails when an extra host is not a DNS name', () => {
     const { chart, reviews } = setup();
-    fails(() => new WeightedSplit(chart, 'split', { app: reviews, weights: [{ version: 'v1', weight: 100 }], hosts: ['https://reviews.example.com'] }),
-      "WeightedSplit apps/split: host 'https://reviews.example.com' is not a DNS name; use a name such as 'shop.example.com'");
-    fails(() => new WeightedSplit(chart, 'split2', { app: reviews, weights: [{ version: 'v1', weight: 100 }], hosts: ['*'] }), "host '*' is not a DNS name");
+    fails(
+      () =>
+        new WeightedSplit(chart, 'split', {
+          app: reviews,
+          weights: [{ version: 'v1', weight: 100 }],
+          hosts: ['https://reviews.example.com'],
+        }),
+      "WeightedSplit apps/split: host 'https://reviews.example.com' is not a DNS name; use a name such as 'shop.example.com'",
+    );
+    fails(
+      () => new WeightedSplit(chart, 'split2', { app: reviews, weights: [{ version: 'v1', weight: 100 }], hosts: ['*'] }),
+      "host '*' is not a DNS name",
+    );
   });
   test('fails when a header route names an unknown version', () => {
     const { chart, reviews } = setup();
-    fails(() => new WeightedSplit(chart, 'split', { app: reviews, weights: [{ version: 'v1', weight: 100 }], headerRoutes: [{ header: 'end-user', value: 'jason', version: 'v7' }] }), "header route 'end-user' names version 'v7'");
+    fails(
+      () =>
+        new WeightedSplit(chart, 'split', {
+          app: reviews,
+          weights: [{ version: 'v1', weight: 100 }],
+          headerRoutes: [{ header: 'end-user', value: 'jason', version: 'v7' }],
+        }),
+      "header route 'end-user' names version 'v7'",
+    );
   });
 });
 
 describe('scenario S6: bookinfo', () => {
   function bookinfo(routing: BookinfoRouting, istioMutualTls = false) {
-    const chart = new BookinfoChart(Testing.app(), 'bookinfo', { namespace: 'bookinfo', routing, istioMutualTls, gateway: PUBLIC_GATEWAY_REFERENCE, workloads: WORKLOADS });
+    const chart = new BookinfoChart(Testing.app(), 'bookinfo', {
+      namespace: 'bookinfo',
+      routing,
+      istioMutualTls,
+      gateway: PUBLIC_GATEWAY_REFERENCE,
+      workloads: WORKLOADS,
+    });
     return { chart, objects: Testing.synth(chart) };
   }
 
   test('six workloads at 1.20.3 on port 9080 named http, labeled app and version, writable /tmp, declared calls', () => {
     const { chart, objects } = bookinfo('all-v1');
     const deployments = objects.filter((o) => o.kind === 'Deployment');
-    expect(deployments.map((d) => d.metadata.name).sort()).toEqual(['details', 'productpage', 'ratings', 'reviews-v1', 'reviews-v2', 'reviews-v3']);
+    expect(deployments.map((d) => d.metadata.name).sort()).toEqual([
+      'details',
+      'productpage',
+      'ratings',
+      'reviews-v1',
+      'reviews-v2',
+      'reviews-v3',
+    ]);
     for (const d of deployments) {
       const container = d.spec.template.spec.containers[0];
       expect(container.image).toMatch(/^docker\.io\/istio\/examples-bookinfo-(productpage|details|reviews|ratings)-v[123]:1\.20\.3$/);
       expect(container.volumeMounts).toContainEqual(expect.objectContaining({ mountPath: '/tmp' }));
-      expect(d.spec.template.metadata.labels).toEqual(expect.objectContaining({ app: expect.any(String), version: expect.stringMatching(/^v[123]$/) }));
+      expect(d.spec.template.metadata.labels).toEqual(
+        expect.objectContaining({ app: expect.any(String), version: expect.stringMatching(/^v[123]$/) }),
+      );
     }
-    expect(find(objects, 'Deployment', 'reviews-v3').spec.template.spec.containers[0].image).toBe('docker.io/istio/examples-bookinfo-reviews-v3:1.20.3');
-    for (const name of ['productpage', 'details', 'reviews', 'ratings']) expect(find(objects, 'Service', name).spec.ports).toEqual([expect.objectContaining({ name: 'http', port: 9080 })]);
+    expect(find(objects, 'Deployment', 'reviews-v3').spec.template.spec.containers[0].image).toBe(
+      'docker.io/istio/examples-bookinfo-reviews-v3:1.20.3',
+    );
+    for (const name of ['productpage', 'details', 'reviews', 'ratings'])
+      expect(find(objects, 'Service', name).spec.ports).toEqual([expect.objectContaining({ name: 'http', port: 9080 })]);
     expect(chart.productpage.dependencies.map((d) => d.name)).toEqual(['details', 'reviews']);
     expect(chart.reviews.dependencies.map((d) => d.name)).toEqual(['ratings']);
   });
@@ -385,25 +597,53 @@ describe('scenario S6: bookinfo', () => {
     expect(vs.spec).toEqual({
       hosts: ['*'],
       gateways: ['istio-system/public-gateway'],
-      http: [{
-        name: 'productpage',
-        match: [{ uri: { exact: '/productpage' } }, { uri: { prefix: '/static' } }, { uri: { exact: '/login' } }, { uri: { exact: '/logout' } }, { uri: { prefix: '/api/v1/products' } }],
-        route: [{ destination: { host: 'productpage.bookinfo.svc.cluster.local', port: { number: 9080 } } }],
-      }],
+      http: [
+        {
+          name: 'productpage',
+          match: [
+            { uri: { exact: '/productpage' } },
+            { uri: { prefix: '/static' } },
+            { uri: { exact: '/login' } },
+            { uri: { exact: '/logout' } },
+            { uri: { prefix: '/api/v1/products' } },
+          ],
+          route: [{ destination: { host: 'productpage.bookinfo.svc.cluster.local', port: { number: 9080 } } }],
+        },
+      ],
     });
   });
 
   const reviewsRoutes = (objects: any[]) => find(objects, 'VirtualService', 'reviews').spec.http;
   test('all-v1: every request to reviews v1', () => {
-    expect(reviewsRoutes(bookinfo('all-v1').objects)).toEqual([{ name: 'weighted', route: [expect.objectContaining({ destination: expect.objectContaining({ subset: 'v1' }), weight: 100 }), expect.objectContaining({ weight: 0 }), expect.objectContaining({ weight: 0 })] }]);
+    expect(reviewsRoutes(bookinfo('all-v1').objects)).toEqual([
+      {
+        name: 'weighted',
+        route: [
+          expect.objectContaining({ destination: expect.objectContaining({ subset: 'v1' }), weight: 100 }),
+          expect.objectContaining({ weight: 0 }),
+          expect.objectContaining({ weight: 0 }),
+        ],
+      },
+    ]);
   });
   test('jason-v2: end-user jason to v2, everyone else to v1', () => {
     const routes = reviewsRoutes(bookinfo('jason-v2').objects);
-    expect(routes[0]).toMatchObject({ match: [{ headers: { 'end-user': { exact: 'jason' } } }], route: [{ destination: { subset: 'v2' } }] });
-    expect(routes[1].route.map((r: any) => [r.destination.subset, r.weight])).toEqual([['v1', 100], ['v2', 0], ['v3', 0]]);
+    expect(routes[0]).toMatchObject({
+      match: [{ headers: { 'end-user': { exact: 'jason' } } }],
+      route: [{ destination: { subset: 'v2' } }],
+    });
+    expect(routes[1].route.map((r: any) => [r.destination.subset, r.weight])).toEqual([
+      ['v1', 100],
+      ['v2', 0],
+      ['v3', 0],
+    ]);
   });
   test('v1-v3-50-50: half to v1, half to v3', () => {
-    expect(reviewsRoutes(bookinfo('v1-v3-50-50').objects)[0].route.map((r: any) => [r.destination.subset, r.weight])).toEqual([['v1', 50], ['v2', 0], ['v3', 50]]);
+    expect(reviewsRoutes(bookinfo('v1-v3-50-50').objects)[0].route.map((r: any) => [r.destination.subset, r.weight])).toEqual([
+      ['v1', 50],
+      ['v2', 0],
+      ['v3', 50],
+    ]);
   });
   test('ISTIO_MUTUAL variant: every DestinationRule with subsets per version', () => {
     const rules = bookinfo('jason-v2', true).objects.filter((o) => o.kind === 'DestinationRule');
@@ -418,17 +658,33 @@ describe('scenario S6: bookinfo', () => {
     expect(canary.spec).toMatchObject({
       targetRef: { kind: 'Deployment', name: 'reviews' },
       service: { port: 9080, portName: 'http', trafficPolicy: { tls: { mode: 'ISTIO_MUTUAL' } } },
-      analysis: { stepWeight: 10, maxWeight: 50, webhooks: [{ metadata: { cmd: 'hey -z 1m -q 10 -c 2 http://reviews-canary.bookinfo:9080/reviews/0' } }] },
+      analysis: {
+        stepWeight: 10,
+        maxWeight: 50,
+        webhooks: [{ metadata: { cmd: 'hey -z 1m -q 10 -c 2 http://reviews-canary.bookinfo:9080/reviews/0' } }],
+      },
     });
     expect(flaggerCollisions(objects)).toEqual([]);
-    expect(objects.filter((o) => ['Service', 'VirtualService', 'DestinationRule'].includes(o.kind) && o.metadata.name.startsWith('reviews'))).toEqual([]);
+    expect(
+      objects.filter((o) => ['Service', 'VirtualService', 'DestinationRule'].includes(o.kind) && o.metadata.name.startsWith('reviews')),
+    ).toEqual([]);
   });
 
   test("reviews-canary with several replicas: an HPA carries them to Flagger's primary", () => {
-    const chart = new BookinfoChart(Testing.app(), 'bookinfo', { namespace: 'bookinfo', routing: 'reviews-canary', istioMutualTls: false, gateway: PUBLIC_GATEWAY_REFERENCE, workloads: { ...WORKLOADS, replicas: 2 } });
+    const chart = new BookinfoChart(Testing.app(), 'bookinfo', {
+      namespace: 'bookinfo',
+      routing: 'reviews-canary',
+      istioMutualTls: false,
+      gateway: PUBLIC_GATEWAY_REFERENCE,
+      workloads: { ...WORKLOADS, replicas: 2 },
+    });
     const objects = Testing.synth(chart);
     expect(find(objects, 'HorizontalPodAutoscaler', 'reviews').spec).toMatchObject({ minReplicas: 2, maxReplicas: 2 });
-    expect(find(objects, 'Canary', 'reviews').spec.autoscalerRef).toEqual({ apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', name: 'reviews' });
+    expect(find(objects, 'Canary', 'reviews').spec.autoscalerRef).toEqual({
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      name: 'reviews',
+    });
     expect(find(objects, 'Deployment', 'details').spec.replicas).toBe(2);
     expect(flaggerCollisions(objects)).toEqual([]);
   });

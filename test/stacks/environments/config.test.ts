@@ -71,7 +71,9 @@ describe('configuration errors name the file, the key, the value and what is all
 
   test('fails when a key is unknown, suggesting the closest one', () => {
     const [p] = problems(() => load('config:\n  mesh:workloads:\n    replica: 2\n'));
-    expect(p).toBe(`Pulumi.dev.yaml: mesh:workloads.replica: unknown key; did you mean 'replicas'? (allowed: replicas, resources, podDisruptionBudget)`);
+    expect(p).toBe(
+      `Pulumi.dev.yaml: mesh:workloads.replica: unknown key; did you mean 'replicas'? (allowed: replicas, resources, podDisruptionBudget)`,
+    );
   });
 
   test('fails when a top-level config key is unknown', () => {
@@ -95,12 +97,16 @@ describe('configuration errors name the file, the key, the value and what is all
   });
 
   test('fails when a quantity is malformed', () => {
-    const [p] = problems(() => load('config:\n  mesh:workloads:\n    resources:\n      requests: {cpu: 1x, memory: 64Mi}\n      limits: {cpu: 1, memory: 64Mi}\n'));
+    const [p] = problems(() =>
+      load('config:\n  mesh:workloads:\n    resources:\n      requests: {cpu: 1x, memory: 64Mi}\n      limits: {cpu: 1, memory: 64Mi}\n'),
+    );
     expect(p).toBe('Pulumi.dev.yaml: mesh:workloads.resources.requests.cpu: must be a CPU quantity such as 100m or 0.5, got string "1x"');
   });
 
   test('fails when requests exceed limits', () => {
-    const [p] = problems(() => load('config:\n  mesh:workloads:\n    resources:\n      requests: {cpu: 2, memory: 64Mi}\n      limits: {cpu: 500m, memory: 64Mi}\n'));
+    const [p] = problems(() =>
+      load('config:\n  mesh:workloads:\n    resources:\n      requests: {cpu: 2, memory: 64Mi}\n      limits: {cpu: 500m, memory: 64Mi}\n'),
+    );
     expect(p).toBe('Pulumi.dev.yaml: mesh:workloads.resources: CPU request 2 exceeds its limit 500m; raise the limit or lower the request');
   });
 
@@ -129,7 +135,6 @@ describe('configuration errors name the file, the key, the value and what is all
     expect(found).toHaveLength(2);
   });
 });
-
 
 test('an unknown key inside an optional section is named with the allowed ones', () => {
   const [p] = problems(() => load('config:\n  mesh:gitops:\n    url: ssh://git@example.com/a/b.git\n    brnach: main\n'));

@@ -9,12 +9,15 @@ import { DEMO_OPT_IN } from '../../support/demo-opt-in';
 
 const problems = configProblems;
 
-
 describe('mesh:resilience configuration', () => {
   test('each tier has defaults; production refuses faults', () => {
     expect(presets.development.resilience).toMatchObject({ timeout: '30s', allowFaults: true });
     expect(presets.staging.resilience.allowFaults).toBe(true);
-    expect(presets.production.resilience).toMatchObject({ timeout: '15s', retries: { attempts: 2, perTryTimeout: '5s' }, allowFaults: false });
+    expect(presets.production.resilience).toMatchObject({
+      timeout: '15s',
+      retries: { attempts: 2, perTryTimeout: '5s' },
+      allowFaults: false,
+    });
   });
 
   test('a file overrides single keys; the rest comes from the tier', () => {
@@ -38,7 +41,15 @@ describe('mesh:resilience configuration', () => {
   });
 
   test('fails when an ejection percentage is not a whole percentage', () => {
-    expect(problems(() => parseEnvironment('dev', { 'mesh:resilience': { outlierDetection: { maxEjectionPercent: 12.5, minHealthPercent: 101 } } }, 'Pulumi.dev.yaml'))).toEqual([
+    expect(
+      problems(() =>
+        parseEnvironment(
+          'dev',
+          { 'mesh:resilience': { outlierDetection: { maxEjectionPercent: 12.5, minHealthPercent: 101 } } },
+          'Pulumi.dev.yaml',
+        ),
+      ),
+    ).toEqual([
       expect.stringMatching(/mesh:resilience\.outlierDetection\.maxEjectionPercent: expected int, got number 12\.5/),
       expect.stringMatching(/mesh:resilience\.outlierDetection\.minHealthPercent: .*<=100, got number 101/),
     ]);
@@ -51,22 +62,36 @@ describe('mesh:resilience configuration', () => {
   });
 
   test('fails when a duration is not one, or under 1ms', () => {
-    const found = problems(() => parseEnvironment('dev', { 'mesh:resilience': { timeout: '1.5 seconds', outlierDetection: { interval: '0s' } } }, 'Pulumi.dev.yaml'));
+    const found = problems(() =>
+      parseEnvironment('dev', { 'mesh:resilience': { timeout: '1.5 seconds', outlierDetection: { interval: '0s' } } }, 'Pulumi.dev.yaml'),
+    );
     expect(found).toEqual([
-      expect.stringMatching(/mesh:resilience\.timeout: must be a duration of at least 1ms in one unit, such as 500ms, 2s or 3m, got string "1.5 seconds"/),
+      expect.stringMatching(
+        /mesh:resilience\.timeout: must be a duration of at least 1ms in one unit, such as 500ms, 2s or 3m, got string "1.5 seconds"/,
+      ),
       expect.stringMatching(/mesh:resilience\.outlierDetection\.interval: must be a duration .*, got string "0s"/),
     ]);
   });
 
   test('fails when perTryTimeout exceeds the timeout', () => {
-    expect(problems(() => parseEnvironment('dev', { 'mesh:resilience': { timeout: '2s', retries: { perTryTimeout: '3s' } } }, 'Pulumi.dev.yaml'))).toEqual([
-      expect.stringMatching(/mesh:resilience\.retries\.perTryTimeout: perTryTimeout 3s exceeds timeout 2s, so no attempt could use it; lower it to at most the timeout/),
+    expect(
+      problems(() =>
+        parseEnvironment('dev', { 'mesh:resilience': { timeout: '2s', retries: { perTryTimeout: '3s' } } }, 'Pulumi.dev.yaml'),
+      ),
+    ).toEqual([
+      expect.stringMatching(
+        /mesh:resilience\.retries\.perTryTimeout: perTryTimeout 3s exceeds timeout 2s, so no attempt could use it; lower it to at most the timeout/,
+      ),
     ]);
   });
 
   test('fails when a retry condition is not one of Istio', () => {
-    expect(problems(() => parseEnvironment('dev', { 'mesh:resilience': { retries: { retryOn: ['5xx', 'timeout'] } } }, 'Pulumi.dev.yaml'))).toEqual([
-      expect.stringMatching(/mesh:resilience\.retries\.retryOn\.1: string "timeout" is not allowed; expected one of 5xx, gateway-error, reset, reset-before-request, connect-failure, .*, unavailable$/),
+    expect(
+      problems(() => parseEnvironment('dev', { 'mesh:resilience': { retries: { retryOn: ['5xx', 'timeout'] } } }, 'Pulumi.dev.yaml')),
+    ).toEqual([
+      expect.stringMatching(
+        /mesh:resilience\.retries\.retryOn\.1: string "timeout" is not allowed; expected one of 5xx, gateway-error, reset, reset-before-request, connect-failure, .*, unavailable$/,
+      ),
     ]);
   });
 });
@@ -81,7 +106,11 @@ describe('scenario S4 on the demo httpbin, per environment', () => {
     const chart = app.node.findChild('resilience-demo') as ResilienceDemoChart;
     return { route: chart.route, objects: renderCharts(app).flatMap((c) => c.objects) as any[] };
   }
-  const S4_RETRIES = { attempts: 3, perTryTimeout: '1s', retryOn: '5xx,gateway-error,reset,connect-failure,cancelled,deadline-exceeded,internal,unavailable' };
+  const S4_RETRIES = {
+    attempts: 3,
+    perTryTimeout: '1s',
+    retryOn: '5xx,gateway-error,reset,connect-failure,cancelled,deadline-exceeded,internal,unavailable',
+  };
   const S4_OUTLIERS = { consecutive5xxErrors: 1, interval: '1s', baseEjectionTime: '3m', maxEjectionPercent: 100 };
 
   test.each(['dev', 'staging', 'prod'])('%s: the S4 policy is rendered once, where the routing owner reads it', (env) => {
@@ -94,7 +123,10 @@ describe('scenario S4 on the demo httpbin, per environment', () => {
       expect(canary.spec.service).toMatchObject({
         timeout: '8s',
         retries: S4_RETRIES,
-        trafficPolicy: { connectionPool: { http: { http1MaxPendingRequests: 1, maxRequestsPerConnection: 1 } }, outlierDetection: S4_OUTLIERS },
+        trafficPolicy: {
+          connectionPool: { http: { http1MaxPendingRequests: 1, maxRequestsPerConnection: 1 } },
+          outlierDetection: S4_OUTLIERS,
+        },
       });
       expect(vs).toBeUndefined();
     } else {
@@ -108,27 +140,46 @@ describe('scenario S4 on the demo httpbin, per environment', () => {
     expect(JSON.stringify(objects).includes('x-fault-test')).toBe(env !== 'prod' && !route.routingController);
   });
 
-  test.each([['dev', 'TCP maxConnections 1 and the header-scoped faults'], ['prod', 'TCP maxConnections 1']])('%s: a canaried httpbin says which parts of S4 cannot be applied', (env, left) => {
+  test.each([
+    ['dev', 'TCP maxConnections 1 and the header-scoped faults'],
+    ['prod', 'TCP maxConnections 1'],
+  ])('%s: a canaried httpbin says which parts of S4 cannot be applied', (env, left) => {
     const app = buildPlatform(parseEnvironment(env, withDemo(env), `Pulumi.${env}.yaml`));
     expect(meshWarnings(app).filter((w) => w.startsWith('resilience-demo/'))).toEqual([
       `resilience-demo/httpbin: scenario S4's ${left} cannot be applied: httpbin-canary/httpbin owns the routing of 'httpbin' and Flagger's Canary carries no TCP connection pool nor faults; the rest of S4 is in the Canary's spec.service. Without the CanaryRelease (mesh:canary.httpbinCanary.enabled: false) S4 renders in full`,
     ]);
-    const plain = buildPlatform(parseEnvironment(env, withDemo(env, { 'mesh:canary': { httpbinCanary: { enabled: false } } }), `Pulumi.${env}.yaml`));
+    const plain = buildPlatform(
+      parseEnvironment(env, withDemo(env, { 'mesh:canary': { httpbinCanary: { enabled: false } } }), `Pulumi.${env}.yaml`),
+    );
     expect(meshWarnings(plain).filter((w) => w.startsWith('resilience-demo/'))).toEqual([]);
-    const dr = renderCharts(plain).flatMap((c) => c.objects).find((o: any) => o.kind === 'DestinationRule' && o.metadata.name === 'httpbin' && o.metadata.namespace === 'demo') as any;
+    const dr = renderCharts(plain)
+      .flatMap((c) => c.objects)
+      .find((o: any) => o.kind === 'DestinationRule' && o.metadata.name === 'httpbin' && o.metadata.namespace === 'demo') as any;
     expect(dr.spec.trafficPolicy.connectionPool.tcp).toEqual({ maxConnections: 1 });
   });
 
-  test.each(['dev', 'staging', 'prod'])("%s: S4's misplaced original patched into the object carrying the policy fails the synth", (env) => {
-    const app = buildPlatform(parseEnvironment(env, withDemo(env), `Pulumi.${env}.yaml`));
-    const route = (app.node.findChild('resilience-demo') as ResilienceDemoChart).route;
-    const carrier = route.routingController
-      ? route.routingController.node.findAll().find((c): c is ApiObject => c instanceof ApiObject && c.kind === 'Canary')!
-      : route.destinationRule!;
-    const field = route.routingController ? '/spec/service/trafficPolicy' : '/spec/trafficPolicy';
-    carrier.addJsonPatch(JsonPatch.add(`${field}/connectionPool/outlierDetection`, { consecutiveErrors: 1, interval: '1s', baseEjectionTime: '3m', maxEjectionPercent: 100 }));
-    expect(() => renderCharts(app)).toThrow(`connectionPool.outlierDetection is misplaced: a cluster drops it silently and circuit breaking is off; move it up to ${field.slice(1).replace(/\//g, '.')}.outlierDetection`);
-  });
+  test.each(['dev', 'staging', 'prod'])(
+    "%s: S4's misplaced original patched into the object carrying the policy fails the synth",
+    (env) => {
+      const app = buildPlatform(parseEnvironment(env, withDemo(env), `Pulumi.${env}.yaml`));
+      const route = (app.node.findChild('resilience-demo') as ResilienceDemoChart).route;
+      const carrier = route.routingController
+        ? route.routingController.node.findAll().find((c): c is ApiObject => c instanceof ApiObject && c.kind === 'Canary')!
+        : route.destinationRule!;
+      const field = route.routingController ? '/spec/service/trafficPolicy' : '/spec/trafficPolicy';
+      carrier.addJsonPatch(
+        JsonPatch.add(`${field}/connectionPool/outlierDetection`, {
+          consecutiveErrors: 1,
+          interval: '1s',
+          baseEjectionTime: '3m',
+          maxEjectionPercent: 100,
+        }),
+      );
+      expect(() => renderCharts(app)).toThrow(
+        `connectionPool.outlierDetection is misplaced: a cluster drops it silently and circuit breaking is off; move it up to ${field.slice(1).replace(/\//g, '.')}.outlierDetection`,
+      );
+    },
+  );
 
   function standalone(defaults: ReturnType<typeof resilienceDefaults>) {
     const app = Testing.app();
@@ -140,7 +191,11 @@ describe('scenario S4 on the demo httpbin, per environment', () => {
   test('a plain httpbin in development: S4 policy plus header-scoped faults', () => {
     const vs = standalone(resilienceDefaults(presets.development.resilience)).objects.find((o) => o.kind === 'VirtualService');
     expect(vs.spec.http.map((r: any) => r.name)).toEqual(['fault-injection', 'resilience']);
-    expect(vs.spec.http[0]).toMatchObject({ match: [{ headers: { 'x-fault-test': { exact: 'true' } } }], fault: { abort: { httpStatus: 503, percentage: { value: 50 } } }, timeout: '8s' });
+    expect(vs.spec.http[0]).toMatchObject({
+      match: [{ headers: { 'x-fault-test': { exact: 'true' } } }],
+      fault: { abort: { httpStatus: 503, percentage: { value: 50 } } },
+      timeout: '8s',
+    });
     expect(vs.spec.http[1]).toMatchObject({ timeout: '8s', retries: S4_RETRIES });
   });
 
@@ -148,7 +203,10 @@ describe('scenario S4 on the demo httpbin, per environment', () => {
     const { chart } = standalone(resilienceDefaults(presets.development.resilience));
     const httpbin = chart.route.app;
     const production = resilienceDefaults(parseEnvironment('prod', {}, 'Pulumi.prod.yaml').resilience);
-    expect(() => new ResilientRoute(chart, 'faulty', { app: httpbin, defaults: production, faults: { abort: { httpStatus: 503, percentage: 10 } } })).toThrow(
+    expect(
+      () =>
+        new ResilientRoute(chart, 'faulty', { app: httpbin, defaults: production, faults: { abort: { httpStatus: 503, percentage: 10 } } }),
+    ).toThrow(
       "ResilientRoute resilience-demo/faulty: fault injection is not allowed in this environment (faults hit real traffic there); remove 'faults', or allow them explicitly with mesh:resilience.allowFaults: true in the environment's Pulumi.<env>.yaml",
     );
   });
@@ -158,15 +216,23 @@ describe('scenario S4 on the demo httpbin, per environment', () => {
     expect(prod.find((o) => o.kind === 'VirtualService').spec.http.map((r: any) => r.name)).toEqual(['resilience']);
     expect(JSON.stringify(prod)).not.toContain('fault');
     const allowed = parseEnvironment('prod', { 'mesh:resilience': { allowFaults: true } }, 'Pulumi.prod.yaml');
-    expect(standalone(resilienceDefaults(allowed.resilience)).objects.find((o) => o.kind === 'VirtualService').spec.http[0].name).toBe('fault-injection');
+    expect(standalone(resilienceDefaults(allowed.resilience)).objects.find((o) => o.kind === 'VirtualService').spec.http[0].name).toBe(
+      'fault-injection',
+    );
   });
 
   test('the chart takes the demo chart httpbin and renders in the apps layer, in its namespace', () => {
     const app = Testing.app();
     const demo = new DemoAppsChart(app, 'demo-apps', { namespace: 'shop', apps: ['httpbin'], workloads: presets.development.workloads });
-    const chart = new ResilienceDemoChart(app, 'resilience-demo', { httpbin: demo.httpbin!, defaults: resilienceDefaults(presets.production.resilience) });
+    const chart = new ResilienceDemoChart(app, 'resilience-demo', {
+      httpbin: demo.httpbin!,
+      defaults: resilienceDefaults(presets.production.resilience),
+    });
     expect(chart.layer).toBe('apps');
-    expect(Testing.synth(chart).map((o) => `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`)).toEqual(['VirtualService shop/httpbin', 'DestinationRule shop/httpbin']);
+    expect(Testing.synth(chart).map((o) => `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`)).toEqual([
+      'VirtualService shop/httpbin',
+      'DestinationRule shop/httpbin',
+    ]);
     expect(chart.route.effectiveTimeout!.toMilliseconds()).toBe(3000);
   });
 });

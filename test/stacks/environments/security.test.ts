@@ -6,7 +6,9 @@ describe('mesh:security', () => {
   test('every tier defaults to default deny with Sidecars and NetworkPolicies; the gateway is istio-ingressgateway', () => {
     for (const env of ['dev', 'staging', 'prod']) {
       expect(parseEnvironment(env, {}, `Pulumi.${env}.yaml`).security).toMatchObject({
-        defaultDeny: true, sidecarScoping: true, networkPolicies: true,
+        defaultDeny: true,
+        sidecarScoping: true,
+        networkPolicies: true,
         ingressGateway: { namespace: 'istio-system', serviceAccount: 'istio-ingressgateway' },
       });
     }
@@ -26,18 +28,25 @@ describe('mesh:security', () => {
     expect(sidecars.length).toBeGreaterThan(0);
     for (const s of sidecars) expect((s.spec as any).egress[0].hosts).toContain('observability/jaeger.observability.svc.cluster.local');
     for (const p of policies) {
-      expect((p.spec as any).egress).toContainEqual({ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'observability' } } }], ports: [{ protocol: 'TCP', port: 4317 }] });
+      expect((p.spec as any).egress).toContainEqual({
+        to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'observability' } } }],
+        ports: [{ protocol: 'TCP', port: 4317 }],
+      });
     }
   });
 
   test('fails when a key is unknown or a value is not allowed', () => {
     expect(() => parseEnvironment('dev', { 'mesh:security': { defaultdeny: false } }, 'Pulumi.dev.yaml')).toThrow(ConfigError);
-    expect(() => parseEnvironment('dev', { 'mesh:security': { exposedApps: ['Web App'] } }, 'Pulumi.dev.yaml')).toThrow(/mesh:security.exposedApps.0/);
+    expect(() => parseEnvironment('dev', { 'mesh:security': { exposedApps: ['Web App'] } }, 'Pulumi.dev.yaml')).toThrow(
+      /mesh:security.exposedApps.0/,
+    );
   });
 
   test('fails when production turns default deny off or mTLS is not STRICT', () => {
     const noDeny = parseEnvironment('prod', { 'mesh:security': { defaultDeny: false } }, 'Pulumi.prod.yaml');
-    expect(() => buildPlatform(noDeny)).toThrow(/^ZeroTrustChart zero-trust: production requires default deny, but mesh:security.defaultDeny is false/);
+    expect(() => buildPlatform(noDeny)).toThrow(
+      /^ZeroTrustChart zero-trust: production requires default deny, but mesh:security.defaultDeny is false/,
+    );
     const permissive = parseEnvironment('prod', { 'mesh:istio': { mtls: 'PERMISSIVE' } }, 'Pulumi.prod.yaml');
     expect(() => buildPlatform(permissive)).toThrow(/production requires STRICT mTLS, but mesh:istio.mtls is PERMISSIVE/);
   });

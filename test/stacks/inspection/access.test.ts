@@ -1,7 +1,17 @@
 import * as path from 'node:path';
 import { Chart, Testing } from 'cdk8s';
 import { HeaderMatch, MeshApp, Peer, ZeroTrustPolicy } from '../../../constructs';
-import { AccessError, AccessExplainer, AccessRequest, RBAC_DENIED, accessMatrix, allowedEdges, formatMatrix, matrixRequest, normalizePath } from '../../../stacks/inspection/access';
+import {
+  AccessError,
+  AccessExplainer,
+  AccessRequest,
+  RBAC_DENIED,
+  accessMatrix,
+  allowedEdges,
+  formatMatrix,
+  matrixRequest,
+  normalizePath,
+} from '../../../stacks/inspection/access';
 import { accessCheck } from '../../../stacks/cli/access';
 import { loadEnvironmentFile } from '../../../stacks/environments';
 import { buildPlatform } from '../../../stacks/composition/platform';
@@ -23,13 +33,24 @@ function s5(secure?: (policy: ZeroTrustPolicy, apps: { httpbin: MeshApp; sleep: 
   return new AccessExplainer(Testing.synth(chart) as KubeObject[]);
 }
 
-const request = (r: Partial<AccessRequest> = {}): AccessRequest => ({ source: SLEEP, destination: HTTPBIN, method: 'GET', path: '/ip', ...r });
+const request = (r: Partial<AccessRequest> = {}): AccessRequest => ({
+  source: SLEEP,
+  destination: HTTPBIN,
+  method: 'GET',
+  path: '/ip',
+  ...r,
+});
 
 describe('scenario S5 through the access explainer', () => {
   test('1. an ALLOW policy with no rules on httpbin denies every request: RBAC: access denied', () => {
     const explainer = s5();
     for (const r of [request(), request({ path: '/get' }), request({ source: OTHER, method: 'POST' }), request({ source: undefined })]) {
-      expect(explainer.check(r)).toMatchObject({ verdict: 'deny', allowed: false, decidedBy: 'AuthorizationPolicy demo/httpbin', message: RBAC_DENIED });
+      expect(explainer.check(r)).toMatchObject({
+        verdict: 'deny',
+        allowed: false,
+        decidedBy: 'AuthorizationPolicy demo/httpbin',
+        message: RBAC_DENIED,
+      });
     }
   });
 
@@ -46,7 +67,10 @@ describe('scenario S5 through the access explainer', () => {
   test('3. only GET /get: /get allowed, /ip denied, POST /get denied', () => {
     const explainer = s5((policy, { httpbin, sleep }) => {
       sleep.calls(httpbin);
-      policy.allow([sleep, Peer.namespace('demo')], httpbin).onMethods('GET').onPaths('/get');
+      policy
+        .allow([sleep, Peer.namespace('demo')], httpbin)
+        .onMethods('GET')
+        .onPaths('/get');
     });
     expect(explainer.check(request({ path: '/get' })).allowed).toBe(true);
     expect(explainer.check(request({ path: '/get?show_env=1' })).allowed).toBe(true);
@@ -57,9 +81,16 @@ describe('scenario S5 through the access explainer', () => {
   test('4. header x-rfma-token must match test*: with test1 allowed, without it (or another value) denied', () => {
     const explainer = s5((policy, { httpbin, sleep }) => {
       sleep.calls(httpbin);
-      policy.allow([sleep, Peer.namespace('demo')], httpbin).onMethods('GET').onPaths('/get').whenHeader('x-rfma-token', HeaderMatch.prefix('test'));
+      policy
+        .allow([sleep, Peer.namespace('demo')], httpbin)
+        .onMethods('GET')
+        .onPaths('/get')
+        .whenHeader('x-rfma-token', HeaderMatch.prefix('test'));
     });
-    expect(explainer.check(request({ path: '/get', headers: { 'x-rfma-token': 'test1' } }))).toMatchObject({ allowed: true, decidedBy: 'AuthorizationPolicy demo/httpbin' });
+    expect(explainer.check(request({ path: '/get', headers: { 'x-rfma-token': 'test1' } }))).toMatchObject({
+      allowed: true,
+      decidedBy: 'AuthorizationPolicy demo/httpbin',
+    });
     expect(explainer.check(request({ path: '/get', headers: { 'X-RFMA-Token': 'test1' } })).allowed).toBe(true);
     expect(explainer.check(request({ path: '/get' }))).toMatchObject({ allowed: false, message: RBAC_DENIED });
     expect(explainer.check(request({ path: '/get', headers: { 'x-rfma-token': 'prod1' } })).allowed).toBe(false);
@@ -75,21 +106,33 @@ describe('the access matrix', () => {
 
   test('of dev equals the declared dependency graph exactly: no edge more, no edge less', () => {
     const declared = [...new Set(meshApps.flatMap((a) => a.dependencies.map((d) => `${key(a, a.name)} -> ${key(d, d.name)}`)))].sort();
-    expect(declared).toEqual(expect.arrayContaining(['demo/sleep -> demo/httpbin', 'bookinfo/productpage -> bookinfo/reviews', 'bookinfo/reviews -> bookinfo/ratings']));
+    expect(declared).toEqual(
+      expect.arrayContaining([
+        'demo/sleep -> demo/httpbin',
+        'bookinfo/productpage -> bookinfo/reviews',
+        'bookinfo/reviews -> bookinfo/ratings',
+      ]),
+    );
     const cells = accessMatrix(objects);
     // The matrix (read from the synthesized Deployments) covers exactly the apps of the environment.
-    expect([...new Set(cells.map((c) => key(c.from, c.from.app)))].sort()).toEqual([...new Set(meshApps.map((a) => key(a, a.name)))].sort());
+    expect([...new Set(cells.map((c) => key(c.from, c.from.app)))].sort()).toEqual(
+      [...new Set(meshApps.map((a) => key(a, a.name)))].sort(),
+    );
     expect(allowedEdges(cells)).toEqual(declared);
   });
 
-  test("of dev holds for the primary pods Flagger creates for a canaried app (app=<name>-primary) too", () => {
+  test('of dev holds for the primary pods Flagger creates for a canaried app (app=<name>-primary) too', () => {
     const canaried = meshApps.filter((a) => a.routingController).map((a) => key(a, a.name));
     expect(canaried).toEqual(expect.arrayContaining(['demo/httpbin', 'bookinfo/reviews']));
     const explainer = new AccessExplainer(objects);
     for (const cell of accessMatrix(objects).filter((c) => canaried.includes(key(c.to, c.to.app)))) {
       const primary = { ...cell.to, labels: { ...cell.to.labels, app: `${cell.to.app}-primary` } };
       const decision = explainer.check(matrixRequest(cell.from, primary));
-      expect({ from: key(cell.from, cell.from.app), to: primary.labels.app, allowed: decision.allowed }).toEqual({ from: key(cell.from, cell.from.app), to: primary.labels.app, allowed: cell.decision.allowed });
+      expect({ from: key(cell.from, cell.from.app), to: primary.labels.app, allowed: decision.allowed }).toEqual({
+        from: key(cell.from, cell.from.app),
+        to: primary.labels.app,
+        allowed: cell.decision.allowed,
+      });
     }
   });
 
@@ -105,28 +148,51 @@ describe('the access matrix', () => {
     expect(allowed.text).toMatch(/^ALLOW: demo\/sleep -> demo\/httpbin GET \/ip\n {2}decided by: AuthorizationPolicy demo\/httpbin/);
     const denied = accessCheck(objects, { from: 'demo/httpbin', to: 'demo/sleep', method: 'GET', path: '/', header: ['x-a=1'] });
     expect(denied.text).toMatch(/^DENY: .*\n.*\n.*\n {2}response: {3}403 RBAC: access denied/);
-    expect(() => accessCheck(objects, { to: 'demo/nope', method: 'GET', path: '/', header: [] })).toThrow(/no app 'demo\/nope' in this environment; apps: .*demo\/httpbin/);
+    expect(() => accessCheck(objects, { to: 'demo/nope', method: 'GET', path: '/', header: [] })).toThrow(
+      /no app 'demo\/nope' in this environment; apps: .*demo\/httpbin/,
+    );
   });
 
   test('access check: a caller without a sidecar calls in plain text (no principal), as the matrix does', () => {
     const deployment = (name: string, labels: Record<string, string>): KubeObject => ({
-      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace: 'demo' },
-      spec: { template: { metadata: { labels: { app: name, ...labels } }, spec: { serviceAccountName: name, containers: [{ ports: [{ containerPort: 8080 }] }] } } },
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name, namespace: 'demo' },
+      spec: {
+        template: {
+          metadata: { labels: { app: name, ...labels } },
+          spec: { serviceAccountName: name, containers: [{ ports: [{ containerPort: 8080 }] }] },
+        },
+      },
     });
     const world = [
-      deployment('httpbin', {}), deployment('legacy', { 'sidecar.istio.io/inject': 'false' }),
+      deployment('httpbin', {}),
+      deployment('legacy', { 'sidecar.istio.io/inject': 'false' }),
       ap('demo', 'httpbin', { selector: { matchLabels: { app: 'httpbin' } }, rules: [{ from: [{ source: { namespaces: ['demo'] } }] }] }),
     ];
     const plain = accessCheck(world, { from: 'demo/legacy', to: 'demo/httpbin', method: 'GET', path: '/', header: [] });
     expect(plain.decision).toMatchObject({ allowed: false, decidedBy: 'AuthorizationPolicy demo/httpbin' });
     expect(plain.text).toMatch(/^DENY: demo\/legacy \(no sidecar: plain text\) -> demo\/httpbin/);
-    expect(accessCheck([...world, deployment('sleep', {})], { from: 'demo/sleep', to: 'demo/httpbin', method: 'GET', path: '/', header: [] }).decision.allowed).toBe(true);
+    expect(
+      accessCheck([...world, deployment('sleep', {})], { from: 'demo/sleep', to: 'demo/httpbin', method: 'GET', path: '/', header: [] })
+        .decision.allowed,
+    ).toBe(true);
   });
 });
 
 /** A policy as rendered objects. */
-const ap = (namespace: string, name: string, spec: Record<string, unknown>): KubeObject => ({ apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy', metadata: { name, namespace }, spec });
-const pa = (namespace: string, name: string, spec: Record<string, unknown>): KubeObject => ({ apiVersion: 'security.istio.io/v1', kind: 'PeerAuthentication', metadata: { name, namespace }, spec });
+const ap = (namespace: string, name: string, spec: Record<string, unknown>): KubeObject => ({
+  apiVersion: 'security.istio.io/v1',
+  kind: 'AuthorizationPolicy',
+  metadata: { name, namespace },
+  spec,
+});
+const pa = (namespace: string, name: string, spec: Record<string, unknown>): KubeObject => ({
+  apiVersion: 'security.istio.io/v1',
+  kind: 'PeerAuthentication',
+  metadata: { name, namespace },
+  spec,
+});
 const check = (objects: KubeObject[], r: Partial<AccessRequest> = {}) => new AccessExplainer(objects).check(request(r));
 
 describe("the explainer follows Istio's authorization semantics", () => {
@@ -138,7 +204,10 @@ describe("the explainer follows Istio's authorization semantics", () => {
 
   test('namespace-wide spec {} denies all; in the root namespace it denies the whole mesh; elsewhere nothing', () => {
     expect(check([ap('demo', 'deny-all', {})])).toMatchObject({ allowed: false, decidedBy: 'AuthorizationPolicy demo/deny-all' });
-    expect(check([ap('istio-system', 'deny-all', {})])).toMatchObject({ allowed: false, decidedBy: 'AuthorizationPolicy istio-system/deny-all' });
+    expect(check([ap('istio-system', 'deny-all', {})])).toMatchObject({
+      allowed: false,
+      decidedBy: 'AuthorizationPolicy istio-system/deny-all',
+    });
     expect(check([ap('other', 'deny-all', {})]).allowed).toBe(true);
   });
 
@@ -150,13 +219,22 @@ describe("the explainer follows Istio's authorization semantics", () => {
   test('a rule {} allows everything; an ALLOW-all loses against a matching DENY; DENY with no rules matches nothing', () => {
     expect(check([ap('demo', 'all', { rules: [{}] })]).allowed).toBe(true);
     const deny = ap('demo', 'no-ip', { action: 'DENY', rules: [{ to: [{ operation: { paths: ['/ip'] } }] }] });
-    expect(check([ap('demo', 'all', { rules: [{}] }), deny])).toMatchObject({ allowed: false, decidedBy: 'AuthorizationPolicy demo/no-ip', message: RBAC_DENIED });
+    expect(check([ap('demo', 'all', { rules: [{}] }), deny])).toMatchObject({
+      allowed: false,
+      decidedBy: 'AuthorizationPolicy demo/no-ip',
+      message: RBAC_DENIED,
+    });
     expect(check([ap('demo', 'empty-deny', { action: 'DENY' })]).allowed).toBe(true);
   });
 
   test('CUSTOM first: a match hands the request to the external authorizer, but a DENY still denies', () => {
     const custom = ap('demo', 'ext', { action: 'CUSTOM', provider: { name: 'opa' }, rules: [{ to: [{ operation: { paths: ['/ip'] } }] }] });
-    expect(check([custom])).toMatchObject({ verdict: 'external', allowed: false, decidedBy: 'AuthorizationPolicy demo/ext', reason: expect.stringMatching(/'opa'/) });
+    expect(check([custom])).toMatchObject({
+      verdict: 'external',
+      allowed: false,
+      decidedBy: 'AuthorizationPolicy demo/ext',
+      reason: expect.stringMatching(/'opa'/),
+    });
     expect(check([custom], { path: '/get' }).verdict).toBe('allow');
     expect(check([custom, ap('demo', 'd', { action: 'DENY', rules: [{}] })]).verdict).toBe('deny');
   });
@@ -175,7 +253,9 @@ describe("the explainer follows Istio's authorization semantics", () => {
     expect(check(allow({ to: [{ operation: { hosts: ['HTTPBIN.demo*'] } }] }), { host: 'httpbin.demo:8000' }).allowed).toBe(true);
     expect(check(allow({ when: [{ key: 'request.headers[x-a]', values: ['*'] }] }), { headers: { 'x-a': 'v' } }).allowed).toBe(true);
     expect(check(allow({ when: [{ key: 'request.headers[x-a]', values: ['*'] }] })).allowed).toBe(false);
-    expect(check(allow({ when: [{ key: 'request.headers[x-a]', values: ['*-prod'] }] }), { headers: { 'x-a': 'eu-prod' } }).allowed).toBe(true);
+    expect(check(allow({ when: [{ key: 'request.headers[x-a]', values: ['*-prod'] }] }), { headers: { 'x-a': 'eu-prod' } }).allowed).toBe(
+      true,
+    );
   });
 
   test('hosts: case-insensitive against the whole Host header, so an exact host does not match it with a port', () => {
@@ -186,8 +266,11 @@ describe("the explainer follows Istio's authorization semantics", () => {
     expect(check(allowHosts('httpbin.demo')).allowed).toBe(false);
   });
 
-  test('paths are matched after Istio\'s default normalization: no query, dot segments, unreserved %XX, backslashes', () => {
-    const denyIp = [ap('demo', 'all', { rules: [{}] }), ap('demo', 'no-ip', { action: 'DENY', rules: [{ to: [{ operation: { paths: ['/ip'] } }] }] })];
+  test("paths are matched after Istio's default normalization: no query, dot segments, unreserved %XX, backslashes", () => {
+    const denyIp = [
+      ap('demo', 'all', { rules: [{}] }),
+      ap('demo', 'no-ip', { action: 'DENY', rules: [{ to: [{ operation: { paths: ['/ip'] } }] }] }),
+    ];
     for (const path of ['/ip', '/ip?x=1', '/get/../ip', '/./ip', '/%69%70', '/%2E%2E/ip', '\\ip']) {
       expect({ path, decidedBy: check(denyIp, { path }).decidedBy }).toEqual({ path, decidedBy: 'AuthorizationPolicy demo/no-ip' });
     }
@@ -217,7 +300,20 @@ describe("the explainer follows Istio's authorization semantics", () => {
     ];
     for (const [rule, r] of cases) {
       expect({ rule, allowed: check(denyUnless(rule), r).allowed }).toEqual({ rule, allowed: false });
-      expect({ rule, allowed: check(denyUnless(rule), { ...r, source: { namespace: 'x', serviceAccount: 'y', trustDomain: 'other.local' }, method: 'POST', path: '/get', host: 'other', destination: { ...HTTPBIN, port: 9090 }, headers: { 'x-a': '2' }, requestPrincipal: undefined, sourceIp: '192.168.0.1' }).allowed }).toEqual({ rule, allowed: true });
+      expect({
+        rule,
+        allowed: check(denyUnless(rule), {
+          ...r,
+          source: { namespace: 'x', serviceAccount: 'y', trustDomain: 'other.local' },
+          method: 'POST',
+          path: '/get',
+          host: 'other',
+          destination: { ...HTTPBIN, port: 9090 },
+          headers: { 'x-a': '2' },
+          requestPrincipal: undefined,
+          sourceIp: '192.168.0.1',
+        }).allowed,
+      }).toEqual({ rule, allowed: true });
     }
   });
 
@@ -226,14 +322,23 @@ describe("the explainer follows Istio's authorization semantics", () => {
     expect(check(denyPlain, { source: undefined })).toMatchObject({ allowed: false, decidedBy: 'AuthorizationPolicy demo/require-mtls' });
     expect(check(denyPlain).allowed).toBe(true);
     const strict = pa('istio-system', 'default', { mtls: { mode: 'STRICT' } });
-    expect(check([strict], { source: undefined })).toMatchObject({ allowed: false, decidedBy: 'PeerAuthentication istio-system/default', reason: expect.stringMatching(/plain text refused/) });
-    const exception = pa('demo', 'httpbin', { selector: { matchLabels: { app: 'httpbin' } }, portLevelMtls: { 8080: { mode: 'PERMISSIVE' } } });
+    expect(check([strict], { source: undefined })).toMatchObject({
+      allowed: false,
+      decidedBy: 'PeerAuthentication istio-system/default',
+      reason: expect.stringMatching(/plain text refused/),
+    });
+    const exception = pa('demo', 'httpbin', {
+      selector: { matchLabels: { app: 'httpbin' } },
+      portLevelMtls: { 8080: { mode: 'PERMISSIVE' } },
+    });
     expect(check([strict, exception], { source: undefined }).allowed).toBe(true);
   });
 
   test('fails on what Istio would refuse: an unknown condition key, source field or action', () => {
     expect(() => check([ap('demo', 'p', { rules: [{ when: [{ key: 'request.body', values: ['x'] }] }] })])).toThrow(AccessError);
-    expect(() => check([ap('demo', 'p', { rules: [{ from: [{ source: { principal: ['x'] } }] }] })])).toThrow(/AuthorizationPolicy demo\/p: source field 'principal' is not an Istio source field/);
+    expect(() => check([ap('demo', 'p', { rules: [{ from: [{ source: { principal: ['x'] } }] }] })])).toThrow(
+      /AuthorizationPolicy demo\/p: source field 'principal' is not an Istio source field/,
+    );
     expect(() => check([ap('demo', 'p', { action: 'REJECT' })])).toThrow(/action 'REJECT' is not ALLOW, DENY, CUSTOM or AUDIT/);
   });
 });

@@ -38,12 +38,15 @@ describe('synthesize', () => {
     for (const env of ['dev', 'staging', 'prod']) {
       // Beside the layer folders, only the list of the environment's Secrets (in no layer).
       const layers = fs.readdirSync(path.join(project.outdir, env)).filter((f) => f !== 'SECRETS.md');
-      expect(fs.readdirSync(path.join(project.outdir, env)).filter((f) => !fs.statSync(path.join(project.outdir, env, f)).isDirectory())).toEqual(['SECRETS.md']);
+      expect(
+        fs.readdirSync(path.join(project.outdir, env)).filter((f) => !fs.statSync(path.join(project.outdir, env, f)).isDirectory()),
+      ).toEqual(['SECRETS.md']);
       // prod deploys no demo app by default (mesh:demo.apps), so it has no apps layer.
       expect(layers).toEqual(expect.arrayContaining(env === 'prod' ? ['mesh', 'platform'] : ['mesh', 'apps']));
       for (const layer of layers) {
         const k = fs.readFileSync(path.join(project.outdir, env, layer, 'kustomization.yaml'), 'utf8');
-        for (const file of fs.readdirSync(path.join(project.outdir, env, layer)).filter((f) => f !== 'kustomization.yaml')) expect(k).toContain(`- ${file}`);
+        for (const file of fs.readdirSync(path.join(project.outdir, env, layer)).filter((f) => f !== 'kustomization.yaml'))
+          expect(k).toContain(`- ${file}`);
       }
     }
   });
@@ -100,11 +103,19 @@ describe('synthesize', () => {
 });
 
 describe('npm run synth (the CLI)', () => {
-  const cli = (args: string[]) => spawnSync(process.execPath, [require.resolve('ts-node/dist/bin.js'), '--transpile-only', path.join(root, 'stacks/cli/main.ts'), ...args], { encoding: 'utf8' });
+  const cli = (args: string[]) =>
+    spawnSync(
+      process.execPath,
+      [require.resolve('ts-node/dist/bin.js'), '--transpile-only', path.join(root, 'stacks/cli/main.ts'), ...args],
+      { encoding: 'utf8' },
+    );
 
   test('bad config exits 1 with one line per problem and no stack trace', () => {
     const p = scratch();
-    fs.writeFileSync(path.join(p.configDir, 'Pulumi.dev.yaml'), 'config:\n  mesh:workloads:\n    replica: 2\n  mesh:istio:\n    mtls: OFF\n');
+    fs.writeFileSync(
+      path.join(p.configDir, 'Pulumi.dev.yaml'),
+      'config:\n  mesh:workloads:\n    replica: 2\n  mesh:istio:\n    mtls: OFF\n',
+    );
     const run = cli(['synth', '--config-dir', p.configDir, '--outdir', p.outdir]);
     expect(run.status).toBe(1);
     const lines = run.stderr.trim().split('\n');

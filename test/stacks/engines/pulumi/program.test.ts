@@ -5,11 +5,22 @@ import { parseGoDuration } from '../../../../constructs';
 import { EnvironmentConfig, listEnvironmentFiles, loadEnvironmentFile } from '../../../../stacks/environments';
 import { buildPlatform } from '../../../../stacks/composition/platform';
 import { apiGroupOf, crdInstallers } from '../../../../stacks/analysis/layering';
-import { chartsDeclaredBy, declareApp, declarePlatform, LAYER_TYPE, PUSH_RETAIN_ON_DELETE } from '../../../../stacks/engines/pulumi/program';
+import {
+  chartsDeclaredBy,
+  declareApp,
+  declarePlatform,
+  LAYER_TYPE,
+  PUSH_RETAIN_ON_DELETE,
+} from '../../../../stacks/engines/pulumi/program';
 import { objectKey, renderCharts } from '../../../../stacks/engines/render';
 import { REPO_ROOT } from '../../../support/shared-dir';
 
-pulumi.runtime.setMocks({ newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs }), call: (args) => args.inputs }, 'mesh', 'test', false);
+pulumi.runtime.setMocks(
+  { newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs }), call: (args) => args.inputs },
+  'mesh',
+  'test',
+  false,
+);
 
 interface Declared {
   readonly type: string;
@@ -58,23 +69,28 @@ async function declareWith(program: () => unknown): Promise<Declared[]> {
   });
   await new Promise((resolve) => setTimeout(resolve, 50));
   for (const [entry, deps] of pending) {
-    entry.dependsOn = await Promise.all(deps.map(async (d) => {
-      const resource = pulumi.Output.isInstance(d) ? await valueOf(d as pulumi.Output<pulumi.Resource>) : (d as pulumi.Resource);
-      const found = byResource.get(resource);
-      if (!found) throw new Error(`${entry.type} ${entry.name} depends on a resource the program did not declare`);
-      return found;
-    }));
+    entry.dependsOn = await Promise.all(
+      deps.map(async (d) => {
+        const resource = pulumi.Output.isInstance(d) ? await valueOf(d as pulumi.Output<pulumi.Resource>) : (d as pulumi.Resource);
+        const found = byResource.get(resource);
+        if (!found) throw new Error(`${entry.type} ${entry.name} depends on a resource the program did not declare`);
+        return found;
+      }),
+    );
   }
   return declared;
 }
 
 const environments = listEnvironmentFiles(`${REPO_ROOT}`).map(loadEnvironmentFile);
-const isObject = (d: Declared) => !d.read && d.type.startsWith('kubernetes:') && d.type !== 'kubernetes:yaml:ConfigGroup' && d.type !== 'kubernetes:helm.sh/v3:Release';
+const isObject = (d: Declared) =>
+  !d.read && d.type.startsWith('kubernetes:') && d.type !== 'kubernetes:yaml:ConfigGroup' && d.type !== 'kubernetes:helm.sh/v3:Release';
 const layerOf = (d: Declared): Declared | undefined => (d.type === LAYER_TYPE ? d : d.parent && layerOf(d.parent));
 const isRelease = (d: Declared) => d.type === 'kubernetes:helm.sh/v3:Release';
 const releaseNamed = (declared: Declared[], name: string) => declared.find((d) => isRelease(d) && d.inputs.name === name)!;
 const objectNamed = (declared: Declared[], kind: string, name: string, namespace?: string) =>
-  declared.find((d) => isObject(d) && d.inputs.kind === kind && d.inputs.metadata.name === name && d.inputs.metadata.namespace === namespace)!;
+  declared.find(
+    (d) => isObject(d) && d.inputs.kind === kind && d.inputs.metadata.name === name && d.inputs.metadata.namespace === namespace,
+  )!;
 
 describe.each(environments.map((e) => [e.name, e] as const))('Pulumi program, %s', (_name, env) => {
   const push: EnvironmentConfig = { ...env, delivery: 'push' };
@@ -85,7 +101,10 @@ describe.each(environments.map((e) => [e.name, e] as const))('Pulumi program, %s
     const charts = chartsDeclaredBy(renderCharts(buildPlatform(push)), 'push');
     const plain = charts.flatMap((c) => c.objects).filter((o) => o.kind !== 'HelmRelease' && o.kind !== 'HelmRepository');
     const expected = plain.map((o) => `${o.apiVersion}|${o.kind}|${o.metadata.namespace ?? ''}|${o.metadata.name}`).sort();
-    const actual = declared.filter(isObject).map((d) => `${d.inputs.apiVersion}|${d.inputs.kind}|${d.inputs.metadata.namespace ?? ''}|${d.inputs.metadata.name}`).sort();
+    const actual = declared
+      .filter(isObject)
+      .map((d) => `${d.inputs.apiVersion}|${d.inputs.kind}|${d.inputs.metadata.namespace ?? ''}|${d.inputs.metadata.name}`)
+      .sort();
     expect(actual).toEqual(expected);
 
     // Documented difference: each Flux HelmRelease is one Pulumi Helm release with the same chart, version and values.
@@ -95,9 +114,17 @@ describe.each(environments.map((e) => [e.name, e] as const))('Pulumi program, %s
     for (const release of fluxReleases) {
       const spec = release.spec as any;
       const match = pulumiReleases.find((r) => r.inputs.name === spec.releaseName)!;
-      expect(match.inputs).toMatchObject({ chart: expect.stringContaining(spec.chart.spec.chart), version: spec.chart.spec.version, namespace: spec.targetNamespace, values: spec.values ?? {} });
+      expect(match.inputs).toMatchObject({
+        chart: expect.stringContaining(spec.chart.spec.chart),
+        version: spec.chart.spec.version,
+        namespace: spec.targetNamespace,
+        values: spec.values ?? {},
+      });
       expect(match.inputs.timeout).toBe(parseGoDuration(spec.timeout)!.toSeconds());
-      const url = (charts.flatMap((c) => c.objects).find((o) => o.kind === 'HelmRepository' && o.metadata.name === spec.chart.spec.sourceRef.name)!.spec as any).url;
+      const url = (
+        charts.flatMap((c) => c.objects).find((o) => o.kind === 'HelmRepository' && o.metadata.name === spec.chart.spec.sourceRef.name)!
+          .spec as any
+      ).url;
       if (url.startsWith('oci://')) expect(match.inputs.chart).toBe(`${url}/${spec.chart.spec.chart}`);
       else expect(match.inputs.repositoryOpts).toEqual({ repo: url });
     }
@@ -117,7 +144,12 @@ describe.each(environments.map((e) => [e.name, e] as const))('Pulumi program, %s
     for (const d of declared.filter((x) => isObject(x) || x.type === 'kubernetes:helm.sh/v3:Release')) {
       const own = layerOf(d)!;
       const earlier = layers.slice(0, layers.indexOf(own));
-      expect(d.dependsOn.filter((x) => x.type === LAYER_TYPE).map((x) => x.name).sort()).toEqual(earlier.map((l) => l.name).sort());
+      expect(
+        d.dependsOn
+          .filter((x) => x.type === LAYER_TYPE)
+          .map((x) => x.name)
+          .sort(),
+      ).toEqual(earlier.map((l) => l.name).sort());
     }
   });
 
@@ -125,10 +157,21 @@ describe.each(environments.map((e) => [e.name, e] as const))('Pulumi program, %s
     const declared = await declare(gitops);
     const releases = declared.filter((d) => d.type === 'kubernetes:helm.sh/v3:Release');
     expect(releases.map((r) => r.inputs.name)).toEqual(['flux']);
-    const expected = chartsDeclaredBy(renderCharts(buildPlatform(gitops)), 'gitops').flatMap((c) => c.objects).map(objectKey).sort();
-    const actual = declared.filter(isObject).map((d) => objectKey(d.inputs as any)).sort();
+    const expected = chartsDeclaredBy(renderCharts(buildPlatform(gitops)), 'gitops')
+      .flatMap((c) => c.objects)
+      .map(objectKey)
+      .sort();
+    const actual = declared
+      .filter(isObject)
+      .map((d) => objectKey(d.inputs as any))
+      .sort();
     expect(actual).toEqual(expected);
-    expect(actual).toEqual(expect.arrayContaining([expect.stringMatching(/GitRepository flux-system\//), expect.stringMatching(/Kustomization flux-system\/platform$/)]));
+    expect(actual).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/GitRepository flux-system\//),
+        expect.stringMatching(/Kustomization flux-system\/platform$/),
+      ]),
+    );
     for (const d of declared.filter(isObject)) expect(d.dependsOn.map((x) => x.name)).toContain('flux-install');
   });
 
@@ -170,7 +213,9 @@ describe.each(environments.map((e) => [e.name, e] as const))('Pulumi program, %s
     const namespace = objectNamed(declared, 'Namespace', 'test');
     expect(namespace.inputs.metadata.labels).toMatchObject({ 'istio-injection': 'enabled' });
     expect(releaseNamed(declared, 'flagger-loadtester').dependsOn).toContain(namespace);
-    const declaredNamespaces = new Map(declared.filter((d) => isObject(d) && d.inputs.kind === 'Namespace').map((d) => [d.inputs.metadata.name as string, d]));
+    const declaredNamespaces = new Map(
+      declared.filter((d) => isObject(d) && d.inputs.kind === 'Namespace').map((d) => [d.inputs.metadata.name as string, d]),
+    );
     for (const release of declared.filter(isRelease)) {
       const own = declaredNamespaces.get(release.inputs.namespace);
       if (own) expect(release.dependsOn).toContain(own);
@@ -178,7 +223,9 @@ describe.each(environments.map((e) => [e.name, e] as const))('Pulumi program, %s
     }
     // The observability releases wait for their Namespace too, where the stack declares its own.
     const observability = declared.filter((r) => isRelease(r) && ['prometheus', 'grafana', 'jaeger', 'kiali'].includes(r.inputs.name));
-    expect(observability.every((r) => r.dependsOn.some((x) => x.inputs?.kind === 'Namespace'))).toBe(env.observability.namespace !== 'istio-system');
+    expect(observability.every((r) => r.dependsOn.some((x) => x.inputs?.kind === 'Namespace'))).toBe(
+      env.observability.namespace !== 'istio-system',
+    );
   });
 
   test('push mode retains every Kubernetes resource on delete: a change to gitops hands the running platform over to Flux', async () => {
@@ -193,8 +240,17 @@ describe.each(environments.map((e) => [e.name, e] as const))('Pulumi program, %s
     const kept = new Set(gitopsDeclared.filter(isObject).map((d) => objectKey(d.inputs as any)));
     expect(kubernetes.filter((d) => isObject(d) && kept.has(objectKey(d.inputs as any)))).toEqual([]);
     // Flux takes each release over under the same name and namespace (HelmRelease releaseName and storageNamespace).
-    const fluxReleases = renderCharts(buildPlatform(gitops)).flatMap((c) => c.objects).filter((o) => o.kind === 'HelmRelease').map((o) => `${(o.spec as any).storageNamespace}/${(o.spec as any).releaseName}`).sort();
-    expect(declared.filter(isRelease).map((r) => `${r.inputs.namespace}/${r.inputs.name}`).sort()).toEqual(fluxReleases);
+    const fluxReleases = renderCharts(buildPlatform(gitops))
+      .flatMap((c) => c.objects)
+      .filter((o) => o.kind === 'HelmRelease')
+      .map((o) => `${(o.spec as any).storageNamespace}/${(o.spec as any).releaseName}`)
+      .sort();
+    expect(
+      declared
+        .filter(isRelease)
+        .map((r) => `${r.inputs.namespace}/${r.inputs.name}`)
+        .sort(),
+    ).toEqual(fluxReleases);
   });
 
   test('gitops mode retains nothing: Flux itself and its flux-system objects are removed with the stack', async () => {
@@ -204,21 +260,31 @@ describe.each(environments.map((e) => [e.name, e] as const))('Pulumi program, %s
 
   test('stack outputs: the ingress gateway Service and the observability endpoints', () => {
     let platform: ReturnType<typeof declarePlatform> | undefined;
-    return pulumi.runtime.runInPulumiStack(async () => {
-      platform = declarePlatform(push);
-      return {};
-    }).then(() => {
-      expect(platform!.ingressGateway?.service).toBe('istio-system/istio-ingressgateway');
-      expect(platform!.ingressGateway?.address).toBeDefined();
-      expect(platform!.endpoints).toMatchObject({ grafana: expect.stringMatching(/^http:\/\/.*grafana/), kiali: expect.stringMatching(/kiali/) });
-    });
+    return pulumi.runtime
+      .runInPulumiStack(async () => {
+        platform = declarePlatform(push);
+        return {};
+      })
+      .then(() => {
+        expect(platform!.ingressGateway?.service).toBe('istio-system/istio-ingressgateway');
+        expect(platform!.ingressGateway?.address).toBeDefined();
+        expect(platform!.endpoints).toMatchObject({
+          grafana: expect.stringMatching(/^http:\/\/.*grafana/),
+          kiali: expect.stringMatching(/kiali/),
+        });
+      });
   });
 });
 
 describe('the program on any app of layer charts', () => {
   test('a custom resource waits for the CustomResourceDefinition of its layer or an earlier one', async () => {
     const app = Testing.app();
-    const crd = { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'widgets.example.com' }, spec: { group: 'example.com', names: { kind: 'Widget', plural: 'widgets' }, scope: 'Cluster', versions: [] } };
+    const crd = {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'widgets.example.com' },
+      spec: { group: 'example.com', names: { kind: 'Widget', plural: 'widgets' }, scope: 'Cluster', versions: [] },
+    };
     const infrastructure = new LayerChart(app, 'widgets', { layer: Layer.INFRASTRUCTURE });
     new ApiObject(infrastructure, 'crd', crd);
     new ApiObject(infrastructure, 'a', { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'a' } });
@@ -246,7 +312,10 @@ describe('the stack configuration', () => {
   test('is read through Pulumi and validated by the same parser as the synth', async () => {
     const { stackEnvironment } = await import('../../../../stacks/engines/pulumi/stack-config');
     const file = loadEnvironmentFile(`${REPO_ROOT}/Pulumi.staging.yaml`);
-    const raw = require('yaml').parse(require('fs').readFileSync(`${REPO_ROOT}/Pulumi.staging.yaml`, 'utf8')).config as Record<string, unknown>;
+    const raw = require('yaml').parse(require('fs').readFileSync(`${REPO_ROOT}/Pulumi.staging.yaml`, 'utf8')).config as Record<
+      string,
+      unknown
+    >;
     const flat = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
     pulumi.runtime.setAllConfig(flat);
     const env = stackEnvironment();
@@ -256,6 +325,8 @@ describe('the stack configuration', () => {
   test('fails with the key named when a value is wrong', async () => {
     const { stackEnvironment } = await import('../../../../stacks/engines/pulumi/stack-config');
     pulumi.runtime.setAllConfig({ 'mesh:tier': 'development', 'mesh:delivery': 'teleport' });
-    expect(() => stackEnvironment()).toThrow(/Pulumi\.test\.yaml: mesh:delivery: string "teleport" is not allowed; expected one of push, gitops/);
+    expect(() => stackEnvironment()).toThrow(
+      /Pulumi\.test\.yaml: mesh:delivery: string "teleport" is not allowed; expected one of push, gitops/,
+    );
   });
 });
