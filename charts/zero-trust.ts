@@ -74,18 +74,8 @@ export class ZeroTrustChart extends LayerChart {
       prometheus: props.prometheus,
       tracingCollector: props.tracingCollector,
     });
-    const exposed = new Set<IMeshApp>();
-    const byHost = new Map(props.apps.map((a) => [a.host, a]));
-    const loadTesters = new Map<IMeshApp, Set<string>>();
-    for (const route of routesOf(this.node.root)) {
-      for (const host of route.hosts) {
-        const app = byHost.get(qualifiedServiceHost(host, route.namespace));
-        if (!app) continue;
-        if (route.viaGateway) exposed.add(app);
-        for (const ns of route.loadTesterNamespaces) loadTesters.set(app, (loadTesters.get(app) ?? new Set()).add(ns));
-      }
-    }
     // An entry names an app (`httpbin`: in every namespace) or one app of one namespace (`demo/httpbin`).
+    const exposed = new Set<IMeshApp>();
     const byName = new Map<string, IMeshApp[]>();
     for (const app of props.apps)
       for (const key of [app.name, `${app.namespace}/${app.name}`]) byName.set(key, [...(byName.get(key) ?? []), app]);
@@ -100,13 +90,26 @@ export class ZeroTrustChart extends LayerChart {
       }
       apps.forEach((app) => exposed.add(app));
     }
-    exposed.forEach((app) => this.policy.expose(app));
-    // Flagger's load tester drives traffic to the canary during analysis (its webhooks name it).
-    for (const [app, namespaces] of loadTesters)
-      this.policy.allow(
-        [...namespaces].map((ns) => Peer.namespace(ns)),
-        app,
-      );
+    // The routes are read at synthesis, so a route created after this chart is seen as well.
+    this.policy.resolveAtSynthesis(() => {
+      const byHost = new Map(props.apps.map((a) => [a.host, a]));
+      const loadTesters = new Map<IMeshApp, Set<string>>();
+      for (const route of routesOf(this.node.root)) {
+        for (const host of route.hosts) {
+          const app = byHost.get(qualifiedServiceHost(host, route.namespace));
+          if (!app) continue;
+          if (route.viaGateway) exposed.add(app);
+          for (const ns of route.loadTesterNamespaces) loadTesters.set(app, (loadTesters.get(app) ?? new Set()).add(ns));
+        }
+      }
+      exposed.forEach((app) => this.policy.expose(app));
+      // Flagger's load tester drives traffic to the canary during analysis (its webhooks name it).
+      for (const [app, namespaces] of loadTesters)
+        this.policy.allow(
+          [...namespaces].map((ns) => Peer.namespace(ns)),
+          app,
+        );
+    });
   }
 }
 

@@ -191,6 +191,8 @@ export class ZeroTrustPolicy extends Construct {
   private readonly governedWorkloads = new Map<string, GovernedWorkload>();
   private readonly namespaces = new Set<string>();
   private dependentsIndex?: Map<string, IMeshApp[]>;
+  private readonly resolvers: (() => void)[] = [];
+  private resolved = false;
 
   constructor(scope: Construct, id: string, props: ZeroTrustPolicyProps = {}) {
     super(scope, id);
@@ -225,7 +227,25 @@ export class ZeroTrustPolicy extends Construct {
       this.tracing = { namespace: m[2], service, port };
     }
     for (const app of props.apps ?? []) this.addApp(app);
-    this.node.addValidation({ validate: () => this.validateDestinationRules() });
+    this.node.addValidation({ validate: () => (this.resolve(), this.validateDestinationRules()) });
+  }
+
+  /**
+   * Runs `resolver` once at synthesis (when the policy is validated or first rendered), for access
+   * that depends on the whole construct tree, such as the apps routed from a gateway: whatever is
+   * created after this call, in whatever order, is seen. The resolver may call {@link expose} and
+   * {@link allow}; it runs at once when the policy is already resolved.
+   */
+  resolveAtSynthesis(resolver: () => void): void {
+    if (this.resolved) resolver();
+    else this.resolvers.push(resolver);
+  }
+
+  /** Runs the resolvers once, before anything reads the exposure or the rules they add. */
+  private resolve(): void {
+    if (this.resolved) return;
+    this.resolved = true;
+    for (const resolver of this.resolvers) resolver();
   }
 
   /** The apps the policy governs. */
@@ -633,6 +653,7 @@ export class ZeroTrustPolicy extends Construct {
   }
 
   private allowRulesOf(g: Governed): RenderedRule[] {
+    this.resolve();
     const refined = new Set(g.allowRules.flatMap((r) => r.sources.filter((p) => p.app).map((p) => keyOf(p.app!))));
     const callers = this.dependents(g.app).filter((c) => !refined.has(keyOf(c)));
     const rules: RenderedRule[] = [];
@@ -647,12 +668,14 @@ export class ZeroTrustPolicy extends Construct {
   }
 
   private egressHostsOf(g: Governed): string[] {
+    this.resolve();
     const hosts = [`${ISTIO_NAMESPACE}/*`, ...dependenciesOf(g.app).map((d) => `${d.namespace}/${d.host}`), ...g.extraEgressHosts];
     if (this.tracing && this.tracing.namespace !== ISTIO_NAMESPACE) hosts.push(`${this.tracing.namespace}/${this.tracing.service}`);
     return [...new Set(hosts)];
   }
 
   private networkIngressOf(g: Governed): Record<string, unknown>[] {
+    this.resolve();
     const appPorts = tcpPorts(g.app);
     const peers: Record<string, unknown>[] = [namespacePeer(ISTIO_NAMESPACE)];
     let fromAnywhere = false;
@@ -674,6 +697,7 @@ export class ZeroTrustPolicy extends Construct {
   }
 
   private networkEgressOf(g: Governed): Record<string, unknown>[] {
+    this.resolve();
     const rules: Record<string, unknown>[] = [
       {
         to: [

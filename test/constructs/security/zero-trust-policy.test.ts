@@ -480,6 +480,37 @@ describe('ZeroTrustChart fails when', () => {
 });
 
 describe('ZeroTrustChart', () => {
+  test('exposes an app whose gateway route is created after the chart (routes are read at synthesis)', () => {
+    const app = Testing.app();
+    const apps = new Chart(app, 'apps', { namespace: 'shop' });
+    const web = new MeshApp(apps, 'web', { image: 'x:1', ports: [{ port: 80 }] });
+    const chart = new ZeroTrustChart(app, 'zero-trust', {
+      apps: [web],
+      mtls: 'STRICT',
+      production: true,
+      defaultDeny: true,
+      sidecarScoping: true,
+      networkPolicies: true,
+      ingressGateway: GATEWAY,
+      exposedApps: [],
+      prometheus: GATEWAY,
+    });
+    // Created last: before the fix, the gateway had no ALLOW rule and every request through it was denied.
+    new VirtualService(apps, 'vs', {
+      metadata: { name: 'web' },
+      spec: {
+        hosts: ['*'],
+        gateways: ['istio-system/public-gateway'],
+        http: [{ route: [{ destination: { host: 'web.shop.svc.cluster.local' } }] }],
+      },
+    });
+    const objects = Testing.synth(chart);
+    expect(of(objects, 'AuthorizationPolicy', 'web').spec.rules).toEqual([
+      { from: [{ source: { principals: ['cluster.local/ns/istio-system/sa/istio-ingressgateway'] } }] },
+    ]);
+    expect(JSON.stringify(of(objects, 'NetworkPolicy', 'web').spec.ingress)).toContain('"istio":"ingressgateway"');
+  });
+
   test('exposes the apps routed from a gateway and lets Flagger load testers call canaried apps', () => {
     const app = Testing.app();
     const apps = new Chart(app, 'apps', { namespace: 'shop' });
