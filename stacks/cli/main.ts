@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command } from 'commander';
 import { registerAccessCommands } from './access';
+import { registerPublishCommand } from './publish';
 import { explainEnvironment } from '../inspection/explain';
 import { SynthError, synthesize } from '../engines/gitops/synth';
 
@@ -43,6 +44,7 @@ export function main(argv: readonly string[]): void {
       process.stdout.write(explainEnvironment({ configDir: path.resolve(opts.configDir), env: opts.env, host: opts.host }));
     });
   registerAccessCommands(program, root);
+  registerPublishCommand(program, root);
   program.parse([...argv], { from: 'user' });
 }
 
