@@ -10,11 +10,26 @@ import {
   S3_HTTPBIN_AUTOSCALING,
   ZeroTrustChart,
 } from '../../charts';
-import { jaegerTracingProvider, MeshApp } from '../../constructs';
+import { jaegerTracingProvider, MeshApp, MeshNamespace } from '../../constructs';
 import { EnvironmentConfig, resilienceDefaults } from '../environments';
 import type { EgressSettings } from '../environments/egress';
+import codeApps from '../../apps';
+import { addCodeApps, AppsRegistration } from './code-apps';
 import { addFluxSystem, addMeshPlatform } from './mesh-platform';
 import { addProgressiveDelivery } from './progressive-delivery';
+import { addUserApps } from './apps';
+
+/** Namespaces of Kubernetes, Istio and Flux, never an app's. */
+const RESERVED_NAMESPACES = ['kube-system', 'istio-system', 'flux-system'];
+
+/** Options of {@link buildPlatform}. */
+export interface BuildPlatformOptions {
+  /**
+   * The team's apps in code, added after the platform and before zero trust.
+   * @default - the registration of `apps/index.ts`
+   */
+  readonly apps?: AppsRegistration;
+}
 
 /**
  * The whole platform of one environment as a cdk8s construct tree: the one model both engines
@@ -23,7 +38,7 @@ import { addProgressiveDelivery } from './progressive-delivery';
  * Pure: plain config in, construct tree out. No I/O, no Pulumi outputs.
  * Chart ids are a public contract: they name output files and Pulumi resources.
  */
-export function buildPlatform(config: EnvironmentConfig): App {
+export function buildPlatform(config: EnvironmentConfig, options: BuildPlatformOptions = {}): App {
   const app = new App({ outdir: `dist/${config.name}` });
   // Istio (base, CNI, istiod, gateways), cert-manager, the public gateway with TLS, the egress services.
   // Istio's tracing extension provider is mesh:istio.install.tracing, else the observability stack's Jaeger;
@@ -52,9 +67,26 @@ export function buildPlatform(config: EnvironmentConfig): App {
   // Flagger and its load tester, scenario S3's canary on httpbin, S7's weighted split, S6's bookinfo.
   // Before any route: a canaried app's routing belongs to Flagger.
   const delivery = addProgressiveDelivery(app, config, { mesh, prometheusUrl: observability.stack.prometheusUrl, httpbin: demo?.httpbin });
+  // The platform team's own apps (mesh:apps), after Flagger's shared templates their releases use and
+  // before the charts that find apps and Canaries in the tree (load tester access, zero trust).
+  addUserApps(app, config, { gateway: mesh.ingress.gateway, latency: delivery.configs.latency });
   // Flagger (outside the mesh) may call its load tester's webhooks under STRICT mTLS, and nothing else may
   // (layer platform, beside the load tester; after the Canaries, whose webhook paths it allows).
   const prometheus = config.security.prometheus ?? observability.stack.prometheusIdentity;
+  // The team's apps in code (apps/index.ts): before the load tester's access (their Canaries' webhook paths)
+  // and zero trust (which governs every MeshApp of the tree).
+  addCodeApps(app, config, options.apps ?? codeApps, {
+    publicGateway: mesh.ingress.gateway,
+    loadTesterUrl: delivery.platform.loadTester.url,
+    prometheus,
+    platformNamespaces: [
+      ...new Set([
+        ...RESERVED_NAMESPACES,
+        config.observability.namespace,
+        ...app.node.findAll().flatMap((c) => (c instanceof MeshNamespace ? [c.name] : [])),
+      ]),
+    ],
+  });
   new LoadTesterAccessChart(app, 'load-tester-access', {
     flagger: delivery.platform.flagger.workload,
     loadTester: delivery.platform.loadTester.workload,
