@@ -3,3 +3,4 @@ export * from './protocol';
 export * from './go-duration';
 export * from './secret-requirement';
 export * from './kube-object';
+export * from './hosts';

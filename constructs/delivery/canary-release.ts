@@ -18,6 +18,7 @@ import {
 import type { AlertProvider } from './alert-provider';
 import { CanaryBinding, CanaryMetric, flaggerDuration, Strategy, Webhook } from './canary-analysis';
 import { invalid } from '../core/errors';
+import { qualifiedServiceHost, serviceHost } from '../core/hosts';
 import { GO_DURATION } from '../core/go-duration';
 import type { MeshApp, ResolvedMeshPort } from '../workloads/mesh-app';
 import { IMeshGateway, IRoutingController, ServiceTrafficSettings } from '../traffic/traffic';
@@ -449,34 +450,28 @@ export function flaggerCollisions(objects: readonly RenderedObject[]): string[] 
     const ns = canary.metadata.namespace ?? 'default';
     const who = `Canary ${ns}/${canary.metadata.name}`;
     flaggerOwnedKeys(canary).forEach((k) => owned.set(k, who));
-    hosts.set(`${canary.spec.service?.name ?? canary.spec.targetRef.name}.${ns}.svc.cluster.local`, who);
+    hosts.set(serviceHost(canary.spec.service?.name ?? canary.spec.targetRef.name, ns), who);
     targets.set(`${ns}/${canary.spec.targetRef.name}`, who);
   }
   const problems: string[] = [];
   if (owned.size === 0) return problems;
-  const fqdn = (host: string, ns: string) =>
-    host.includes('.')
-      ? host.endsWith('.svc.cluster.local')
-        ? host
-        : host.split('.').length === 2
-          ? `${host}.svc.cluster.local`
-          : host
-      : `${host}.${ns}.svc.cluster.local`;
   for (const o of objects) {
     const ns = o.metadata.namespace ?? 'default';
     const key = `${o.kind} ${ns}/${o.metadata.name}`;
     const owner = owned.get(key);
     if (owner) problems.push(`${key} is created by Flagger for ${owner}; generating it too makes two writers fight`);
     const spec = (o.spec ?? {}) as { host?: string; hosts?: string[]; replicas?: number };
-    if (!owner && o.kind === 'DestinationRule' && spec.host && hosts.has(fqdn(spec.host, ns))) {
+    if (!owner && o.kind === 'DestinationRule' && spec.host && hosts.has(qualifiedServiceHost(spec.host, ns))) {
       problems.push(
-        `${key} configures host ${spec.host}, whose routing ${hosts.get(fqdn(spec.host, ns))} owns; put its traffic policy into the Canary's spec.service`,
+        `${key} configures host ${spec.host}, whose routing ${hosts.get(qualifiedServiceHost(spec.host, ns))} owns; put its traffic policy into the Canary's spec.service`,
       );
     }
     if (!owner && o.kind === 'VirtualService') {
       for (const h of spec.hosts ?? []) {
-        if (hosts.has(fqdn(h, ns)))
-          problems.push(`${key} routes host ${h}, whose routing ${hosts.get(fqdn(h, ns))} owns; one VirtualService per host`);
+        if (hosts.has(qualifiedServiceHost(h, ns)))
+          problems.push(
+            `${key} routes host ${h}, whose routing ${hosts.get(qualifiedServiceHost(h, ns))} owns; one VirtualService per host`,
+          );
       }
     }
     if (o.kind === 'Deployment' && targets.has(`${ns}/${o.metadata.name}`) && spec.replicas !== undefined) {

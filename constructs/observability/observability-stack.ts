@@ -7,6 +7,7 @@ import { HelmComponent, HelmRepositoryRef } from '../platform/helm-component';
 import { parseResources, ResourceRequirements } from '../workloads/mesh-app';
 import { MeshNamespace } from '../workloads/mesh-namespace';
 import { requireSecret } from '../core/secret-requirement';
+import { serviceHost } from '../core/hosts';
 
 /** The namespace the observability stack installs into unless told otherwise. */
 export const OBSERVABILITY_NAMESPACE = 'observability';
@@ -65,11 +66,6 @@ export const OBSERVABILITY_SERVICES = {
  * Kubernetes, `/` on OpenShift); the stack pins it so that {@link ObservabilityStack.kialiUrl} is right everywhere.
  */
 export const KIALI_WEB_ROOT = '/kiali';
-
-/** The in-cluster address of a Service. */
-function serviceHost(name: string, namespace: string): string {
-  return `${name}.${namespace}.svc.cluster.local`;
-}
 
 /**
  * The Prometheus query URL of an observability stack installed in `namespace`: what Flagger takes as

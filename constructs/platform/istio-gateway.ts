@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { invalid } from '../core/errors';
+import { serviceHost } from '../core/hosts';
 import { HelmComponent } from './helm-component';
 import {
   ChartResources,
@@ -112,7 +113,7 @@ export class IstioGateway extends HelmComponent {
     this.typedValues = values;
     this.direction = props.direction;
     this.selector = { istio: `${props.direction}gateway` };
-    this.serviceHost = `${name}.${namespace}.svc.cluster.local`;
+    this.serviceHost = serviceHost(name, namespace);
     const fail = (message: string): never => invalid('IstioGateway', this, message);
     checkIstioProfile(props.profile, fail);
     if (props.direction !== 'ingress' && props.direction !== 'egress') fail(`direction '${props.direction}' is not 'ingress' or 'egress'`);

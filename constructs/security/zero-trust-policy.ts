@@ -11,6 +11,7 @@ import {
 } from '../../imports/security.istio.io';
 import { AccessRule, ChartWorkload, Peer, PeerLike, RenderedRule, WorkloadIdentity, principalOf } from './access-rule';
 import { DNS_LABEL, invalid } from '../core/errors';
+import { qualifiedServiceHost, serviceHost } from '../core/hosts';
 import { IMeshApp, MeshApp } from '../workloads/mesh-app';
 
 /** The namespace of Istio's control plane (its root namespace). */
@@ -744,7 +745,7 @@ export class ZeroTrustPolicy extends Construct {
       const namespace = o.metadata.namespace ?? 'default';
       const name = `${c.kind} ${namespace}/${o.metadata.name}`;
       if (c.kind === 'Canary') {
-        const app = byHost.get(`${o.spec?.targetRef?.name}.${namespace}.svc.cluster.local`);
+        const app = byHost.get(serviceHost(String(o.spec?.targetRef?.name), namespace));
         const mode = o.spec?.service?.trafficPolicy?.tls?.mode;
         if (app && mode) this.checkTls(problems, name, app, undefined, mode);
         continue;
@@ -815,14 +816,6 @@ function keyOf(app: IMeshApp): string {
 /** The declared dependencies of an app (only a {@link MeshApp} declares any). */
 function dependenciesOf(app: IMeshApp): readonly IMeshApp[] {
   return app instanceof MeshApp ? app.dependencies : [];
-}
-
-/** A Service host in full, as Istio resolves a short host in `namespace`: `name`, `name.namespace` or already qualified. */
-export function qualifiedServiceHost(host: string, namespace: string): string {
-  const parts = host.split('.');
-  if (parts.length === 1) return `${host}.${namespace}.svc.cluster.local`;
-  if (parts.length === 2) return `${host}.svc.cluster.local`;
-  return host;
 }
 
 function tcpPorts(app: IMeshApp): { protocol: string; port: k8s.IntOrString }[] {

@@ -3,6 +3,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
 import { DNS_LABEL, invalid } from '../core/errors';
+import { serviceHost } from '../core/hosts';
 import { Protocol } from '../core/protocol';
 import { requireSecret } from '../core/secret-requirement';
 import { IRoutingController } from '../traffic/traffic';
@@ -242,7 +243,7 @@ export class MeshApp extends Construct implements IMeshApp {
       Chart.of(this).namespace ??
       invalid('MeshApp', this, "no namespace: set 'namespace' or create the app in a chart that has one");
     this.serviceAccountName = this.name;
-    this.host = `${this.name}.${this.namespace}.svc.cluster.local`;
+    this.host = serviceHost(this.name, this.namespace);
     this.replicas = props.replicas ?? 1;
     this.runAsUser = props.runAsUser ?? 1000;
     this.autoscaling = props.autoscaling;

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { Command } from 'commander';
-import { ChartWorkload, ZeroTrustPolicy } from '../../constructs';
+import { ChartWorkload, serviceHost, ZeroTrustPolicy } from '../../constructs';
 import { loadEnvironmentFile } from '../environments';
 import { buildPlatform } from '../composition/platform';
 import { KubeObject, renderCharts } from '../engines/render';
@@ -79,7 +79,7 @@ export function accessCheck(
     destination: { namespace: to.namespace, labels: to.workload.labels, port },
     method: opts.method.toUpperCase(),
     path: opts.path,
-    host: `${to.name}.${to.namespace}.svc.cluster.local`,
+    host: serviceHost(to.name, to.namespace),
     headers,
     requestPrincipal: opts.jwtPrincipal,
   });

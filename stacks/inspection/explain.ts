@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { Duration } from 'cdk8s';
 import { meshWarnings } from '../../constructs/core/errors';
+import { qualifiedServiceHost } from '../../constructs/core/hosts';
 import { istioDuration } from '../../constructs/traffic/resilient-route';
 import { loadEnvironmentFile } from '../environments';
 import { buildPlatform } from '../composition/platform';
@@ -87,11 +88,18 @@ export function explainRoutes(charts: readonly RenderedChart[], host?: string): 
     if (!r) reports.set(h, (r = { host: h, routes: [], policies: [], canaries: [] }));
     return r;
   };
+  // One Service, one host: `httpbin`, `httpbin.demo` and `httpbin.demo.svc.cluster.local` are one report
+  // (a two-label host is `name.namespace` only for a namespace of the environment: `httpbin.org` stays external).
+  const objects = charts.flatMap((c) => c.objects);
+  const namespaces = new Set(
+    objects.flatMap((o) => [o.metadata.namespace ?? 'default', ...(o.kind === 'Namespace' ? [o.metadata.name] : [])]),
+  );
+  const q: Qualify = (h, ns) => qualifiedServiceHost(h, ns ?? 'default', namespaces);
   for (const chart of charts) {
     for (const o of chart.objects) {
-      if (o.apiVersion.startsWith('networking.istio.io/') && o.kind === 'VirtualService') explainVirtualService(o, report);
-      else if (o.apiVersion.startsWith('networking.istio.io/') && o.kind === 'DestinationRule') explainDestinationRule(o, report);
-      else if (o.apiVersion.startsWith('flagger.app/') && o.kind === 'Canary') explainCanary(o, report);
+      if (o.apiVersion.startsWith('networking.istio.io/') && o.kind === 'VirtualService') explainVirtualService(o, report, q);
+      else if (o.apiVersion.startsWith('networking.istio.io/') && o.kind === 'DestinationRule') explainDestinationRule(o, report, q);
+      else if (o.apiVersion.startsWith('flagger.app/') && o.kind === 'Canary') explainCanary(o, report, q);
     }
   }
   return [...reports.values()]
@@ -171,19 +179,24 @@ export function durationMs(text: unknown): number | undefined {
   return total;
 }
 
-function fqdn(host: string, namespace: string | undefined): string {
-  return host.includes('.') || host === '*' ? host : `${host}.${namespace ?? 'default'}.svc.cluster.local`;
-}
+/** Qualifies a host written in a namespace (see {@link qualifiedServiceHost}). */
+type Qualify = (host: string, namespace: string | undefined) => string;
 
-function explainVirtualService(o: KubeObject, report: (h: string) => HostReport): void {
+function explainVirtualService(o: KubeObject, report: (h: string) => HostReport, fqdn: Qualify): void {
   const spec = (o.spec ?? {}) as Record<string, any>;
   const ns = o.metadata.namespace;
   const gateways: string[] = spec.gateways ?? [];
-  const routes = ((spec.http ?? []) as Record<string, any>[]).map((r) => explainHttpRoute(r, objectKey(o), gateways, ns));
+  const routes = ((spec.http ?? []) as Record<string, any>[]).map((r) => explainHttpRoute(r, objectKey(o), gateways, ns, fqdn));
   for (const h of spec.hosts ?? []) report(fqdn(h, ns)).routes.push(...routes);
 }
 
-function explainHttpRoute(r: Record<string, any>, source: string, gateways: string[], ns: string | undefined): ExplainedRoute {
+function explainHttpRoute(
+  r: Record<string, any>,
+  source: string,
+  gateways: string[],
+  ns: string | undefined,
+  fqdn: Qualify,
+): ExplainedRoute {
   const dests = (r.route ?? []) as Record<string, any>[];
   const destinations = dests.map((d) => ({
     host: fqdn(String(d.destination?.host ?? '?'), ns),
@@ -235,7 +248,7 @@ function explainHttpRoute(r: Record<string, any>, source: string, gateways: stri
   };
 }
 
-function explainDestinationRule(o: KubeObject, report: (h: string) => HostReport): void {
+function explainDestinationRule(o: KubeObject, report: (h: string) => HostReport, fqdn: Qualify): void {
   const spec = (o.spec ?? {}) as Record<string, any>;
   if (!spec.host) return;
   const tp = spec.trafficPolicy ?? {};
@@ -248,7 +261,7 @@ function explainDestinationRule(o: KubeObject, report: (h: string) => HostReport
   });
 }
 
-function explainCanary(o: KubeObject, report: (h: string) => HostReport): void {
+function explainCanary(o: KubeObject, report: (h: string) => HostReport, fqdn: Qualify): void {
   const spec = (o.spec ?? {}) as Record<string, any>;
   const service = spec.service ?? {};
   const name = service.name ?? spec.targetRef?.name ?? o.metadata.name;
@@ -267,6 +280,7 @@ function explainCanary(o: KubeObject, report: (h: string) => HostReport): void {
     source,
     gateways,
     ns,
+    fqdn,
   );
   const generated = {
     ...route,

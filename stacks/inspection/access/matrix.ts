@@ -1,4 +1,4 @@
-import type { ChartWorkload } from '../../../constructs';
+import { serviceHost, type ChartWorkload } from '../../../constructs';
 import { KubeObject } from '../../engines/render';
 import { AccessDecision, AccessExplainer, AccessRequest } from './evaluate';
 
@@ -78,7 +78,7 @@ export function matrixRequest(from: MeshWorkload, to: MeshWorkload): AccessReque
     destination: { namespace: to.namespace, labels: to.labels, port: to.port },
     method: 'GET',
     path: '/',
-    host: `${to.app}.${to.namespace}.svc.cluster.local`,
+    host: serviceHost(to.app, to.namespace),
   };
 }
 

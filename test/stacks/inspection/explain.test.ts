@@ -1,3 +1,4 @@
+import { PRODUCTION_REQUIRED } from '../../support/production';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -80,6 +81,36 @@ describe('explain routes on scenario S4 (from the synthesized objects)', () => {
 });
 
 describe('explain routes: what the objects really say', () => {
+  test('one Service is one host, however it is written (httpbin.demo and its full name); external hosts stay as written', () => {
+    const reports = explainRoutes(
+      chartOf(
+        {
+          apiVersion: 'networking.istio.io/v1',
+          kind: 'VirtualService',
+          metadata: { name: 'httpbin', namespace: 'demo' },
+          spec: { hosts: ['httpbin.demo'], http: [{ route: [{ destination: { host: 'httpbin.demo.svc' } }] }] },
+        },
+        {
+          apiVersion: 'networking.istio.io/v1',
+          kind: 'DestinationRule',
+          metadata: { name: 'httpbin', namespace: 'demo' },
+          spec: { host: 'httpbin.demo.svc.cluster.local', trafficPolicy: { connectionPool: { tcp: { maxConnections: 1 } } } },
+        },
+        {
+          apiVersion: 'networking.istio.io/v1',
+          kind: 'DestinationRule',
+          metadata: { name: 'httpbin-org', namespace: 'demo' },
+          spec: { host: 'httpbin.org', trafficPolicy: { tls: { mode: 'SIMPLE' } } },
+        },
+      ),
+    );
+    expect(reports.map((r) => r.host)).toEqual(['httpbin.demo.svc.cluster.local', 'httpbin.org']);
+    expect(reports[0]).toMatchObject({
+      routes: [{ destinations: [{ host: 'httpbin.demo.svc.cluster.local' }] }],
+      policies: [{ source: expect.any(String) }],
+    });
+  });
+
   test('S4 with timeout 1s and retries 3 x 1s: retries cut short, effective timeout 1s', () => {
     const [r] = explainRoutes(
       chartOf({
@@ -260,7 +291,8 @@ describe('mesh explain routes (CLI)', () => {
     // Production with its demos opted in (it has none by default).
     fs.writeFileSync(
       path.join(dir, 'Pulumi.prod.yaml'),
-      'config:\n  mesh:tier: production\n  mesh:demo: { apps: [httpbin, sleep] }\n  mesh:canary: { httpbinCanary: { enabled: true } }\n',
+      'config:\n  mesh:tier: production\n  mesh:demo: { apps: [httpbin, sleep] }\n  mesh:canary: { httpbinCanary: { enabled: true } }\n' +
+        `  mesh:ingress: ${JSON.stringify(PRODUCTION_REQUIRED['mesh:ingress'])}\n  mesh:gitops: ${JSON.stringify(PRODUCTION_REQUIRED['mesh:gitops'])}\n`,
     );
     const written: string[] = [];
     const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: any) => (written.push(String(chunk)), true));
