@@ -103,7 +103,24 @@ export interface LayeredChart {
  *   empty when the layering is sound
  */
 export function checkLayering(app: IConstruct, charts: readonly LayeredChart[], clusterApiGroups: readonly string[] = []): string[] {
-  const problems: string[] = [];
+  return layeringProblems(app, charts, clusterApiGroups).map((p) => p.message);
+}
+
+/** A problem of {@link checkLayering}: the object at fault (none for a Helm release: its construct path is named). */
+export interface LayeringProblem {
+  readonly rule: 'crd-order' | 'release-namespace';
+  readonly target?: KubeObject;
+  readonly where?: string;
+  readonly message: string;
+}
+
+/** {@link checkLayering}, with the rule and the object of each problem. */
+export function layeringProblems(
+  app: IConstruct,
+  charts: readonly LayeredChart[],
+  clusterApiGroups: readonly string[] = [],
+): LayeringProblem[] {
+  const problems: LayeringProblem[] = [];
   const rank = (layer: Layer) => LAYERS.indexOf(layer);
   const installers = crdInstallers(app);
   const crdObjects = new Map<string, { chart: string; layer: Layer }>();
@@ -132,11 +149,14 @@ export function checkLayering(app: IConstruct, charts: readonly LayeredChart[], 
       const installer: { readonly chart: string; readonly layer: Layer; readonly component?: HelmComponent } | undefined =
         providers[0] ?? crd;
       if (!installer) {
-        problems.push(
-          `${where}: no component of the platform installs the CRD of API group '${group}', and neither Kubernetes nor Flux serves it, so the layer can never apply ("no matches for kind ${o.kind}"); ` +
+        problems.push({
+          rule: 'crd-order',
+          target: o,
+          message:
+            `${where}: no component of the platform installs the CRD of API group '${group}', and neither Kubernetes nor Flux serves it, so the layer can never apply ("no matches for kind ${o.kind}"); ` +
             `declare the group in crdApiGroups of the HelmComponent whose chart installs it, in an earlier layer, or add its CustomResourceDefinition to this layer or an earlier one ` +
             `(or, when the cluster already has the CRD, pass the group in renderCharts' clusterApiGroups)`,
-        );
+        });
         continue;
       }
       const by = installer.component
@@ -144,11 +164,14 @@ export function checkLayering(app: IConstruct, charts: readonly LayeredChart[], 
         : `a CustomResourceDefinition of chart '${installer.chart}'`;
       const position = installer.layer === chart.layer ? `the same layer ${installer.layer}` : `the later layer ${installer.layer}`;
       const targets = later(installer.layer);
-      problems.push(
-        `${where}: its CRD (API group '${group}') is installed by ${by} in ${position}; ` +
+      problems.push({
+        rule: 'crd-order',
+        target: o,
+        message:
+          `${where}: its CRD (API group '${group}') is installed by ${by} in ${position}; ` +
           `${installer.component ? 'Flux dry-runs a whole layer before helm-controller installs its releases' : 'that CRD is applied only with its own layer'}, so this layer could never apply ("no matches for kind ${o.kind}"); ` +
           `move the object to a chart of a later layer (${targets.length > 0 ? targets.join(', ') : 'none is left: move the component instead'}) or the component to an earlier one`,
-      );
+      });
     }
   }
 
@@ -157,10 +180,13 @@ export function checkLayering(app: IConstruct, charts: readonly LayeredChart[], 
     if (!LayerChart.isLayerChart(chart)) continue;
     const namespace = namespaces.get(component.namespace);
     if (!namespace || rank(namespace.layer) <= rank(chart.layer)) continue;
-    problems.push(
-      `${component.node.path}: the Helm release '${component.releaseName}' (chart '${chart.node.id}', layer ${chart.layer}) installs into namespace '${component.namespace}', which the platform declares in the later layer ${namespace.layer} (chart '${namespace.chart}'); ` +
+    problems.push({
+      rule: 'release-namespace',
+      where: component.node.path,
+      message:
+        `${component.node.path}: the Helm release '${component.releaseName}' (chart '${chart.node.id}', layer ${chart.layer}) installs into namespace '${component.namespace}', which the platform declares in the later layer ${namespace.layer} (chart '${namespace.chart}'); ` +
         `Helm would create the namespace first, without its labels (such as istio-injection), and its pods would start without them; declare the Namespace in layer ${chart.layer} or an earlier one, or move the component to layer ${namespace.layer}`,
-    );
+    });
   }
   return problems;
 }

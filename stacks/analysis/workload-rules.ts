@@ -11,7 +11,19 @@ import { KubeObject, objectKey } from '../../constructs/core/kube-object';
  * @returns one problem per line, empty when the output is sound
  */
 export function checkWorkloadRules(objects: readonly KubeObject[]): string[] {
-  const problems: string[] = [];
+  return workloadRuleProblems(objects).map((p) => p.message);
+}
+
+/** A problem of {@link checkWorkloadRules}, with the rule and the object at fault. */
+export interface WorkloadRuleProblem {
+  readonly rule: 'port-protocol' | 'pod-without-service';
+  readonly target: KubeObject;
+  readonly message: string;
+}
+
+/** {@link checkWorkloadRules}, with the rule and object of each problem. */
+export function workloadRuleProblems(objects: readonly KubeObject[]): WorkloadRuleProblem[] {
+  const problems: WorkloadRuleProblem[] = [];
   const injected = new Set(
     objects
       .filter(
@@ -35,9 +47,11 @@ export function checkWorkloadRules(objects: readonly KubeObject[]): string[] {
       const portKey = `${o.metadata.namespace}/${JSON.stringify(spec.selector)}/${p.targetPort ?? p.port}`;
       const seen = protocols.get(portKey);
       if (seen && seen.protocol !== protocol) {
-        problems.push(
-          `Services ${seen.service} (port ${seen.port}) and ${o.metadata.namespace}/${o.metadata.name} (port ${p.port}) select the same pods and expose container port ${p.targetPort ?? p.port} as ${seen.protocol} and as ${protocol}; Istio needs one protocol per port: name both ports for the same protocol`,
-        );
+        problems.push({
+          rule: 'port-protocol',
+          target: o,
+          message: `Services ${seen.service} (port ${seen.port}) and ${o.metadata.namespace}/${o.metadata.name} (port ${p.port}) select the same pods and expose container port ${p.targetPort ?? p.port} as ${seen.protocol} and as ${protocol}; Istio needs one protocol per port: name both ports for the same protocol`,
+        });
       }
       if (!seen) protocols.set(portKey, { protocol, service: `${o.metadata.namespace}/${o.metadata.name}`, port: p.port });
     }
@@ -62,9 +76,11 @@ export function checkWorkloadRules(objects: readonly KubeObject[]): string[] {
     ];
     const selected = candidates.some((s) => Object.entries(s.selector).every(([k, v]) => labels[k] === v));
     if (!selected)
-      problems.push(
-        `${objectKey(o)}: no Service selects its pods (labels ${JSON.stringify(labels)}); Istio needs every pod of the mesh behind a Service: create one, e.g. with MeshApp`,
-      );
+      problems.push({
+        rule: 'pod-without-service',
+        target: o,
+        message: `${objectKey(o)}: no Service selects its pods (labels ${JSON.stringify(labels)}); Istio needs every pod of the mesh behind a Service: create one, e.g. with MeshApp`,
+      });
   }
   return problems;
 }

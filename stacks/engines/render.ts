@@ -1,9 +1,8 @@
 import { ApiObject, App, Yaml } from 'cdk8s';
 import { LayerChart, LAYERS } from '../../charts';
-import { MeshValidationError } from '../../constructs';
+import { MeshValidationError, warn } from '../../constructs';
 import { KubeObject, objectKey } from '../../constructs/core/kube-object';
-import { checkLayering } from '../analysis/layering';
-import { checkWorkloadRules } from '../analysis/workload-rules';
+import { analyze, formatFinding } from '../analysis/registry';
 
 export type { KubeObject } from '../../constructs/core/kube-object';
 export { objectKey } from '../../constructs/core/kube-object';
@@ -30,8 +29,9 @@ export interface RenderOptions {
 /**
  * Validates the construct tree and resolves every chart into plain objects, layers in apply order.
  * Both engines start here: the Flux tree is written from it, the Pulumi program declares it.
- * Checks the layering ({@link checkLayering}) and Istio's workload rules on the whole output.
- * Throws {@link MeshValidationError} listing every problem.
+ * Runs every analyzer of the registry (stacks/analysis: layering, workload rules, Flagger collisions,
+ * references, ...) on the whole output: their errors throw a {@link MeshValidationError} listing every
+ * problem, `[CODE] message`; their warnings are recorded on the chart of the object ({@link meshWarnings}).
  */
 export function renderCharts(app: App, options: RenderOptions = {}): RenderedChart[] {
   const problems = app.node.findAll().flatMap((c) => c.node.validate().map((m) => `${c.node.path}: ${m}`));
@@ -62,9 +62,19 @@ export function renderCharts(app: App, options: RenderOptions = {}): RenderedCha
       );
     }),
   }));
-  // Every object must be applicable when its layer is (a CR after the release that installs its CRD).
-  const broken = [...checkLayering(app, rendered, options.clusterApiGroups), ...checkWorkloadRules(rendered.flatMap((c) => c.objects))];
-  if (broken.length > 0) throw new MeshValidationError(broken.join('\n'));
+  // Every object must be applicable when its layer is (a CR after the release that installs its CRD),
+  // and the mesh's rules hold on the whole output.
+  const objects = rendered.flatMap((c) => c.objects);
+  const { findings } = analyze({ app, charts: rendered, objects, clusterApiGroups: options.clusterApiGroups });
+  const errors = findings.filter((f) => f.severity === 'error');
+  if (errors.length > 0) throw new MeshValidationError(errors.map((f) => `[${f.code}] ${f.message}`).join('\n'));
+  for (const f of findings) {
+    const chart = rendered.find((c) =>
+      c.objects.some((o) => f.object.endsWith(`${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`)),
+    );
+    const scope = chart ? app.node.findChild(chart.id) : app;
+    if (!scope.node.metadata.some((m) => m.data === formatFinding(f))) warn(scope, formatFinding(f));
+  }
   return rendered;
 }
 

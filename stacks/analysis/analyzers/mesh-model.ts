@@ -1,0 +1,98 @@
+import { KubeObject } from '../../../constructs/core/kube-object';
+
+/** The cluster's DNS suffix of Service hosts. */
+const CLUSTER_SUFFIX = '.svc.cluster.local';
+
+/**
+ * A host as Istio resolves it from an object in `namespace`: a short name (`httpbin`) is a Service of that
+ * namespace; a name with a dot is taken as written (`httpbin.org`, or `name.namespace`, which
+ * {@link hostExists} also accepts as the Service's host, as cluster DNS resolves it).
+ */
+export function qualifyHost(host: string, namespace: string): string {
+  return host.includes('.') || host.includes('*') ? host : `${host}.${namespace}${CLUSTER_SUFFIX}`;
+}
+
+/** The namespace of a cluster-local host (`name.ns.svc.cluster.local`), else undefined. */
+export function hostNamespace(fqdn: string): string | undefined {
+  if (!fqdn.endsWith(CLUSTER_SUFFIX)) return undefined;
+  return fqdn.slice(0, -CLUSTER_SUFFIX.length).split('.')[1];
+}
+
+/** Does a host pattern (`*.example.com` or exact) match a host? */
+export function hostMatches(pattern: string, host: string): boolean {
+  if (pattern === '*') return true;
+  return pattern.startsWith('*.') ? host.endsWith(pattern.slice(1)) : pattern === host;
+}
+
+/** A pod template of the output: where it runs and its labels. */
+export interface PodTemplate {
+  readonly namespace: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly owner: KubeObject;
+}
+
+/** The model of the output the analyzers share: what exists, indexed. */
+export interface MeshModel {
+  /** Hosts of Services, of Flagger's generated Services, and of ServiceEntries (patterns may be wildcards). */
+  readonly hosts: readonly string[];
+  /** Namespaces a Helm release installs into: what it creates there is not in the output, so it is not checked. */
+  readonly chartNamespaces: ReadonlySet<string>;
+  /** `namespace/name` of every Istio Gateway. */
+  readonly gateways: ReadonlySet<string>;
+  /** Pod templates: Deployments, StatefulSets, DaemonSets, and the primary copies Flagger makes of Canary targets. */
+  readonly pods: readonly PodTemplate[];
+  /** Hosts whose routing a Flagger Canary owns (its DestinationRules are generated). */
+  readonly canaryHosts: ReadonlySet<string>;
+}
+
+const isIstio = (o: KubeObject, kind: string) => o.kind === kind && /^(networking|security)\.istio\.io\//.test(o.apiVersion);
+export { isIstio };
+
+/** Builds the {@link MeshModel} of a list of objects. */
+export function meshModel(objects: readonly KubeObject[]): MeshModel {
+  const hosts: string[] = [`kubernetes.default${CLUSTER_SUFFIX}`];
+  const chartNamespaces = new Set<string>();
+  const gateways = new Set<string>();
+  const pods: PodTemplate[] = [];
+  const canaryHosts = new Set<string>();
+  for (const o of objects) {
+    const ns = o.metadata.namespace ?? 'default';
+    const spec = (o.spec ?? {}) as Record<string, any>;
+    if (o.kind === 'Service' && o.apiVersion === 'v1') hosts.push(`${o.metadata.name}.${ns}${CLUSTER_SUFFIX}`);
+    else if (isIstio(o, 'ServiceEntry')) hosts.push(...((spec.hosts as string[] | undefined) ?? []));
+    else if (isIstio(o, 'Gateway')) gateways.add(`${ns}/${o.metadata.name}`);
+    else if (o.kind === 'HelmRelease' && o.apiVersion.startsWith('helm.toolkit.fluxcd.io/'))
+      chartNamespaces.add(spec.targetNamespace ?? ns);
+    else if (o.kind === 'Canary' && o.apiVersion.startsWith('flagger.app/')) {
+      const apex = spec.service?.name ?? spec.targetRef?.name;
+      for (const name of [apex, `${apex}-primary`, `${apex}-canary`]) {
+        hosts.push(`${name}.${ns}${CLUSTER_SUFFIX}`);
+        canaryHosts.add(`${name}.${ns}${CLUSTER_SUFFIX}`);
+      }
+    } else if (['Deployment', 'StatefulSet', 'DaemonSet'].includes(o.kind)) {
+      const labels = (spec.template?.metadata?.labels ?? {}) as Record<string, string>;
+      pods.push({ namespace: ns, labels, owner: o });
+    }
+  }
+  // Flagger's primary copy of a Canary target carries the target's labels with `app: <name>-primary`.
+  for (const c of objects.filter((o) => o.kind === 'Canary' && o.apiVersion.startsWith('flagger.app/'))) {
+    const ns = c.metadata.namespace ?? 'default';
+    const target = pods.find((p) => p.namespace === ns && p.owner.metadata.name === (c.spec as any)?.targetRef?.name);
+    if (target)
+      pods.push({
+        namespace: ns,
+        labels: { ...target.labels, app: `${target.labels.app ?? target.owner.metadata.name}-primary` },
+        owner: c,
+      });
+  }
+  return { hosts, chartNamespaces, gateways, pods, canaryHosts };
+}
+
+/** Is a host known to exist, or is it in a namespace whose objects are not all in the output? */
+export function hostExists(model: MeshModel, host: string): boolean {
+  const candidates = host.split('.').length === 2 ? [host, `${host}${CLUSTER_SUFFIX}`] : [host];
+  return candidates.some((c) => {
+    const ns = hostNamespace(c);
+    return (ns !== undefined && model.chartNamespaces.has(ns)) || model.hosts.some((h) => hostMatches(h, c));
+  });
+}
