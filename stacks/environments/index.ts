@@ -4,3 +4,4 @@ export * from './load';
 export * from './resilience';
 export * from './security';
 export * from './canary';
+export * from './apps';

@@ -143,11 +143,14 @@ function describeIssue(source: string, issue: z.core.$ZodIssue): string {
 }
 
 function allowedKeysAt(keyPath: readonly PropertyKey[]): string[] {
-  let shape = shapeOf(environmentSchema);
+  let schema: z.ZodType | undefined = environmentSchema;
   for (const segment of keyPath) {
-    const child = typeof segment === 'string' ? shape?.[segment] : undefined;
-    shape = child && shapeOf(child);
+    // A record (mesh:apps: namespace -> app) or a list (ports) stands for any key or index.
+    const inner: z.ZodType | undefined = schema && collectionOf(schema);
+    schema = inner ?? (typeof segment === 'string' ? shapeOf(schema!)?.[segment] : undefined);
+    if (!schema) return [];
   }
+  const shape = schema && shapeOf(schema);
   return shape ? Object.keys(shape) : [];
 }
 
@@ -156,6 +159,14 @@ function shapeOf(schema: z.ZodType): Record<string, z.ZodType> | undefined {
   const def = schema._zod.def as { type: string; innerType?: z.ZodType; shape?: Record<string, z.ZodType> };
   if (def.type === 'object') return def.shape;
   return def.innerType ? shapeOf(def.innerType) : undefined;
+}
+
+/** The value schema of a record or the element schema of a list, seen through wrappers; undefined for anything else. */
+function collectionOf(schema: z.ZodType): z.ZodType | undefined {
+  const def = schema._zod.def as { type: string; innerType?: z.ZodType; valueType?: z.ZodType; element?: z.ZodType };
+  if (def.type === 'record') return def.valueType;
+  if (def.type === 'array') return def.element;
+  return def.innerType ? collectionOf(def.innerType) : undefined;
 }
 
 /** The allowed key within edit distance 2 of a misspelled one, if any. */

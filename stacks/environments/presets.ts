@@ -38,6 +38,7 @@ export const presets: Record<Tier, EnvironmentSettings> = {
     },
     observability: observabilityPresets.development,
     canary: canaryPresets.development,
+    apps: {},
   },
   staging: {
     tier: 'staging',
@@ -65,6 +66,7 @@ export const presets: Record<Tier, EnvironmentSettings> = {
     },
     observability: observabilityPresets.staging,
     canary: canaryPresets.staging,
+    apps: {},
   },
   production: {
     tier: 'production',
@@ -94,6 +96,7 @@ export const presets: Record<Tier, EnvironmentSettings> = {
     },
     observability: observabilityPresets.production,
     canary: canaryPresets.production,
+    apps: {},
   },
 };
 

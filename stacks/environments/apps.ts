@@ -1,0 +1,392 @@
+import { z } from 'zod';
+import { DNS_LABEL } from '../../constructs/core/errors';
+import { Protocol } from '../../constructs/core/protocol';
+import { GATEWAY_HOST } from '../../constructs/edge/mesh-gateway';
+import { resourcesSchema } from './resources';
+import type { Tier } from './schema';
+
+/**
+ * The `mesh:apps` section: the platform team's own applications, declared in each environment's file.
+ * Namespace, then app name, then its settings; the composition step (`stacks/composition/apps.ts`)
+ * turns them into MeshNamespaces, MeshApps, their calls, routes and releases.
+ */
+
+/**
+ * Namespaces an app may not be declared in: Kubernetes' own, Istio's, Flux's, and the platform's
+ * (cert-manager, the Flagger load tester's `test`). The observability namespace and the namespaces of
+ * deployed demo apps are reserved too, from the environment's own settings (see `appsConfigProblems`).
+ */
+export const RESERVED_NAMESPACES: readonly string[] = [
+  'default',
+  'kube-system',
+  'kube-public',
+  'kube-node-lease',
+  'istio-system',
+  'istio-ingress',
+  'flux-system',
+  'cert-manager',
+  'observability',
+  'test',
+];
+
+const PROTOCOL_NAMES = Protocol.ALL.map((p) => p.name);
+const dnsLabel = z.string().regex(DNS_LABEL, 'must be a DNS-1123 label (lowercase letters, digits and -)');
+const percent = z.number().int('must be a whole percentage').min(0).max(100);
+const portNumber = z.number().int().min(1).max(65535);
+/** A duration in one unit, as `mesh:resilience` spells them. */
+const duration = z.string().regex(/^([1-9][0-9]*)(ms|s|m|h)$/, 'must be a duration of at least 1ms in one unit, such as 500ms, 2s or 3m');
+/** A call: `name` (same namespace) or `name.namespace`. */
+const CALL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)?$/;
+
+const portSchema = z.strictObject({
+  /** The Service port clients call. */
+  port: portNumber,
+  /**
+   * The application protocol (Istio's port-name protocols: http, http2, https, grpc, grpc-web, tcp, tls,
+   * mongo, mysql, redis, udp). Anything else Istio would treat as opaque TCP, so it is refused.
+   */
+  protocol: z
+    .string()
+    .superRefine((p, ctx) => {
+      if (PROTOCOL_NAMES.includes(p)) return;
+      ctx.addIssue({
+        code: 'custom',
+        input: p,
+        message: `${JSON.stringify(p)} is not a protocol Istio recognises, so Istio would treat the port as plain TCP (no HTTP routing, retries or metrics); use one of ${PROTOCOL_NAMES.join(', ')} (tcp to say plain TCP on purpose)`,
+      });
+    })
+    .default('http'),
+  /** The container port. Defaults to `port`. */
+  targetPort: portNumber.optional(),
+});
+
+/** The release strategies; `rolling` is the Deployment's own rolling update, without Flagger. */
+export const RELEASE_STRATEGIES = ['canary', 'abTesting', 'blueGreen', 'mirroring', 'rolling'] as const;
+export type ReleaseStrategy = (typeof RELEASE_STRATEGIES)[number];
+
+/** The settings each strategy reads; any other setting under `release` is an error for that strategy. */
+const STRATEGY_SETTINGS: Record<ReleaseStrategy, readonly string[]> = {
+  canary: ['stepWeight', 'maxWeight'],
+  abTesting: ['iterations', 'headers'],
+  blueGreen: ['iterations'],
+  mirroring: ['iterations', 'mirrorWeight'],
+  rolling: [],
+};
+const ANALYSIS_SETTINGS = ['interval', 'threshold', 'successRate', 'maxLatency', 'loadTest', 'manualPromotion'];
+
+const releaseSchema = z
+  .strictObject({
+    /** How a new version reaches users: Flagger's canary, A/B test, blue/green, blue/green with mirroring, or a plain rolling update. */
+    strategy: z.enum(RELEASE_STRATEGIES),
+    /** canary: traffic percentage added per step. Defaults from the tier. */
+    stepWeight: z.number().int().min(1).max(100).optional(),
+    /** canary: the most traffic the canary gets before promotion. Defaults from the tier. */
+    maxWeight: z.number().int().min(1).max(100).optional(),
+    /** abTesting, blueGreen, mirroring: analysis runs before promotion. Defaults from the tier. */
+    iterations: z.number().int().min(1).max(1000).optional(),
+    /** abTesting: the request headers (lowercase name: exact value) that select the canary. */
+    headers: z.record(z.string().regex(/^[a-z0-9-]+$/, 'must be a lowercase header name'), z.string().min(1)).optional(),
+    /** mirroring: percentage of requests copied to the new version. Defaults to 100. */
+    mirrorWeight: percent.optional(),
+    /** Time between analysis runs (whole seconds, at least 10s). Defaults from the tier. */
+    interval: duration.optional(),
+    /** Failed checks before rollback. Defaults from the tier. */
+    threshold: z.number().int().min(1).max(100).optional(),
+    /** Minimum request success rate, percent. Defaults from the tier. */
+    successRate: z.number().min(0).max(100).optional(),
+    /** Maximum P99 latency in milliseconds (the platform's latency template). Defaults from the tier. */
+    maxLatency: z.number().int().min(1).optional(),
+    /** The load test the Flagger load tester runs during the analysis; `false` for none. Defaults from the tier. */
+    loadTest: z
+      .union([
+        z.literal(false),
+        z.strictObject({
+          /** Request path. */
+          path: z.string().startsWith('/').optional(),
+          /** Requests per second per worker. */
+          requestsPerSecond: z.number().int().min(1).max(1000).optional(),
+          /** Concurrent workers. */
+          concurrency: z.number().int().min(1).max(100).optional(),
+        }),
+      ])
+      .optional(),
+    /** Hold every promotion until approved at the load tester's gate. Defaults from the tier. */
+    manualPromotion: z.boolean().optional(),
+  })
+  .superRefine((r, ctx) => {
+    if (!(RELEASE_STRATEGIES as readonly string[]).includes(r.strategy)) return;
+    const allowed = r.strategy === 'rolling' ? [] : [...STRATEGY_SETTINGS[r.strategy], ...ANALYSIS_SETTINGS];
+    for (const key of Object.keys(r)) {
+      if (key === 'strategy' || allowed.includes(key) || r[key as keyof typeof r] === undefined) continue;
+      const owners = RELEASE_STRATEGIES.filter((s) => STRATEGY_SETTINGS[s].includes(key));
+      ctx.addIssue({
+        code: 'custom',
+        path: [key],
+        input: r[key as keyof typeof r],
+        message: `is not a setting of strategy ${r.strategy} (its settings: ${allowed.join(', ') || 'none'})${owners.length > 0 ? `; it belongs to ${owners.join(', ')}` : ''}; remove it or change the strategy`,
+      });
+    }
+    if (r.strategy === 'abTesting' && (!r.headers || Object.keys(r.headers).length === 0)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['headers'],
+        input: r.headers,
+        message: 'strategy abTesting needs the request headers that select the new version, such as { x-canary: "true" }',
+      });
+    }
+  });
+
+const appSchema = z.strictObject({
+  /** The container image (pin a tag or digest); usually the one line that differs between environments. */
+  image: z.string().regex(/^\S+$/, 'must be an image reference such as ghcr.io/acme/web:1.4.2'),
+  /** The ports the app serves; at least one (every pod of the mesh sits behind a Service). */
+  ports: z.array(portSchema).min(1, 'must list at least one port; every pod of the mesh sits behind a Service'),
+  /** The apps it calls: `name` in the same namespace or `name.namespace`; every call must be declared in mesh:apps. */
+  calls: z.array(z.string().regex(CALL, 'must be an app name such as catalog, or name.namespace such as catalog.shop')).optional(),
+  /** Reached from the public gateway: its host names (served by mesh:ingress) and path prefixes. */
+  expose: z
+    .strictObject({
+      /** Public host names; the gateway must serve each (mesh:ingress.tls.hosts with TLS, else mesh:ingress.hosts). */
+      hosts: z
+        .array(z.string().regex(GATEWAY_HOST, 'must be a DNS name such as shop.example.com (lowercase, no scheme, port or path)'))
+        .min(1),
+      /** Path prefixes routed to the app. Defaults to every path. */
+      paths: z.array(z.string().startsWith('/', 'must start with /')).min(1).optional(),
+    })
+    .optional(),
+  /** How new versions are released. Defaults to a rolling update. */
+  release: releaseSchema.optional(),
+  /** Timeout, retries and circuit breaking of the traffic to the app; what is left out comes from mesh:resilience. */
+  resilience: z
+    .strictObject({
+      /** Request timeout, retries included. */
+      timeout: duration.optional(),
+      /** Retries: attempts (0 disables) and the timeout of each. */
+      retries: z.strictObject({ attempts: z.number().int().min(0).max(10), perTryTimeout: duration.optional() }).optional(),
+      /** Circuit breaking: connection limits and the ejection of failing hosts. */
+      circuitBreaker: z
+        .strictObject({
+          /** Most pending HTTP requests per host. */
+          maxPendingRequests: z.number().int().min(1).optional(),
+          /** Consecutive 5xx responses that eject a host. */
+          consecutive5xxErrors: z.number().int().min(1).optional(),
+          /** How long an ejected host stays out, at least. */
+          baseEjectionTime: duration.optional(),
+          /** Most hosts ejected at once, percent. */
+          maxEjectionPercent: percent.optional(),
+        })
+        .optional(),
+    })
+    .optional(),
+  /** Replicas per version when not autoscaled. Defaults to mesh:workloads.replicas. */
+  replicas: z.number().int().min(1).max(100).optional(),
+  /** Horizontal autoscaling on CPU instead of fixed replicas. */
+  autoscaling: z
+    .strictObject({
+      minReplicas: z.number().int().min(1),
+      maxReplicas: z.number().int().min(1),
+      /** Target CPU utilization, percent of the request. */
+      cpuUtilization: z.number().int().min(1).max(100),
+    })
+    .refine((a) => a.maxReplicas >= a.minReplicas, { message: 'maxReplicas must be at least minReplicas', path: ['maxReplicas'] })
+    .optional(),
+  /** Requests and limits of the container. Defaults to mesh:workloads.resources. */
+  resources: resourcesSchema.optional(),
+  /** Plain environment variables (never secrets). */
+  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name'), z.string()).optional(),
+  /** Versions deployed side by side with a manual weighted split (weights add up to 100); not with a Flagger release. */
+  versions: z
+    .array(
+      z.strictObject({
+        /** The version label, such as v2. */
+        name: dnsLabel,
+        /** Its image. Defaults to the app's. */
+        image: z.string().regex(/^\S+$/).optional(),
+        /** Its share of the traffic, percent. */
+        weight: percent,
+        /** Its replicas. Defaults to the app's. */
+        replicas: z.number().int().min(1).max(100).optional(),
+      }),
+    )
+    .min(2, 'must list at least two versions to split traffic between')
+    .optional(),
+});
+
+/** One app of `mesh:apps`, validated. */
+export type AppSettings = z.output<typeof appSchema>;
+
+/** `mesh:apps`: namespace -> app name -> settings. */
+export const appsSchema = z.record(z.string(), z.record(z.string(), appSchema)).superRefine((apps, ctx) => {
+  const declared = new Set<string>();
+  for (const [namespace, inNamespace] of Object.entries(apps)) {
+    if (!DNS_LABEL.test(namespace)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [namespace],
+        input: namespace,
+        message: `namespace ${JSON.stringify(namespace)} is not a DNS-1123 label; use lowercase letters, digits and '-', such as shop`,
+      });
+    }
+    if (!inNamespace || typeof inNamespace !== 'object') continue;
+    for (const name of Object.keys(inNamespace)) {
+      declared.add(`${name}.${namespace}`);
+      if (!DNS_LABEL.test(name) || name.length > 55) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [namespace, name],
+          input: name,
+          message: `app name ${JSON.stringify(name)} must be a DNS-1123 label of at most 55 characters (it names the Service, ServiceAccount and Deployment); such as web`,
+        });
+      }
+    }
+  }
+  for (const [namespace, inNamespace] of Object.entries(apps)) {
+    for (const [name, app] of Object.entries(inNamespace ?? {})) {
+      (app?.calls ?? []).forEach((call, i) => {
+        const target = call.includes('.') ? call : `${call}.${namespace}`;
+        if (!declared.has(target)) {
+          const [targetName, targetNamespace] = target.split('.');
+          ctx.addIssue({
+            code: 'custom',
+            path: [namespace, name, 'calls', i],
+            input: call,
+            message: `${JSON.stringify(call)} is not declared: there is no app ${targetName} in namespace ${targetNamespace} under mesh:apps; declare it (mesh:apps.${targetNamespace}.${targetName}) or remove the call`,
+          });
+        }
+        if (target === `${name}.${namespace}`) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [namespace, name, 'calls', i],
+            input: call,
+            message: 'an app does not call itself; remove it',
+          });
+        }
+      });
+      if (!app) continue;
+      const strategy = app.release?.strategy ?? 'rolling';
+      if (app.versions) {
+        if (strategy !== 'rolling') {
+          ctx.addIssue({
+            code: 'custom',
+            path: [namespace, name, 'versions'],
+            input: app.versions.map((v) => v.name),
+            message: `a manual weighted split cannot be combined with release strategy ${strategy} (Flagger rolls one Deployment); remove versions or set release.strategy: rolling`,
+          });
+        }
+        const total = app.versions.reduce((sum, v) => sum + v.weight, 0);
+        if (total !== 100) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [namespace, name, 'versions'],
+            input: app.versions.map((v) => v.weight),
+            message: `the weights add up to ${total}; they must add up to 100`,
+          });
+        }
+        if (new Set(app.versions.map((v) => v.name)).size !== app.versions.length) {
+          ctx.addIssue({ code: 'custom', path: [namespace, name, 'versions'], input: app.versions, message: 'names a version twice' });
+        }
+      }
+      const http = app.ports?.some((p) => Protocol.ALL.find((x) => x.name === p.protocol)?.isHttp);
+      const needsHttp = [
+        app.expose && 'expose',
+        strategy !== 'rolling' && 'release',
+        app.resilience && 'resilience',
+        app.versions && 'versions',
+      ].filter(Boolean);
+      if (app.ports && !http && needsHttp.length > 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [namespace, name, needsHttp[0] as string],
+          input: app.ports.map((p) => p.protocol),
+          message: `${needsHttp.join(', ')} route${needsHttp.length > 1 ? '' : 's'} HTTP, but the app has no http, http2, grpc or grpc-web port; add one or remove ${needsHttp.join(', ')}`,
+        });
+      }
+    }
+  }
+});
+
+/** `mesh:apps`, validated. */
+export type AppsSettings = z.output<typeof appsSchema>;
+
+/** The analysis a release gets where `mesh:apps.<ns>.<app>.release` does not say, per tier. */
+export interface ReleaseDefaults {
+  readonly stepWeight: number;
+  readonly maxWeight: number;
+  readonly iterations: number;
+  readonly interval: string;
+  readonly threshold: number;
+  readonly successRate: number;
+  readonly maxLatency: number;
+  readonly loadTest: { readonly path: string; readonly requestsPerSecond: number; readonly concurrency: number } | false;
+  readonly manualPromotion: boolean;
+}
+
+/** Per-tier release analysis: quick in development, careful in production (smaller steps, a manual gate). */
+export const releaseDefaults: Record<Tier, ReleaseDefaults> = {
+  development: {
+    stepWeight: 20,
+    maxWeight: 100,
+    iterations: 5,
+    interval: '30s',
+    threshold: 5,
+    successRate: 99,
+    maxLatency: 500,
+    loadTest: { path: '/', requestsPerSecond: 10, concurrency: 2 },
+    manualPromotion: false,
+  },
+  staging: {
+    stepWeight: 10,
+    maxWeight: 50,
+    iterations: 10,
+    interval: '1m',
+    threshold: 5,
+    successRate: 99,
+    maxLatency: 500,
+    loadTest: { path: '/', requestsPerSecond: 10, concurrency: 2 },
+    manualPromotion: false,
+  },
+  production: {
+    stepWeight: 5,
+    maxWeight: 50,
+    iterations: 10,
+    interval: '1m',
+    threshold: 3,
+    successRate: 99.5,
+    maxLatency: 500,
+    loadTest: false,
+    manualPromotion: true,
+  },
+};
+
+/** What of the rest of the environment `mesh:apps` is checked against. */
+export interface AppsContext {
+  /** The observability stack's namespace. */
+  readonly observabilityNamespace: string;
+  /** Namespaces the deployed demo apps use. */
+  readonly demoNamespaces: readonly string[];
+}
+
+/**
+ * Problems of `mesh:apps` that need the rest of the environment: namespaces reserved by Kubernetes,
+ * Istio, Flux and the platform (its observability namespace and the deployed demos' namespaces included).
+ */
+export function appsContextIssues(apps: AppsSettings, context: AppsContext): { path: string[]; input: unknown; message: string }[] {
+  const issues: { path: string[]; input: unknown; message: string }[] = [];
+  for (const namespace of Object.keys(apps)) {
+    const why = RESERVED_NAMESPACES.includes(namespace)
+      ? 'is reserved for Kubernetes, Istio, Flux or the platform'
+      : namespace === context.observabilityNamespace
+        ? 'is the observability stack’s (mesh:observability.namespace)'
+        : context.demoNamespaces.includes(namespace)
+          ? 'is used by the demo apps this environment deploys (mesh:demo, mesh:canary)'
+          : undefined;
+    if (why) {
+      issues.push({
+        path: ['apps', namespace],
+        input: namespace,
+        message: `namespace ${JSON.stringify(namespace)} ${why}; put the apps in a namespace of their own, such as ${namespace === 'default' ? 'shop' : `${namespace}-apps`}`,
+      });
+    }
+  }
+  return issues;
+}

@@ -1,0 +1,312 @@
+import { EnvironmentConfig, parseEnvironment } from '../../../stacks/environments';
+import { buildPlatform } from '../../../stacks/composition/platform';
+import { KubeObject, renderCharts } from '../../../stacks/engines/render';
+import { AccessExplainer, accessMatrix, allowedEdges } from '../../../stacks/inspection/access';
+import { configProblems } from '../../support/config-problems';
+
+/** No demo apps, so that the environment holds the shop and the platform only. */
+const NO_DEMOS = {
+  'mesh:demo': { apps: [] },
+  'mesh:canary': { httpbinCanary: { enabled: false }, weightedSplit: { enabled: false } },
+};
+
+/** The shop: web calls catalog and cart, cart calls catalog; a canary on web; web exposed (HTTPS: dev's gateway has TLS on *.localhost). */
+const SHOP = {
+  shop: {
+    web: {
+      image: 'ghcr.io/acme/web:1.4.2',
+      ports: [{ port: 8080 }],
+      calls: ['catalog', 'cart'],
+      expose: { hosts: ['shop.localhost'] },
+      release: { strategy: 'canary' },
+    },
+    catalog: { image: 'ghcr.io/acme/catalog:2.0.1', ports: [{ port: 8080, protocol: 'grpc' }] },
+    cart: {
+      image: 'ghcr.io/acme/cart:0.9.0',
+      ports: [{ port: 80, targetPort: 8080 }],
+      calls: ['catalog'],
+      resilience: { timeout: '3s', retries: { attempts: 3, perTryTimeout: '1s' } },
+    },
+  },
+};
+
+function shopEnvironment(apps: unknown = SHOP, extra: Record<string, unknown> = {}): EnvironmentConfig {
+  return parseEnvironment('dev', { ...NO_DEMOS, 'mesh:apps': apps, ...extra }, 'Pulumi.dev.yaml');
+}
+
+let rendered: { objects: readonly KubeObject[]; byChart: Map<string, readonly KubeObject[]> } | undefined;
+function shop(): { objects: readonly KubeObject[]; byChart: Map<string, readonly KubeObject[]> } {
+  if (!rendered) {
+    const charts = renderCharts(buildPlatform(shopEnvironment()));
+    rendered = { objects: charts.flatMap((c) => c.objects), byChart: new Map(charts.map((c) => [c.id, c.objects])) };
+  }
+  return rendered!;
+}
+
+function find(objects: readonly KubeObject[], kind: string, name: string, namespace = 'shop'): any {
+  const found = objects.find((o) => o.kind === kind && o.metadata.name === name && o.metadata.namespace === namespace);
+  if (!found) throw new Error(`no ${kind} ${namespace}/${name}`);
+  return found;
+}
+
+describe('mesh:apps: a shop declared in config', () => {
+  test('one chart user-apps-shop in layer apps: the namespace, a ServiceAccount, Service and Deployment per app', () => {
+    const objects = shop().byChart.get('user-apps-shop')!;
+    expect(objects).toBeDefined();
+    expect(objects.find((o) => o.kind === 'Namespace')).toMatchObject({
+      metadata: { name: 'shop', labels: { 'istio-injection': 'enabled' } },
+    });
+    for (const app of ['web', 'catalog', 'cart']) {
+      expect(find(objects, 'ServiceAccount', app)).toBeDefined();
+      expect(find(objects, 'Deployment', app)).toMatchObject({
+        spec: { template: { metadata: { labels: { app, version: 'v1' } }, spec: { serviceAccountName: app } } },
+      });
+    }
+    // web's Service belongs to Flagger (its canary); the others are the apps' own, with named ports.
+    expect(find(objects, 'Service', 'catalog').spec.ports).toEqual([
+      expect.objectContaining({ name: 'grpc', port: 8080, targetPort: 8080 }),
+    ]);
+    expect(find(objects, 'Service', 'cart').spec.ports).toEqual([expect.objectContaining({ name: 'http', port: 80, targetPort: 8080 })]);
+    expect(find(objects, 'Deployment', 'web').spec.template.spec.containers[0].image).toBe('ghcr.io/acme/web:1.4.2');
+  });
+
+  test("web's canary: Flagger owns its routing, exposed through the public gateway, analysis from the tier", () => {
+    const canary = find(shop().byChart.get('user-apps-shop')!, 'Canary', 'web');
+    expect(canary.spec.targetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' });
+    expect(canary.spec.service).toMatchObject({
+      port: 8080,
+      gateways: ['public-gateway.istio-system.svc.cluster.local', 'mesh'],
+      hosts: ['shop.localhost'],
+    });
+    expect(canary.spec.analysis).toMatchObject({ interval: '30s', threshold: 5, stepWeight: 20, maxWeight: 100 });
+    expect(canary.spec.analysis.metrics.map((m: any) => m.name)).toEqual(['request-success-rate', 'latency']);
+    expect(canary.spec.analysis.webhooks.map((w: any) => w.name)).toEqual(['load-test']);
+    // No VirtualService of ours for web: Flagger writes it.
+    expect(shop().objects.filter((o) => o.kind === 'VirtualService' && o.metadata.name.startsWith('web'))).toEqual([]);
+  });
+
+  test("cart's resilience (its own timeout and retries, outlier detection from mesh:resilience)", () => {
+    const objects = shop().byChart.get('user-apps-shop')!;
+    expect(find(objects, 'VirtualService', 'cart').spec.http[0]).toMatchObject({
+      timeout: '3s',
+      retries: { attempts: 3, perTryTimeout: '1s' },
+    });
+    expect(find(objects, 'DestinationRule', 'cart').spec.trafficPolicy.outlierDetection).toMatchObject({ consecutive5xxErrors: 5 });
+  });
+
+  test('zero trust governs the apps: Sidecars import what each app calls', () => {
+    const objects = shop().objects;
+    const sidecars = objects.filter((o) => o.kind === 'Sidecar' && o.metadata.namespace === 'shop');
+    expect(sidecars.length).toBeGreaterThan(0);
+    const web = sidecars.find((s: any) => JSON.stringify(s.spec.workloadSelector ?? {}).includes('"web"')) as any;
+    expect(web).toBeDefined();
+    const hosts: string[] = web.spec.egress.flatMap((e: any) => e.hosts);
+    expect(hosts).toEqual(expect.arrayContaining(['shop/catalog.shop.svc.cluster.local', 'shop/cart.shop.svc.cluster.local']));
+  });
+
+  test('the access matrix allows exactly the declared calls', () => {
+    const shopEdges = allowedEdges(accessMatrix(shop().objects)).filter((e) => e.includes('shop/'));
+    // Each app may reach itself (its own pods); beyond that, only what mesh:apps declares.
+    expect(shopEdges.filter((e) => e.split(' -> ')[0] !== e.split(' -> ')[1])).toEqual([
+      'shop/cart -> shop/catalog',
+      'shop/web -> shop/cart',
+      'shop/web -> shop/catalog',
+    ]);
+  });
+
+  test('the platform identities reach the apps they serve: the ingress gateway reaches web, the load tester web, Prometheus every app (metrics)', () => {
+    const explainer = new AccessExplainer(shop().objects);
+    const gateway = { namespace: 'istio-system', serviceAccount: 'istio-ingressgateway' };
+    const to = (app: string, port: number) => ({ namespace: 'shop', labels: { app, version: 'v1' }, port });
+    expect(explainer.check({ source: gateway, destination: to('web', 8080), method: 'GET', path: '/' }).allowed).toBe(true);
+    expect(explainer.check({ source: gateway, destination: to('catalog', 8080), method: 'GET', path: '/' }).allowed).toBe(false);
+    const loadTester = { namespace: 'test', serviceAccount: 'flagger-loadtester' };
+    // The load tester drives web's canary analysis; it has no business with the apps that are not released.
+    expect(explainer.check({ source: loadTester, destination: to('web', 8080), method: 'GET', path: '/' }).allowed).toBe(true);
+    expect(explainer.check({ source: loadTester, destination: to('cart', 8080), method: 'GET', path: '/' }).allowed).toBe(false);
+    // Prometheus scrapes the sidecars' metrics port, outside authorization: each app's NetworkPolicy lets it in there.
+    const policies = shop().objects.filter((o) => o.kind === 'NetworkPolicy' && o.metadata.namespace === 'shop') as any[];
+    expect(policies.map((p) => p.metadata.name).sort()).toEqual(['cart', 'catalog', 'web']);
+    for (const policy of policies) {
+      expect(policy.spec.ingress).toContainEqual({
+        from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'observability' } }, podSelector: expect.anything() }],
+        ports: expect.arrayContaining([expect.objectContaining({ port: 15020 })]),
+      });
+    }
+  });
+
+  test('an environment without mesh:apps renders no user-apps chart', () => {
+    const charts = renderCharts(buildPlatform(parseEnvironment('dev', NO_DEMOS, 'Pulumi.dev.yaml')));
+    expect(charts.filter((c) => c.id.startsWith('user-apps'))).toEqual([]);
+  });
+});
+
+describe('mesh:apps: strategies, splits, cross-namespace calls', () => {
+  test('a call to name.namespace wires the caller to the other namespace', () => {
+    const config = shopEnvironment({
+      ...SHOP,
+      checkout: { pay: { image: 'ghcr.io/acme/pay:1', ports: [{ port: 8080 }], calls: ['catalog.shop'] } },
+    });
+    const charts = renderCharts(buildPlatform(config));
+    expect(charts.map((c) => c.id)).toEqual(expect.arrayContaining(['user-apps-shop', 'user-apps-checkout']));
+  });
+
+  test.each([
+    ['abTesting', { headers: { 'x-canary': 'true' } }, { iterations: 5, match: [{ headers: { 'x-canary': { exact: 'true' } } }] }],
+    ['blueGreen', {}, { iterations: 5 }],
+    ['mirroring', { mirrorWeight: 20 }, { iterations: 5, mirror: true, mirrorWeight: 20 }],
+  ])('strategy %s renders its Canary analysis', (strategy, settings, analysis) => {
+    const config = shopEnvironment({ shop: { web: { image: 'web:1', ports: [{ port: 8080 }], release: { strategy, ...settings } } } });
+    const objects = renderCharts(buildPlatform(config)).flatMap((c) => c.objects);
+    expect(find(objects, 'Canary', 'web').spec.analysis).toMatchObject(analysis);
+  });
+
+  test('versions with weights become a manual weighted split', () => {
+    const config = shopEnvironment({
+      shop: {
+        web: {
+          image: 'web:1',
+          ports: [{ port: 8080 }],
+          versions: [
+            { name: 'v1', weight: 90 },
+            { name: 'v2', image: 'web:2', weight: 10 },
+          ],
+        },
+      },
+    });
+    const objects = renderCharts(buildPlatform(config)).flatMap((c) => c.objects);
+    expect(find(objects, 'Deployment', 'web-v2').spec.template.spec.containers[0].image).toBe('web:2');
+    const routes = find(objects, 'VirtualService', 'web').spec.http[0].route;
+    expect(routes.map((r: any) => [r.destination.subset, r.weight])).toEqual([
+      ['v1', 90],
+      ['v2', 10],
+    ]);
+  });
+});
+
+describe('mesh:apps: validation', () => {
+  const problems = (apps: unknown, extra: Record<string, unknown> = {}) => configProblems(() => shopEnvironment(apps, extra));
+  const web = { image: 'web:1', ports: [{ port: 8080 }] };
+
+  test('fails when an app has an unknown key, naming the key path and the allowed keys', () => {
+    expect(problems({ shop: { web: { ...web, replica: 2 } } })).toEqual([
+      expect.stringMatching(
+        /^Pulumi\.dev\.yaml: mesh:apps\.shop\.web\.replica: unknown key; did you mean 'replicas'\? \(allowed: image, ports, calls/,
+      ),
+    ]);
+  });
+
+  test('fails when a port has an unknown key', () => {
+    expect(problems({ shop: { web: { image: 'web:1', ports: [{ port: 8080, protocl: 'http' }] } } })).toEqual([
+      expect.stringMatching(
+        /mesh:apps\.shop\.web\.ports\.0\.protocl: unknown key; did you mean 'protocol'\? \(allowed: port, protocol, targetPort\)/,
+      ),
+    ]);
+  });
+
+  test('fails when image is missing', () => {
+    expect(problems({ shop: { web: { ports: [{ port: 8080 }] } } })).toEqual([
+      'Pulumi.dev.yaml: mesh:apps.shop.web.image: expected string, got nothing',
+    ]);
+  });
+
+  test('fails when an app calls an app that is not declared', () => {
+    expect(problems({ shop: { web: { ...web, calls: ['catalog', 'pay.checkout'] } } })).toEqual([
+      expect.stringContaining(
+        'mesh:apps.shop.web.calls.0: "catalog" is not declared: there is no app catalog in namespace shop under mesh:apps; declare it (mesh:apps.shop.catalog)',
+      ),
+      expect.stringContaining('mesh:apps.shop.web.calls.1: "pay.checkout" is not declared: there is no app pay in namespace checkout'),
+    ]);
+  });
+
+  test('fails when a port protocol is one Istio would treat as plain TCP', () => {
+    expect(problems({ shop: { web: { image: 'web:1', ports: [{ port: 8080, protocol: 'websocket' }] } } })).toEqual([
+      expect.stringMatching(
+        /^Pulumi\.dev\.yaml: mesh:apps\.shop\.web\.ports\.0\.protocol: "websocket" is not a protocol Istio recognises, so Istio would treat the port as plain TCP.*use one of grpc-web, http2, https, http/,
+      ),
+    ]);
+  });
+
+  test.each(['istio-system', 'kube-system', 'kube-public', 'kube-node-lease', 'flux-system', 'observability', 'test', 'cert-manager'])(
+    'fails when the namespace is reserved: %s',
+    (namespace) => {
+      expect(problems({ [namespace]: { web } })).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `^Pulumi\\.dev\\.yaml: mesh:apps\\.${namespace}: namespace "${namespace}" is .*; put the apps in a namespace of their own`,
+          ),
+        ),
+      ]);
+    },
+  );
+
+  test("fails when the namespace is one of the deployed demos' or the observability namespace set in the file", () => {
+    expect(problems({ demo: { web } }, { 'mesh:demo': { apps: ['httpbin'] } })).toEqual([
+      expect.stringContaining('mesh:apps.demo: namespace "demo" is used by the demo apps this environment deploys'),
+    ]);
+    expect(problems({ metrics: { web } }, { 'mesh:observability': { namespace: 'metrics' } })).toEqual([
+      expect.stringContaining('mesh:apps.metrics: namespace "metrics" is the observability stack'),
+    ]);
+  });
+
+  test('fails when a namespace or app name is not a DNS label', () => {
+    expect(problems({ Shop: { web } })).toEqual([expect.stringContaining('mesh:apps.Shop: namespace "Shop" is not a DNS-1123 label')]);
+    expect(problems({ shop: { Web_1: web } })).toEqual([
+      expect.stringContaining('mesh:apps.shop.Web_1: app name "Web_1" must be a DNS-1123 label'),
+    ]);
+  });
+
+  test('fails when the strategy is unknown or a setting belongs to another strategy', () => {
+    expect(problems({ shop: { web: { ...web, release: { strategy: 'linear' } } } })).toEqual([
+      'Pulumi.dev.yaml: mesh:apps.shop.web.release.strategy: string "linear" is not allowed; expected one of canary, abTesting, blueGreen, mirroring, rolling',
+    ]);
+    expect(problems({ shop: { web: { ...web, release: { strategy: 'blueGreen', stepWeight: 10 } } } })).toEqual([
+      expect.stringContaining(
+        'mesh:apps.shop.web.release.stepWeight: is not a setting of strategy blueGreen (its settings: iterations, interval',
+      ),
+    ]);
+    expect(problems({ shop: { web: { ...web, release: { strategy: 'abTesting' } } } })).toEqual([
+      expect.stringContaining('mesh:apps.shop.web.release.headers: strategy abTesting needs the request headers'),
+    ]);
+  });
+
+  test('fails when versions do not add up to 100 or come with a Flagger release', () => {
+    const versions = [
+      { name: 'v1', weight: 80 },
+      { name: 'v2', weight: 10 },
+    ];
+    expect(problems({ shop: { web: { ...web, versions } } })).toEqual([
+      expect.stringContaining('mesh:apps.shop.web.versions: the weights add up to 90; they must add up to 100'),
+    ]);
+    expect(
+      problems({
+        shop: {
+          web: {
+            ...web,
+            release: { strategy: 'canary' },
+            versions: [
+              { name: 'v1', weight: 50 },
+              { name: 'v2', weight: 50 },
+            ],
+          },
+        },
+      }),
+    ).toEqual([
+      expect.stringContaining('mesh:apps.shop.web.versions: a manual weighted split cannot be combined with release strategy canary'),
+    ]);
+  });
+
+  test('fails when expose, release or resilience is set on an app without an HTTP port', () => {
+    expect(
+      problems({ shop: { db: { image: 'db:1', ports: [{ port: 5432, protocol: 'tcp' }], expose: { hosts: ['db.localhost'] } } } }),
+    ).toEqual([
+      expect.stringContaining('mesh:apps.shop.db.expose: expose routes HTTP, but the app has no http, http2, grpc or grpc-web port'),
+    ]);
+  });
+
+  test('fails when an app has no port', () => {
+    expect(problems({ shop: { web: { image: 'web:1', ports: [] } } })).toEqual([
+      expect.stringContaining('mesh:apps.shop.web.ports: must list at least one port'),
+    ]);
+  });
+});
