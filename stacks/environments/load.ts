@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { DNS_LABEL } from '../../constructs/core/errors';
 import { presets, tierOfStackName } from './presets';
 import { EnvironmentConfig, environmentSchema, tiers } from './schema';
+import { environmentRuleProblems } from './rules';
 
 /** The Pulumi project name, and so the namespace of every configuration key (`mesh:workloads`). */
 export const CONFIG_NAMESPACE = 'mesh';
@@ -62,6 +63,8 @@ export function parseEnvironment(name: string, values: Record<string, unknown>, 
   const merged = deepMerge(presets[tier as keyof typeof presets], ours);
   const result = environmentSchema.safeParse(merged, { reportInput: true });
   if (!result.success) throw new ConfigError(result.error.issues.map((issue) => describeIssue(source, issue)));
+  const ruleProblems = environmentRuleProblems(result.data, source, CONFIG_NAMESPACE);
+  if (ruleProblems.length > 0) throw new ConfigError(ruleProblems);
   return { name, ...result.data };
 }
 

@@ -1,3 +1,4 @@
+import { PRODUCTION_REQUIRED } from './production';
 import { parseEnvironment, EnvironmentConfig } from '../../stacks/environments';
 
 /**
@@ -11,5 +12,5 @@ export const DEMO_OPT_IN = {
 
 /** The production preset with the demos opted in, as if `Pulumi.prod.yaml` set {@link DEMO_OPT_IN}. */
 export function prodWithDemos(extra: Record<string, unknown> = {}): EnvironmentConfig {
-  return parseEnvironment('prod', { ...DEMO_OPT_IN, ...extra }, 'Pulumi.prod.yaml');
+  return parseEnvironment('prod', { ...PRODUCTION_REQUIRED, ...DEMO_OPT_IN, ...extra }, 'Pulumi.prod.yaml');
 }

@@ -1,3 +1,4 @@
+import { PRODUCTION_REQUIRED } from '../../support/production';
 import * as path from 'node:path';
 import { Testing } from 'cdk8s';
 import { DEMO_IMAGES, DemoApp, DemoAppsChart, demoExternalServices, HTTPBIN_ORG } from '../../../charts';
@@ -93,7 +94,7 @@ describe('demo apps are opt-in per environment', () => {
   test("production's preset deploys none: no demo namespace, no egress to httpbin.org, no httpbin canary, no S4 resilience demo", () => {
     expect(presets.production.demo.apps).toEqual([]);
     expect(presets.production.canary.httpbinCanary.enabled).toBe(false);
-    expect(demoTraces(platform(parseEnvironment('prod', {}, 'Pulumi.prod.yaml')))).toEqual(NOTHING);
+    expect(demoTraces(platform(parseEnvironment('prod', { ...PRODUCTION_REQUIRED }, 'Pulumi.prod.yaml')))).toEqual(NOTHING);
   });
 
   test('Pulumi.prod.yaml deploys none either', () => {
@@ -147,7 +148,9 @@ describe('demo apps are opt-in per environment', () => {
 
   test('the httpbin canary without the demo httpbin fails, naming both keys', () => {
     expect(() =>
-      buildPlatform(parseEnvironment('prod', { 'mesh:canary': { httpbinCanary: { enabled: true } } }, 'Pulumi.prod.yaml')),
+      buildPlatform(
+        parseEnvironment('prod', { ...PRODUCTION_REQUIRED, 'mesh:canary': { httpbinCanary: { enabled: true } } }, 'Pulumi.prod.yaml'),
+      ),
     ).toThrow("mesh:canary.httpbinCanary.enabled needs the demo httpbin; add 'httpbin' to mesh:demo.apps or disable the canary");
   });
 });

@@ -1,3 +1,4 @@
+import { PRODUCTION_REQUIRED } from '../../support/production';
 import { Chart, Duration, Testing } from 'cdk8s';
 import { MeshConfigChart, ObservabilityChart, ObservabilityChartProps } from '../../../charts';
 import {
@@ -728,7 +729,7 @@ describe('ObservabilityChart (tier rules) and mesh:observability', () => {
 
   test('the presets differ per tier and parse', () => {
     const dev = parseEnvironment('dev', {}, 'Pulumi.dev.yaml').observability;
-    const prod = parseEnvironment('prod', {}, 'Pulumi.prod.yaml').observability;
+    const prod = parseEnvironment('prod', { ...PRODUCTION_REQUIRED }, 'Pulumi.prod.yaml').observability;
     expect(dev.prometheus.storageSize).toBeUndefined();
     expect(prod.prometheus.storageSize).toBe('100Gi');
     expect(dev.kiali.auth).toBe('anonymous');

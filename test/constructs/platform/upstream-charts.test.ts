@@ -1,3 +1,4 @@
+import { PRODUCTION_REQUIRED } from '../../support/production';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as YAML from 'yaml';
@@ -93,7 +94,11 @@ describe('istiod: what the chart renders as mesh config', () => {
 });
 
 describe("OpenShift: the charts' platform value, never an Istio profile", () => {
-  const openshift = parseEnvironment('prod', { 'mesh:istio': { install: { profile: 'openshift', cni: true } } }, 'Pulumi.prod.yaml');
+  const openshift = parseEnvironment(
+    'prod',
+    { ...PRODUCTION_REQUIRED, 'mesh:istio': { install: { profile: 'openshift', cni: true } } },
+    'Pulumi.prod.yaml',
+  );
 
   test('the model of the charts reproduces the defect: profile openshift is an unknown profile', () => {
     expect(() => istioChartValues('base', ISTIO_VERSION, { profile: 'openshift' })).toThrow(/base chart: unknown profile openshift/);
@@ -197,7 +202,11 @@ const minihelm = minihelmBinary();
 
   test('OpenShift: every Istio chart renders (no unknown profile)', () => {
     const releases = helmReleases(
-      parseEnvironment('prod', { 'mesh:istio': { install: { profile: 'openshift', cni: true } } }, 'Pulumi.prod.yaml'),
+      parseEnvironment(
+        'prod',
+        { ...PRODUCTION_REQUIRED, 'mesh:istio': { install: { profile: 'openshift', cni: true } } },
+        'Pulumi.prod.yaml',
+      ),
     );
     for (const [name, chart] of Object.entries(ISTIO_CHARTS)) {
       const objects = renderWithMinihelm(minihelm!, chart, ISTIO_VERSION, name, 'istio-system', valuesOf(releases, name));

@@ -1,3 +1,4 @@
+import { PRODUCTION_REQUIRED } from '../../support/production';
 import { Chart, Duration, Testing } from 'cdk8s';
 import { FluxSystemChart, Layer, layersWithObjects } from '../../../charts';
 import { FluxGitSource, FluxKustomization, FluxNotifications, formatGoDuration, parseGoDuration } from '../../../constructs';
@@ -172,7 +173,9 @@ describe('Go durations', () => {
 });
 
 describe('the platform of each environment', () => {
-  const env = (name: string, values: Record<string, unknown> = {}) => parseEnvironment(name, values, `Pulumi.${name}.yaml`);
+  /** Production starts from what its file must set (TLS, the repository); the other tiers from nothing. */
+  const env = (name: string, values: Record<string, unknown> = {}) =>
+    parseEnvironment(name, name === 'prod' ? { ...PRODUCTION_REQUIRED, ...values } : values, `Pulumi.${name}.yaml`);
 
   test('flux-system is built last, from the layers that have objects, at ./dist/<env>', () => {
     const app = buildPlatform(

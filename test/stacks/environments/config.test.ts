@@ -47,7 +47,10 @@ describe('parseEnvironment', () => {
   });
 
   test('the tier of a custom environment name comes from mesh:tier', () => {
-    const env = load('config:\n  mesh:tier: production\n', 'prod-eu');
+    const env = load(
+      'config:\n  mesh:tier: production\n  mesh:gitops: { url: ssh://git@github.com/acme/mesh.git }\n  mesh:ingress: { tls: { hosts: [eu.example.com], redirectHttp: false, issuer: { type: acme, email: ops@example.com }, certManagerReplicas: 2 } }\n',
+      'prod-eu',
+    );
     expect(env.name).toBe('prod-eu');
     expect(env.istio.mtls).toBe('STRICT');
   });

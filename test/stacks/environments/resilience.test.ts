@@ -1,3 +1,4 @@
+import { PRODUCTION_REQUIRED } from '../../support/production';
 import { ApiObject, JsonPatch, Testing } from 'cdk8s';
 import { DemoAppsChart, ResilienceDemoChart } from '../../../charts';
 import { meshWarnings, ResilientRoute } from '../../../constructs';
@@ -21,7 +22,11 @@ describe('mesh:resilience configuration', () => {
   });
 
   test('a file overrides single keys; the rest comes from the tier', () => {
-    const config = parseEnvironment('prod', { 'mesh:resilience': { allowFaults: true, retries: { attempts: 1 } } }, 'Pulumi.prod.yaml');
+    const config = parseEnvironment(
+      'prod',
+      { ...PRODUCTION_REQUIRED, 'mesh:resilience': { allowFaults: true, retries: { attempts: 1 } } },
+      'Pulumi.prod.yaml',
+    );
     expect(config.resilience).toMatchObject({ timeout: '15s', allowFaults: true, retries: { attempts: 1, perTryTimeout: '5s' } });
   });
 
@@ -35,7 +40,11 @@ describe('mesh:resilience configuration', () => {
   });
 
   test('minHealthPercent is optional and reaches the route defaults', () => {
-    const config = parseEnvironment('prod', { 'mesh:resilience': { outlierDetection: { minHealthPercent: 50 } } }, 'Pulumi.prod.yaml');
+    const config = parseEnvironment(
+      'prod',
+      { ...PRODUCTION_REQUIRED, 'mesh:resilience': { outlierDetection: { minHealthPercent: 50 } } },
+      'Pulumi.prod.yaml',
+    );
     expect(resilienceDefaults(config.resilience).outlierDetection).toMatchObject({ maxEjectionPercent: 30, minHealthPercent: 50 });
     expect(resilienceDefaults(presets.production.resilience).outlierDetection!.minHealthPercent).toBeUndefined();
   });
@@ -98,7 +107,8 @@ describe('mesh:resilience configuration', () => {
 
 describe('scenario S4 on the demo httpbin, per environment', () => {
   /** The values of `env` with its demo httpbin: production has none unless it opts in. */
-  const withDemo = (env: string, values: Record<string, unknown> = {}) => (env === 'prod' ? { ...DEMO_OPT_IN, ...values } : values);
+  const withDemo = (env: string, values: Record<string, unknown> = {}) =>
+    env === 'prod' ? { ...PRODUCTION_REQUIRED, ...DEMO_OPT_IN, ...values } : values;
   /** The platform of `env`: its S4 route and every rendered object. */
   function platform(env: string, values: Record<string, unknown> = {}) {
     const app = buildPlatform(parseEnvironment(env, withDemo(env, values), `Pulumi.${env}.yaml`));
@@ -202,7 +212,7 @@ describe('scenario S4 on the demo httpbin, per environment', () => {
   test('fails when a route injects faults in production, naming the config key that allows them', () => {
     const { chart } = standalone(resilienceDefaults(presets.development.resilience));
     const httpbin = chart.route.app;
-    const production = resilienceDefaults(parseEnvironment('prod', {}, 'Pulumi.prod.yaml').resilience);
+    const production = resilienceDefaults(parseEnvironment('prod', { ...PRODUCTION_REQUIRED }, 'Pulumi.prod.yaml').resilience);
     expect(
       () =>
         new ResilientRoute(chart, 'faulty', { app: httpbin, defaults: production, faults: { abort: { httpStatus: 503, percentage: 10 } } }),
@@ -215,7 +225,7 @@ describe('scenario S4 on the demo httpbin, per environment', () => {
     const prod = standalone(resilienceDefaults(presets.production.resilience)).objects;
     expect(prod.find((o) => o.kind === 'VirtualService').spec.http.map((r: any) => r.name)).toEqual(['resilience']);
     expect(JSON.stringify(prod)).not.toContain('fault');
-    const allowed = parseEnvironment('prod', { 'mesh:resilience': { allowFaults: true } }, 'Pulumi.prod.yaml');
+    const allowed = parseEnvironment('prod', { ...PRODUCTION_REQUIRED, 'mesh:resilience': { allowFaults: true } }, 'Pulumi.prod.yaml');
     expect(standalone(resilienceDefaults(allowed.resilience)).objects.find((o) => o.kind === 'VirtualService').spec.http[0].name).toBe(
       'fault-injection',
     );

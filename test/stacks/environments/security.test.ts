@@ -1,3 +1,5 @@
+import { configProblems } from '../../support/config-problems';
+import { PRODUCTION_REQUIRED } from '../../support/production';
 import { ConfigError, parseEnvironment } from '../../../stacks/environments';
 import { buildPlatform } from '../../../stacks/composition/platform';
 import { renderCharts } from '../../../stacks/engines/render';
@@ -5,7 +7,7 @@ import { renderCharts } from '../../../stacks/engines/render';
 describe('mesh:security', () => {
   test('every tier defaults to default deny with Sidecars and NetworkPolicies; the gateway is istio-ingressgateway', () => {
     for (const env of ['dev', 'staging', 'prod']) {
-      expect(parseEnvironment(env, {}, `Pulumi.${env}.yaml`).security).toMatchObject({
+      expect(parseEnvironment(env, env === 'prod' ? { ...PRODUCTION_REQUIRED } : {}, `Pulumi.${env}.yaml`).security).toMatchObject({
         defaultDeny: true,
         sidecarScoping: true,
         networkPolicies: true,
@@ -42,12 +44,28 @@ describe('mesh:security', () => {
     );
   });
 
-  test('fails when production turns default deny off or mTLS is not STRICT', () => {
-    const noDeny = parseEnvironment('prod', { 'mesh:security': { defaultDeny: false } }, 'Pulumi.prod.yaml');
+  test('fails when production turns default deny off or mTLS is not STRICT: in the config, and in the chart', () => {
+    expect(
+      configProblems(() =>
+        parseEnvironment('prod', { ...PRODUCTION_REQUIRED, 'mesh:security': { defaultDeny: false } }, 'Pulumi.prod.yaml'),
+      ),
+    ).toEqual([
+      expect.stringMatching(
+        /^Pulumi.prod.yaml: mesh:security.defaultDeny: false is not allowed in production.*set mesh:security.defaultDeny: true$/,
+      ),
+    ]);
+    expect(
+      configProblems(() => parseEnvironment('prod', { ...PRODUCTION_REQUIRED, 'mesh:istio': { mtls: 'PERMISSIVE' } }, 'Pulumi.prod.yaml')),
+    ).toEqual([
+      expect.stringMatching(/^Pulumi.prod.yaml: mesh:istio.mtls: "PERMISSIVE" is not allowed in production.*set mesh:istio.mtls: STRICT$/),
+    ]);
+    // The chart keeps its own check for settings that do not come through the config files.
+    const prod = parseEnvironment('prod', { ...PRODUCTION_REQUIRED }, 'Pulumi.prod.yaml');
+    const noDeny = { ...prod, security: { ...prod.security, defaultDeny: false } };
     expect(() => buildPlatform(noDeny)).toThrow(
       /^ZeroTrustChart zero-trust: production requires default deny, but mesh:security.defaultDeny is false/,
     );
-    const permissive = parseEnvironment('prod', { 'mesh:istio': { mtls: 'PERMISSIVE' } }, 'Pulumi.prod.yaml');
+    const permissive = { ...prod, istio: { ...prod.istio, mtls: 'PERMISSIVE' as const } };
     expect(() => buildPlatform(permissive)).toThrow(/production requires STRICT mTLS, but mesh:istio.mtls is PERMISSIVE/);
   });
 });

@@ -1,0 +1,129 @@
+import { FLAGGER_LOAD_TESTER_NAMESPACE } from '../../constructs/delivery/canary-release';
+import { ISTIO_SYSTEM_NAMESPACE } from '../../constructs/platform/istio-release';
+import { FLUX_NAMESPACE } from '../../constructs/platform/helm-component';
+import type { EnvironmentSettings } from './schema';
+
+/**
+ * Rules over a whole, schema-valid environment that no single key's schema can state: namespaces the
+ * platform or Kubernetes owns, credentials written into URLs, and what production requires. Each problem is
+ * one line naming the file, the key, the value and the fix (the same shape as the schema's messages).
+ */
+
+/** Namespaces Kubernetes itself owns; any other `kube-` name is reserved by Kubernetes too. */
+export const KUBERNETES_NAMESPACES = ['kube-system', 'kube-public', 'kube-node-lease'] as const;
+
+/** The cert-manager namespace the platform installs into (CertManager's default). */
+const CERT_MANAGER_NAMESPACE = 'cert-manager';
+
+/**
+ * The namespaces the platform itself creates and owns, whatever the environment says: Istio's root namespace,
+ * Flux's, cert-manager's and the Flagger load tester's. The observability namespace is added per environment.
+ */
+export const PLATFORM_NAMESPACES = [ISTIO_SYSTEM_NAMESPACE, FLUX_NAMESPACE, CERT_MANAGER_NAMESPACE, FLAGGER_LOAD_TESTER_NAMESPACE] as const;
+
+/**
+ * Sections whose `namespace` keys refer to a namespace something else created (an identity the policies trust),
+ * instead of defining one the platform creates and owns. Only these may name a platform namespace.
+ */
+const REFERENCE_SECTIONS = ['security'];
+
+/** Longest value quoted whole in a message; longer values are cut with their length. */
+const MAX_QUOTED = 80;
+
+/** A value for an error message: JSON-quoted, cut after {@link MAX_QUOTED} characters with the full length. */
+export function quoteValue(value: unknown): string {
+  const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
+  if (text.length <= MAX_QUOTED) return JSON.stringify(text);
+  return `${JSON.stringify(text.slice(0, MAX_QUOTED))}… (${text.length} chars)`;
+}
+
+/** Every string leaf of a value with its dotted key path. */
+function* stringLeaves(value: unknown, keyPath: string[] = []): Generator<[string[], string]> {
+  if (typeof value === 'string') yield [keyPath, value];
+  else if (Array.isArray(value)) for (const [i, v] of value.entries()) yield* stringLeaves(v, [...keyPath, String(i)]);
+  else if (typeof value === 'object' && value !== null) for (const [k, v] of Object.entries(value)) yield* stringLeaves(v, [...keyPath, k]);
+}
+
+/**
+ * Userinfo of a URL that carries a secret: any `user:password@`, and any `user@` of http(s) (a token
+ * used as the user name, as Git hosts accept). `ssh://git@host` names the SSH user only and is allowed.
+ */
+const URL_CREDENTIALS = /^([a-z][a-z0-9+.-]*):\/\/([^/?#\s]*)@/i;
+
+/** Whether `url` holds a credential in its userinfo (see {@link URL_CREDENTIALS}). */
+export function hasUrlCredentials(url: string): boolean {
+  const match = URL_CREDENTIALS.exec(url.trim());
+  if (!match) return false;
+  const [, scheme, userinfo] = match;
+  return userinfo.includes(':') || /^https?$/i.test(scheme);
+}
+
+/**
+ * The problems of one schema-valid environment (empty when it has none).
+ *
+ * @param env the settings after the preset is merged and the schema passed
+ * @param source what to name in errors, usually the file name
+ * @param prefix the configuration namespace of keys (`mesh`)
+ */
+export function environmentRuleProblems(env: EnvironmentSettings, source: string, prefix: string): string[] {
+  const problems: string[] = [];
+  const key = (p: readonly string[]) => `${prefix}:${p.join('.')}`;
+
+  for (const [p, value] of stringLeaves(env)) {
+    // (1) Namespaces the platform or Kubernetes owns are never defined by a config key.
+    if (p[p.length - 1] === 'namespace' && !REFERENCE_SECTIONS.includes(p[0])) {
+      const k = key(p);
+      const isObservabilityKey = k === `${prefix}:observability.namespace`;
+      if (value.startsWith('kube-') || (KUBERNETES_NAMESPACES as readonly string[]).includes(value)) {
+        problems.push(
+          `${source}: ${k}: ${quoteValue(value)} is a namespace Kubernetes reserves (kube-*); the platform would put its policies and objects there and own it through Flux; choose a namespace of your own, such as demo`,
+        );
+      } else if ((PLATFORM_NAMESPACES as readonly string[]).includes(value)) {
+        problems.push(
+          `${source}: ${k}: ${quoteValue(value)} is a namespace the platform owns (${PLATFORM_NAMESPACES.join(', ')}); a deny-all policy or Flux ownership there would break the mesh (istio-system is Istio's root namespace: policies there apply mesh-wide); choose a namespace of your own`,
+        );
+      } else if (!isObservabilityKey && value === env.observability.namespace) {
+        problems.push(
+          `${source}: ${k}: ${quoteValue(value)} is the observability namespace (${prefix}:observability.namespace), which the platform owns; choose another namespace`,
+        );
+      }
+    }
+    // (2) No credential in any URL: it would be written verbatim into dist/ and so into Git.
+    if (hasUrlCredentials(value)) {
+      const redacted = value.trim().replace(URL_CREDENTIALS, (_m, scheme: string) => `${scheme}://<credentials>@`);
+      problems.push(
+        `${source}: ${key(p)}: ${quoteValue(redacted)} holds credentials in the URL, which would be committed to Git with the synthesized output; remove the user:password@ part and keep the credential in a Secret referenced by name${p[0] === 'gitops' ? ` (${prefix}:gitops.secretRef, created with flux create secret git)` : ''}`,
+      );
+    }
+  }
+
+  // (3) Production: HTTPS on the public gateway, REGISTRY_ONLY egress, STRICT mTLS, default deny, and Flux.
+  if (env.tier === 'production') {
+    if (!env.ingress.tls) {
+      problems.push(
+        `${source}: ${prefix}:ingress.tls: production requires HTTPS on the public gateway (and so cert-manager), but it is not set; set ${prefix}:ingress.tls: { hosts: [<public host>], redirectHttp: false, issuer: { type: acme, email: <contact> }, certManagerReplicas: 2 }`,
+      );
+    }
+    if (env.istio.install.outboundTrafficPolicy !== 'REGISTRY_ONLY') {
+      problems.push(
+        `${source}: ${prefix}:istio.install.outboundTrafficPolicy: ${quoteValue(env.istio.install.outboundTrafficPolicy)} is not allowed in production (any workload could reach any host); set it to REGISTRY_ONLY and list external hosts in ${prefix}:egress.services`,
+      );
+    }
+    if (env.istio.mtls !== 'STRICT') {
+      problems.push(
+        `${source}: ${prefix}:istio.mtls: ${quoteValue(env.istio.mtls)} is not allowed in production (plain text would be accepted); set ${prefix}:istio.mtls: STRICT`,
+      );
+    }
+    if (!env.security.defaultDeny) {
+      problems.push(
+        `${source}: ${prefix}:security.defaultDeny: false is not allowed in production (every call no rule allows would pass); set ${prefix}:security.defaultDeny: true`,
+      );
+    }
+    if (env.delivery === 'gitops' && !env.gitops) {
+      problems.push(
+        `${source}: ${prefix}:gitops: production is delivered by Flux (${prefix}:delivery: gitops) but names no repository, so the Flux layer would be dropped; set ${prefix}:gitops: { url: ssh://git@<host>/<org>/<repo>.git, branch: main, secretRef: flux-system }`,
+      );
+    }
+  }
+  return problems;
+}

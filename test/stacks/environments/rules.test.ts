@@ -1,0 +1,136 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { configProblems } from '../../support/config-problems';
+import { PRODUCTION_REQUIRED } from '../../support/production';
+import { loadEnvironmentFile, parseEnvironment } from '../../../stacks/environments';
+import { hasUrlCredentials, quoteValue } from '../../../stacks/environments/rules';
+
+const dev = (values: Record<string, unknown>) => configProblems(() => parseEnvironment('dev', values, 'Pulumi.dev.yaml'));
+
+describe('reserved and platform namespaces (issue 14 item 1)', () => {
+  test.each(['istio-system', 'kube-system', 'kube-public', 'kube-node-lease', 'kube-anything', 'flux-system', 'cert-manager', 'test'])(
+    'mesh:demo.namespace %s is refused, naming the key, the value and the fix',
+    (ns) => {
+      const problems = dev({ 'mesh:demo': { namespace: ns } });
+      expect(problems).toEqual([
+        expect.stringMatching(new RegExp(`^Pulumi.dev.yaml: mesh:demo.namespace: "${ns}" is a namespace .*choose a namespace of your own`)),
+      ]);
+    },
+  );
+
+  test('every key that defines a namespace is checked: observability, the weighted split, bookinfo', () => {
+    expect(dev({ 'mesh:observability': { namespace: 'istio-system' } })).toEqual([
+      expect.stringMatching(/^Pulumi.dev.yaml: mesh:observability.namespace: "istio-system"/),
+    ]);
+    expect(dev({ 'mesh:canary': { weightedSplit: { namespace: 'kube-system' } } })).toEqual([
+      expect.stringMatching(/^Pulumi.dev.yaml: mesh:canary.weightedSplit.namespace: "kube-system"/),
+    ]);
+    expect(dev({ 'mesh:canary': { bookinfo: { namespace: 'flux-system' } } })).toEqual([
+      expect.stringMatching(/^Pulumi.dev.yaml: mesh:canary.bookinfo.namespace: "flux-system"/),
+    ]);
+  });
+
+  test("the observability namespace is the platform's: only mesh:observability.namespace may name it", () => {
+    expect(dev({ 'mesh:demo': { namespace: 'observability' } })).toEqual([
+      expect.stringMatching(
+        /^Pulumi.dev.yaml: mesh:demo.namespace: "observability" is the observability namespace \(mesh:observability.namespace\)/,
+      ),
+    ]);
+    expect(
+      parseEnvironment('dev', { 'mesh:observability': { namespace: 'monitoring' }, 'mesh:demo': { namespace: 'observability' } }, 'x').demo
+        .namespace,
+    ).toBe('observability');
+  });
+
+  test("identities of mesh:security refer to istio-system (the ingress gateway's) and stay allowed", () => {
+    expect(parseEnvironment('dev', {}, 'Pulumi.dev.yaml').security.ingressGateway.namespace).toBe('istio-system');
+  });
+});
+
+describe('credentials in URLs (issue 14 item 2)', () => {
+  test.each([
+    ['https://user:token@github.com/acme/mesh.git', true],
+    ['https://token@github.com/acme/mesh.git', true],
+    ['ssh://git:secret@github.com/acme/mesh.git', true],
+    ['ssh://git@github.com/acme/mesh.git', false],
+    ['https://github.com/acme/mesh.git?ref=a@b', false],
+    ['https://github.com/acme/@mesh', false],
+  ])('%s: credentials %s', (url, expected) => expect(hasUrlCredentials(url)).toBe(expected));
+
+  test('mesh:gitops.url with user:token@ is refused, without repeating the token', () => {
+    const problems = dev({ 'mesh:gitops': { url: 'https://user:s3cr3t@github.com/acme/mesh.git' } });
+    expect(problems).toEqual([
+      expect.stringMatching(
+        /^Pulumi.dev.yaml: mesh:gitops.url: "https:\/\/<credentials>@github.com\/acme\/mesh.git" holds credentials.*mesh:gitops.secretRef/,
+      ),
+    ]);
+    expect(problems.join('\n')).not.toContain('s3cr3t');
+  });
+
+  test("Kiali's OpenID issuer URL and the browser URLs are checked too", () => {
+    expect(
+      dev({
+        'mesh:observability': {
+          kiali: { auth: 'openid', openId: { issuerUri: 'https://admin:pass@sso.example.com/realms/mesh', clientId: 'kiali' } },
+        },
+      }),
+    ).toEqual([expect.stringMatching(/^Pulumi.dev.yaml: mesh:observability.kiali.openId.issuerUri: .* holds credentials in the URL/)]);
+    expect(dev({ 'mesh:observability': { grafana: { externalUrl: 'https://a:b@grafana.example.com' } } })).toEqual([
+      expect.stringMatching(/^Pulumi.dev.yaml: mesh:observability.grafana.externalUrl: /),
+    ]);
+  });
+});
+
+describe('production rules (issue 14 item 3)', () => {
+  const prod = (values: Record<string, unknown>) => configProblems(() => parseEnvironment('prod', values, 'Pulumi.prod.yaml'));
+
+  test('an empty Pulumi.prod.yaml fails, naming mesh:ingress.tls and mesh:gitops (nothing is dropped silently)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mesh-prod-'));
+    fs.writeFileSync(path.join(dir, 'Pulumi.prod.yaml'), 'config: {}\n');
+    const problems = configProblems(() => loadEnvironmentFile(path.join(dir, 'Pulumi.prod.yaml')));
+    expect(problems).toEqual([
+      expect.stringMatching(/^Pulumi.prod.yaml: mesh:ingress.tls: production requires HTTPS on the public gateway \(and so cert-manager\)/),
+      expect.stringMatching(
+        /^Pulumi.prod.yaml: mesh:gitops: production is delivered by Flux .* so the Flux layer would be dropped; set mesh:gitops: /,
+      ),
+    ]);
+  });
+
+  test('with what no preset can know, production parses', () => {
+    expect(parseEnvironment('prod', { ...PRODUCTION_REQUIRED }, 'Pulumi.prod.yaml').ingress.tls?.hosts).toEqual(['mesh.example.com']);
+  });
+
+  test('ALLOW_ANY egress, PERMISSIVE mTLS and no default deny are refused, each on its own line', () => {
+    expect(
+      prod({
+        ...PRODUCTION_REQUIRED,
+        'mesh:istio': { mtls: 'PERMISSIVE', install: { outboundTrafficPolicy: 'ALLOW_ANY' } },
+        'mesh:security': { defaultDeny: false },
+      }),
+    ).toEqual([
+      expect.stringMatching(
+        /^Pulumi.prod.yaml: mesh:istio.install.outboundTrafficPolicy: "ALLOW_ANY" is not allowed in production.*REGISTRY_ONLY/,
+      ),
+      expect.stringMatching(/^Pulumi.prod.yaml: mesh:istio.mtls: "PERMISSIVE" is not allowed in production/),
+      expect.stringMatching(/^Pulumi.prod.yaml: mesh:security.defaultDeny: false is not allowed in production/),
+    ]);
+  });
+
+  test('push delivery needs no repository', () => {
+    expect(
+      parseEnvironment('prod', { 'mesh:delivery': 'push', 'mesh:ingress': PRODUCTION_REQUIRED['mesh:ingress'] }, 'x').gitops,
+    ).toBeUndefined();
+  });
+
+  test('staging keeps its own rules (no TLS needed)', () => {
+    expect(parseEnvironment('staging', {}, 'Pulumi.staging.yaml').ingress.tls).toBeUndefined();
+  });
+});
+
+describe('messages quote long values cut (issue 14 item 6)', () => {
+  test('at most 80 characters and the length', () => {
+    expect(quoteValue('x'.repeat(200))).toBe(`"${'x'.repeat(80)}"… (200 chars)`);
+    expect(quoteValue('short')).toBe('"short"');
+  });
+});
