@@ -1,38 +1,9 @@
-import { EnvironmentConfig, parseEnvironment } from '../../../stacks/environments';
+import { parseEnvironment } from '../../../stacks/environments';
 import { buildPlatform } from '../../../stacks/composition/platform';
 import { KubeObject, renderCharts } from '../../../stacks/engines/render';
 import { AccessExplainer, accessMatrix, allowedEdges } from '../../../stacks/inspection/access';
 import { configProblems } from '../../support/config-problems';
-
-/** No demo apps, so that the environment holds the shop and the platform only. */
-const NO_DEMOS = {
-  'mesh:demo': { apps: [] },
-  'mesh:canary': { httpbinCanary: { enabled: false }, weightedSplit: { enabled: false } },
-};
-
-/** The shop: web calls catalog and cart, cart calls catalog; a canary on web; web exposed (HTTPS: dev's gateway has TLS on *.localhost). */
-const SHOP = {
-  shop: {
-    web: {
-      image: 'ghcr.io/acme/web:1.4.2',
-      ports: [{ port: 8080 }],
-      calls: ['catalog', 'cart'],
-      expose: { hosts: ['shop.localhost'] },
-      release: { strategy: 'canary' },
-    },
-    catalog: { image: 'ghcr.io/acme/catalog:2.0.1', ports: [{ port: 8080, protocol: 'grpc' }] },
-    cart: {
-      image: 'ghcr.io/acme/cart:0.9.0',
-      ports: [{ port: 80, targetPort: 8080 }],
-      calls: ['catalog'],
-      resilience: { timeout: '3s', retries: { attempts: 3, perTryTimeout: '1s' } },
-    },
-  },
-};
-
-function shopEnvironment(apps: unknown = SHOP, extra: Record<string, unknown> = {}): EnvironmentConfig {
-  return parseEnvironment('dev', { ...NO_DEMOS, 'mesh:apps': apps, ...extra }, 'Pulumi.dev.yaml');
-}
+import { SHOP, shopEnvironment, NO_DEMOS } from '../../support/shop';
 
 let rendered: { objects: readonly KubeObject[]; byChart: Map<string, readonly KubeObject[]> } | undefined;
 function shop(): { objects: readonly KubeObject[]; byChart: Map<string, readonly KubeObject[]> } {
