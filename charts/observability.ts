@@ -1,6 +1,6 @@
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
-import { AlertReceiver, invalid, KialiAuth, ObservabilityStack, ResourceRequirements } from '../constructs';
+import { AlertReceiver, DurationSyntax, invalid, KialiAuth, ObservabilityStack, ResourceRequirements } from '../constructs';
 import { Layer, LayerChart } from './layer';
 import { ISTIO_ROOT_NAMESPACE } from './mesh-config';
 
@@ -141,7 +141,7 @@ export class ObservabilityChart extends LayerChart {
       // Istio's root namespace belongs to the mesh layer; any other namespace is the stack's own.
       createNamespace: props.namespace !== ISTIO_ROOT_NAMESPACE,
       prometheus: {
-        retention: parseRetention(props.prometheus.retention),
+        retention: parseRetention(this, props.prometheus.retention),
         storageSize: props.prometheus.storageSize,
         replicas: props.prometheus.replicas,
         resources: props.prometheus.resources,
@@ -161,14 +161,13 @@ export class ObservabilityChart extends LayerChart {
 }
 
 /** `6h`, `15d`, `4w` as a Duration. */
-function parseRetention(text: string): Duration {
-  const n = Number(text.slice(0, -1));
-  switch (text.slice(-1)) {
-    case 'h':
-      return Duration.hours(n);
-    case 'd':
-      return Duration.days(n);
-    default:
-      return Duration.days(7 * n);
-  }
+function parseRetention(scope: Construct, text: string): Duration {
+  return (
+    DurationSyntax.PROMETHEUS.parse(text) ??
+    invalid(
+      'ObservabilityChart',
+      scope,
+      `mesh:observability.prometheus.retention '${text}' is not a Prometheus duration; use whole ${DurationSyntax.PROMETHEUS.units.join(', ')} units, largest first, such as 6h, 15d or 4w`,
+    )
+  );
 }

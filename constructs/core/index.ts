@@ -1,5 +1,6 @@
 export * from './errors';
 export * from './protocol';
+export * from './duration';
 export * from './go-duration';
 export * from './secret-requirement';
 export * from './kube-object';

@@ -8,6 +8,7 @@ import {
   CanarySpecAnalysisWebhooks,
   CanarySpecAnalysisWebhooksType,
 } from '../../imports/flagger.app';
+import { formatDuration } from '../core/duration';
 import { invalid } from '../core/errors';
 import type { IMeshApp, ResolvedMeshPort } from '../workloads/mesh-app';
 import { StringMatch } from '../traffic/resilient-route';
@@ -24,21 +25,7 @@ import { StringMatch } from '../traffic/resilient-route';
  * the API server rejects): `30s`, `1m30s`, `120m`, `500ms`.
  */
 export function flaggerDuration(duration: Duration): string {
-  let millis = duration.toMilliseconds();
-  if (millis === 0) return '0s';
-  let out = '';
-  for (const [unit, size] of [
-    ['m', 60_000],
-    ['s', 1000],
-    ['ms', 1],
-  ] as const) {
-    const count = Math.floor(millis / size);
-    if (count > 0) {
-      out += `${count}${unit}`;
-      millis -= count * size;
-    }
-  }
-  return out;
+  return formatDuration(duration, { units: ['m', 's', 'ms'], compound: true });
 }
 
 /** What a {@link Strategy}, {@link CanaryMetric} or {@link Webhook} needs to know of the release it belongs to. */

@@ -7,6 +7,7 @@ import { HelmComponent, HelmRepositoryRef } from '../platform/helm-component';
 import { parseResources, ResourceRequirements } from '../workloads/mesh-app';
 import { MeshNamespace } from '../workloads/mesh-namespace';
 import { requireSecret } from '../core/secret-requirement';
+import { formatDuration } from '../core/duration';
 import { serviceHost } from '../core/hosts';
 
 /** The namespace the observability stack installs into unless told otherwise. */
@@ -1214,15 +1215,7 @@ export class ObservabilityStack extends Construct {
 
 /** A Prometheus duration (`15d`, `6h`, `30s`, `200ms`): the largest unit that divides it exactly. */
 function promDuration(d: Duration): string {
-  const ms = d.toMilliseconds();
-  const units: Array<[string, number]> = [
-    ['d', 86_400_000],
-    ['h', 3_600_000],
-    ['m', 60_000],
-    ['s', 1000],
-  ];
-  for (const [unit, size] of units) if (ms > 0 && ms % size === 0) return `${ms / size}${unit}`;
-  return `${ms}ms`;
+  return formatDuration(d, { units: ['d', 'h', 'm', 's'], compound: false });
 }
 
 /** Requests and limits as given, after the rules every container of the platform follows (request <= limit, valid quantities). */

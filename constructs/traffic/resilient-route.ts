@@ -11,6 +11,7 @@ import {
   VirtualServiceSpecHttpMatch,
   VirtualServiceSpecHttpRetries,
 } from '../../imports/networking.istio.io';
+import { formatDuration } from '../core/duration';
 import { invalid, warn } from '../core/errors';
 import { IMeshApp, ResolvedMeshPort } from '../workloads/mesh-app';
 import { IMeshGateway, IRoutingController, ServiceTrafficSettings } from './traffic';
@@ -697,7 +698,7 @@ export class ResilientRoute extends Construct {
       const fit = Math.floor(timeout / perTry);
       warn(
         this,
-        `timeout ${istioDuration(this.timeout!)} cuts retries short: ${retries.attempts} attempts x ${istioDuration(retries.perTryTimeout!)} need ${formatMs(total)}, only ${fit} fit; effective timeout ${istioDuration(this.timeout!)}. Raise the timeout to ${formatMs(total)} or lower attempts/perTryTimeout`,
+        `timeout ${istioDuration(this.timeout!)} cuts retries short: ${retries.attempts} attempts x ${istioDuration(retries.perTryTimeout!)} need ${istioDuration(Duration.millis(total))}, only ${fit} fit; effective timeout ${istioDuration(this.timeout!)}. Raise the timeout to ${istioDuration(Duration.millis(total))} or lower attempts/perTryTimeout`,
       );
       return this.timeout;
     }
@@ -977,18 +978,7 @@ export function virtualServiceProblems(obj: RenderedJson): string[] {
 
 /** An Istio duration string: the largest whole unit among h, m, s, ms (`180000ms` is `3m`). */
 export function istioDuration(d: Duration): string {
-  return formatMs(d.toMilliseconds({ integral: false }));
-}
-
-function formatMs(ms: number): string {
-  for (const [unit, size] of [
-    ['h', 3_600_000],
-    ['m', 60_000],
-    ['s', 1000],
-  ] as const) {
-    if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
-  }
-  return `${ms}ms`;
+  return formatDuration(d, { units: ['h', 'm', 's'], compound: false });
 }
 
 function renderRetries(r: RetryPolicy): VirtualServiceSpecHttpRetries {

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { Duration } from 'cdk8s';
 import { meshWarnings } from '../../constructs/core/errors';
 import { qualifiedServiceHost } from '../../constructs/core/hosts';
+import { DurationSyntax } from '../../constructs/core/duration';
 import { istioDuration } from '../../constructs/traffic/resilient-route';
 import { loadEnvironmentFile } from '../environments';
 import { buildPlatform } from '../composition/platform';
@@ -172,11 +173,7 @@ export function formatExplain(reports: readonly HostReport[]): string {
 
 /** Milliseconds of an Istio/Go duration (`1h30m`, `1.5s`, `250ms`), or undefined when it is not one. */
 export function durationMs(text: unknown): number | undefined {
-  if (typeof text !== 'string' || !/^([0-9]+(\.[0-9]+)?(h|m|s|ms|us|µs|ns))+$/.test(text)) return undefined;
-  const units: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 0.001, µs: 0.001, ns: 0.000001 };
-  let total = 0;
-  for (const [, amount, , unit] of text.matchAll(/([0-9]+(\.[0-9]+)?)(ms|us|µs|ns|h|m|s)/g)) total += Number(amount) * units[unit];
-  return total;
+  return DurationSyntax.GO_PRECISE.millisOf(text);
 }
 
 /** Qualifies a host written in a namespace (see {@link qualifiedServiceHost}). */

@@ -666,6 +666,26 @@ describe('ObservabilityChart (tier rules) and mesh:observability', () => {
     );
   });
 
+  test('a retention in minutes is minutes, not weeks (30m was rendered as 210d)', () => {
+    const chart = new ObservabilityChart(Testing.app(), 'observability', {
+      tier: 'development',
+      ...observabilityPresets.development,
+      prometheus: { ...observabilityPresets.development.prometheus, retention: '150m' },
+    });
+    const release = Testing.synth(chart).find((o) => o.kind === 'HelmRelease' && o.metadata.name === 'prometheus');
+    expect(release.spec.values.server.retention).toBe('150m');
+    // Below one TSDB block, so refused with the value in minutes rather than accepted as 210 days.
+    expect(chartMessage({ ...base, prometheus: { ...base.prometheus, retention: '30m' } })).toMatch(
+      /prometheus.retention 30m is shorter than one TSDB block/,
+    );
+  });
+
+  test('fails when the retention is no Prometheus duration', () => {
+    expect(chartMessage({ ...base, prometheus: { ...base.prometheus, retention: '2 weeks' } })).toMatch(
+      /^ObservabilityChart observability: mesh:observability.prometheus.retention '2 weeks' is not a Prometheus duration; use whole y, w, d, h, m, s, ms units/,
+    );
+  });
+
   test('development may use anonymous Kiali and no persistence', () => {
     const chart = new ObservabilityChart(Testing.app(), 'observability', { tier: 'development', ...observabilityPresets.development });
     expect(chart.layer).toBe('platform');
