@@ -1,8 +1,9 @@
-import { ApiObject, App, Yaml } from 'cdk8s';
+import { ApiObject, App } from 'cdk8s';
 import { LayerChart, LAYERS } from '../../charts';
 import { MeshValidationError, warn } from '../../constructs';
 import { KubeObject, objectKey } from '../../constructs/core/kube-object';
-import { analyze, formatFinding } from '../analysis/registry';
+import { analyze, AnalysisError, formatFinding } from '../analysis/registry';
+import { stringifyYaml } from './yaml';
 
 export type { KubeObject } from '../../constructs/core/kube-object';
 export { objectKey } from '../../constructs/core/kube-object';
@@ -24,6 +25,12 @@ export interface RenderOptions {
    * @default - none: every custom resource needs a component or a CRD of this app in an earlier layer
    */
   readonly clusterApiGroups?: readonly string[];
+  /**
+   * Run the analyzers of stacks/analysis on the output (their errors throw, their warnings are recorded).
+   * `mesh analyze` turns this off to report every finding itself.
+   * @default true
+   */
+  readonly analysis?: boolean;
 }
 
 /**
@@ -64,10 +71,11 @@ export function renderCharts(app: App, options: RenderOptions = {}): RenderedCha
   }));
   // Every object must be applicable when its layer is (a CR after the release that installs its CRD),
   // and the mesh's rules hold on the whole output.
+  if (options.analysis === false) return rendered;
   const objects = rendered.flatMap((c) => c.objects);
   const { findings } = analyze({ app, charts: rendered, objects, clusterApiGroups: options.clusterApiGroups });
   const errors = findings.filter((f) => f.severity === 'error');
-  if (errors.length > 0) throw new MeshValidationError(errors.map((f) => `[${f.code}] ${f.message}`).join('\n'));
+  if (errors.length > 0) throw new AnalysisError(errors);
   for (const f of findings) {
     const chart = rendered.find((c) =>
       c.objects.some((o) => f.object.endsWith(`${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`)),
@@ -87,10 +95,10 @@ export function renderFluxTree(charts: readonly RenderedChart[]): Map<string, st
   for (const layer of LAYERS) {
     const inLayer = charts.filter((c) => c.layer === layer && c.objects.length > 0);
     if (inLayer.length === 0) continue;
-    for (const chart of inLayer) files.set(`${layer}/${chart.id}.yaml`, Yaml.stringify(...chart.objects));
+    for (const chart of inLayer) files.set(`${layer}/${chart.id}.yaml`, stringifyYaml(...chart.objects));
     files.set(
       `${layer}/kustomization.yaml`,
-      Yaml.stringify({
+      stringifyYaml({
         apiVersion: 'kustomize.config.k8s.io/v1beta1',
         kind: 'Kustomization',
         resources: inLayer.map((c) => `${c.id}.yaml`),
