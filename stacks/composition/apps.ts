@@ -118,7 +118,8 @@ export class UserAppsChart extends LayerChart {
           // A canaried app is exposed by its release (Flagger's VirtualService binds the gateway).
           gateways: expose && !canaried ? [inputs.gateway] : undefined,
           hosts: expose && !canaried ? expose.hosts : undefined,
-          matches: expose?.paths && !canaried ? expose.paths.map((p) => ({ path: StringMatch.prefix(p) })) : undefined,
+          // A canaried app's matches go into its Canary's spec.service.match (the route hands them over).
+          matches: expose?.paths?.map((p) => ({ path: StringMatch.prefix(p) })),
           defaults,
         }),
       );

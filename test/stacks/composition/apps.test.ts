@@ -1,8 +1,12 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as YAML from 'yaml';
 import { parseEnvironment } from '../../../stacks/environments';
 import { buildPlatform } from '../../../stacks/composition/platform';
 import { KubeObject, renderCharts } from '../../../stacks/engines/render';
 import { AccessExplainer, accessMatrix, allowedEdges } from '../../../stacks/inspection/access';
 import { configProblems } from '../../support/config-problems';
+import { REPO_ROOT } from '../../support/shared-dir';
 import { SHOP, shopEnvironment, NO_DEMOS } from '../../support/shop';
 
 let rendered: { objects: readonly KubeObject[]; byChart: Map<string, readonly KubeObject[]> } | undefined;
@@ -279,5 +283,29 @@ describe('mesh:apps: validation', () => {
     expect(problems({ shop: { web: { image: 'web:1', ports: [] } } })).toEqual([
       expect.stringContaining('mesh:apps.shop.web.ports: must list at least one port'),
     ]);
+  });
+});
+
+describe('the README', () => {
+  test('its mesh:apps example parses and renders the apps it declares', () => {
+    const readme = fs.readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
+    const block = /### Your own apps: `mesh:apps`[\s\S]*?```yaml\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(block).toBeDefined();
+    const config = parseEnvironment('dev', { ...NO_DEMOS, ...YAML.parse(block!).config }, 'Pulumi.dev.yaml');
+    expect(Object.keys(config.apps.shop)).toEqual(['web', 'catalog', 'cart']);
+    const objects = renderCharts(buildPlatform(config)).flatMap((c) => c.objects);
+    expect(find(objects, 'Canary', 'web').spec.service).toMatchObject({ hosts: ['shop.localhost'], match: [{ uri: { prefix: '/' } }] });
+    expect(find(objects, 'HorizontalPodAutoscaler', 'catalog').spec).toMatchObject({ minReplicas: 2, maxReplicas: 6 });
+    expect(find(objects, 'Deployment', 'cart').spec.template.spec.containers[0].env).toContainEqual({ name: 'LOG_LEVEL', value: 'info' });
+    const edges = allowedEdges(accessMatrix(objects)).filter((e) => e.split(' -> ')[0] !== e.split(' -> ')[1]);
+    expect(edges).toEqual(['shop/cart -> shop/catalog', 'shop/web -> shop/cart', 'shop/web -> shop/catalog']);
+  });
+
+  test('its error example is the error the parser writes', () => {
+    const readme = fs.readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
+    const line = /error: (Pulumi\.dev\.yaml: mesh:apps\.shop\.web\.calls\.1: .*)/.exec(readme)![1];
+    const web = { image: 'web:1', ports: [{ port: 8080 }], calls: ['catalog', 'payments'] };
+    const catalog = { image: 'catalog:1', ports: [{ port: 8080 }] };
+    expect(configProblems(() => shopEnvironment({ shop: { web, catalog } }))).toEqual([line]);
   });
 });
