@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { ExternalService, invalid, IstioGateway, Protocol } from '../constructs';
+import { ExternalService, invalid, ISTIO_SYSTEM_NAMESPACE, IstioGateway, Protocol } from '../constructs';
 import { Layer, LayerChart } from './layer';
 
 /** One allowed external service, as the environment config lists it. */
@@ -34,7 +34,7 @@ export class EgressChart extends LayerChart {
   readonly services: readonly ExternalService[];
 
   constructor(scope: Construct, id: string, props: EgressChartProps) {
-    super(scope, id, { layer: Layer.MESH, namespace: 'istio-system' });
+    super(scope, id, { layer: Layer.MESH, namespace: ISTIO_SYSTEM_NAMESPACE });
     if (props.throughEgressGateway && !props.egressGateway) {
       invalid(
         'EgressChart',

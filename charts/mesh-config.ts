@@ -1,10 +1,11 @@
 import { Construct } from 'constructs';
 import { PeerAuthentication, PeerAuthenticationSpecMtlsMode } from '../imports/security.istio.io';
 import { JAEGER_TRACING_PROVIDER, meshDefaultTelemetry } from '../constructs/observability/observability-stack';
+import { ISTIO_SYSTEM_NAMESPACE } from '../constructs/core/namespaces';
 import { Layer, LayerChart } from './layer';
 
 /** The namespace of Istio's control plane, whose policies apply mesh-wide. */
-export const ISTIO_ROOT_NAMESPACE = 'istio-system';
+export const ISTIO_ROOT_NAMESPACE = ISTIO_SYSTEM_NAMESPACE;
 
 /** Properties of a {@link MeshConfigChart}. */
 export interface MeshConfigChartProps {

@@ -10,10 +10,11 @@ import {
   MeshNamespace,
   MetricTemplate,
 } from '../constructs';
+import { ISTIO_SYSTEM_NAMESPACE } from '../constructs/core/namespaces';
 import { Layer, LayerChart } from './layer';
 
 /** Namespace of Flagger and of the metric templates and alert providers canaries share (scenario S3). */
-export const FLAGGER_NAMESPACE = 'istio-system';
+export const FLAGGER_NAMESPACE = ISTIO_SYSTEM_NAMESPACE;
 
 /** Where canary alerts go. */
 export interface CanaryAlertsSettings {
@@ -107,7 +108,7 @@ export class ProgressiveDeliveryConfigsChart extends LayerChart {
  */
 export const PUBLIC_GATEWAY_REFERENCE: IMeshGateway = {
   gatewayName: 'public-gateway',
-  gatewayNamespace: 'istio-system',
+  gatewayNamespace: ISTIO_SYSTEM_NAMESPACE,
   reference: 'istio-system/public-gateway',
   hosts: ['*'],
 };

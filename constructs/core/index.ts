@@ -5,3 +5,4 @@ export * from './go-duration';
 export * from './secret-requirement';
 export * from './kube-object';
 export * from './hosts';
+export * from './namespaces';

@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { ChartWorkload } from '../security/access-rule';
 import { FLAGGER_LOAD_TESTER_NAME, FLAGGER_LOAD_TESTER_NAMESPACE } from './canary-release';
 import { invalid } from '../core/errors';
+import { ISTIO_SYSTEM_NAMESPACE } from '../core/namespaces';
 import { formatGoDuration } from '../core/go-duration';
 import { HelmComponent, HelmRepositoryRef } from '../platform/helm-component';
 import { ResourceRequirements } from '../workloads/mesh-app';
@@ -67,7 +68,7 @@ export class Flagger extends Construct {
     this.prometheusUrl = props.prometheusUrl;
     this.workload = {
       name: 'flagger',
-      namespace: props.namespace ?? 'istio-system',
+      namespace: props.namespace ?? ISTIO_SYSTEM_NAMESPACE,
       serviceAccount: 'flagger',
       podLabels: { 'app.kubernetes.io/name': 'flagger' },
       port: 8080,
@@ -77,7 +78,7 @@ export class Flagger extends Construct {
       repository: FLAGGER_REPOSITORY,
       chart: 'flagger',
       version: FLAGGER_CHART_VERSION,
-      namespace: props.namespace ?? 'istio-system',
+      namespace: props.namespace ?? ISTIO_SYSTEM_NAMESPACE,
       dependsOn: props.dependsOn,
       crdApiGroups: FLAGGER_API_GROUPS,
       values: {

@@ -13,6 +13,7 @@ import {
   VirtualServiceSpecTls,
 } from '../../imports/networking.istio.io';
 import { DNS_LABEL, invalid } from '../core/errors';
+import { ISTIO_SYSTEM_NAMESPACE } from '../core/namespaces';
 import { IstioGateway } from '../platform/istio-gateway';
 import { Protocol } from '../core/protocol';
 
@@ -78,7 +79,7 @@ export class ExternalService extends Construct {
     super(scope, id);
     const fail = (message: string): never => invalid('ExternalService', this, message);
     this.name = props.name ?? id;
-    this.namespace = props.namespace ?? Chart.of(this).namespace ?? 'istio-system';
+    this.namespace = props.namespace ?? Chart.of(this).namespace ?? ISTIO_SYSTEM_NAMESPACE;
     this.hosts = [...props.hosts];
     if (!DNS_LABEL.test(this.name)) fail(`name '${this.name}' is not a DNS-1123 label such as 'github-api'`);
     if (this.hosts.length === 0) fail('hosts is empty; list the DNS names of the service, such as api.github.com');

@@ -8,6 +8,7 @@ import { parseResources, ResourceRequirements } from '../workloads/mesh-app';
 import { MeshNamespace } from '../workloads/mesh-namespace';
 import { requireSecret } from '../core/secret-requirement';
 import { formatDuration } from '../core/duration';
+import { ISTIO_SYSTEM_NAMESPACE } from '../core/namespaces';
 import { serviceHost } from '../core/hosts';
 
 /** The namespace the observability stack installs into unless told otherwise. */
@@ -773,7 +774,7 @@ export class ObservabilityStack extends Construct {
     super(scope, id);
     const fail = (message: string): never => invalid('ObservabilityStack', this, message);
     this.namespace = props.namespace ?? OBSERVABILITY_NAMESPACE;
-    const istioNamespace = props.istioNamespace ?? 'istio-system';
+    const istioNamespace = props.istioNamespace ?? ISTIO_SYSTEM_NAMESPACE;
     if (!DNS_LABEL.test(this.namespace))
       fail(`namespace '${this.namespace}' is not a DNS-1123 label; use e.g. '${OBSERVABILITY_NAMESPACE}'`);
     if (!DNS_LABEL.test(istioNamespace)) fail(`istioNamespace '${istioNamespace}' is not a DNS-1123 label; use e.g. 'istio-system'`);

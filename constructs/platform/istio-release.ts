@@ -6,8 +6,7 @@ export const ISTIO_VERSION = '1.30.3';
 /** Istio's Helm chart repository. */
 export const ISTIO_REPOSITORY: HelmRepositoryRef = { name: 'istio', url: 'https://istio-release.storage.googleapis.com/charts' };
 
-/** Namespace of Istio's control plane (and, in this platform, of its gateways). */
-export const ISTIO_SYSTEM_NAMESPACE = 'istio-system';
+export { ISTIO_SYSTEM_NAMESPACE } from '../core/namespaces';
 
 /**
  * The kind of cluster Istio is installed on, as the platform's config names it (`mesh:istio.install.profile`).

@@ -1,6 +1,6 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { Sidecar, SidecarSpecOutboundTrafficPolicyMode } from '../../imports/networking.istio.io';
 import {
   AuthorizationPolicy,
@@ -12,10 +12,12 @@ import {
 import { AccessRule, ChartWorkload, Peer, PeerLike, RenderedRule, WorkloadIdentity, principalOf } from './access-rule';
 import { DNS_LABEL, invalid } from '../core/errors';
 import { qualifiedServiceHost, serviceHost } from '../core/hosts';
+import { ISTIO_SYSTEM_NAMESPACE } from '../core/namespaces';
 import { IMeshApp, MeshApp } from '../workloads/mesh-app';
+import { ObservabilityStack } from '../observability/observability-stack';
 
 /** The namespace of Istio's control plane (its root namespace). */
-const ISTIO_NAMESPACE = 'istio-system';
+const ISTIO_NAMESPACE = ISTIO_SYSTEM_NAMESPACE;
 /** The label Kubernetes sets on every namespace with its name. */
 const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 /** The sidecar's merged Prometheus endpoint (pilot-agent) and Envoy's own stats port. */
@@ -99,7 +101,8 @@ export interface ZeroTrustPolicyProps {
    * The Prometheus that scrapes the sidecars' merged metrics (port 15020) and Envoy stats (15090);
    * NetworkPolicies let it in on those ports. Authorization needs no rule for it: those ports are
    * served by the sidecar itself, outside the inbound authorization chain.
-   * @default - Prometheus in namespace `istio-system`, any pod
+   * @default - the Prometheus of the `ObservabilityStack` of the construct tree, if any (found at synthesis);
+   * else Prometheus in namespace `istio-system`, any pod
    */
   readonly prometheus?: WorkloadIdentity;
   /**
@@ -182,8 +185,6 @@ export class ZeroTrustPolicy extends Construct {
   readonly mtls: MtlsMode;
   /** The ingress gateway's identity, if any. */
   readonly ingressGateway?: WorkloadIdentity;
-  /** Prometheus's identity. */
-  readonly prometheus: WorkloadIdentity;
   /** The tracing collector's namespace and port, if any. */
   private readonly tracing?: { readonly namespace: string; readonly service: string; readonly port: number };
 
@@ -191,7 +192,6 @@ export class ZeroTrustPolicy extends Construct {
   private readonly governed = new Map<string, Governed>();
   private readonly governedWorkloads = new Map<string, GovernedWorkload>();
   private readonly namespaces = new Set<string>();
-  private dependentsIndex?: Map<string, IMeshApp[]>;
   private readonly resolvers: (() => void)[] = [];
   private resolved = false;
 
@@ -201,7 +201,7 @@ export class ZeroTrustPolicy extends Construct {
     this.defaultDeny = props.defaultDeny ?? true;
     this.mtls = props.mtls ?? MtlsMode.STRICT;
     this.ingressGateway = props.ingressGateway;
-    this.prometheus = props.prometheus ?? { namespace: ISTIO_NAMESPACE, serviceAccount: 'prometheus' };
+    registryOf(this).policies.push(this);
     for (const [what, identity] of [
       ['ingressGateway', props.ingressGateway],
       ['prometheus', props.prometheus],
@@ -228,7 +228,18 @@ export class ZeroTrustPolicy extends Construct {
       this.tracing = { namespace: m[2], service, port };
     }
     for (const app of props.apps ?? []) this.addApp(app);
-    this.node.addValidation({ validate: () => (this.resolve(), this.validateDestinationRules()) });
+    this.node.addValidation({ validate: () => (this.resolve(), [...this.validateCalls(), ...this.validateDestinationRules()]) });
+  }
+
+  /**
+   * Prometheus's identity: the `prometheus` prop, else the Prometheus of the construct tree's
+   * `ObservabilityStack`, else any pod of `istio-system`.
+   */
+  get prometheus(): WorkloadIdentity {
+    if (this.props.prometheus) return this.props.prometheus;
+    const scan = this.resolved ? treeOf(this) : undefined;
+    const stack = scan ? scan.observability : this.node.root.node.findAll().find((c) => c instanceof ObservabilityStack);
+    return stack?.prometheusIdentity ?? { namespace: ISTIO_NAMESPACE, serviceAccount: 'prometheus' };
   }
 
   /**
@@ -247,6 +258,33 @@ export class ZeroTrustPolicy extends Construct {
     if (this.resolved) return;
     this.resolved = true;
     for (const resolver of this.resolvers) resolver();
+    this.admitPlatformIdentities();
+  }
+
+  /**
+   * The platform's identities, wherever an app needs them (after the resolvers, adding only what they did
+   * not): the ingress gateway for an app a gateway-bound VirtualService or Canary routes to, and the
+   * namespace of the load tester a Canary's webhooks call (it drives the canary's traffic during analysis;
+   * denied, no canary would ever promote). Prometheus is let in by every NetworkPolicy (see `prometheus`).
+   */
+  private admitPlatformIdentities(): void {
+    const routes = treeOf(this).routes;
+    for (const g of this.governed.values()) {
+      const route = routes.get(g.app.host);
+      if (!route) continue;
+      if (route.viaGateway && this.ingressGateway) g.exposed = true;
+      const admitted = new Set(g.allowRules.flatMap((r) => r.sources.filter((p) => p.kind === 'namespace').map((p) => p.value)));
+      const missing = [...route.loadTesterNamespaces].filter((ns) => ns !== g.app.namespace && !admitted.has(ns));
+      if (missing.length > 0)
+        g.allowRules.push(
+          new AccessRule(
+            this,
+            'ALLOW',
+            missing.map((ns) => Peer.namespace(ns)),
+            g.app,
+          ),
+        );
+    }
   }
 
   /** The apps the policy governs. */
@@ -264,7 +302,7 @@ export class ZeroTrustPolicy extends Construct {
     if (this.governed.has(key)) invalid('ZeroTrustPolicy', this, `app '${key}' is added twice; add each app once`);
     const g: Governed = { app, labelValues: appLabelValues(app), allowRules: [], denyRules: [], extraEgressHosts: [], exposed: false };
     this.governed.set(key, g);
-    this.dependentsIndex = undefined;
+    registryOf(this).dependents = undefined;
     this.addNamespace(app.namespace);
     const scope = new Construct(this, key.replace('/', '-'));
     // Flagger renames the `app` label of the primary pods it creates, and Istio selectors have no
@@ -595,6 +633,7 @@ export class ZeroTrustPolicy extends Construct {
   private addNamespace(namespace: string): void {
     if (this.namespaces.has(namespace)) return;
     this.namespaces.add(namespace);
+    registryOf(this).namespaces = undefined;
     if (this.defaultDeny) {
       // An ALLOW policy without rules that selects every workload of the namespace: nothing matches
       // it, so only what another ALLOW policy allows gets through.
@@ -637,20 +676,46 @@ export class ZeroTrustPolicy extends Construct {
     );
   }
 
-  /** The apps that declare they call each governed app: built once, linear in apps plus edges. */
+  /**
+   * The apps that declare they call `app`, whichever policy governs them (callers in another namespace, under
+   * another policy, are never dropped): one index for every policy of the tree, built once, linear in apps
+   * plus edges.
+   */
   private dependents(app: IMeshApp): IMeshApp[] {
-    if (!this.dependentsIndex) {
+    const registry = registryOf(this);
+    if (!registry.dependents) {
       const index = new Map<string, IMeshApp[]>();
-      for (const { app: caller } of this.governed.values()) {
+      const callers = new Map<string, IMeshApp>();
+      for (const policy of registry.policies) for (const { app: caller } of policy.governed.values()) callers.set(keyOf(caller), caller);
+      // Apps no policy governs may call governed apps too (found at synthesis).
+      if (this.resolved) for (const caller of treeOf(this).meshApps) if (!callers.has(keyOf(caller))) callers.set(keyOf(caller), caller);
+      for (const caller of callers.values()) {
         for (const target of dependenciesOf(caller)) {
           const list = index.get(keyOf(target)) ?? [];
           list.push(caller);
           index.set(keyOf(target), list);
         }
       }
-      this.dependentsIndex = index;
+      registry.dependents = index;
     }
-    return this.dependentsIndex.get(keyOf(app)) ?? [];
+    return registry.dependents.get(keyOf(app)) ?? [];
+  }
+
+  /** A declared call into a namespace no policy of the tree governs is an error: nothing there checks its callers. */
+  private validateCalls(): string[] {
+    const registry = registryOf(this);
+    registry.namespaces ??= new Set(registry.policies.flatMap((p) => [...p.namespaces]));
+    const governed = registry.namespaces;
+    const problems: string[] = [];
+    for (const { app } of this.governed.values()) {
+      for (const d of dependenciesOf(app)) {
+        if (governed.has(d.namespace)) continue;
+        problems.push(
+          `ZeroTrustPolicy ${this.node.path}: ${keyOf(app)} calls ${keyOf(d)}, but no ZeroTrustPolicy governs namespace '${d.namespace}', so nothing there allows that call or denies any other; add ${keyOf(d)} to a ZeroTrustPolicy (its 'apps' prop or addApp), or remove ${app.name}.calls(${d.name})`,
+        );
+      }
+    }
+    return problems;
   }
 
   private allowRulesOf(g: Governed): RenderedRule[] {
@@ -727,8 +792,6 @@ export class ZeroTrustPolicy extends Construct {
 
   /** Generated DestinationRules and Canaries must not originate TLS that the workloads' mTLS mode refuses. */
   private validateDestinationRules(): string[] {
-    const byHost = new Map<string, IMeshApp>();
-    for (const { app } of this.governed.values()) byHost.set(app.host, app);
     const problems: string[] = [];
     for (const g of this.governed.values()) {
       if (appLabelValues(g.app).length !== g.labelValues.length) {
@@ -737,25 +800,31 @@ export class ZeroTrustPolicy extends Construct {
         );
       }
     }
-    for (const c of this.node.root.node.findAll()) {
-      if (!(c instanceof ApiObject) || (!c.apiVersion.startsWith('networking.istio.io/') && !c.apiVersion.startsWith('flagger.app/')))
-        continue;
-      if (c.kind !== 'DestinationRule' && c.kind !== 'Canary') continue;
+    // The routing objects of the whole tree are checked once, by the tree's first policy, each against the
+    // policy that governs its app: linear in objects, however many policies the tree has.
+    const registry = registryOf(this);
+    if (registry.policies[0] !== this) return problems;
+    const byHost = new Map<string, { app: IMeshApp; policy: ZeroTrustPolicy }>();
+    for (const policy of registry.policies) for (const { app } of policy.governed.values()) byHost.set(app.host, { app, policy });
+    for (const c of treeOf(this).routingObjects) {
       const o = c.toJson() as { metadata: { name: string; namespace?: string }; spec?: Record<string, any> };
       const namespace = o.metadata.namespace ?? 'default';
       const name = `${c.kind} ${namespace}/${o.metadata.name}`;
       if (c.kind === 'Canary') {
-        const app = byHost.get(serviceHost(String(o.spec?.targetRef?.name), namespace));
+        const target = byHost.get(serviceHost(String(o.spec?.targetRef?.name), namespace));
         const mode = o.spec?.service?.trafficPolicy?.tls?.mode;
-        if (app && mode) this.checkTls(problems, name, app, undefined, mode);
+        if (target && mode) target.policy.checkTls(problems, name, target.app, undefined, mode);
         continue;
       }
-      const app = byHost.get(qualifiedServiceHost(String(o.spec?.host ?? ''), namespace));
-      if (!app) continue;
+      if (c.kind !== 'DestinationRule') continue;
+      const target = byHost.get(qualifiedServiceHost(String(o.spec?.host ?? ''), namespace));
+      if (!target) continue;
+      const { app, policy } = target;
       const policies = [o.spec?.trafficPolicy, ...(o.spec?.subsets ?? []).map((s: any) => s.trafficPolicy)].filter(Boolean);
       for (const tp of policies) {
-        if (tp.tls?.mode) this.checkTls(problems, name, app, undefined, tp.tls.mode);
-        for (const pls of tp.portLevelSettings ?? []) if (pls.tls?.mode) this.checkTls(problems, name, app, pls.port?.number, pls.tls.mode);
+        if (tp.tls?.mode) policy.checkTls(problems, name, app, undefined, tp.tls.mode);
+        for (const pls of tp.portLevelSettings ?? [])
+          if (pls.tls?.mode) policy.checkTls(problems, name, app, pls.port?.number, pls.tls.mode);
       }
     }
     return problems;
@@ -780,6 +849,89 @@ export class ZeroTrustPolicy extends Construct {
       }
     }
   }
+}
+
+/** What the policies of one construct tree share: built once per tree, so many policies stay linear. */
+interface PolicyRegistry {
+  /** The tree's policies, in creation order. */
+  readonly policies: ZeroTrustPolicy[];
+  /** Who calls each app (`namespace/name`), over every policy. */
+  dependents?: Map<string, IMeshApp[]>;
+  /** The namespaces some policy governs. */
+  namespaces?: Set<string>;
+  /** The tree as access needs it, read once at synthesis. */
+  tree?: TreeScan;
+}
+
+/** How the routing objects of the tree reach an app. */
+interface AppRoutes {
+  /** A VirtualService or Canary bound to a gateway (not only `mesh`) routes to it. */
+  viaGateway: boolean;
+  /** The namespaces of the load testers a Canary's webhooks call for it. */
+  readonly loadTesterNamespaces: Set<string>;
+}
+
+/** One walk of the construct tree: what access needs from constructs other than the policies. */
+interface TreeScan {
+  /** Per app Service host (`<name>.<namespace>.svc.cluster.local`). */
+  readonly routes: Map<string, AppRoutes>;
+  /** The DestinationRules and Canaries (their TLS settings must agree with the workloads' mTLS). */
+  readonly routingObjects: ApiObject[];
+  /** Every MeshApp of the tree. */
+  readonly meshApps: MeshApp[];
+  /** The tree's observability stack, if any (its Prometheus scrapes the sidecars). */
+  readonly observability?: ObservabilityStack;
+}
+
+const REGISTRIES = new WeakMap<IConstruct, PolicyRegistry>();
+
+function registryOf(policy: IConstruct): PolicyRegistry {
+  const root = policy.node.root;
+  let registry = REGISTRIES.get(root);
+  if (!registry) REGISTRIES.set(root, (registry = { policies: [] }));
+  return registry;
+}
+
+/** The tree scan, made at the first synthesis of any policy of the tree. */
+function treeOf(policy: IConstruct): TreeScan {
+  const registry = registryOf(policy);
+  if (registry.tree) return registry.tree;
+  const routes = new Map<string, AppRoutes>();
+  const routeTo = (host: string) => {
+    let r = routes.get(host);
+    if (!r) routes.set(host, (r = { viaGateway: false, loadTesterNamespaces: new Set() }));
+    return r;
+  };
+  const routingObjects: ApiObject[] = [];
+  const meshApps: MeshApp[] = [];
+  let observability: ObservabilityStack | undefined;
+  for (const c of policy.node.root.node.findAll()) {
+    if (c instanceof MeshApp) meshApps.push(c);
+    else if (c instanceof ObservabilityStack) observability ??= c;
+    if (!(c instanceof ApiObject)) continue;
+    const istio = c.apiVersion.startsWith('networking.istio.io/');
+    const flagger = c.apiVersion.startsWith('flagger.app/');
+    if (!(istio && (c.kind === 'VirtualService' || c.kind === 'DestinationRule')) && !(flagger && c.kind === 'Canary')) continue;
+    if (c.kind !== 'VirtualService') routingObjects.push(c);
+    if (c.kind === 'DestinationRule') continue;
+    const o = c.toJson() as { metadata: { namespace?: string }; spec?: Record<string, any> };
+    const namespace = o.metadata.namespace ?? 'default';
+    if (c.kind === 'VirtualService') {
+      const viaGateway = ((o.spec?.gateways ?? []) as string[]).some((g) => g !== 'mesh');
+      const destinations = ['http', 'tcp', 'tls'].flatMap((k) => (o.spec?.[k] ?? []) as any[]).flatMap((r) => (r.route ?? []) as any[]);
+      for (const d of destinations)
+        if (viaGateway) routeTo(qualifiedServiceHost(String(d.destination?.host ?? ''), namespace)).viaGateway = true;
+    } else {
+      const r = routeTo(serviceHost(String(o.spec?.targetRef?.name ?? ''), namespace));
+      if (((o.spec?.service?.gateways ?? []) as string[]).some((g) => g !== 'mesh')) r.viaGateway = true;
+      for (const w of (o.spec?.analysis?.webhooks ?? []) as { url?: string }[]) {
+        const ns = /^https?:\/\/[a-z0-9-]+\.([a-z0-9-]+)(\.svc(\.cluster\.local)?)?(:\d+)?(\/|$)/.exec(w.url ?? '')?.[1];
+        if (ns) r.loadTesterNamespaces.add(ns);
+      }
+    }
+  }
+  registry.tree = { routes, routingObjects, meshApps, observability };
+  return registry.tree;
 }
 
 /** A DENY rule on requests without a request principal (no valid JWT). */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DNS_LABEL } from '../../constructs/core/errors';
+import { ISTIO_SYSTEM_NAMESPACE } from '../../constructs/core/namespaces';
 
 const dnsLabel = z.string().regex(DNS_LABEL, 'must be a DNS-1123 label such as istio-system');
 const serviceAccount = z
@@ -59,6 +60,6 @@ export type SecuritySettings = z.output<typeof securitySchema>;
 
 /** The identities every tier assumes: Istio's ingress gateway chart; no extra exposed app. */
 export const securityDefaults: Pick<SecuritySettings, 'ingressGateway' | 'exposedApps'> = {
-  ingressGateway: { namespace: 'istio-system', serviceAccount: 'istio-ingressgateway', podLabels: { istio: 'ingressgateway' } },
+  ingressGateway: { namespace: ISTIO_SYSTEM_NAMESPACE, serviceAccount: 'istio-ingressgateway', podLabels: { istio: 'ingressgateway' } },
   exposedApps: [],
 };

@@ -1,10 +1,11 @@
+import { ISTIO_SYSTEM_NAMESPACE } from '../../../constructs/core/namespaces';
 import { KubeObject } from '../../engines/render';
 
 /** The body Istio's proxies answer a request refused by authorization with (HTTP 403). */
 export const RBAC_DENIED = 'RBAC: access denied';
 
 /** The namespace whose policies apply to every workload of the mesh. */
-export const DEFAULT_ROOT_NAMESPACE = 'istio-system';
+export const DEFAULT_ROOT_NAMESPACE = ISTIO_SYSTEM_NAMESPACE;
 
 /** The workload a request comes from, as its sidecar proves it over mTLS. */
 export interface AccessSource {
