@@ -607,7 +607,9 @@ export function parseResources(r: ResourceRequirements, fail: (message: string) 
     fail(`memory request ${r.requests.memory} exceeds its limit ${r.limits.memory}; raise the limit or lower the request`);
   const size = (q: string): Size => {
     const [, n, unit] = /^([0-9]+)(Ki|Mi|Gi|Ti)$/.exec(q)!;
-    return { Ki: Size.kibibytes, Mi: Size.mebibytes, Gi: Size.gibibytes, Ti: Size.tebibytes }[unit as 'Ki' | 'Mi' | 'Gi' | 'Ti'](Number(n));
+    // Containers are rendered in Mi: a Ki value that is no whole Mi (1536Ki) is written as its exact fraction (1.5Mi).
+    if (unit === 'Ki') return Size.mebibytes(Number(n) / 1024);
+    return { Mi: Size.mebibytes, Gi: Size.gibibytes, Ti: Size.tebibytes }[unit as 'Mi' | 'Gi' | 'Ti'](Number(n));
   };
   return {
     cpu: { request: kplus.Cpu.millis(cpu.request), limit: kplus.Cpu.millis(cpu.limit) },

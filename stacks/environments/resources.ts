@@ -1,12 +1,26 @@
 import { z } from 'zod';
 import { parseResources } from '../../constructs/workloads/mesh-app';
+import { normalizeCpu, normalizeMemory } from '../../constructs/core/quantity';
+import { quoteValue } from './rules';
 
-/** A Kubernetes CPU quantity: millicores (`250m`) or cores (`0.5`, `2`). */
-const cpu = z
-  .union([z.number().positive(), z.string().regex(/^([1-9][0-9]*m|[0-9]+(\.[0-9]+)?)$/, 'must be a CPU quantity such as 100m or 0.5')])
-  .transform(String);
-/** A Kubernetes memory quantity in binary units (`64Mi`, `1Gi`). */
-const memory = z.string().regex(/^[1-9][0-9]*(Ki|Mi|Gi|Ti)$/, 'must be a memory quantity such as 128Mi or 1Gi');
+/**
+ * A Kubernetes CPU quantity: millicores (`250m`) or cores (`0.5`, `2`), or any other spelling of Kubernetes' quantity
+ * grammar (`1.5k`, `2e3`), normalized to the form the workload constructs read; finer than 1m or beyond int64 is an error.
+ */
+const cpu = z.union([z.number(), z.string()]).transform((value, ctx) => {
+  const text = typeof value === 'number' ? String(value) : value;
+  const result = normalizeCpu(text);
+  if (typeof result === 'string') return result;
+  ctx.addIssue({ code: 'custom', message: `CPU ${quoteValue(text)} ${result.error}`, input: value });
+  return z.NEVER;
+});
+/** A Kubernetes memory quantity (`64Mi`, `1Gi`, `1536Ki`, `1G`), normalized to whole binary units. */
+const memory = z.string().transform((text, ctx) => {
+  const result = normalizeMemory(text);
+  if (typeof result === 'string') return result;
+  ctx.addIssue({ code: 'custom', message: `memory ${quoteValue(text)} ${result.error}`, input: text });
+  return z.NEVER;
+});
 
 /**
  * Requests and limits of a container, as every `mesh:*` section spells them; a request above its limit is

@@ -103,7 +103,9 @@ describe('configuration errors name the file, the key, the value and what is all
     const [p] = problems(() =>
       load('config:\n  mesh:workloads:\n    resources:\n      requests: {cpu: 1x, memory: 64Mi}\n      limits: {cpu: 1, memory: 64Mi}\n'),
     );
-    expect(p).toBe('Pulumi.dev.yaml: mesh:workloads.resources.requests.cpu: must be a CPU quantity such as 100m or 0.5, got string "1x"');
+    expect(p).toBe(
+      'Pulumi.dev.yaml: mesh:workloads.resources.requests.cpu: CPU "1x" is not a Kubernetes quantity; write a number with an optional unit, such as 250m, 0.5, 128Mi or 1Gi',
+    );
   });
 
   test('fails when requests exceed limits', () => {
