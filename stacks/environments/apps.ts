@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DNS_LABEL } from '../../constructs/core/errors';
 import { Protocol } from '../../constructs/core/protocol';
 import { GATEWAY_HOST } from '../../constructs/edge/mesh-gateway';
+import { gatewayServesHost } from '../../constructs/traffic/traffic';
 import { resourcesSchema } from './resources';
 import type { Tier } from './schema';
 
@@ -364,6 +365,8 @@ export interface AppsContext {
   readonly observabilityNamespace: string;
   /** Namespaces the deployed demo apps use. */
   readonly demoNamespaces: readonly string[];
+  /** The public gateway's hosts (mesh:ingress.hosts) and, with TLS, its HTTPS hosts (mesh:ingress.tls.hosts). */
+  readonly gateway?: { readonly hosts: readonly string[]; readonly httpsHosts?: readonly string[] };
 }
 
 /**
@@ -386,6 +389,25 @@ export function appsContextIssues(apps: AppsSettings, context: AppsContext): { p
         input: namespace,
         message: `namespace ${JSON.stringify(namespace)} ${why}; put the apps in a namespace of their own, such as ${namespace === 'default' ? 'shop' : `${namespace}-apps`}`,
       });
+    }
+  }
+  const gateway = context.gateway;
+  if (gateway) {
+    const asGateway = { gatewayName: '', gatewayNamespace: '', reference: '', ...gateway };
+    for (const [namespace, inNamespace] of Object.entries(apps)) {
+      for (const [name, app] of Object.entries(inNamespace ?? {})) {
+        (app?.expose?.hosts ?? []).forEach((host, i) => {
+          if (typeof host !== 'string' || gatewayServesHost(asGateway, host)) return;
+          const served = gateway.httpsHosts
+            ? `its HTTPS server serves ${gateway.httpsHosts.join(', ')} (mesh:ingress.tls.hosts)`
+            : `it serves ${gateway.hosts.join(', ')} (mesh:ingress.hosts)`;
+          issues.push({
+            path: ['apps', namespace, name, 'expose', 'hosts', String(i)],
+            input: host,
+            message: `the public gateway never routes ${JSON.stringify(host)}: ${served}; add the host there or expose a host it serves`,
+          });
+        });
+      }
     }
   }
   return issues;

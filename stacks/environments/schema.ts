@@ -99,6 +99,9 @@ export const environmentSchema = z
     for (const issue of appsContextIssues(env.apps, {
       observabilityNamespace: env.observability?.namespace,
       demoNamespaces: demoNamespaces.filter((n): n is string => typeof n === 'string'),
+      gateway: Array.isArray(env.ingress?.hosts)
+        ? { hosts: env.ingress.hosts, httpsHosts: Array.isArray(env.ingress.tls?.hosts) ? env.ingress.tls.hosts : undefined }
+        : undefined,
     })) {
       ctx.addIssue({ code: 'custom', ...issue });
     }

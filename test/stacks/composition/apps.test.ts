@@ -279,6 +279,21 @@ describe('mesh:apps: validation', () => {
     ]);
   });
 
+  test('fails when an exposed host is one the public gateway does not serve (over HTTPS where it has TLS)', () => {
+    const ingress = { 'mesh:ingress': { hosts: ['shop.example.com'], tls: { hosts: ['shop.example.com'] } } };
+    expect(problems({ shop: { web: { ...web, expose: { hosts: ['shop.example.com', 'other.example.com'] } } } }, ingress)).toEqual([
+      'Pulumi.dev.yaml: mesh:apps.shop.web.expose.hosts.1: the public gateway never routes "other.example.com": ' +
+        'its HTTPS server serves shop.example.com (mesh:ingress.tls.hosts); add the host there or expose a host it serves',
+    ]);
+    // Without TLS (staging's preset has none), the gateway's plain hosts.
+    expect(
+      problems(
+        { shop: { web: { ...web, expose: { hosts: ['other.example.com'] } } } },
+        { 'mesh:tier': 'staging', 'mesh:ingress': { hosts: ['shop.example.com'] } },
+      ),
+    ).toEqual([expect.stringContaining('it serves shop.example.com (mesh:ingress.hosts)')]);
+  });
+
   test('fails when an app has no port', () => {
     expect(problems({ shop: { web: { image: 'web:1', ports: [] } } })).toEqual([
       expect.stringContaining('mesh:apps.shop.web.ports: must list at least one port'),
