@@ -3,6 +3,7 @@ import { LayerChart, LAYERS } from '../../charts';
 import { MeshValidationError, warn } from '../../constructs';
 import { KubeObject, objectKey } from '../../constructs/core/kube-object';
 import { analyze, AnalysisError, formatFinding } from '../analysis/registry';
+import { withJsonResolvedOnce } from './frozen-json';
 import { stringifyYaml } from './yaml';
 
 export type { KubeObject } from '../../constructs/core/kube-object';
@@ -41,6 +42,11 @@ export interface RenderOptions {
  * problem, `[CODE] message`; their warnings are recorded on the chart of the object ({@link meshWarnings}).
  */
 export function renderCharts(app: App, options: RenderOptions = {}): RenderedChart[] {
+  // The tree is finished: validators and the rendering below share one resolution of each object.
+  return withJsonResolvedOnce(app, () => renderResolved(app, options));
+}
+
+function renderResolved(app: App, options: RenderOptions): RenderedChart[] {
   const problems = app.node.findAll().flatMap((c) => c.node.validate().map((m) => `${c.node.path}: ${m}`));
   if (problems.length > 0) throw new MeshValidationError(problems.join('\n'));
   const charts = app.node.children.map((child) => {
