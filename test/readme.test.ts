@@ -163,3 +163,60 @@ describe('the GitOps story, from synth to what Flux reads, as the README tells i
     expect(step(commands, /^pulumi config set kubernetes:upsertExistingObjects true$/)).toBeLessThan(up);
   });
 });
+
+describe('the README "Add your app" walkthrough (apps in code)', () => {
+  const root = path.join(__dirname, '..');
+  const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+  const block = /## Add your app[^\n]*\n[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+  // Absolute imports, in a folder under node_modules (outside the project's tsconfig, beside its packages).
+  const source = block?.replace(/from '\.\.\//g, `from '${root.replace(/\\/g, '/')}/`);
+
+  test('its apps/index.ts type-checks, and the same code with a misspelt prop does not', () => {
+    expect(block).toMatch(/^\/\/ apps\/index.ts\n/);
+    const ts = require('typescript') as typeof import('typescript');
+    const dir = fs.mkdtempSync(path.join(root, 'node_modules', '.readme-apps-'));
+    try {
+      const good = path.join(dir, 'index.ts');
+      const bad = path.join(dir, 'misspelt.ts');
+      fs.writeFileSync(good, source!);
+      fs.writeFileSync(bad, source!.replace('autoscaling:', 'autoscalling:'));
+      const config = ts.readConfigFile(path.join(root, 'tsconfig.json'), ts.sys.readFile).config;
+      const { options } = ts.parseJsonConfigFileContent(config, ts.sys, root);
+      const program = ts.createProgram([good, bad], { ...options, noEmit: true });
+      const messages = (file: string) =>
+        ts.getPreEmitDiagnostics(program, program.getSourceFile(file)).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+      expect(messages(good)).toEqual([]);
+      expect(messages(bad).join('\n')).toMatch(/'autoscalling' does not exist in type 'MeshAppProps'/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 240_000);
+
+  test('its registration synthesizes the shop into an environment, governed by the platform zero trust', () => {
+    const ts = require('typescript') as typeof import('typescript');
+    const js = ts.transpileModule(source!, { compilerOptions: { module: ts.ModuleKind.CommonJS, esModuleInterop: true } }).outputText;
+    const exports: { default?: unknown } = {};
+    new Function('require', 'exports', js)(require, exports);
+    const { buildPlatform } = require('../stacks/composition/platform') as typeof import('../stacks/composition/platform');
+    const { loadEnvironmentFile } = require('../stacks/environments') as typeof import('../stacks/environments');
+    const { renderCharts } = require('../stacks/engines/render') as typeof import('../stacks/engines/render');
+    const app = buildPlatform(loadEnvironmentFile(path.join(root, 'Pulumi.prod.yaml')), { apps: exports.default as any });
+    const charts = renderCharts(app);
+    const shop = charts.find((c) => c.id === 'shop');
+    expect(shop?.layer).toBe('apps');
+    const names = (kind: string) =>
+      charts
+        .flatMap((c) => c.objects)
+        .filter((o) => o.kind === kind && o.metadata.namespace === 'shop')
+        .map((o) => o.metadata.name)
+        .sort();
+    expect(names('Deployment')).toEqual(['cart', 'catalog', 'web']);
+    expect(names('Canary')).toEqual(['web']);
+    expect(names('AuthorizationPolicy')).toEqual(['cart', 'catalog', 'default-deny', 'web', 'web-primary']);
+    const web = charts.flatMap((c) => c.objects).find((o) => o.kind === 'AuthorizationPolicy' && o.metadata.name === 'web') as any;
+    expect(web.spec.rules).toEqual([
+      { from: [{ source: { principals: ['cluster.local/ns/istio-system/sa/istio-ingressgateway'] } }] },
+      { from: [{ source: { namespaces: ['test'] } }] },
+    ]);
+  });
+});
