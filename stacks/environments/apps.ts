@@ -376,13 +376,14 @@ export interface AppsContext {
 export function appsContextIssues(apps: AppsSettings, context: AppsContext): { path: string[]; input: unknown; message: string }[] {
   const issues: { path: string[]; input: unknown; message: string }[] = [];
   for (const namespace of Object.keys(apps)) {
-    const why = RESERVED_NAMESPACES.includes(namespace)
-      ? 'is reserved for Kubernetes, Istio, Flux or the platform'
-      : namespace === context.observabilityNamespace
-        ? 'is the observability stack’s (mesh:observability.namespace)'
-        : context.demoNamespaces.includes(namespace)
-          ? 'is used by the demo apps this environment deploys (mesh:demo, mesh:canary)'
-          : undefined;
+    const why =
+      RESERVED_NAMESPACES.includes(namespace) || namespace.startsWith('kube-')
+        ? 'is reserved for Kubernetes, Istio, Flux or the platform'
+        : namespace === context.observabilityNamespace
+          ? 'is the observability stack’s (mesh:observability.namespace)'
+          : context.demoNamespaces.includes(namespace)
+            ? 'is used by the demo apps this environment deploys (mesh:demo, mesh:canary)'
+            : undefined;
     if (why) {
       issues.push({
         path: ['apps', namespace],

@@ -202,18 +202,26 @@ describe('mesh:apps: validation', () => {
     ]);
   });
 
-  test.each(['istio-system', 'kube-system', 'kube-public', 'kube-node-lease', 'flux-system', 'observability', 'test', 'cert-manager'])(
-    'fails when the namespace is reserved: %s',
-    (namespace) => {
-      expect(problems({ [namespace]: { web } })).toEqual([
-        expect.stringMatching(
-          new RegExp(
-            `^Pulumi\\.dev\\.yaml: mesh:apps\\.${namespace}: namespace "${namespace}" is .*; put the apps in a namespace of their own`,
-          ),
+  test.each([
+    'istio-system',
+    'kube-system',
+    'kube-public',
+    'kube-node-lease',
+    'flux-system',
+    'observability',
+    'test',
+    'cert-manager',
+    'kube-anything',
+    'default',
+  ])('fails when the namespace is reserved: %s', (namespace) => {
+    expect(problems({ [namespace]: { web } })).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^Pulumi\\.dev\\.yaml: mesh:apps\\.${namespace}: namespace "${namespace}" is .*; put the apps in a namespace of their own`,
         ),
-      ]);
-    },
-  );
+      ),
+    ]);
+  });
 
   test("fails when the namespace is one of the deployed demos' or the observability namespace set in the file", () => {
     expect(problems({ demo: { web } }, { 'mesh:demo': { apps: ['httpbin'] } })).toEqual([
