@@ -26,7 +26,14 @@ function keyText(key: string): string {
   return text;
 }
 
+/**
+ * Strings the `yaml` package writes plain, known without asking it: a letter, then letters, digits and `._/-`, longer
+ * than any YAML 1.1 boolean or null (`false`, `FALSE`), so never read as one, nor as a number (no leading digit or sign).
+ */
+const PLAIN = /^[A-Za-z][A-Za-z0-9._/-]{5,}$/;
+
 function scalarText(value: string | number | boolean | null): string {
+  if (typeof value === 'string' && PLAIN.test(value)) return value;
   // (A Map does not tell -0 from 0, which YAML writes differently.)
   const cacheable = !Object.is(value, -0);
   let text = cacheable ? valueCache.get(value) : undefined;

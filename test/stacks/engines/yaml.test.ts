@@ -74,3 +74,19 @@ describe('stringifyYaml', () => {
     expect(stringifyYaml(doc, undefined, {}, [])).toBe(Yaml.stringify(doc, undefined, {}, []));
   });
 });
+
+test('identifier-like strings (names, hosts, label values) are plain, as the yaml package writes them', () => {
+  const names = [
+    'svc-00001',
+    'reviews.bookinfo.svc.cluster.local',
+    'app.kubernetes.io/name',
+    'istio-system',
+    'Truely',
+    'nullable',
+    'offset',
+  ];
+  for (const name of names) {
+    expect(stringifyYaml({ k: name })).toBe(`k: ${name}\n`);
+    expect(stringifyYaml({ k: name })).toBe(Yaml.stringify({ k: name }));
+  }
+});
