@@ -1,3 +1,4 @@
+import { MeshValidationError } from '../../constructs/core/errors';
 import { Analyzer, AnalysisInput, Finding, IGNORE_ANNOTATION, ignoredCodes, objectName } from './analyzer';
 import { EXISTING_ANALYZERS } from './analyzers/existing';
 import { ROUTING_ANALYZERS } from './analyzers/routing';
@@ -86,4 +87,14 @@ export function analyze(input: AnalysisInput, options: AnalyzeOptions = {}): Ana
  */
 export function formatFinding(f: Finding): string {
   return `${f.severity} [${f.code}] ${f.message}${f.fix && !f.message.includes(f.fix) ? `; fix: ${f.fix}` : ''}`;
+}
+
+/**
+ * The analyzers found errors: one line per finding, `[CODE] message`. A {@link MeshValidationError}
+ * (its name too, so that callers handling validation errors handle it); the CLI exits 1 on it.
+ */
+export class AnalysisError extends MeshValidationError {
+  constructor(readonly findings: readonly Finding[]) {
+    super(findings.map((f) => `[${f.code}] ${f.message}`).join('\n'));
+  }
 }

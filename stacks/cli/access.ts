@@ -1,11 +1,10 @@
 import * as path from 'node:path';
-import { Command } from 'commander';
 import { ChartWorkload, serviceHost, ZeroTrustPolicy } from '../../constructs';
 import { loadEnvironmentFile } from '../environments';
 import { buildPlatform } from '../composition/platform';
 import { KubeObject, renderCharts } from '../engines/render';
 import { AccessDecision, AccessError, AccessExplainer } from '../inspection/access/evaluate';
-import { accessMatrix, formatMatrix, workloadsOf } from '../inspection/access/matrix';
+import { workloadsOf } from '../inspection/access/matrix';
 
 /** The rendered objects of one environment, every chart. */
 export function environmentObjects(configDir: string, env: string): KubeObject[] {
@@ -93,33 +92,4 @@ export function accessCheck(
   ];
   if (decision.message) lines.push(`  response:   403 ${decision.message}`);
   return { decision, text: `${lines.join('\n')}\n` };
-}
-
-/** Adds `access check` and `access matrix` to the command line. */
-export function registerAccessCommands(program: Command, root: string): void {
-  const access = program.command('access').description('evaluate the synthesized AuthorizationPolicies offline, with Istio semantics');
-  access
-    .command('check')
-    .description('is one request allowed? which policy decides?')
-    .requiredOption('-e, --env <name>', 'the environment (Pulumi.<env>.yaml)')
-    .requiredOption('--to <ns/app>', 'the destination app, e.g. demo/httpbin')
-    .option('--from <ns/name>', 'the caller: an app or a service account, e.g. demo/sleep (default: plain text, no identity)')
-    .option('-X, --method <method>', 'HTTP method', 'GET')
-    .option('--path <path>', 'request path', '/')
-    .option('-H, --header <name=value...>', 'request headers', [])
-    .option('--jwt-principal <iss/sub>', 'request principal of a validated JWT')
-    .option('--port <port>', 'destination workload port (default: the first container port)')
-    .option('-c, --config-dir <dir>', 'folder of the Pulumi.<env>.yaml files', root)
-    .action((opts: AccessCheckOptions) => {
-      const { objects, chartWorkloads } = environmentForAccess(path.resolve(opts.configDir), opts.env);
-      process.stdout.write(accessCheck(objects, opts, chartWorkloads).text);
-    });
-  access
-    .command('matrix')
-    .description('every app x every app of an environment, for GET /')
-    .requiredOption('-e, --env <name>', 'the environment (Pulumi.<env>.yaml)')
-    .option('-c, --config-dir <dir>', 'folder of the Pulumi.<env>.yaml files', root)
-    .action((opts: { env: string; configDir: string }) => {
-      process.stdout.write(`${formatMatrix(accessMatrix(environmentObjects(path.resolve(opts.configDir), opts.env)))}\n`);
-    });
 }

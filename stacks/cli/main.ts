@@ -1,61 +1,54 @@
 #!/usr/bin/env node
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { Command } from 'commander';
-import { registerAccessCommands } from './access';
+import { registerAccessCommands } from './access-command';
+import { registerAnalyzeCommand } from './analyze';
+import { defaultConfigDir, EXIT_CODES_HELP, ExitCode, packageVersion, takeExitCode } from './context';
+import { registerExplainCommands, registerSynthCommand } from './synth';
 import { registerPublishCommand } from './publish';
-import { explainEnvironment } from '../inspection/explain';
-import { SynthError, synthesize } from '../engines/gitops/synth';
 
 /**
- * The command line: `mesh synth [--env <name>...]`. Problems are printed one per line, never as a
- * stack trace (set MESH_DEBUG=1 to see one), and the exit code is 1.
+ * The `mesh` command line. Each command is registered by its own module, and loads what it needs only when
+ * it runs, so `mesh --help` answers at once. Problems are printed one per line, never as a stack trace
+ * (set MESH_DEBUG=1 to see one).
+ * @returns the exit code: 0 ok, 1 findings (an analyzer error, a DENY), 2 a usage or configuration error
  */
-export function main(argv: readonly string[]): void {
-  const root = path.resolve(__dirname, '..', '..');
-  const program = new Command('mesh').description('Istio service mesh platform: one model, delivered by Flux or Pulumi').exitOverride();
-  program
-    .command('synth')
-    .description('synthesize environments into Flux-ready folders, atomically')
-    .option('-e, --env <name...>', 'only these environments (default: every Pulumi.<env>.yaml)')
-    .option('-o, --outdir <dir>', 'output folder', path.join(root, 'dist'))
-    .option('-c, --config-dir <dir>', 'folder of the Pulumi.<env>.yaml files', root)
-    .action((opts: { env?: string[]; outdir: string; configDir: string }) => {
-      const result = synthesize({ configDir: path.resolve(opts.configDir), outdir: path.resolve(opts.outdir), environments: opts.env });
-      for (const [env, files] of result.environments)
-        console.log(`${env}: ${files.length} files in ${path.relative(process.cwd(), path.join(opts.outdir, env)) || '.'}`);
-      for (const [env, warnings] of result.warnings) for (const w of warnings) console.error(`warning: ${env}: ${w}`);
-      // Under `cdk8s synth`, the cdk8s CLI empties its own output folder first and lists what lands there:
-      // it gets a copy, while dist/ keeps the atomic swap (cdk8s.yaml points the CLI at a scratch folder).
-      const cdk8sOut = process.env.CDK8S_OUTDIR && path.resolve(process.env.CDK8S_OUTDIR);
-      if (cdk8sOut && cdk8sOut !== path.resolve(opts.outdir)) {
-        for (const env of result.environments.keys()) fs.cpSync(path.join(opts.outdir, env), path.join(cdk8sOut, env), { recursive: true });
-      }
-    });
-  program
-    .command('explain')
-    .description('explain what the mesh does with requests, read from the synthesized objects')
-    .command('routes')
-    .description('per host: timeouts, retries and effective timeout, connection pools, ejection, faults, weights')
-    .requiredOption('-e, --env <name>', 'the environment (Pulumi.<env>.yaml)')
-    .option('--host <host>', 'only this host: a Service name (httpbin), name.namespace, or a full host name')
-    .option('-c, --config-dir <dir>', 'folder of the Pulumi.<env>.yaml files', root)
-    .action((opts: { env: string; host?: string; configDir: string }) => {
-      process.stdout.write(explainEnvironment({ configDir: path.resolve(opts.configDir), env: opts.env, host: opts.host }));
-    });
-  registerAccessCommands(program, root);
-  registerPublishCommand(program, root);
+export function main(argv: readonly string[]): number {
+  const configDir = defaultConfigDir();
+  const program = new Command('mesh')
+    .description('Istio service mesh platform: one model, delivered by Flux or Pulumi')
+    .version(packageVersion(), '-v, --version')
+    .showHelpAfterError()
+    .addHelpText('after', EXIT_CODES_HELP)
+    .exitOverride();
+  // Subcommands inherit the exit override (commander copies settings when a command is added).
+  registerSynthCommand(program, configDir);
+  registerAnalyzeCommand(program, configDir);
+  registerExplainCommands(program, configDir);
+  registerAccessCommands(program, configDir);
+  registerPublishCommand(program, configDir);
+  takeExitCode();
   program.parse([...argv], { from: 'user' });
+  return takeExitCode();
+}
+
+/** The exit code of an error thrown by a command, after printing it (one line per problem). */
+export function reportError(e: unknown): number {
+  const err = e as { code?: string; exitCode?: number; name?: string; problems?: string[]; findingsOnly?: boolean; findings?: unknown };
+  // commander has printed its own message (or the help, or the version, with exit code 0).
+  if (typeof err.code === 'string' && err.code.startsWith('commander.')) return err.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
+  const problems = err.name === 'SynthError' && err.problems ? err.problems : [e instanceof Error ? e.message : String(e)];
+  for (const p of problems) for (const line of p.split('\n')) console.error(`error: ${line}`);
+  if (process.env.MESH_DEBUG && e instanceof Error) console.error(e.stack);
+  if (err.name === 'SynthError') return err.findingsOnly ? ExitCode.FINDINGS : ExitCode.USAGE;
+  return err.findings ? ExitCode.FINDINGS : ExitCode.USAGE;
 }
 
 if (require.main === module) {
+  let code: number;
   try {
-    main(process.argv.slice(2));
+    code = main(process.argv.slice(2));
   } catch (e) {
-    if ((e as { code?: string }).code?.startsWith('commander.')) process.exit((e as { exitCode?: number }).exitCode ?? 1);
-    const problems = e instanceof SynthError ? e.problems : [e instanceof Error ? e.message : String(e)];
-    for (const p of problems) console.error(`error: ${p}`);
-    if (process.env.MESH_DEBUG && e instanceof Error) console.error(e.stack);
-    process.exit(1);
+    code = reportError(e);
   }
+  process.exitCode = code;
 }

@@ -37,7 +37,14 @@ export interface EnvironmentOutput {
 
 /** Every problem found while loading and building, one line each. */
 export class SynthError extends Error {
-  constructor(readonly problems: readonly string[]) {
+  /**
+   * @param problems one line each
+   * @param findingsOnly every problem is an analyzer's finding (the CLI exits 1), not a configuration error (2)
+   */
+  constructor(
+    readonly problems: readonly string[],
+    readonly findingsOnly: boolean = false,
+  ) {
     super(problems.join('\n'));
     this.name = 'SynthError';
   }
@@ -70,6 +77,7 @@ export function synthesize(options: SynthOptions): SynthResult {
   }
   if (wanted.length === 0) problems.push(`no Pulumi.<env>.yaml in ${options.configDir}; create one per environment`);
   const rendered = new Map<string, EnvironmentOutput>();
+  let configProblems = problems.length > 0;
   for (const file of available.filter((f) => wanted.includes(environmentNameOf(f)))) {
     try {
       rendered.set(environmentNameOf(file), synthesizeEnvironment(loadEnvironmentFile(file)));
@@ -78,9 +86,11 @@ export function synthesize(options: SynthOptions): SynthResult {
       else if (e instanceof Error && e.name === 'MeshValidationError')
         problems.push(...e.message.split('\n').map((l) => `${environmentNameOf(file)}: ${l}`));
       else throw e;
+      // An analyzer's findings (AnalysisError) are findings; anything else is a configuration error.
+      if (!(e instanceof Error && 'findings' in e)) configProblems = true;
     }
   }
-  if (problems.length > 0) throw new SynthError(problems);
+  if (problems.length > 0) throw new SynthError(problems, !configProblems);
 
   fs.mkdirSync(options.outdir, { recursive: true });
   for (const [env, output] of rendered) replaceFolder(path.join(options.outdir, env), output.files);

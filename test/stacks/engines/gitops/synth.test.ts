@@ -110,14 +110,14 @@ describe('npm run synth (the CLI)', () => {
       { encoding: 'utf8' },
     );
 
-  test('bad config exits 1 with one line per problem and no stack trace', () => {
+  test('bad config exits 2 (a configuration error) with one line per problem and no stack trace', () => {
     const p = scratch();
     fs.writeFileSync(
       path.join(p.configDir, 'Pulumi.dev.yaml'),
       'config:\n  mesh:workloads:\n    replica: 2\n  mesh:istio:\n    mtls: OFF\n',
     );
     const run = cli(['synth', '--config-dir', p.configDir, '--outdir', p.outdir]);
-    expect(run.status).toBe(1);
+    expect(run.status).toBe(2);
     const lines = run.stderr.trim().split('\n');
     expect(lines).toEqual([
       expect.stringMatching(/^error: Pulumi\.dev\.yaml: mesh:workloads\.replica: unknown key; did you mean 'replicas'\?/),
