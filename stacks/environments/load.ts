@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { DNS_LABEL } from '../../constructs/core/errors';
 import { presets, tierOfStackName } from './presets';
 import { EnvironmentConfig, environmentSchema, tiers } from './schema';
-import { environmentRuleProblems } from './rules';
+import { duplicateKeyProblems, environmentRuleProblems, MAX_CONFIG_BYTES, prototypeKeyProblems, quoteValue } from './rules';
 
 /** The Pulumi project name, and so the namespace of every configuration key (`mesh:workloads`). */
 export const CONFIG_NAMESPACE = 'mesh';
@@ -30,7 +30,7 @@ export class ConfigError extends Error {
  * @param source what to name in errors, usually the file name
  */
 export function parseEnvironment(name: string, values: Record<string, unknown>, source: string): EnvironmentConfig {
-  const problems: string[] = [];
+  const problems: string[] = prototypeKeyProblems(values, source);
   if (!DNS_LABEL.test(name)) {
     problems.push(
       `${source}: environment name ${JSON.stringify(name)} must be a DNS-1123 label (lowercase letters, digits, '-'), because it names folders and Kubernetes objects`,
@@ -75,11 +75,21 @@ export function loadEnvironmentFile(file: string): EnvironmentConfig {
   if (!match) throw new ConfigError([`${source}: an environment file must be named Pulumi.<env>.yaml`]);
   let text: string;
   try {
+    // Refused before reading: a real environment file is a few kB, and parsing a huge one would take minutes.
+    const size = fs.statSync(file).size;
+    if (size > MAX_CONFIG_BYTES) {
+      throw new ConfigError([
+        `${source}: the file is ${size} bytes, above the limit of ${MAX_CONFIG_BYTES} bytes (1 MiB) for an environment file; a real one is a few kB: remove what was pasted or generated into it`,
+      ]);
+    }
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
+    if (e instanceof ConfigError) throw e;
     throw new ConfigError([`${source}: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`]);
   }
-  const doc = YAML.parseDocument(text);
+  // Duplicate keys are found in one pass below; the parser's own check is quadratic in the number of keys.
+  const lines = new YAML.LineCounter();
+  const doc = YAML.parseDocument(text, { uniqueKeys: false, lineCounter: lines });
   if (doc.errors.length > 0) {
     throw new ConfigError(
       doc.errors.map(
@@ -88,7 +98,17 @@ export function loadEnvironmentFile(file: string): EnvironmentConfig {
       ),
     );
   }
-  const content: unknown = doc.toJS() ?? {};
+  const duplicates = duplicateKeyProblems(doc, lines, source);
+  if (duplicates.length > 0) throw new ConfigError(duplicates);
+  let content: unknown;
+  try {
+    content = doc.toJS() ?? {};
+  } catch (e) {
+    // Aliases: an undefined one, or so many (a billion laughs) that expanding them would exhaust memory.
+    throw new ConfigError([
+      `${source}: invalid YAML: ${e instanceof Error ? e.message : String(e)}; write the values out instead of using many aliases (*name)`,
+    ]);
+  }
   if (!isPlainObject(content)) throw new ConfigError([`${source}: expected a mapping with a 'config:' key, got ${describeValue(content)}`]);
   const unknownTop = Object.keys(content).filter((k) => !['config', 'secretsprovider', 'encryptionsalt', 'environment'].includes(k));
   if (unknownTop.length > 0) {
@@ -197,9 +217,9 @@ function editDistance(a: string, b: string): number {
 function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (value === null) return 'null (an empty value)';
-  if (Array.isArray(value)) return `a list ${JSON.stringify(value)}`;
+  if (Array.isArray(value)) return `a list ${quoteValue(value)}`;
   if (typeof value === 'object') return 'a mapping';
-  return `${typeof value} ${JSON.stringify(value)}`;
+  return `${typeof value} ${typeof value === 'string' ? quoteValue(value) : (JSON.stringify(value) ?? String(value))}`;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -1,3 +1,4 @@
+import * as YAML from 'yaml';
 import { FLAGGER_LOAD_TESTER_NAMESPACE } from '../../constructs/delivery/canary-release';
 import { ISTIO_SYSTEM_NAMESPACE } from '../../constructs/platform/istio-release';
 import { FLUX_NAMESPACE } from '../../constructs/platform/helm-component';
@@ -30,11 +31,13 @@ const REFERENCE_SECTIONS = ['security'];
 /** Longest value quoted whole in a message; longer values are cut with their length. */
 const MAX_QUOTED = 80;
 
-/** A value for an error message: JSON-quoted, cut after {@link MAX_QUOTED} characters with the full length. */
+/** A value for an error message: JSON, cut after {@link MAX_QUOTED} characters with the full length. */
 export function quoteValue(value: unknown): string {
-  const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
-  if (text.length <= MAX_QUOTED) return JSON.stringify(text);
-  return `${JSON.stringify(text.slice(0, MAX_QUOTED))}… (${text.length} chars)`;
+  if (typeof value === 'string') {
+    return value.length <= MAX_QUOTED ? JSON.stringify(value) : `${JSON.stringify(value.slice(0, MAX_QUOTED))}… (${value.length} chars)`;
+  }
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length <= MAX_QUOTED ? text : `${text.slice(0, MAX_QUOTED)}… (${text.length} chars)`;
 }
 
 /** Every string leaf of a value with its dotted key path. */
@@ -125,5 +128,64 @@ export function environmentRuleProblems(env: EnvironmentSettings, source: string
       );
     }
   }
+  return problems;
+}
+
+/** Largest environment file read (bytes); a real one is a few kB. Above it the file is refused before parsing. */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+
+/** Keys that would reach an object's prototype when copied, never configuration keys. */
+const PROTOTYPE_KEYS = ['__proto__', 'constructor', 'prototype'];
+
+/**
+ * Keys of the raw configuration that must not be read at all (`mesh:__proto__`, `__proto__` at any depth): copied
+ * into an object they would replace its prototype and silently change defaults such as the tier.
+ *
+ * @param values the raw key/value map of the file
+ * @param source what to name in errors
+ */
+export function prototypeKeyProblems(values: unknown, source: string): string[] {
+  const problems: string[] = [];
+  const walk = (value: unknown, keyPath: string[]) => {
+    if (Array.isArray(value)) value.forEach((v, i) => walk(v, [...keyPath, String(i)]));
+    else if (typeof value === 'object' && value !== null) {
+      for (const [k, v] of Object.entries(value)) {
+        const local = keyPath.length === 0 ? k.slice(k.indexOf(':') + 1) : k;
+        if (PROTOTYPE_KEYS.includes(local)) {
+          problems.push(
+            `${source}: ${[...keyPath, k].join('.')}: ${quoteValue(local)} is not a configuration key (it names an object's prototype); remove it`,
+          );
+        } else walk(v, [...keyPath, k]);
+      }
+    }
+  };
+  walk(values, []);
+  return problems;
+}
+
+/**
+ * Duplicate keys of every mapping in a YAML document, found in one pass (the YAML library's own check compares
+ * every key with every other, which takes minutes on a large file).
+ *
+ * @param doc the parsed document (parsed with `uniqueKeys: false`)
+ * @param lines the line counter the document was parsed with
+ * @param source what to name in errors
+ */
+export function duplicateKeyProblems(doc: YAML.Document, lines: YAML.LineCounter, source: string): string[] {
+  const problems: string[] = [];
+  YAML.visit(doc, {
+    Map(_key, map) {
+      const seen = new Set<string>();
+      for (const pair of map.items) {
+        const key = YAML.isScalar(pair.key) ? String(pair.key.value) : JSON.stringify(pair.key);
+        if (seen.has(key)) {
+          const offset = YAML.isNode(pair.key) ? pair.key.range?.[0] : undefined;
+          const line = offset === undefined ? '?' : lines.linePos(offset).line;
+          problems.push(`${source}:${line}: key ${quoteValue(key)} appears twice in one mapping; keep one`);
+        }
+        seen.add(key);
+      }
+    },
+  });
   return problems;
 }

@@ -134,3 +134,65 @@ describe('messages quote long values cut (issue 14 item 6)', () => {
     expect(quoteValue('short')).toBe('"short"');
   });
 });
+
+describe('hostile files (issue 14 items 5 and 6)', () => {
+  function file(text: string | Buffer, env = 'dev'): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mesh-hostile-'));
+    const f = path.join(dir, `Pulumi.${env}.yaml`);
+    fs.writeFileSync(f, text);
+    return f;
+  }
+
+  test('a file above 1 MiB is refused before parsing, with its size and the limit', () => {
+    const f = file(`config:\n  mesh:demo:\n${'    # padding\n'.repeat(90000)}`);
+    const started = Date.now();
+    expect(configProblems(() => loadEnvironmentFile(f))).toEqual([
+      expect.stringMatching(/^Pulumi.dev.yaml: the file is \d+ bytes, above the limit of 1048576 bytes \(1 MiB\)/),
+    ]);
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  test('many keys below the limit parse in linear time (the parser took minutes on 40k keys)', () => {
+    const keys = Array.from({ length: 40000 }, (_, i) => `    k${i}: v\n`).join('');
+    const f = file(`config:\n  mesh:demo:\n${keys}`);
+    const started = Date.now();
+    const problems = configProblems(() => loadEnvironmentFile(f));
+    expect(Date.now() - started).toBeLessThan(15000);
+    expect(problems[0]).toMatch(/^Pulumi.dev.yaml: mesh:demo.k0: unknown key/);
+  });
+
+  test('duplicate keys are still an error, naming file and line', () => {
+    expect(configProblems(() => loadEnvironmentFile(file('config:\n  mesh:tier: development\n  mesh:tier: production\n')))).toEqual([
+      'Pulumi.dev.yaml:3: key "mesh:tier" appears twice in one mapping; keep one',
+    ]);
+  });
+
+  test('alias bombs and undefined aliases name the file', () => {
+    const laughs = ['a: &a [x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 9; i++)
+      laughs.push(
+        `${'abcdefghij'[i]}: &${'abcdefghij'[i]} [${Array(9)
+          .fill(`*${'abcdefghij'[i - 1]}`)
+          .join(', ')}]`,
+      );
+    const bomb = configProblems(() => loadEnvironmentFile(file(`${laughs.join('\n')}\nconfig: {}\n`)));
+    expect(bomb).toEqual([expect.stringMatching(/^Pulumi.dev.yaml: invalid YAML: .*alias/i)]);
+    expect(configProblems(() => loadEnvironmentFile(file('config:\n  mesh:tier: *nothing\n')))).toEqual([
+      expect.stringMatching(/^Pulumi.dev.yaml(:\d+:\d+)?: invalid YAML: .*nothing/),
+    ]);
+  });
+
+  test('mesh:__proto__ and __proto__ at any depth are refused, not silently switching the tier', () => {
+    const top = configProblems(() => loadEnvironmentFile(file('config:\n  mesh:__proto__: {tier: production}\n')));
+    expect(top).toEqual([expect.stringMatching(/^Pulumi.dev.yaml: mesh:__proto__: "__proto__" is not a configuration key/)]);
+    const nested = configProblems(() => loadEnvironmentFile(file('config:\n  mesh:istio:\n    __proto__: {mtls: STRICT}\n')));
+    expect(nested).toEqual([expect.stringMatching(/^Pulumi.dev.yaml: mesh:istio.__proto__: /)]);
+    expect(configProblems(() => parseEnvironment('dev', { 'mesh:demo': { constructor: 1 } }, 'Pulumi.dev.yaml'))).toHaveLength(1);
+  });
+
+  test('a huge bad value is quoted cut, with its length', () => {
+    const [p] = configProblems(() => parseEnvironment('dev', { 'mesh:istio': { mtls: 'A'.repeat(219000) } }, 'Pulumi.dev.yaml'));
+    expect(p.length).toBeLessThan(400);
+    expect(p).toContain('… (219000 chars)');
+  });
+});
