@@ -109,12 +109,14 @@ export interface ZeroTrustPolicyProps {
    * The tracing collector the proxies report spans to (the mesh's tracing extension provider). Each
    * Sidecar imports its Service and each NetworkPolicy lets the pods reach its port: a proxy whose
    * Sidecar does not import the provider's Service has no cluster to export spans to.
-   * @default - none: only a collector in istio-system stays reachable
+   * @default - none: the Sidecars import no collector
    */
   readonly tracingCollector?: TelemetryCollector;
   /**
-   * A `Sidecar` per app limiting the proxy's egress configuration to the app's declared dependencies
-   * plus `istio-system/*`: less memory and config push per proxy, and a smaller blast radius.
+   * A `Sidecar` per app limiting the proxy's egress configuration to exactly what it calls: its declared
+   * dependencies, the tracing collector, and the external services of istio-system (their ServiceEntries and
+   * the egress gateway they route through); not the rest of istio-system (istiod is reached through the
+   * proxy's bootstrap, not the registry). Less memory and config push per proxy, and a smaller blast radius.
    * @default true
    */
   readonly sidecarScoping?: boolean;
@@ -735,8 +737,17 @@ export class ZeroTrustPolicy extends Construct {
 
   private egressHostsOf(g: Governed): string[] {
     this.resolve();
-    const hosts = [`${ISTIO_NAMESPACE}/*`, ...dependenciesOf(g.app).map((d) => `${d.namespace}/${d.host}`), ...g.extraEgressHosts];
-    if (this.tracing && this.tracing.namespace !== ISTIO_NAMESPACE) hosts.push(`${this.tracing.namespace}/${this.tracing.service}`);
+    // Exactly what the proxy calls: its dependencies, the tracing collector and the mesh's external services
+    // (their ServiceEntries, and the egress gateway they are routed through, in istio-system). Not istiod:
+    // the proxy reaches it through its bootstrap configuration, not the service registry.
+    const hosts = [
+      ...dependenciesOf(g.app).map((d) => `${d.namespace}/${d.host}`),
+      ...g.extraEgressHosts,
+      ...(this.tracing ? [`${this.tracing.namespace}/${this.tracing.service}`] : []),
+      ...treeOf(this).externalHosts,
+    ];
+    // A Sidecar's egress needs a host: an app that calls nothing sees its own Service only.
+    if (hosts.length === 0) hosts.push(`./${g.app.host}`);
     return [...new Set(hosts)];
   }
 
@@ -881,6 +892,11 @@ interface TreeScan {
   readonly meshApps: MeshApp[];
   /** The tree's observability stack, if any (its Prometheus scrapes the sidecars). */
   readonly observability?: ObservabilityStack;
+  /**
+   * Sidecar egress hosts (`istio-system/<host>`) of the external services every app may call: the hosts of
+   * the ServiceEntries in istio-system, and the hosts their egress routing sends traffic to (the egress gateway).
+   */
+  readonly externalHosts: string[];
 }
 
 const REGISTRIES = new WeakMap<IConstruct, PolicyRegistry>();
@@ -905,10 +921,25 @@ function treeOf(policy: IConstruct): TreeScan {
   const routingObjects: ApiObject[] = [];
   const meshApps: MeshApp[] = [];
   let observability: ObservabilityStack | undefined;
+  const externalHosts = new Set<string>();
   for (const c of policy.node.root.node.findAll()) {
     if (c instanceof MeshApp) meshApps.push(c);
     else if (c instanceof ObservabilityStack) observability ??= c;
     if (!(c instanceof ApiObject)) continue;
+    if (c.apiVersion.startsWith('networking.istio.io/') && (c.kind === 'ServiceEntry' || c.kind === 'VirtualService')) {
+      // The external services of istio-system, and the egress gateway their mesh routes go to.
+      const o = c.toJson() as { metadata: { namespace?: string }; spec?: Record<string, any> };
+      const namespace = o.metadata.namespace ?? 'default';
+      if (namespace === ISTIO_NAMESPACE && c.kind === 'ServiceEntry')
+        for (const h of (o.spec?.hosts ?? []) as string[]) externalHosts.add(`${namespace}/${h}`);
+      if (namespace === ISTIO_NAMESPACE && c.kind === 'VirtualService' && ((o.spec?.gateways ?? []) as string[]).includes('mesh')) {
+        const routes = ['http', 'tcp', 'tls'].flatMap((k) => (o.spec?.[k] ?? []) as any[]).flatMap((r) => (r.route ?? []) as any[]);
+        for (const r of routes) {
+          const host = String(r.destination?.host ?? '');
+          if (host.endsWith('.svc.cluster.local')) externalHosts.add(`${host.split('.')[1]}/${host}`);
+        }
+      }
+    }
     const istio = c.apiVersion.startsWith('networking.istio.io/');
     const flagger = c.apiVersion.startsWith('flagger.app/');
     if (!(istio && (c.kind === 'VirtualService' || c.kind === 'DestinationRule')) && !(flagger && c.kind === 'Canary')) continue;
@@ -930,7 +961,7 @@ function treeOf(policy: IConstruct): TreeScan {
       }
     }
   }
-  registry.tree = { routes, routingObjects, meshApps, observability };
+  registry.tree = { routes, routingObjects, meshApps, observability, externalHosts: [...externalHosts] };
   return registry.tree;
 }
 

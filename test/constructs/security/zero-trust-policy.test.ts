@@ -150,7 +150,7 @@ describe('ZeroTrustPolicy', () => {
     });
   });
 
-  test('a Sidecar per app: egress to declared dependencies and istio-system', () => {
+  test('a Sidecar per app: egress to exactly its declared dependencies (not istio-system/*)', () => {
     const { chart, httpbin, sleep, policy } = demo({ outboundTrafficPolicy: SidecarOutboundMode.REGISTRY_ONLY });
     sleep.calls(httpbin);
     policy.allowEgress(sleep, 'istio-egress/api.example.com');
@@ -159,11 +159,12 @@ describe('ZeroTrustPolicy', () => {
       apiVersion: 'networking.istio.io/v1',
       spec: {
         workloadSelector: { labels: { app: 'sleep' } },
-        egress: [{ hosts: ['istio-system/*', 'demo/httpbin.demo.svc.cluster.local', 'istio-egress/api.example.com'] }],
+        egress: [{ hosts: ['demo/httpbin.demo.svc.cluster.local', 'istio-egress/api.example.com'] }],
         outboundTrafficPolicy: { mode: 'REGISTRY_ONLY' },
       },
     });
-    expect(of(objects, 'Sidecar', 'httpbin').spec.egress).toEqual([{ hosts: ['istio-system/*'] }]);
+    // An app that calls nothing sees its own Service only (a Sidecar's egress needs a host).
+    expect(of(objects, 'Sidecar', 'httpbin').spec.egress).toEqual([{ hosts: ['./httpbin.demo.svc.cluster.local'] }]);
   });
 
   test('a NetworkPolicy per app from the same graph: callers, istio-system, Prometheus; DNS, istio-system, dependencies', () => {
@@ -210,11 +211,9 @@ describe('ZeroTrustPolicy', () => {
     const { chart, httpbin, sleep } = demo({ tracingCollector: { service: 'jaeger.observability.svc.cluster.local', port: 4317 } });
     sleep.calls(httpbin);
     const objects = Testing.synth(chart);
-    expect(of(objects, 'Sidecar', 'httpbin').spec.egress).toEqual([
-      { hosts: ['istio-system/*', 'observability/jaeger.observability.svc.cluster.local'] },
-    ]);
+    expect(of(objects, 'Sidecar', 'httpbin').spec.egress).toEqual([{ hosts: ['observability/jaeger.observability.svc.cluster.local'] }]);
     expect(of(objects, 'Sidecar', 'sleep').spec.egress).toEqual([
-      { hosts: ['istio-system/*', 'demo/httpbin.demo.svc.cluster.local', 'observability/jaeger.observability.svc.cluster.local'] },
+      { hosts: ['demo/httpbin.demo.svc.cluster.local', 'observability/jaeger.observability.svc.cluster.local'] },
     ]);
     for (const name of ['httpbin', 'sleep']) {
       expect(of(objects, 'NetworkPolicy', name).spec.egress).toContainEqual({
@@ -222,10 +221,12 @@ describe('ZeroTrustPolicy', () => {
         ports: [{ protocol: 'TCP', port: 4317 }],
       });
     }
-    // A collector in istio-system is covered by istio-system/* and the istio-system egress rule already.
+    // A collector in istio-system: the Sidecar imports that one Service (the istio-system egress rule covers the port).
     const inIstio = demo({ tracingCollector: { service: 'jaeger-collector.istio-system.svc.cluster.local', port: 4317 } });
     const again = Testing.synth(inIstio.chart);
-    expect(of(again, 'Sidecar', 'httpbin').spec.egress).toEqual([{ hosts: ['istio-system/*'] }]);
+    expect(of(again, 'Sidecar', 'httpbin').spec.egress).toEqual([
+      { hosts: ['istio-system/jaeger-collector.istio-system.svc.cluster.local'] },
+    ]);
     expect(of(again, 'NetworkPolicy', 'httpbin').spec.egress).toHaveLength(2);
   });
 

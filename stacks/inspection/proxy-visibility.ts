@@ -1,0 +1,98 @@
+import { IConstruct } from 'constructs';
+import { MeshApp } from '../../constructs';
+import { KubeObject } from '../../constructs/core/kube-object';
+
+/** How much of the service registry the proxies of an environment are configured with. */
+export interface ProxyVisibility {
+  /** Proxies with a scoped Sidecar (one per app workload). */
+  readonly proxies: number;
+  /**
+   * Entries of the service registry: Services and ServiceEntry hosts of the output, and the Services the
+   * proxies need that charts or controllers create (the tracing collector, the apps' Services under Flagger).
+   */
+  readonly services: number;
+  /** Visible-service pairs as rendered: per proxy, the registry entries its Sidecar's egress hosts import. */
+  readonly scoped: number;
+  /** Visible-service pairs without Sidecars: every proxy sees every entry. */
+  readonly unscoped: number;
+  /**
+   * The physical limit: per proxy, the Services of its app's declared calls plus the platform hosts the data
+   * plane needs (the tracing collector, the external services of istio-system and the egress gateway they use).
+   */
+  readonly limit: number;
+  /** The platform hosts counted in the limit, `<namespace>/<host>`. */
+  readonly platformHosts: readonly string[];
+}
+
+type Json = Record<string, any>;
+
+/**
+ * The visible-service pairs of an environment's proxies (scoped, unscoped, and the limit), from the construct
+ * tree (the apps' declared calls) and its rendered objects.
+ *
+ * @param tracingCollector the tracing collector's Service host (`<name>.<namespace>.svc.cluster.local`), if any
+ */
+export function proxyVisibility(tree: IConstruct, objects: readonly KubeObject[], tracingCollector?: string): ProxyVisibility {
+  const registry: { namespace: string; host: string }[] = [];
+  const platform = new Set<string>();
+  if (tracingCollector) platform.add(`${tracingCollector.split('.')[1]}/${tracingCollector}`);
+  for (const o of objects as readonly Json[]) {
+    const namespace: string = o.metadata?.namespace ?? 'default';
+    if (o.apiVersion === 'v1' && o.kind === 'Service') {
+      registry.push({ namespace, host: `${o.metadata.name}.${namespace}.svc.cluster.local` });
+    } else if (o.kind === 'ServiceEntry' && String(o.apiVersion).startsWith('networking.istio.io/')) {
+      for (const host of (o.spec?.hosts ?? []) as string[]) {
+        registry.push({ namespace, host });
+        if (namespace === 'istio-system') platform.add(`${namespace}/${host}`);
+      }
+    } else if (o.kind === 'VirtualService' && namespace === 'istio-system' && ((o.spec?.gateways ?? []) as string[]).includes('mesh')) {
+      const routes = ['http', 'tcp', 'tls'].flatMap((k) => (o.spec?.[k] ?? []) as Json[]).flatMap((r) => (r.route ?? []) as Json[]);
+      for (const r of routes) {
+        const host = String(r.destination?.host ?? '');
+        if (host.endsWith('.svc.cluster.local')) platform.add(`${host.split('.')[1]}/${host}`);
+      }
+    }
+  }
+  const apps = tree.node.findAll().filter((c): c is MeshApp => c instanceof MeshApp);
+  // Services installed by charts (the collector) or by controllers (Flagger's) exist in the cluster, not in the output.
+  const known = new Set(registry.map((e) => `${e.namespace}/${e.host}`));
+  const extra = [...platform, ...apps.flatMap((a) => a.dependencies.map((d) => `${d.namespace}/${d.host}`))];
+  for (const key of extra) {
+    if (known.has(key)) continue;
+    known.add(key);
+    const [namespace, host] = key.split('/', 2);
+    registry.push({ namespace, host });
+  }
+  const sidecars = (objects as readonly Json[]).filter(
+    (o) => o.kind === 'Sidecar' && String(o.apiVersion).startsWith('networking.istio.io/') && o.spec?.workloadSelector,
+  );
+  let scoped = 0;
+  let limit = 0;
+  for (const sidecar of sidecars) {
+    const namespace: string = sidecar.metadata.namespace ?? 'default';
+    const hosts = ((sidecar.spec.egress ?? []) as Json[]).flatMap((e) => (e.hosts ?? []) as string[]);
+    scoped += registry.filter((entry) => hosts.some((h) => imports(h, namespace, entry))).length;
+    // A canaried app's primary (`<app>-primary`, Flagger's copy) makes the app's calls.
+    const label = String(sidecar.spec.workloadSelector.labels?.app ?? '');
+    const app = apps.find((a) => a.namespace === namespace && (a.name === label || `${a.name}-primary` === label));
+    limit += new Set((app?.dependencies ?? []).map((d) => d.host)).size + platform.size;
+  }
+  return {
+    proxies: sidecars.length,
+    services: registry.length,
+    scoped,
+    unscoped: sidecars.length * registry.length,
+    limit,
+    platformHosts: [...platform],
+  };
+}
+
+/** Whether a Sidecar egress host (`<namespace>/<host>`, `./`, `*` and `*.` wildcards) of a Sidecar in `own` imports `entry`. */
+function imports(pattern: string, own: string, entry: { namespace: string; host: string }): boolean {
+  const [ns, host] = pattern.split('/', 2);
+  const namespaceMatches = ns === '*' || (ns === '.' ? entry.namespace === own : ns === entry.namespace);
+  if (!namespaceMatches) return false;
+  if (host === '*') return true;
+  if (host.startsWith('*.')) return entry.host.endsWith(host.slice(1));
+  return host === entry.host;
+}
