@@ -5,6 +5,8 @@ import { registerAnalyzeCommand } from './analyze';
 import { defaultConfigDir, EXIT_CODES_HELP, ExitCode, packageVersion, takeExitCode } from './context';
 import { registerExplainCommands, registerSynthCommand } from './synth';
 import { registerPublishCommand } from './publish';
+import { registerDiffCommand } from './diff';
+import { registerGraphCommand } from './graph';
 
 /**
  * The `mesh` command line. Each command is registered by its own module, and loads what it needs only when
@@ -26,6 +28,8 @@ export function main(argv: readonly string[]): number {
   registerExplainCommands(program, configDir);
   registerAccessCommands(program, configDir);
   registerPublishCommand(program, configDir);
+  registerDiffCommand(program, configDir);
+  registerGraphCommand(program, configDir);
   takeExitCode();
   program.parse([...argv], { from: 'user' });
   return takeExitCode();

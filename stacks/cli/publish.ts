@@ -1,8 +1,7 @@
 import * as path from 'node:path';
 import { Command } from 'commander';
-import { environmentNameOf, listEnvironmentFiles, loadEnvironmentFile } from '../environments';
-import { synthesizeEnvironment } from '../engines/gitops/synth';
-import { publish, PublishError, PublishResult, PublishTree, sourceRevision } from '../engines/gitops/publish';
+import type { PublishResult, PublishTree } from '../engines/gitops/publish';
+import { printJson } from './context';
 
 /** Options of `mesh publish`. */
 export interface PublishCommandOptions {
@@ -27,6 +26,9 @@ export interface PublishCommandOptions {
  * into its folder of the GitOps repository: `mesh:gitops.path` when set, else `dist/<env>`, as Flux reads it.
  */
 export function publishEnvironments(opts: PublishCommandOptions): PublishResult {
+  const { environmentNameOf, listEnvironmentFiles, loadEnvironmentFile } = require('../environments') as typeof import('../environments');
+  const { synthesizeEnvironment } = require('../engines/gitops/synth') as typeof import('../engines/gitops/synth');
+  const { publish, PublishError, sourceRevision } = require('../engines/gitops/publish') as typeof import('../engines/gitops/publish');
   const files = listEnvironmentFiles(opts.configDir);
   const names = files.map(environmentNameOf);
   const wanted = opts.env && opts.env.length > 0 ? opts.env : names;
@@ -47,16 +49,22 @@ export function publishEnvironments(opts: PublishCommandOptions): PublishResult 
 }
 
 /** Registers `mesh publish` on the program. */
-export function registerPublishCommand(program: Command, root: string): void {
+export function registerPublishCommand(program: Command, configDir: string): void {
   program
     .command('publish')
     .description('commit freshly synthesized environments into the GitOps repository Flux reads (one commit, none when unchanged)')
     .requiredOption('--repo <path or URL>', 'the GitOps repository: a URL, a bare repository or a clean local clone')
     .option('-b, --branch <branch>', "the branch Flux reads (default: the environments' mesh:gitops branch, else main)")
     .option('-e, --env <name...>', 'only these environments (default: every Pulumi.<env>.yaml)')
-    .option('-c, --config-dir <dir>', 'folder of the Pulumi.<env>.yaml files', root)
-    .action((opts: { repo: string; branch?: string; env?: string[]; configDir: string }) => {
+    .option('-c, --config-dir <dir>', 'folder of the Pulumi.<env>.yaml files', configDir)
+    .option('--json', 'print what was published as JSON: { commit, pushes, changes: { <env>: { added, changed, removed } } }')
+    .action((opts: { repo: string; branch?: string; env?: string[]; configDir: string; json?: boolean }) => {
+      if (!opts.json) process.stderr.write(`synthesizing and publishing ${opts.env?.join(', ') ?? 'every environment'}...\n`);
       const result = publishEnvironments({ ...opts, configDir: path.resolve(opts.configDir) });
+      if (opts.json) {
+        printJson({ commit: result.commit ?? null, pushes: result.pushes, changes: Object.fromEntries(result.changes) });
+        return;
+      }
       if (!result.commit) {
         console.log('nothing to publish: the repository already holds these environments');
         return;
