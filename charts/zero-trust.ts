@@ -1,16 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import {
-  ChartWorkload,
-  IMeshApp,
-  MtlsMode,
-  Peer,
-  TelemetryCollector,
-  WorkloadIdentity,
-  ZeroTrustPolicy,
-  invalid,
-  qualifiedServiceHost,
-} from '../constructs';
+import { ChartWorkload, IMeshApp, MtlsMode, TelemetryCollector, WorkloadIdentity, ZeroTrustPolicy, invalid } from '../constructs';
 import { Layer, LayerChart } from './layer';
 
 /** Properties of a {@link ZeroTrustChart}. */
@@ -90,26 +80,9 @@ export class ZeroTrustChart extends LayerChart {
       }
       apps.forEach((app) => exposed.add(app));
     }
-    // The routes are read at synthesis, so a route created after this chart is seen as well.
-    this.policy.resolveAtSynthesis(() => {
-      const byHost = new Map(props.apps.map((a) => [a.host, a]));
-      const loadTesters = new Map<IMeshApp, Set<string>>();
-      for (const route of routesOf(this.node.root)) {
-        for (const host of route.hosts) {
-          const app = byHost.get(qualifiedServiceHost(host, route.namespace));
-          if (!app) continue;
-          if (route.viaGateway) exposed.add(app);
-          for (const ns of route.loadTesterNamespaces) loadTesters.set(app, (loadTesters.get(app) ?? new Set()).add(ns));
-        }
-      }
-      exposed.forEach((app) => this.policy.expose(app));
-      // Flagger's load tester drives traffic to the canary during analysis (its webhooks name it).
-      for (const [app, namespaces] of loadTesters)
-        this.policy.allow(
-          [...namespaces].map((ns) => Peer.namespace(ns)),
-          app,
-        );
-    });
+    // The apps routed from a gateway (VirtualServices and Canaries bound to one) and the load testers of the
+    // Canaries are admitted by the policy itself, at synthesis (ZeroTrustPolicy: the platform's identities).
+    exposed.forEach((app) => this.policy.expose(app));
   }
 }
 
@@ -195,45 +168,4 @@ function webhookCallsTo(root: Construct, loadTester: ChartWorkload): { canary: s
     }
   }
   return calls;
-}
-
-interface RouteInfo {
-  readonly namespace: string;
-  /** Destination hosts of the route. */
-  readonly hosts: string[];
-  /** Bound to a gateway (not only `mesh`). */
-  readonly viaGateway: boolean;
-  /** Namespaces of the load testers a Canary's webhooks call. */
-  readonly loadTesterNamespaces: string[];
-}
-
-/** The VirtualServices and Flagger Canaries of the construct tree, as far as access is concerned. */
-function routesOf(root: Construct): RouteInfo[] {
-  const routes: RouteInfo[] = [];
-  for (const c of root.node.findAll()) {
-    if (!(c instanceof ApiObject) || (c.kind !== 'VirtualService' && c.kind !== 'Canary')) continue;
-    const o = c.toJson() as { metadata: { namespace?: string }; spec?: Record<string, any> };
-    const namespace = o.metadata.namespace ?? 'default';
-    if (c.kind === 'VirtualService' && c.apiVersion.startsWith('networking.istio.io/')) {
-      const destinations = ['http', 'tcp', 'tls'].flatMap((k) => (o.spec?.[k] ?? []) as any[]).flatMap((r) => (r.route ?? []) as any[]);
-      routes.push({
-        namespace,
-        hosts: destinations.map((d) => String(d.destination?.host ?? '')),
-        viaGateway: ((o.spec?.gateways ?? []) as string[]).some((g) => g !== 'mesh'),
-        loadTesterNamespaces: [],
-      });
-    } else if (c.kind === 'Canary' && c.apiVersion.startsWith('flagger.app/')) {
-      const urls = ((o.spec?.analysis?.webhooks ?? []) as { url?: string }[]).map((w) => w.url ?? '');
-      const testers = urls
-        .map((u) => /^https?:\/\/[a-z0-9-]+\.([a-z0-9-]+)(\.svc(\.cluster\.local)?)?(:\d+)?(\/|$)/.exec(u)?.[1])
-        .filter((ns): ns is string => ns !== undefined);
-      routes.push({
-        namespace,
-        hosts: [String(o.spec?.targetRef?.name ?? '')],
-        viaGateway: ((o.spec?.service?.gateways ?? []) as string[]).some((g) => g !== 'mesh'),
-        loadTesterNamespaces: [...new Set(testers)].filter((ns) => ns !== namespace),
-      });
-    }
-  }
-  return routes;
 }

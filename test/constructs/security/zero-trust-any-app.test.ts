@@ -73,7 +73,11 @@ describe('zero trust for any app (a ZeroTrustPolicy of your own)', () => {
 
   test('a gateway-bound Canary exposes its app to the ingress gateway without expose()', () => {
     const chart = new Chart(Testing.app(), 'shop', { namespace: 'shop' });
-    const web = new MeshApp(chart, 'web', { image: 'web:2', ports: [{ port: 8080 }], autoscaling: { minReplicas: 2, maxReplicas: 4 } });
+    const web = new MeshApp(chart, 'web', {
+      image: 'web:2',
+      ports: [{ port: 8080 }],
+      autoscaling: { minReplicas: 2, maxReplicas: 4, cpuUtilization: 80 },
+    });
     new CanaryRelease(chart, 'web-canary', {
       app: web,
       strategy: Strategy.progressive({ stepWeight: 20, maxWeight: 50 }),
