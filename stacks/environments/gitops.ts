@@ -18,7 +18,13 @@ export const gitopsSchema = z.strictObject({
       "must be an ssh:// or https:// URL, such as ssh://git@github.com/acme/mesh.git (write scp-style 'git@host:org/repo' as ssh://git@host/org/repo)",
     ),
   /** The branch Flux follows. */
-  branch: z.string().min(1).default('main'),
+  branch: z
+    .string()
+    .regex(
+      /^(?!-)(?!.*\.\.)(?!.*\/\/)[A-Za-z0-9._/-]{1,255}(?<![./])$/,
+      'must be a Git branch name of at most 255 characters (letters, digits, . _ - /), such as main',
+    )
+    .default('main'),
   /** The folder of this environment in the repository; `./dist/<env>` (where `npm run synth` writes) when left out. */
   path: z.string().optional(),
   /** Name of the flux-system Secret with the deploy key (`flux create secret git <name>`); the key itself is never in Git. */

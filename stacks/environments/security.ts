@@ -8,7 +8,8 @@ const serviceAccount = z
   .regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, 'must be a service account name such as istio-ingressgateway');
 const labels = z.record(
   z.string().regex(/^([a-z0-9.-]+\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/, 'must be a label key'),
-  z.string().max(63),
+  // Kubernetes' label value rule: at most 63 characters of [A-Za-z0-9._-], starting and ending alphanumeric, or empty.
+  z.string().regex(/^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/, "must be a label value: at most 63 of A-Z a-z 0-9 '-' '_' '.'"),
 );
 
 /** A workload the security policies need to know: its identity and its pods. */

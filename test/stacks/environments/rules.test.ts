@@ -196,3 +196,25 @@ describe('hostile files (issue 14 items 5 and 6)', () => {
     expect(p).toContain('… (219000 chars)');
   });
 });
+
+describe("Kubernetes' own rules for names and labels (issue 14 item 4)", () => {
+  test.each(['d\u00e9mo', 'a\u0000b', 'x'.repeat(64), '-a', 'a b'])('a pod label value %j is refused, naming the key', (value) => {
+    const problems = dev({
+      'mesh:security': {
+        ingressGateway: { namespace: 'istio-system', serviceAccount: 'istio-ingressgateway', podLabels: { istio: value } },
+      },
+    });
+    expect(problems).toEqual([
+      expect.stringMatching(/^Pulumi.dev.yaml: mesh:security.ingressGateway.podLabels.istio: must be a label value/),
+    ]);
+  });
+
+  test('a branch name is a Git branch name of bounded length', () => {
+    expect(dev({ 'mesh:gitops': { url: 'ssh://git@github.com/acme/mesh.git', branch: 'b'.repeat(50_000) } })).toEqual([
+      expect.stringMatching(/^Pulumi.dev.yaml: mesh:gitops.branch: must be a Git branch name of at most 255 characters.*\(50000 chars\)$/),
+    ]);
+    expect(
+      parseEnvironment('dev', { 'mesh:gitops': { url: 'ssh://git@github.com/acme/mesh.git', branch: 'release/1.2' } }, 'x').gitops?.branch,
+    ).toBe('release/1.2');
+  });
+});
