@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DNS_LABEL } from '../../constructs/core/errors';
+import { goDuration } from '../../constructs/core/go-duration';
 import { Protocol } from '../../constructs/core/protocol';
 import { GATEWAY_HOST } from '../../constructs/edge/mesh-gateway';
 import { gatewayServesHost } from '../../constructs/traffic/traffic';
@@ -35,7 +36,8 @@ const dnsLabel = z.string().regex(DNS_LABEL, 'must be a DNS-1123 label (lowercas
 const percent = z.number().int('must be a whole percentage').min(0).max(100);
 const portNumber = z.number().int().min(1).max(65535);
 /** A duration in one unit, as `mesh:resilience` spells them. */
-const duration = z.string().regex(/^([1-9][0-9]*)(ms|s|m|h)$/, 'must be a duration of at least 1ms in one unit, such as 500ms, 2s or 3m');
+const DURATION = /^([1-9][0-9]*)(ms|s|m|h)$/;
+const duration = z.string().regex(DURATION, 'must be a duration of at least 1ms in one unit, such as 500ms, 2s or 3m');
 /** A call: `name` (same namespace) or `name.namespace`. */
 const CALL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)?$/;
 
@@ -90,7 +92,12 @@ const releaseSchema = z
     /** mirroring: percentage of requests copied to the new version. Defaults to 100. */
     mirrorWeight: percent.optional(),
     /** Time between analysis runs (whole seconds, at least 10s). Defaults from the tier. */
-    interval: duration.optional(),
+    interval: duration
+      .refine(
+        (d) => !/^[0-9]+ms$/.test(d) && goDuration(d).toSeconds() >= 10,
+        'must be whole seconds and at least 10s (Flagger runs the analysis on that interval), such as 30s or 1m',
+      )
+      .optional(),
     /** Failed checks before rollback. Defaults from the tier. */
     threshold: z.number().int().min(1).max(100).optional(),
     /** Minimum request success rate, percent. Defaults from the tier. */
@@ -164,6 +171,7 @@ const appSchema = z.strictObject({
       timeout: duration.optional(),
       /** Retries: attempts (0 disables) and the timeout of each. */
       retries: z.strictObject({ attempts: z.number().int().min(0).max(10), perTryTimeout: duration.optional() }).optional(),
+      // (perTryTimeout above timeout is checked below, where both are known.)
       /** Circuit breaking: connection limits and the ejection of failing hosts. */
       circuitBreaker: z
         .strictObject({
@@ -177,6 +185,18 @@ const appSchema = z.strictObject({
           maxEjectionPercent: percent.optional(),
         })
         .optional(),
+    })
+    .superRefine((r, ctx) => {
+      const perTry = r.retries?.perTryTimeout;
+      if (!r.timeout || !perTry || !DURATION.test(r.timeout) || !DURATION.test(perTry)) return;
+      if (goDuration(perTry).toMilliseconds() > goDuration(r.timeout).toMilliseconds()) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['retries', 'perTryTimeout'],
+          input: perTry,
+          message: `perTryTimeout ${perTry} exceeds timeout ${r.timeout}, so no attempt could use it; lower it to at most the timeout`,
+        });
+      }
     })
     .optional(),
   /** Replicas per version when not autoscaled. Defaults to mesh:workloads.replicas. */

@@ -302,6 +302,17 @@ describe('mesh:apps: validation', () => {
     ).toEqual([expect.stringContaining('it serves shop.example.com (mesh:ingress.hosts)')]);
   });
 
+  test('fails when perTryTimeout exceeds the timeout, or the analysis interval is not whole seconds of at least 10s', () => {
+    expect(problems({ shop: { web: { ...web, resilience: { timeout: '1s', retries: { attempts: 2, perTryTimeout: '2s' } } } } })).toEqual([
+      'Pulumi.dev.yaml: mesh:apps.shop.web.resilience.retries.perTryTimeout: perTryTimeout 2s exceeds timeout 1s, so no attempt could use it; lower it to at most the timeout',
+    ]);
+    for (const interval of ['5s', '1500ms']) {
+      expect(problems({ shop: { web: { ...web, release: { strategy: 'canary', interval } } } })).toEqual([
+        expect.stringContaining('mesh:apps.shop.web.release.interval: must be whole seconds and at least 10s'),
+      ]);
+    }
+  });
+
   test('fails when an app has no port', () => {
     expect(problems({ shop: { web: { image: 'web:1', ports: [] } } })).toEqual([
       expect.stringContaining('mesh:apps.shop.web.ports: must list at least one port'),
