@@ -220,3 +220,42 @@ describe('the README "Add your app" walkthrough (apps in code)', () => {
     ]);
   });
 });
+
+describe("the README's mesh commands", () => {
+  const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+  // diff, graph and publish compare with Git, write files or push: their README commands are tested with them.
+  const commands = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)]
+    .flatMap((m) => commandsOf(m[1]))
+    .filter((c) => /^npx mesh (--version|synth|analyze|explain|access)\b/.test(c));
+
+  test('npx mesh is the package binary, the compiled command line', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8'));
+    expect(pkg.bin).toEqual({ mesh: 'lib/stacks/cli/main.js' });
+    expect(readme).not.toContain('ts-node');
+    expect(commands.length).toBeGreaterThanOrEqual(8);
+  });
+
+  test('every npx mesh synth, analyze, explain and access command of the README runs and exits 0 (synth into a scratch folder)', () => {
+    const os = require('node:os') as typeof import('node:os');
+    const { main, reportError } = require('../stacks/cli/main') as typeof import('../stacks/cli/main');
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'readme-mesh-'));
+    for (const command of commands) {
+      const argv = command.slice('npx mesh '.length).split(/\s+/);
+      if (argv[0] === 'synth') argv.push('--outdir', out);
+      const spies = [
+        jest.spyOn(process.stdout, 'write').mockImplementation(() => true),
+        jest.spyOn(console, 'log').mockImplementation(() => undefined),
+        jest.spyOn(console, 'error').mockImplementation(() => undefined),
+      ];
+      let code: number;
+      try {
+        code = main(argv);
+      } catch (e) {
+        code = reportError(e);
+      } finally {
+        spies.forEach((s) => s.mockRestore());
+      }
+      expect({ command, code: code! }).toEqual({ command, code: 0 });
+    }
+  });
+});
