@@ -1,4 +1,4 @@
-import { App, Duration } from 'cdk8s';
+import { App, Duration, JsonPatch } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Layer, LayerChart } from '../../charts';
 import {
@@ -118,11 +118,20 @@ export class UserAppsChart extends LayerChart {
           // A canaried app is exposed by its release (Flagger's VirtualService binds the gateway).
           gateways: expose && !canaried ? [inputs.gateway] : undefined,
           hosts: expose && !canaried ? expose.hosts : undefined,
-          // A canaried app's matches go into its Canary's spec.service.match (the route hands them over).
-          matches: expose?.paths?.map((p) => ({ path: StringMatch.prefix(p) })),
           defaults,
         }),
       );
+      // Only the listed paths are routed from the gateway (in-mesh callers keep every path): the gateway's
+      // VirtualService has the one route of the policy, which gets the path match.
+      const gatewayRoute = this.routes.get(name)!.gatewayVirtualService;
+      if (expose?.paths && gatewayRoute) {
+        gatewayRoute.addJsonPatch(
+          JsonPatch.add(
+            '/spec/http/0/match',
+            expose.paths.map((p) => ({ uri: StringMatch.prefix(p).toJson() })),
+          ),
+        );
+      }
     }
   }
 

@@ -307,6 +307,14 @@ export const appsSchema = z.record(z.string(), z.record(z.string(), appSchema)).
           ctx.addIssue({ code: 'custom', path: [namespace, name, 'versions'], input: app.versions, message: 'names a version twice' });
         }
       }
+      if (app.expose?.paths && strategy !== 'rolling') {
+        ctx.addIssue({
+          code: 'custom',
+          path: [namespace, name, 'expose', 'paths'],
+          input: app.expose.paths,
+          message: `cannot be combined with release strategy ${strategy}: Flagger's VirtualService serves the gateway and in-mesh callers alike, so a path match would cut the app's callers off every other path; remove paths (every path is exposed) or set release.strategy: rolling`,
+        });
+      }
       const http = app.ports?.some((p) => Protocol.ALL.find((x) => x.name === p.protocol)?.isHttp);
       const needsHttp = [
         app.expose && 'expose',

@@ -136,6 +136,17 @@ describe('mesh:apps: strategies, splits, cross-namespace calls', () => {
     expect(find(objects, 'Canary', 'web').spec.analysis).toMatchObject(analysis);
   });
 
+  test('expose.paths: the gateway routes only those paths, in-mesh callers keep every path', () => {
+    const config = shopEnvironment({
+      shop: { web: { image: 'web:1', ports: [{ port: 8080 }], expose: { hosts: ['shop.localhost'], paths: ['/api', '/static'] } } },
+    });
+    const objects = renderCharts(buildPlatform(config)).flatMap((c) => c.objects);
+    const gateway = find(objects, 'VirtualService', 'web-gateway').spec;
+    expect(gateway.hosts).toEqual(['shop.localhost']);
+    expect(gateway.http).toEqual([expect.objectContaining({ match: [{ uri: { prefix: '/api' } }, { uri: { prefix: '/static' } }] })]);
+    expect(find(objects, 'VirtualService', 'web').spec.http.every((r: any) => r.match === undefined)).toBe(true);
+  });
+
   test('versions with weights become a manual weighted split', () => {
     const config = shopEnvironment({
       shop: {
@@ -313,6 +324,12 @@ describe('mesh:apps: validation', () => {
     }
   });
 
+  test('fails when expose.paths comes with a Flagger release', () => {
+    expect(
+      problems({ shop: { web: { ...web, expose: { hosts: ['shop.localhost'], paths: ['/api'] }, release: { strategy: 'canary' } } } }),
+    ).toEqual([expect.stringContaining('mesh:apps.shop.web.expose.paths: cannot be combined with release strategy canary')]);
+  });
+
   test('fails when an app has no port', () => {
     expect(problems({ shop: { web: { image: 'web:1', ports: [] } } })).toEqual([
       expect.stringContaining('mesh:apps.shop.web.ports: must list at least one port'),
@@ -328,7 +345,7 @@ describe('the README', () => {
     const config = parseEnvironment('dev', { ...NO_DEMOS, ...YAML.parse(block!).config }, 'Pulumi.dev.yaml');
     expect(Object.keys(config.apps.shop)).toEqual(['web', 'catalog', 'cart']);
     const objects = renderCharts(buildPlatform(config)).flatMap((c) => c.objects);
-    expect(find(objects, 'Canary', 'web').spec.service).toMatchObject({ hosts: ['shop.localhost'], match: [{ uri: { prefix: '/' } }] });
+    expect(find(objects, 'Canary', 'web').spec.service).toMatchObject({ hosts: ['shop.localhost'] });
     expect(find(objects, 'HorizontalPodAutoscaler', 'catalog').spec).toMatchObject({ minReplicas: 2, maxReplicas: 6 });
     expect(find(objects, 'Deployment', 'cart').spec.template.spec.containers[0].env).toContainEqual({ name: 'LOG_LEVEL', value: 'info' });
     const edges = allowedEdges(accessMatrix(objects)).filter((e) => e.split(' -> ')[0] !== e.split(' -> ')[1]);
