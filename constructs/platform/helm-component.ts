@@ -88,6 +88,12 @@ export class HelmComponent extends Construct {
   readonly values: Record<string, unknown>;
   /** The API groups whose CRDs the chart installs (see {@link HelmComponentProps.crdApiGroups}). */
   readonly crdApiGroups: readonly string[];
+  /** How long install, upgrade and their health checks may take. */
+  readonly timeout: Duration;
+  /** Whether the release installs and upgrades the chart's CRDs. */
+  readonly crds: 'CreateReplace' | 'Skip';
+  /** The releases that must be ready first. */
+  readonly dependsOn: readonly HelmComponent[];
   /** The Flux HelmRelease (escape hatch). */
   readonly helmRelease: HelmRelease;
 
@@ -120,8 +126,10 @@ export class HelmComponent extends Construct {
           `crdApiGroups: '${group}' is not the API group of a CRD (a DNS subdomain with at least one dot, without version); use e.g. 'flagger.app' or 'cert-manager.io'`,
         );
     }
-    const timeout = props.timeout ?? Duration.minutes(10);
-    const crds = props.crds ?? 'CreateReplace';
+    this.timeout = props.timeout ?? Duration.minutes(10);
+    this.crds = props.crds ?? 'CreateReplace';
+    this.dependsOn = [...(props.dependsOn ?? [])];
+    const { timeout, crds } = this;
     const source = this.repositorySource();
     this.helmRelease = new HelmRelease(this, 'Release', {
       metadata: { name: this.releaseName, namespace: FLUX_NAMESPACE },

@@ -2,7 +2,7 @@ import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { Layer, LAYERS } from '../../../charts';
 import { App } from 'cdk8s';
-import { FLUX_NAMESPACE, IstioGateway, ObservabilityStack, parseGoDuration } from '../../../constructs';
+import { FLUX_NAMESPACE, HelmComponent, IstioGateway, ObservabilityStack } from '../../../constructs';
 import { ConfigError, EnvironmentConfig } from '../../environments';
 import { buildPlatform } from '../../composition/platform';
 import { apiGroupOf, crdInstallers } from '../../analysis/layering';
@@ -80,11 +80,12 @@ export function declarePlatform(config: EnvironmentConfig, provider?: k8s.Provid
  */
 export function declareApp(app: App, config: Pick<EnvironmentConfig, 'delivery'>, provider?: k8s.Provider): DeclaredPlatform {
   const charts = renderCharts(app);
-  const helmRepositories = new Map(
-    charts
-      .flatMap((c) => c.objects)
-      .filter((o) => o.kind === 'HelmRepository')
-      .map((o) => [o.metadata.name, o]),
+  // The Helm releases come from the model (HelmComponent), not from the rendered Flux objects.
+  const components = new Map(
+    app.node
+      .findAll()
+      .filter((c): c is HelmComponent => c instanceof HelmComponent)
+      .map((c) => [c.helmRelease.name, c]),
   );
   const layersToDeclare = config.delivery === 'push' ? LAYERS.filter((l) => l !== Layer.FLUX_SYSTEM) : [Layer.FLUX_SYSTEM];
   const layers = new Map<Layer, pulumi.ComponentResource>();
@@ -175,7 +176,10 @@ export function declareApp(app: App, config: Pick<EnvironmentConfig, 'delivery'>
     }
     for (const chart of inLayer) {
       for (const o of chart.objects.filter((x) => x.kind === 'HelmRelease')) {
-        const release = declareHelmRelease(o, helmRepositories, releases, namespaces, {
+        const component = components.get(o.metadata.name);
+        if (!component)
+          throw new Error(`HelmRelease ${objectKey(o)} is rendered by no HelmComponent; declare platform releases with HelmComponent`);
+        const release = declareHelmRelease(component, releases, namespaces, {
           parent: chartGroups.get(chart),
           provider,
           dependsOn: previous,
@@ -214,36 +218,22 @@ function outputsOf(
 }
 
 /**
- * A Flux HelmRelease as a Pulumi Helm release: the same chart, version, repository and values,
- * after the releases it depends on and the Namespace object it installs into, when the platform declares it.
+ * A platform component as a Pulumi Helm release: the chart, version, repository, values, namespace and
+ * timeout of the {@link HelmComponent} (the model Flux's HelmRelease is rendered from), after the releases
+ * it depends on and the Namespace object it installs into, when the platform declares it.
  */
 function declareHelmRelease(
-  o: KubeObject,
-  repositories: ReadonlyMap<string, KubeObject>,
+  component: HelmComponent,
   declared: Map<string, k8s.helm.v3.Release>,
   namespaces: ReadonlyMap<string, pulumi.Output<pulumi.Resource>>,
   opts: pulumi.CustomResourceOptions,
 ): string {
-  const spec = o.spec as {
-    releaseName?: string;
-    targetNamespace?: string;
-    values?: Record<string, unknown>;
-    timeout?: string;
-    chart: { spec: { chart: string; version: string; sourceRef: { name: string } } };
-    install?: { crds?: string };
-    dependsOn?: { name: string }[];
-  };
-  const repository = repositories.get(spec.chart.spec.sourceRef.name);
-  if (!repository)
-    throw new Error(
-      `HelmRelease ${o.metadata.name} reads HelmRepository '${spec.chart.spec.sourceRef.name}', which the platform does not declare`,
-    );
-  const url = (repository.spec as { url: string }).url;
-  const name = spec.releaseName ?? o.metadata.name;
-  const namespace = spec.targetNamespace ?? o.metadata.namespace ?? 'default';
-  const dependsOn = (spec.dependsOn ?? []).map((d) => {
-    const release = declared.get(d.name);
-    if (!release) throw new Error(`HelmRelease ${name} depends on '${d.name}', which is not declared before it`);
+  const { url } = component.repository;
+  const name = component.releaseName;
+  const namespace = component.namespace;
+  const dependsOn = component.dependsOn.map((d) => {
+    const release = declared.get(d.releaseName);
+    if (!release) throw new Error(`HelmRelease ${name} depends on '${d.releaseName}', which is not declared before it`);
     return release;
   });
   const release = new k8s.helm.v3.Release(
@@ -252,12 +242,13 @@ function declareHelmRelease(
       name,
       namespace,
       createNamespace: true,
-      chart: url.startsWith('oci://') ? `${url.replace(/\/$/, '')}/${spec.chart.spec.chart}` : spec.chart.spec.chart,
-      version: spec.chart.spec.version,
+      chart: url.startsWith('oci://') ? `${url.replace(/\/$/, '')}/${component.chart}` : component.chart,
+      version: component.version,
       repositoryOpts: url.startsWith('oci://') ? undefined : { repo: url },
-      values: spec.values ?? {},
-      skipCrds: spec.install?.crds === 'Skip',
-      timeout: spec.timeout ? parseGoDuration(spec.timeout)?.toSeconds() : undefined,
+      // As rendered: plain JSON, keys whose value is undefined left out.
+      values: JSON.parse(JSON.stringify(component.values)) as Record<string, unknown>,
+      skipCrds: component.crds === 'Skip',
+      timeout: component.timeout.toSeconds(),
       atomic: true,
       cleanupOnFail: true,
     },
@@ -270,7 +261,7 @@ function declareHelmRelease(
       ],
     },
   );
-  declared.set(o.metadata.name, release);
+  declared.set(name, release);
   return `${namespace}/${name}`;
 }
 

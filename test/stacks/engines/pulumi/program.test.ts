@@ -1,7 +1,7 @@
 import * as pulumi from '@pulumi/pulumi';
-import { ApiObject, Testing } from 'cdk8s';
+import { ApiObject, Duration, Testing } from 'cdk8s';
 import { LAYERS, Layer, LayerChart } from '../../../../charts';
-import { parseGoDuration } from '../../../../constructs';
+import { HelmComponent, parseGoDuration } from '../../../../constructs';
 import { EnvironmentConfig, listEnvironmentFiles, loadEnvironmentFile } from '../../../../stacks/environments';
 import { buildPlatform } from '../../../../stacks/composition/platform';
 import { apiGroupOf, crdInstallers } from '../../../../stacks/analysis/layering';
@@ -296,6 +296,37 @@ describe('the program on any app of layer charts', () => {
     expect(objectNamed(declared, 'Widget', 'a').dependsOn).toContain(definition);
     expect(objectNamed(declared, 'Widget', 'b').dependsOn).toContain(definition);
     expect(objectNamed(declared, 'Widget', 'b').dependsOn.map((d) => d.name)).toContain(Layer.INFRASTRUCTURE);
+  });
+});
+
+describe('Helm releases from the model', () => {
+  test('each Pulumi Helm release is declared from its HelmComponent: chart, repository, version, values, namespace, timeout', async () => {
+    const app = Testing.app();
+    const platform = new LayerChart(app, 'platform', { layer: Layer.PLATFORM });
+    const repository = { name: 'example', url: 'https://charts.example.com' };
+    const base = new HelmComponent(platform, 'base', { repository, chart: 'base', version: '1.0.0', namespace: 'widgets', crds: 'Skip' });
+    new HelmComponent(platform, 'widgets', {
+      repository,
+      chart: 'widgets',
+      version: '2.1.0',
+      namespace: 'widgets',
+      values: { replicas: 2, unset: undefined },
+      timeout: Duration.minutes(15),
+      dependsOn: [base],
+    });
+    const declared = await declareWith(() => declareApp(app, { delivery: 'push' }));
+    expect(releaseNamed(declared, 'base').inputs).toMatchObject({ chart: 'base', skipCrds: true, timeout: 600 });
+    const widgets = releaseNamed(declared, 'widgets');
+    expect(widgets.inputs).toMatchObject({
+      chart: 'widgets',
+      version: '2.1.0',
+      namespace: 'widgets',
+      repositoryOpts: { repo: 'https://charts.example.com' },
+      skipCrds: false,
+      timeout: 900,
+    });
+    expect(widgets.inputs.values).toEqual({ replicas: 2 });
+    expect(widgets.dependsOn).toContain(releaseNamed(declared, 'base'));
   });
 });
 
