@@ -4,7 +4,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ApiObject, App, Yaml } from 'cdk8s';
+import { jaegerTracingProvider } from '../../constructs';
 import { renderCharts, renderFluxTree } from '../engines/render';
+import { proxyVisibility } from '../inspection/proxy-visibility';
 import * as YAML from 'yaml';
 import { BENCH_CLUSTER_API_GROUPS, BenchService, benchMeshDeclaration, buildBaseline, buildBenchMesh } from './mesh';
 
@@ -19,6 +21,10 @@ export interface BenchSample {
   /** Milliseconds per phase. */
   readonly ms: Record<(typeof BENCH_PHASES)[number], number>;
   readonly totalMs: number;
+  /** CPU time of the phases (user + system), ms: steadier than wall time on a shared machine. */
+  readonly cpuMs: number;
+  /** Visible-service pairs of the mesh's proxies (scoped, unscoped, limit); not timed. */
+  readonly visibility?: { readonly scoped: number; readonly unscoped: number; readonly limit: number };
   /** Peak resident set of the process, MiB (`process.resourceUsage().maxRSS`). */
   readonly peakRssMiB: number;
 }
@@ -32,18 +38,29 @@ export function measure(kind: 'mesh' | 'baseline', size: number): BenchSample {
   const declarationText = YAML.stringify(benchMeshDeclaration(size));
   const out = fs.mkdtempSync(path.join(os.tmpdir(), `mesh-bench-${kind}-`));
   try {
+    const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     // Config: the declaration, read from YAML text as a config file would hold it.
     const services = YAML.parse(declarationText) as BenchService[];
     const t1 = performance.now();
     const app = kind === 'mesh' ? buildBenchMesh(services) : buildBaseline(services);
     const t2 = performance.now();
+    let count: () => BenchSample['visibility'] = () => undefined;
     let objects: number;
     let write: () => Map<string, string>;
     if (kind === 'mesh') {
       const charts = renderCharts(app, { clusterApiGroups: BENCH_CLUSTER_API_GROUPS });
       objects = charts.reduce((n, c) => n + c.objects.length, 0);
       write = () => renderFluxTree(charts);
+      // After the timing: the figure of proxy configuration.
+      count = () => {
+        const v = proxyVisibility(
+          app,
+          charts.flatMap((c) => c.objects),
+          jaegerTracingProvider().service,
+        );
+        return { scoped: v.scoped, unscoped: v.unscoped, limit: v.limit };
+      };
     } else {
       const charts = baselineRender(app);
       objects = charts.reduce((n, c) => n + c.objects.length, 0);
@@ -57,6 +74,9 @@ export function measure(kind: 'mesh' | 'baseline', size: number): BenchSample {
       fs.writeFileSync(file, content);
     }
     const t4 = performance.now();
+    const cpu = process.cpuUsage(cpu0);
+    const peakRssMiB = process.resourceUsage().maxRSS / 1024;
+    const visibility = count();
     const ms = { config: t1 - t0, construct: t2 - t1, render: t3 - t2, write: t4 - t3 };
     return {
       kind,
@@ -64,7 +84,9 @@ export function measure(kind: 'mesh' | 'baseline', size: number): BenchSample {
       objects,
       ms,
       totalMs: t4 - t0,
-      peakRssMiB: process.resourceUsage().maxRSS / 1024,
+      cpuMs: (cpu.user + cpu.system) / 1000,
+      visibility,
+      peakRssMiB,
     };
   } finally {
     fs.rmSync(out, { recursive: true, force: true });
@@ -88,9 +110,9 @@ function baselineRender(app: App): { id: string; objects: unknown[] }[] {
 export interface BenchRow {
   readonly mesh: BenchSample;
   readonly baseline: BenchSample;
-  /** Mesh time over baseline time. */
+  /** Mesh CPU time over baseline CPU time. */
   readonly ratio: number;
-  /** Log-log slope of mesh time against services from the previous size. */
+  /** Log-log slope of mesh CPU time against services from the previous size. */
   readonly exponent?: number;
 }
 
@@ -103,10 +125,8 @@ export function benchRows(samples: readonly BenchSample[]): BenchRow[] {
     const baseline = samples.find((s) => s.kind === 'baseline' && s.services === size);
     if (!mesh || !baseline) throw new Error(`bench: size ${size} lacks its ${mesh ? 'baseline' : 'mesh'} sample`);
     const previous = rows[rows.length - 1];
-    const exponent = previous
-      ? Math.log(mesh.totalMs / previous.mesh.totalMs) / Math.log(mesh.services / previous.mesh.services)
-      : undefined;
-    rows.push({ mesh, baseline, ratio: mesh.totalMs / baseline.totalMs, exponent });
+    const exponent = previous ? Math.log(mesh.cpuMs / previous.mesh.cpuMs) / Math.log(mesh.services / previous.mesh.services) : undefined;
+    rows.push({ mesh, baseline, ratio: mesh.cpuMs / baseline.cpuMs, exponent });
   }
   return rows;
 }
@@ -115,16 +135,18 @@ export function benchRows(samples: readonly BenchSample[]): BenchRow[] {
 export function benchTable(rows: readonly BenchRow[]): string {
   const f = (n: number) => n.toFixed(0);
   const lines = [
-    '| services | pipeline | objects | config ms | construct ms | render ms | write ms | total ms | objects/s | peak RSS MiB | time / baseline | exponent |',
-    '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| services | pipeline | objects | config ms | construct ms | render ms | write ms | total ms | CPU ms | objects/s (CPU) | ' +
+      'peak RSS MiB | CPU / baseline | exponent | visible pairs: scoped / unscoped / limit |',
+    '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
   ];
   for (const row of rows) {
     for (const s of [row.mesh, row.baseline]) {
       const isMesh = s === row.mesh;
       lines.push(
         `| ${s.services} | ${s.kind} | ${s.objects} | ${BENCH_PHASES.map((p) => f(s.ms[p])).join(' | ')} | ${f(s.totalMs)} | ` +
-          `${f((s.objects / s.totalMs) * 1000)} | ${f(s.peakRssMiB)} | ${isMesh ? row.ratio.toFixed(2) : '1.00'} | ` +
-          `${isMesh && row.exponent !== undefined ? row.exponent.toFixed(2) : ''} |`,
+          `${f(s.cpuMs)} | ${f((s.objects / s.cpuMs) * 1000)} | ${f(s.peakRssMiB)} | ${isMesh ? row.ratio.toFixed(2) : '1.00'} | ` +
+          `${isMesh && row.exponent !== undefined ? row.exponent.toFixed(2) : ''} | ` +
+          `${s.visibility ? `${s.visibility.scoped} / ${s.visibility.unscoped} / ${s.visibility.limit}` : ''} |`,
       );
     }
   }
@@ -163,7 +185,10 @@ export function main(sizes: readonly number[]): number {
       services: r.mesh.services,
       objects: r.mesh.objects,
       ms: Math.round(r.mesh.totalMs),
+      cpuMs: Math.round(r.mesh.cpuMs),
       baselineMs: Math.round(r.baseline.totalMs),
+      baselineCpuMs: Math.round(r.baseline.cpuMs),
+      visiblePairs: r.mesh.visibility,
       ratio: +r.ratio.toFixed(2),
       exponent: r.exponent === undefined ? null : +r.exponent.toFixed(2),
       peakRssMiB: Math.round(r.mesh.peakRssMiB),

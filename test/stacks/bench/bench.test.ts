@@ -17,6 +17,9 @@ describe('bench', () => {
     // Deployment, Service, ServiceAccount, ... per app: far more than the baseline's two.
     expect(mesh.objects).toBeGreaterThan(4 * 8);
     for (const s of [mesh, baseline]) expect(Object.values(s.ms).every((ms) => ms >= 0)).toBe(true);
+    // The proxies of the mesh see exactly what they need.
+    expect(mesh.visibility!.scoped).toBe(mesh.visibility!.limit);
+    expect(baseline.visibility).toBeUndefined();
   });
 
   test('ratio to the baseline and the log-log scaling exponent', () => {
@@ -25,7 +28,8 @@ describe('bench', () => {
       services,
       objects: services,
       ms: { config: 0, construct: 0, render: 0, write: totalMs },
-      totalMs,
+      totalMs: totalMs * 2,
+      cpuMs: totalMs,
       peakRssMiB: 100,
     });
     const rows = benchRows([
