@@ -19,6 +19,8 @@ export interface GraphNode {
   readonly canary?: boolean;
   /** Weighted subsets of its VirtualService (`v1 90%, v2 10%`), when split. */
   readonly split?: string;
+  /** For an external service every workload with a Sidecar may reach: drawn as a note instead of an arrow from each. */
+  readonly fromEveryWorkload?: boolean;
 }
 
 /** An arrow of the graph. */
@@ -164,6 +166,19 @@ export function meshGraph(objects: readonly KubeObject[]): MeshGraph {
       }
   }
 
+  // An external service every Sidecar-scoped workload may reach is a note on it, not an arrow from each one.
+  const scoped = new Set<string>();
+  for (const sc of of('Sidecar')) {
+    const app = get(sc.spec, 'workloadSelector', 'labels', 'app');
+    if (typeof app === 'string') scoped.add(appNode(sc.metadata.namespace ?? 'default', app));
+  }
+  for (const ext of [...nodes.values()].filter((n) => n.kind === 'external')) {
+    const callers = new Set([...edges.values()].filter((e) => e.to === ext.id).map((e) => e.from));
+    if (scoped.size > 1 && [...scoped].every((w) => callers.has(w))) {
+      for (const [k, e] of edges) if (e.to === ext.id) edges.delete(k);
+      add({ ...ext, fromEveryWorkload: true });
+    }
+  }
   const kept = [...nodes.values()];
   const order = (n: GraphNode) => `${n.group === 'external' ? '~' : n.group} ${n.kind === 'gateway' ? 0 : 1} ${n.label}`;
   return {
@@ -185,7 +200,8 @@ export function toMermaid(graph: MeshGraph): string {
       `  subgraph ${mermaidId(`ns_${group}`)}["${mermaidText(group === 'external' ? 'external services' : `namespace ${group}`)}"]`,
     );
     for (const n of graph.nodes.filter((x) => x.group === group)) {
-      const text = mermaidText([n.label, n.canary ? 'canary' : '', n.split ?? ''].filter(Boolean).join('<br/>'));
+      const notes = [n.canary ? 'canary' : '', n.split ?? '', n.fromEveryWorkload ? 'reached by every workload' : ''];
+      const text = mermaidText([n.label, ...notes].filter(Boolean).join('<br/>'));
       const shape = n.kind === 'gateway' ? `{{"${text}"}}` : n.kind === 'external' ? `>"${text}"]` : `["${text}"]`;
       lines.push(`    ${mermaidId(n.id)}${shape}`);
     }
@@ -236,7 +252,12 @@ interface ElkEdge {
  */
 export async function toSvg(graph: MeshGraph): Promise<string> {
   const ELK = require('elkjs/lib/elk.bundled.js') as new () => { layout(g: ElkNode): Promise<ElkNode> };
-  const lines = (n: GraphNode) => [n.label, ...(n.canary ? ['canary'] : []), ...(n.split ? [n.split] : [])];
+  const lines = (n: GraphNode) => [
+    n.label,
+    ...(n.canary ? ['canary'] : []),
+    ...(n.split ? [n.split] : []),
+    ...(n.fromEveryWorkload ? ['reached by every workload'] : []),
+  ];
   const groups = [...new Set(graph.nodes.map((n) => n.group))];
   const root: ElkNode = {
     id: 'root',
@@ -270,8 +291,9 @@ export async function toSvg(graph: MeshGraph): Promise<string> {
   const laid = await new ELK().layout(root);
   const byId = new Map(graph.nodes.map((n) => [n.id, n]));
   const out: string[] = [];
-  const W = Math.ceil(laid.width ?? 100);
-  const H = Math.ceil(laid.height ?? 100);
+  const LEGEND = 34;
+  const W = Math.max(Math.ceil(laid.width ?? 100), 720);
+  const H = Math.ceil(laid.height ?? 100) + LEGEND;
   out.push(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="Helvetica, Arial, sans-serif" font-size="12">`,
     '<defs>',
@@ -326,6 +348,30 @@ export async function toSvg(graph: MeshGraph): Promise<string> {
       );
       out.push('</g>');
     }
+  // The legend, along the bottom: what the colours and the arrows mean.
+  const ly = H - LEGEND / 2;
+  out.push(`<g class="legend" font-size="11" fill="#374151">`);
+  const swatches: [string, string, string][] = [
+    ['gateway', '#dbeafe', '#1d4ed8'],
+    ['canary', '#fef3c7', '#b45309'],
+    ['external', '#f3f4f6', '#6b7280'],
+  ];
+  swatches.forEach(([label, fill, stroke], i) => {
+    const x = 20 + i * 90;
+    out.push(`<rect x="${x}" y="${ly - 7}" width="14" height="14" rx="3" fill="${fill}" stroke="${stroke}"/>`);
+    out.push(`<text x="${x + 20}" y="${ly + 4}">${label}</text>`);
+  });
+  const arrows: [string, string][] = [
+    ['allowed call', 'stroke="#374151" stroke-width="1.4" marker-end="url(#arrow)"'],
+    ['gateway route', 'stroke="#1d4ed8" stroke-width="2.2" marker-end="url(#arrow-route)"'],
+    ['egress', 'stroke="#6b7280" stroke-width="1.4" stroke-dasharray="5 4" marker-end="url(#arrow)"'],
+  ];
+  arrows.forEach(([label, style], i) => {
+    const x = 300 + i * 140;
+    out.push(`<line x1="${x}" y1="${ly}" x2="${x + 34}" y2="${ly}" ${style}/>`);
+    out.push(`<text x="${x + 42}" y="${ly + 4}">${label}</text>`);
+  });
+  out.push('</g>');
   out.push('</svg>');
   return out.join('\n') + '\n';
 }

@@ -19,7 +19,9 @@ describe('meshGraph: the topology of dev from its rendered objects', () => {
     expect(node('demo/httpbin')).toMatchObject({ canary: true });
     expect(node('canary/httpbin')).toMatchObject({ split: 'v1 80%, v2 20%' });
     expect(node('gateway:istio-system/public-gateway')).toMatchObject({ kind: 'gateway', group: 'istio-system' });
-    expect(node('external:httpbin.org')).toMatchObject({ kind: 'external', group: 'external' });
+    // Every Sidecar of dev lists httpbin.org: one note on it rather than an arrow from each workload.
+    expect(node('external:httpbin.org')).toMatchObject({ kind: 'external', group: 'external', fromEveryWorkload: true });
+    expect(dev.edges.filter((e) => e.kind === 'egress')).toEqual([]);
     // Flagger's -primary copy is not a second box.
     expect(dev.nodes.some((n) => n.id.endsWith('-primary'))).toBe(false);
   });
@@ -60,6 +62,7 @@ describe('meshGraph: the topology of dev from its rendered objects', () => {
       },
     ]);
     expect(g.edges).toEqual([{ from: 'shop/web', to: 'external:api.pay.example', kind: 'egress' }]);
+    expect(g.nodes.find((n) => n.kind === 'external')?.fromEveryWorkload).toBeUndefined();
   });
 });
 
@@ -72,7 +75,7 @@ describe('mermaid', () => {
     expect(lines).toContain('  subgraph ns_external["external services"]');
     expect(lines.filter((l) => /^ {2}subgraph /.test(l)).length).toBe(lines.filter((l) => l === '  end').length);
     expect(lines).toContain('    gateway_istio_system_public_gateway{{"public-gateway"}}');
-    expect(lines).toContain('    external_httpbin_org>"httpbin.org"]');
+    expect(lines).toContain('    external_httpbin_org>"httpbin.org<br/>reached by every workload"]');
     expect(lines).toContain('    bookinfo_reviews["reviews<br/>canary"]');
     expect(lines).toContain('  demo_sleep --> demo_httpbin');
     expect(lines).toContain('  gateway_istio_system_public_gateway ==>|"/productpage /static …"| bookinfo_productpage');
