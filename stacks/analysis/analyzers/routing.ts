@@ -1,6 +1,6 @@
 import { KubeObject } from '../../../constructs/core/kube-object';
 import { Analyzer, objectName, RawFinding } from '../analyzer';
-import { hostExists, isIstio, meshModel, qualifyHost } from './mesh-model';
+import { hostExists, hostMatches, hostNamespace, isIstio, meshModel, qualifyHost } from './mesh-model';
 
 interface Destination {
   readonly host: string;
@@ -136,6 +136,114 @@ export const ROUTING_ANALYZERS: readonly Analyzer[] = [
             fix: `keep one namespace-wide Sidecar and give the others a spec.workloadSelector`,
           })),
         );
+    },
+  },
+  {
+    code: 'IST0132',
+    name: 'VirtualServiceHostNotFoundInGateway',
+    severity: 'error',
+    description:
+      "every host of a VirtualService bound to a Gateway is served by one of that Gateway's servers (else the gateway never routes it)",
+    analyze: ({ objects }) => {
+      const gateways = new Map(
+        objects.filter((o) => isIstio(o, 'Gateway')).map((g) => [`${g.metadata.namespace ?? 'default'}/${g.metadata.name}`, g]),
+      );
+      const findings: RawFinding[] = [];
+      for (const vs of objects.filter((o) => isIstio(o, 'VirtualService'))) {
+        const ns = vs.metadata.namespace ?? 'default';
+        for (const ref of gatewaysOf(vs).filter((g) => g !== 'mesh')) {
+          const gw = gateways.get(ref.includes('/') ? ref : `${ns}/${ref}`);
+          if (!gw) continue; // IST0101 reports it
+          const served = ((gw.spec as { servers?: { hosts?: string[] }[] }).servers ?? []).flatMap((s) => s.hosts ?? []);
+          for (const host of (vs.spec as { hosts?: string[] }).hosts ?? []) {
+            const gwNs = gw.metadata.namespace ?? 'default';
+            // A server host is `<namespace>/<dnsName>`: `*` any namespace, `.` the Gateway's; no namespace is `*`.
+            const ok = served.some((h) => {
+              const [hostNs, pattern] = h.includes('/') ? h.split('/') : ['*', h];
+              const nsOk = hostNs === '*' || (hostNs === '.' ? ns === gwNs : hostNs === ns);
+              return nsOk && hostMatches(pattern, host);
+            });
+            if (ok) continue;
+            findings.push({
+              target: vs,
+              message: `${objectName(vs)}: host '${host}' is served by no server of Gateway ${ref} (its hosts: ${served.join(', ') || 'none'}), so the gateway never routes it`,
+              fix: `add the host to the Gateway's servers (e.g. mesh:ingress.hosts), or bind the VirtualService to a Gateway that serves it`,
+            });
+          }
+        }
+      }
+      return findings;
+    },
+  },
+  {
+    code: 'MESH0008',
+    name: 'JwtClaimRoutingWithoutRequestAuthentication',
+    severity: 'error',
+    description:
+      'routing on @request.auth.claims needs a RequestAuthentication where the route is applied (else the claims are never set and the match never holds)',
+    analyze: ({ objects }) => {
+      const authNamespaces = new Set(
+        objects.filter((o) => isIstio(o, 'RequestAuthentication')).map((o) => o.metadata.namespace ?? 'default'),
+      );
+      const findings: RawFinding[] = [];
+      for (const vs of objects.filter((o) => isIstio(o, 'VirtualService'))) {
+        const ns = vs.metadata.namespace ?? 'default';
+        const claims = (
+          (vs.spec as { http?: { match?: { headers?: Record<string, unknown>; withoutHeaders?: Record<string, unknown> }[] }[] }).http ?? []
+        )
+          .flatMap((rule) => rule.match ?? [])
+          .flatMap((m) => [...Object.keys(m.headers ?? {}), ...Object.keys(m.withoutHeaders ?? {})])
+          .filter((h) => h.startsWith('@request.auth.claims'));
+        if (claims.length === 0) continue;
+        const where = [
+          ns,
+          'istio-system',
+          ...gatewaysOf(vs)
+            .filter((g) => g.includes('/'))
+            .map((g) => g.split('/')[0]),
+        ];
+        if (where.some((n) => authNamespaces.has(n))) continue;
+        findings.push({
+          target: vs,
+          message: `${objectName(vs)}: routes on ${[...new Set(claims)].join(', ')}, but no RequestAuthentication validates a JWT in ${[...new Set(where)].join(', ')}, so the claims are never set and the match never holds`,
+          fix: `add a RequestAuthentication (issuer, jwksUri) for the workloads or gateway the route applies to, or route on a plain header`,
+        });
+      }
+      return findings;
+    },
+  },
+  {
+    code: 'MESH0009',
+    name: 'SubsetSelectsNoPods',
+    severity: 'warning',
+    description: "a DestinationRule subset's labels match some pod of its host's Service (else traffic to the subset finds no endpoint)",
+    analyze: ({ objects }) => {
+      const model = meshModel(objects);
+      const services = new Map(
+        objects
+          .filter((o) => o.kind === 'Service' && o.apiVersion === 'v1')
+          .map((o) => [`${o.metadata.name}.${o.metadata.namespace ?? 'default'}.svc.cluster.local`, o]),
+      );
+      const findings: RawFinding[] = [];
+      for (const dr of objects.filter((o) => isIstio(o, 'DestinationRule'))) {
+        const spec = dr.spec as { host?: string; subsets?: { name: string; labels?: Record<string, string> }[] };
+        const host = qualifyHost(spec.host ?? '', dr.metadata.namespace ?? 'default');
+        const fqdn = host.split('.').length === 2 ? `${host}.svc.cluster.local` : host;
+        const svc = services.get(fqdn);
+        const ns = hostNamespace(fqdn);
+        if (!svc || !ns || model.chartNamespaces.has(ns)) continue;
+        const selector = ((svc.spec as { selector?: Record<string, string> }).selector ?? {}) as Record<string, string>;
+        for (const subset of spec.subsets ?? []) {
+          const wanted = { ...selector, ...(subset.labels ?? {}) };
+          if (model.pods.some((p) => p.namespace === ns && Object.entries(wanted).every(([k, v]) => p.labels[k] === v))) continue;
+          findings.push({
+            target: dr,
+            message: `${objectName(dr)}: subset '${subset.name}' (labels ${JSON.stringify(subset.labels ?? {})}) selects no pod of Service ${fqdn}, so traffic routed to it finds no endpoint`,
+            fix: `give the subset the labels of a version's pod template (e.g. version: v1), or deploy that version`,
+          });
+        }
+      }
+      return findings;
     },
   },
 ];

@@ -57,7 +57,7 @@ describe('the analyzer registry', () => {
 
   test('IST0101 fires on a subset no DestinationRule defines and on an unknown gateway; defined ones are clean', () => {
     const dr = obj('networking.istio.io/v1', 'DestinationRule', 'demo', 'httpbin', { host: 'httpbin', subsets: [{ name: 'v1' }] });
-    const gw = obj('networking.istio.io/v1', 'Gateway', 'istio-ingress', 'public', {});
+    const gw = obj('networking.istio.io/v1', 'Gateway', 'istio-ingress', 'public', { servers: [{ hosts: ['*/*'] }] });
     const bad = analyze({
       objects: [
         ...base,
@@ -93,7 +93,7 @@ describe('the analyzer registry', () => {
     const [f] = analyze({ objects: [...base, a, b] }).findings;
     expect(f).toMatchObject({ code: 'IST0109', object: 'VirtualService demo/b' });
     expect(f.message).toContain('host httpbin.demo.svc.cluster.local is also routed for the mesh gateway by VirtualService demo/a');
-    const gw = obj('networking.istio.io/v1', 'Gateway', 'demo', 'gw', {});
+    const gw = obj('networking.istio.io/v1', 'Gateway', 'demo', 'gw', { servers: [{ hosts: ['*/*'] }] });
     expect(codes([...base, gw, a, vs('demo', 'b', { hosts: ['httpbin'], gateways: ['gw'], http: [route('httpbin')] })])).toEqual([]);
   });
 
@@ -146,5 +146,52 @@ describe('the analyzer registry', () => {
       '[MESH0005] VirtualService demo/httpbin-own routes host httpbin, whose routing Canary demo/httpbin owns; one VirtualService per host',
     );
     expect(() => renderCharts(app, { clusterApiGroups })).toThrow(AnalysisError);
+  });
+});
+
+describe('more analyzers', () => {
+  const gateway = (servers: string[]) =>
+    obj('networking.istio.io/v1', 'Gateway', 'istio-ingress', 'public', { servers: [{ hosts: servers }] });
+
+  test('IST0132 fires on a gateway-bound host no server of the Gateway serves; a served host (or wildcard) is clean', () => {
+    const bound = (host: string) => vs('demo', 'r', { hosts: [host], gateways: ['istio-ingress/public'], http: [route('httpbin')] });
+    const [f] = analyze({ objects: [...base, gateway(['*/shop.example.com']), bound('httpbin.example.com')] }).findings;
+    expect(f).toMatchObject({ code: 'IST0132', object: 'VirtualService demo/r' });
+    expect(f.message).toContain(
+      "host 'httpbin.example.com' is served by no server of Gateway istio-ingress/public (its hosts: */shop.example.com)",
+    );
+    expect(codes([...base, gateway(['*/*.example.com']), bound('httpbin.example.com')])).toEqual([]);
+    expect(codes([...base, gateway(['demo/httpbin.example.com']), bound('httpbin.example.com')])).toEqual([]);
+    expect(codes([...base, gateway(['other/httpbin.example.com']), bound('httpbin.example.com')])).toEqual(['IST0132']);
+  });
+
+  test('MESH0008 fires on routing by a JWT claim without a RequestAuthentication; with one it is clean', () => {
+    const claims = vs('demo', 'r', {
+      hosts: ['httpbin'],
+      http: [{ match: [{ headers: { '@request.auth.claims.group': { exact: 'beta' } } }], ...route('httpbin') }, route('httpbin')],
+    });
+    expect(analyze({ objects: [...base, claims] }).findings.map((f) => [f.code, f.message])).toEqual([
+      [
+        'MESH0008',
+        expect.stringContaining('routes on @request.auth.claims.group, but no RequestAuthentication validates a JWT in demo, istio-system'),
+      ],
+    ]);
+    const ra = obj('security.istio.io/v1', 'RequestAuthentication', 'demo', 'jwt', { jwtRules: [{ issuer: 'https://id.example.com' }] });
+    expect(codes([...base, ra, claims])).toEqual([]);
+  });
+
+  test('MESH0009 warns on a subset whose labels select no pod of the Service; a subset of a deployed version is clean', () => {
+    const dr = (version: string) =>
+      obj('networking.istio.io/v1', 'DestinationRule', 'demo', 'httpbin', {
+        host: 'httpbin',
+        subsets: [{ name: version, labels: { version } }],
+      });
+    const v1 = obj('apps/v1', 'Deployment', 'demo', 'httpbin-v1', {
+      template: { metadata: { labels: { app: 'httpbin', version: 'v1' } } },
+    });
+    const [f] = analyze({ objects: [...base, v1, dr('v2')] }).findings;
+    expect(f).toMatchObject({ code: 'MESH0009', severity: 'warning', object: 'DestinationRule demo/httpbin' });
+    expect(f.message).toContain(`subset 'v2' (labels {"version":"v2"}) selects no pod of Service httpbin.demo.svc.cluster.local`);
+    expect(codes([...base, v1, dr('v1')])).toEqual([]);
   });
 });
