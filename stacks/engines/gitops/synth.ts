@@ -17,6 +17,11 @@ export interface SynthOptions {
    * @default - every environment that has a `Pulumi.<env>.yaml`
    */
   readonly environments?: readonly string[];
+  /**
+   * How long to wait for another synth writing into the same outdir (runs are serialized by a lock file).
+   * @default 120000
+   */
+  readonly lockTimeoutMs?: number;
 }
 
 /** What a synthesis wrote. */
@@ -63,8 +68,10 @@ export function synthesizeEnvironment(config: EnvironmentConfig): EnvironmentOut
 
 /**
  * Synthesizes environments into `<outdir>/<env>/`, atomically: every environment is loaded, built and
- * rendered in memory first, and only when all succeed is anything written. Each environment folder
- * is then replaced by a rename, so a failed synth leaves the previous output exactly as it was.
+ * rendered in memory first, and only when all succeed is anything written, so a failed synth leaves the previous
+ * output exactly as it was. The environments of one run replace their folders all or nothing (staged, then swapped
+ * under a journal; see {@link recoverOutdir}), and concurrent runs on one outdir are serialized by a lock file
+ * ({@link LOCK_FILE}; a dead holder's lock is taken over).
  */
 export function synthesize(options: SynthOptions): SynthResult {
   const available = listEnvironmentFiles(options.configDir);
@@ -93,37 +100,126 @@ export function synthesize(options: SynthOptions): SynthResult {
   if (problems.length > 0) throw new SynthError(problems, !configProblems);
 
   fs.mkdirSync(options.outdir, { recursive: true });
-  for (const [env, output] of rendered) replaceFolder(path.join(options.outdir, env), output.files);
+  const release = acquireLock(options.outdir, options.lockTimeoutMs ?? 120_000);
+  try {
+    recoverOutdir(options.outdir);
+    replaceFolders(options.outdir, rendered);
+  } finally {
+    release();
+  }
   return {
     environments: new Map([...rendered].map(([env, output]) => [env, [...output.files.keys()]])),
     warnings: new Map([...rendered].map(([env, output]) => [env, output.warnings])),
   };
 }
 
-/** Writes `files` into a sibling temporary folder, then swaps it in place of `target` by renames. */
-function replaceFolder(target: string, files: ReadonlyMap<string, string>): void {
-  const parent = path.dirname(target);
-  const base = path.basename(target);
-  const staging = path.join(parent, `.${base}.new-${process.pid}`);
-  const previous = path.join(parent, `.${base}.old-${process.pid}`);
-  fs.rmSync(staging, { recursive: true, force: true });
+/** The lock file of an output folder: held (created with O_EXCL, holding the PID) while a synth writes into it. */
+export const LOCK_FILE = '.synth.lock';
+/** The journal of a swap in progress: the environments whose staged folders are complete and being swapped in. */
+export const JOURNAL_FILE = '.synth.journal';
+/** Staged and replaced folders of a run: `.<env>.new-<pid>` and `.<env>.old-<pid>`. */
+const TEMP_FOLDER = /^\.(.+)\.(new|old)-(\d+)$/;
+
+function processAlive(pid: number): boolean {
   try {
-    for (const [relative, content] of files) {
-      const file = path.join(staging, relative);
-      fs.mkdirSync(path.dirname(file), { recursive: true });
-      fs.writeFileSync(file, content);
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function sleep(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * Takes the output folder's lock, waiting while another live synth holds it (concurrent runs are serialized); a
+ * lock whose PID is dead (a killed synth) is taken over.
+ * @returns the release function
+ */
+function acquireLock(outdir: string, timeoutMs: number): () => void {
+  const lock = path.join(outdir, LOCK_FILE);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const fd = fs.openSync(lock, 'wx');
+      fs.writeSync(fd, String(process.pid));
+      fs.closeSync(fd);
+      return () => fs.rmSync(lock, { force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    let holder = NaN;
+    try {
+      holder = Number(fs.readFileSync(lock, 'utf8'));
+    } catch {
+      continue; // released meanwhile
+    }
+    // A lock just created may not hold its PID yet; an empty or dead one is stale once it is a second old.
+    const age = Date.now() - (fs.statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+    if ((Number.isInteger(holder) && holder > 0 && !processAlive(holder)) || (!(holder > 0) && age > 1000)) {
+      fs.rmSync(lock, { force: true });
+      continue;
+    }
+    if (Date.now() > deadline) {
+      throw new SynthError([
+        `${lock}: another synth (PID ${holder}) is writing ${outdir}; wait for it, or remove the lock if that process is not a synth`,
+      ]);
+    }
+    sleep(100);
+  }
+}
+
+/**
+ * Completes or discards what an interrupted synth left in `outdir` (call with the lock held): a swap recorded in
+ * the journal is rolled forward, so that every environment of that run is in place; then every staged or replaced
+ * temporary folder is removed. Afterwards `outdir` holds complete environments of one run and no temporary folder.
+ */
+export function recoverOutdir(outdir: string): void {
+  const journal = path.join(outdir, JOURNAL_FILE);
+  if (fs.existsSync(journal)) {
+    const { pid, environments } = JSON.parse(fs.readFileSync(journal, 'utf8')) as { pid: number; environments: string[] };
+    for (const env of environments) {
+      const target = path.join(outdir, env);
+      const staging = path.join(outdir, `.${env}.new-${pid}`);
+      const previous = path.join(outdir, `.${env}.old-${pid}`);
+      if (!fs.existsSync(staging)) continue; // already swapped in
+      if (fs.existsSync(target)) {
+        fs.rmSync(previous, { recursive: true, force: true });
+        fs.renameSync(target, previous);
+      }
+      fs.renameSync(staging, target);
+    }
+    fs.rmSync(journal, { force: true });
+  }
+  for (const entry of fs.readdirSync(outdir)) {
+    if (TEMP_FOLDER.test(entry) || entry === `${JOURNAL_FILE}.tmp`) fs.rmSync(path.join(outdir, entry), { recursive: true, force: true });
+  }
+}
+
+/**
+ * Replaces the folders of every rendered environment, all or nothing (call with the lock held): every environment is
+ * written to a staging folder first; then a journal naming them is written (by a rename, so it is complete or
+ * absent) and the folders are swapped in. Killed before the journal exists, the previous output is intact; killed
+ * after, the next run rolls the swap forward ({@link recoverOutdir}).
+ */
+function replaceFolders(outdir: string, rendered: ReadonlyMap<string, EnvironmentOutput>): void {
+  const staged = (env: string) => path.join(outdir, `.${env}.new-${process.pid}`);
+  try {
+    for (const [env, output] of rendered) {
+      for (const [relative, content] of output.files) {
+        const file = path.join(staged(env), relative);
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        fs.writeFileSync(file, content);
+      }
     }
   } catch (e) {
-    fs.rmSync(staging, { recursive: true, force: true });
+    for (const env of rendered.keys()) fs.rmSync(staged(env), { recursive: true, force: true });
     throw e;
   }
-  const hadPrevious = fs.existsSync(target);
-  if (hadPrevious) fs.renameSync(target, previous);
-  try {
-    fs.renameSync(staging, target);
-  } catch (e) {
-    if (hadPrevious) fs.renameSync(previous, target);
-    throw e;
-  }
-  fs.rmSync(previous, { recursive: true, force: true });
+  const journal = path.join(outdir, JOURNAL_FILE);
+  fs.writeFileSync(`${journal}.tmp`, JSON.stringify({ pid: process.pid, environments: [...rendered.keys()] }));
+  fs.renameSync(`${journal}.tmp`, journal);
+  recoverOutdir(outdir);
 }

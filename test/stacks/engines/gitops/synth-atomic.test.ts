@@ -1,0 +1,113 @@
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { JOURNAL_FILE, LOCK_FILE, recoverOutdir, synthesize } from '../../../../stacks/engines/gitops/synth';
+import { REPO_ROOT } from '../../../support/shared-dir';
+
+/**
+ * Issue 14 item 7: the environments of one synth replace their folders all or nothing; a killed synth leaves
+ * nothing the next run does not complete or remove; concurrent runs are serialized.
+ */
+
+const ENVS = ['a', 'b', 'c'];
+
+/** A config folder of three development environments whose output carries `sampling` (the run's mark). */
+function configDir(sampling: number): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `mesh-atomic-${sampling}-`));
+  for (const env of ENVS) {
+    fs.writeFileSync(
+      path.join(dir, `Pulumi.${env}.yaml`),
+      `config:\n  mesh:tier: development\n  mesh:demo: { apps: [] }\n  mesh:canary: { weightedSplit: { enabled: false }, httpbinCanary: { enabled: false } }\n  mesh:istio: { tracingSampling: ${sampling} }\n`,
+    );
+  }
+  return dir;
+}
+
+/** The run mark of each environment folder in `outdir` (the sampling percentage rendered into its mesh config). */
+function marks(outdir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const env of fs.readdirSync(outdir).filter((e) => !e.startsWith('.'))) {
+    const text = fs
+      .readdirSync(path.join(outdir, env), { recursive: true })
+      .map(String)
+      .filter((f) => f.endsWith('.yaml'))
+      .map((f) => fs.readFileSync(path.join(outdir, env, f), 'utf8'))
+      .join('\n');
+    const m = /samplingPercentage: (\d+)/.exec(text) ?? /randomSamplingPercentage: (\d+)/.exec(text);
+    out.set(env, m ? m[1] : 'incomplete');
+  }
+  return out;
+}
+
+/** Starts `synthesize()` in a child process, as `npm run synth` does. */
+function startSynth(config: string, outdir: string) {
+  const script = `require(${JSON.stringify(path.join(REPO_ROOT, 'stacks/engines/gitops/synth'))}).synthesize({ configDir: ${JSON.stringify(config)}, outdir: ${JSON.stringify(outdir)} })`;
+  return spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', script], { cwd: REPO_ROOT, stdio: 'ignore' });
+}
+
+const A = configDir(11);
+const B = configDir(22);
+
+describe('synth across environments (issue 14 item 7)', () => {
+  test('kill -9 at random times: after recovery dist/ holds complete environments of one run and no temporary folder', async () => {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'mesh-atomic-out-'));
+    synthesize({ configDir: A, outdir });
+    expect(new Set(marks(outdir).values())).toEqual(new Set(['11']));
+    // How long a child's whole run takes, to spread the kills over it (most land in rendering, some in the swap).
+    const t0 = Date.now();
+    await new Promise((resolve) => startSynth(B, outdir).on('exit', resolve));
+    const duration = Date.now() - t0;
+    expect(new Set(marks(outdir).values())).toEqual(new Set(['22']));
+    let rnd = 7;
+    for (let i = 0; i < 6; i++) {
+      rnd = (rnd * 48271) % 2147483647;
+      const config = i % 2 === 0 ? A : B;
+      const child = startSynth(config, outdir);
+      const delay = Math.floor(duration * (0.6 + 0.45 * (rnd / 2147483647)));
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      child.kill('SIGKILL');
+      await new Promise((resolve) => child.on('exit', resolve));
+      recoverOutdir(outdir);
+      fs.rmSync(path.join(outdir, LOCK_FILE), { force: true }); // the killed child's (its PID is dead)
+      const seen = marks(outdir);
+      expect([...seen.keys()].sort()).toEqual(ENVS);
+      expect(new Set(seen.values()).size).toBe(1);
+      expect(['11', '22']).toContain([...seen.values()][0]);
+      expect(fs.readdirSync(outdir).filter((e) => e.startsWith('.'))).toEqual([]);
+    }
+  }, 240_000);
+
+  test('an interrupted swap (journal written, dev missing between the two renames) is rolled forward', () => {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'mesh-atomic-out-'));
+    synthesize({ configDir: A, outdir });
+    const staged = fs.mkdtempSync(path.join(os.tmpdir(), 'mesh-atomic-staged-'));
+    synthesize({ configDir: B, outdir: staged });
+    // The state of a run (PID 99999) killed after swapping a, and between the two renames of b.
+    fs.renameSync(path.join(outdir, 'a'), path.join(outdir, '.a.old-99999'));
+    fs.renameSync(path.join(staged, 'a'), path.join(outdir, 'a'));
+    fs.renameSync(path.join(outdir, 'b'), path.join(outdir, '.b.old-99999'));
+    fs.renameSync(path.join(staged, 'b'), path.join(outdir, '.b.new-99999'));
+    fs.renameSync(path.join(staged, 'c'), path.join(outdir, '.c.new-99999'));
+    fs.writeFileSync(path.join(outdir, JOURNAL_FILE), JSON.stringify({ pid: 99999, environments: ENVS }));
+    fs.mkdirSync(path.join(outdir, '.a.new-12345')); // a stale staging folder of another killed run
+    expect(fs.existsSync(path.join(outdir, 'b'))).toBe(false);
+    recoverOutdir(outdir);
+    expect(marks(outdir)).toEqual(new Map(ENVS.map((e) => [e, '22'])));
+    expect(fs.readdirSync(outdir).filter((e) => e.startsWith('.'))).toEqual([]);
+  });
+
+  test('a stale lock of a dead PID is taken over; two synths at once are serialized, not failing with ENOTEMPTY', async () => {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'mesh-atomic-out-'));
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
+    fs.writeFileSync(path.join(outdir, LOCK_FILE), dead);
+    synthesize({ configDir: A, outdir });
+    expect(fs.existsSync(path.join(outdir, LOCK_FILE))).toBe(false);
+    const codes = await Promise.all(
+      [A, B].map((c) => new Promise<number | null>((resolve) => startSynth(c, outdir).on('exit', (code) => resolve(code)))),
+    );
+    expect(codes).toEqual([0, 0]);
+    expect(new Set(marks(outdir).values()).size).toBe(1);
+    expect(fs.readdirSync(outdir).filter((e) => e.startsWith('.'))).toEqual([]);
+  }, 120_000);
+});
