@@ -4,6 +4,12 @@ import { KubeObject } from '../../engines/render';
 /** The body Istio's proxies answer a request refused by authorization with (HTTP 403). */
 export const RBAC_DENIED = 'RBAC: access denied';
 
+/**
+ * Ports the sidecar serves itself for scraping (15020 merged Prometheus metrics, 15090 Envoy stats): they bypass the
+ * proxy's inbound listener, so PeerAuthentication and AuthorizationPolicies never see requests to them.
+ */
+export const PROXY_TELEMETRY_PORTS: readonly number[] = [15020, 15090];
+
 /** The namespace whose policies apply to every workload of the mesh. */
 export const DEFAULT_ROOT_NAMESPACE = ISTIO_SYSTEM_NAMESPACE;
 
@@ -173,6 +179,13 @@ export class AccessExplainer {
   /** Decides one request. */
   check(request: AccessRequest): AccessDecision {
     const dst = request.destination;
+    if (dst.port !== undefined && PROXY_TELEMETRY_PORTS.includes(dst.port)) {
+      return {
+        verdict: 'allow',
+        allowed: true,
+        reason: `port ${dst.port} is served by the sidecar itself (${dst.port === 15020 ? 'merged Prometheus metrics' : "Envoy's Prometheus stats"}), outside the inbound listener: neither mTLS nor authorization policies apply (NetworkPolicies still do)`,
+      };
+    }
     const mtls = this.mtlsMode(dst);
     if (!request.source && mtls.mode === 'STRICT') {
       return {

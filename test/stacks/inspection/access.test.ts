@@ -342,3 +342,17 @@ describe("the explainer follows Istio's authorization semantics", () => {
     expect(() => check([ap('demo', 'p', { action: 'REJECT' })])).toThrow(/action 'REJECT' is not ALLOW, DENY, CUSTOM or AUDIT/);
   });
 });
+
+describe('scraping the sidecar (issue 14 item 10)', () => {
+  const PROMETHEUS = { namespace: 'observability', serviceAccount: 'prometheus' };
+  test.each([15020, 15090])('Prometheus scraping port %i is ALLOW: the port bypasses the inbound listener and its policies', (port) => {
+    const explainer = s5();
+    for (const source of [PROMETHEUS, undefined]) {
+      const decision = explainer.check(request({ source, destination: { ...HTTPBIN, port }, path: '/stats/prometheus' }));
+      expect(decision).toMatchObject({ verdict: 'allow', allowed: true });
+      expect(decision.reason).toMatch(/served by the sidecar itself.*neither mTLS nor authorization policies apply/);
+    }
+    // The application port stays governed by default deny.
+    expect(explainer.check(request({ source: PROMETHEUS, destination: HTTPBIN })).verdict).toBe('deny');
+  });
+});
