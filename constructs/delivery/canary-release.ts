@@ -248,12 +248,12 @@ export class CanaryRelease extends Construct implements IRoutingController {
 
     // Flagger creates and reconciles the apex Service `<app>` (selecting the primary pods); the app's
     // own Service would fight it, so it leaves the tree. Flagger also scales the target.
-    app.node.tryRemoveChild('Service');
+    app.handOverService(this);
     if (!autoscaler) ApiObject.of(deployment).addJsonPatch(JsonPatch.remove('/spec/replicas'));
     // Flagger serves traffic from `<app>-primary` pods (it relabels the copies `app: <app>-primary`);
     // the app's PodDisruptionBudget follows them, or it would guard only the canary (scaled to zero).
-    const budget = app.node.tryFindChild(`Budget-${app.versions[0]}`);
-    if (budget instanceof ApiObject) budget.addJsonPatch(JsonPatch.replace('/spec/selector/matchLabels/app', `${app.name}-primary`));
+    const budget = app.disruptionBudgets.get(app.versions[0]);
+    if (budget) budget.addJsonPatch(JsonPatch.replace('/spec/selector/matchLabels/app', `${app.name}-primary`));
   }
 
   /** Names of the objects Flagger creates for this release, as `<Kind> <namespace>/<name>`. */

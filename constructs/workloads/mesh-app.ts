@@ -221,14 +221,17 @@ export class MeshApp extends Construct implements IMeshApp {
   readonly runAsUser: number;
   /** The autoscaling settings, if the app is autoscaled. */
   readonly autoscaling?: MeshAppAutoscaling;
-  /** The Service (escape hatch). */
-  readonly service: kplus.Service;
   /** The ServiceAccount (escape hatch). */
   readonly serviceAccount: kplus.ServiceAccount;
   /** The Deployment of each version (escape hatch). */
   readonly deployments: ReadonlyMap<string, kplus.Deployment>;
   /** The HPA of each version, when autoscaled. */
   readonly autoscalers: ReadonlyMap<string, kplus.HorizontalPodAutoscaler>;
+  /** The PodDisruptionBudget of each version that has one (escape hatch). */
+  readonly disruptionBudgets: ReadonlyMap<string, k8s.KubePodDisruptionBudget>;
+
+  private _service?: kplus.Service;
+  private _serviceOwner?: IRoutingController;
 
   private readonly _dependencies = new Map<string, IMeshApp>();
   private _routingController?: IRoutingController;
@@ -272,7 +275,7 @@ export class MeshApp extends Construct implements IMeshApp {
       metadata: { name: this.serviceAccountName, labels: { app: this.name } },
       automountToken: false,
     });
-    this.service = new kplus.Service(this, 'Service', {
+    const service = new kplus.Service(this, 'Service', {
       metadata: { name: this.name, labels: { app: this.name, service: this.name } },
       ports: this.ports.map((p) => ({
         name: p.name,
@@ -281,10 +284,12 @@ export class MeshApp extends Construct implements IMeshApp {
         protocol: p.protocol.transport === 'UDP' ? kplus.Protocol.UDP : kplus.Protocol.TCP,
       })),
     });
-    this.service.selectLabel('app', this.name);
+    service.selectLabel('app', this.name);
+    this._service = service;
 
     const deployments = new Map<string, kplus.Deployment>();
     const autoscalers = new Map<string, kplus.HorizontalPodAutoscaler>();
+    const budgets = new Map<string, k8s.KubePodDisruptionBudget>();
     for (const version of versions) {
       const deployment = this.addVersion(props, version, props.versions === undefined ? this.name : `${this.name}-${version.name}`);
       deployments.set(version.name, deployment);
@@ -302,14 +307,50 @@ export class MeshApp extends Construct implements IMeshApp {
       }
       const minimumReplicas = props.autoscaling?.minReplicas ?? version.replicas ?? this.replicas;
       if (props.podDisruptionBudget && minimumReplicas >= 2) {
-        new k8s.KubePodDisruptionBudget(this, `Budget-${version.name}`, {
-          metadata: { name: deployment.name, labels: { app: this.name, version: version.name } },
-          spec: { minAvailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: { app: this.name, version: version.name } } },
-        });
+        budgets.set(
+          version.name,
+          new k8s.KubePodDisruptionBudget(this, `Budget-${version.name}`, {
+            metadata: { name: deployment.name, labels: { app: this.name, version: version.name } },
+            spec: { minAvailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: { app: this.name, version: version.name } } },
+          }),
+        );
       }
     }
     this.deployments = deployments;
     this.autoscalers = autoscalers;
+    this.disruptionBudgets = budgets;
+  }
+
+  /**
+   * The Service (escape hatch); `undefined` once the app's routing controller took it over
+   * ({@link handOverService}: Flagger creates and reconciles the apex Service of a canaried app).
+   */
+  get service(): kplus.Service | undefined {
+    return this._service;
+  }
+
+  /** The routing controller that owns the app's Service instead of the app, if any. */
+  get serviceOwner(): IRoutingController | undefined {
+    return this._serviceOwner;
+  }
+
+  /**
+   * Hands the app's Service to its routing controller, which creates and reconciles it itself (Flagger's
+   * apex Service `<app>`): the app's own Service would fight it, so it leaves the tree, and {@link service}
+   * is `undefined` from then on. Fails when `controller` is not the app's routing controller.
+   */
+  handOverService(controller: IRoutingController): void {
+    if (this._routingController !== controller) {
+      invalid(
+        'MeshApp',
+        this,
+        `${controller.controllerKind} ${controller.node.path} takes over the Service, but it does not own the app's routing; call setRoutingController first`,
+      );
+    }
+    if (!this._service) return;
+    this.node.tryRemoveChild(this._service.node.id);
+    this._service = undefined;
+    this._serviceOwner = controller;
   }
 
   /** The apps this app calls, in the order they were declared. */

@@ -129,6 +129,28 @@ describe('CanaryRelease strategies', () => {
 });
 
 describe('CanaryRelease owns the routing of its app', () => {
+  test('the app hands its Service to Flagger: MeshApp.service no longer points at a Service outside the tree', () => {
+    const { httpbin, canary, objects } = release(
+      {},
+      { autoscaling: { minReplicas: 2, maxReplicas: 3, cpuUtilization: 80 }, podDisruptionBudget: true },
+    );
+    expect(objects.filter((o) => o.kind === 'Service')).toEqual([]);
+    expect(httpbin.service).toBeUndefined();
+    expect(httpbin.serviceOwner).toBe(canary);
+    // The PodDisruptionBudget follows the primary pods Flagger serves from.
+    expect(objects.find((o) => o.kind === 'PodDisruptionBudget')!.spec.selector.matchLabels.app).toBe('httpbin-primary');
+  });
+
+  test('fails when a construct that does not own the routing takes the Service', () => {
+    const { chart, httpbin } = setup();
+    const other = new CanaryRelease(chart, 'canary', { app: httpbin, strategy: Strategy.progressive({ stepWeight: 20 }) });
+    const { httpbin: second } = setup();
+    fails(
+      () => second.handOverService(other),
+      /^MeshApp apps\/httpbin: CanaryRelease apps\/canary takes over the Service, but it does not own/,
+    );
+  });
+
   test('registers as the routing controller, leaves the apex Service to Flagger and drops spec.replicas', () => {
     const { httpbin, canary, objects } = release();
     expect(httpbin.routingController).toBe(canary);
