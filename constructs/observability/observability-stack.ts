@@ -541,7 +541,7 @@ export interface PrometheusOptions {
    */
   readonly storageClass?: string;
   /**
-   * Prometheus replicas (a StatefulSet when above 1; each replica scrapes everything).
+   * Prometheus replicas (always a StatefulSet, so a change of replicas keeps the volumes; each replica scrapes everything).
    * @default 1
    */
   readonly replicas?: number;
@@ -1002,8 +1002,9 @@ export class ObservabilityStack extends Construct {
       server: {
         fullnameOverride: OBSERVABILITY_SERVICES.prometheus.name,
         replicaCount: replicas,
-        // Above one replica the chart needs a StatefulSet (one volume per replica); replicas spread over nodes.
-        statefulSet: { enabled: replicas > 1 },
+        // Always a StatefulSet (one volume per replica), whatever the replica count: switching kinds when replicas go
+        // from 1 to 2 would replace the Deployment's volume by new ones and lose the metric history. Replicas spread over nodes.
+        statefulSet: { enabled: true },
         podAntiAffinity: spreadWhenReplicated(replicas),
         retention: promDuration(retention),
         retentionSize: storage ? `${Math.floor(storage.gib * 0.9)}GB` : undefined,

@@ -151,7 +151,8 @@ describe('ObservabilityStack alone', () => {
       retention: '15d',
       persistentVolume: { enabled: false },
       replicaCount: 1,
-      statefulSet: { enabled: false },
+      // One kind for every replica count (issue 14 item 9): 1 -> 2 replicas keeps the volumes and the metric history.
+      statefulSet: { enabled: true },
     });
     expect(prom.server.retentionSize).toBeUndefined();
     expect(prom.server.podAntiAffinity).toBeUndefined();
@@ -161,7 +162,7 @@ describe('ObservabilityStack alone', () => {
     expect(release(objects, 'kiali').spec.values.auth).toEqual({ strategy: 'token' });
   });
 
-  test('persistence: a PVC of the given size, retention by size capped at 90 %, a StatefulSet above one replica', () => {
+  test('persistence: a PVC of the given size, retention by size capped at 90 %, a StatefulSet at any replica count', () => {
     const { objects } = synthStack({
       prometheus: { storageSize: '100Gi', storageClass: 'fast', replicas: 2, retention: Duration.days(30) },
     });
@@ -773,4 +774,15 @@ test('usable in any cdk8s Chart', () => {
       .filter((o) => o.kind === 'HelmRelease')
       .map((o) => o.spec.releaseName),
   ).toEqual(['prometheus', 'jaeger', 'grafana', 'kiali']);
+});
+
+describe('Prometheus replicas change without losing the metric history (issue 14 item 9)', () => {
+  test('1 and 2 replicas render the same kind (a StatefulSet) with the same volume settings', () => {
+    const server = (replicas: number) =>
+      release(synthStack({ prometheus: { storageSize: '50Gi', replicas } }).objects, 'prometheus').spec.values.server;
+    const [one, two] = [server(1), server(2)];
+    expect(one.statefulSet).toEqual(two.statefulSet);
+    expect(one.statefulSet.enabled).toBe(true);
+    expect(one.persistentVolume).toEqual(two.persistentVolume);
+  });
 });
