@@ -1,6 +1,15 @@
 import { ApiObject, Duration } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
-import { FLUX_NAMESPACE, FluxGitSource, FluxKustomization, FluxNotifications, NotificationChannel, invalid } from '../constructs';
+import {
+  chatProviderType,
+  chatService,
+  FLUX_NAMESPACE,
+  FluxGitSource,
+  FluxKustomization,
+  FluxNotifications,
+  NotificationChannel,
+  invalid,
+} from '../constructs';
 import { Layer, LayerChart, LAYERS } from './layer';
 
 /** Name of the platform's Flux `GitRepository`. */
@@ -108,7 +117,10 @@ export class FluxSystemChart extends LayerChart {
       );
     this.kustomizations = kustomizations;
     if (props.notifications) {
-      this.notifications = new FluxNotifications(this, `${FLUX_NAMESPACE}-${props.notifications.type}`, {
+      // The id (and so the Provider's name) keeps Flux's provider type: `flux-system-msteams` for Teams.
+      const service = chatService(props.notifications.type);
+      const id = `${FLUX_NAMESPACE}-${service ? chatProviderType(service) : props.notifications.type}`;
+      this.notifications = new FluxNotifications(this, id, {
         type: props.notifications.type,
         webhookSecretName: props.notifications.webhookSecretName,
         channel: props.notifications.channel,

@@ -11,6 +11,7 @@ import {
   MetricTemplate,
 } from '../constructs';
 import { ISTIO_SYSTEM_NAMESPACE } from '../constructs/core/namespaces';
+import type { ChatService } from '../constructs/core/chat';
 import { Layer, LayerChart } from './layer';
 
 /** Namespace of Flagger and of the metric templates and alert providers canaries share (scenario S3). */
@@ -19,7 +20,7 @@ export const FLAGGER_NAMESPACE = ISTIO_SYSTEM_NAMESPACE;
 /** Where canary alerts go. */
 export interface CanaryAlertsSettings {
   /** The chat service. */
-  readonly channel: 'slack' | 'teams';
+  readonly channel: ChatService;
   /** Secret in istio-system whose `address` key holds the webhook URL. */
   readonly secretName: string;
   /**

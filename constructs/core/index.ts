@@ -6,3 +6,4 @@ export * from './secret-requirement';
 export * from './kube-object';
 export * from './hosts';
 export * from './namespaces';
+export * from './chat';

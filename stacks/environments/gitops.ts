@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DNS_LABEL } from '../../constructs/core/errors';
 import { GO_DURATION } from '../../constructs/core/go-duration';
+import { CHAT_SERVICE_NAMES } from '../../constructs/core/chat';
 
 const label = z.string().regex(DNS_LABEL, 'must be a DNS-1123 label');
 const duration = z.string().regex(GO_DURATION, 'must be a duration such as 30s, 5m or 1h');
@@ -36,8 +37,8 @@ export const gitopsSchema = z.strictObject({
   /** Flux events to Slack or Teams. */
   notifications: z
     .strictObject({
-      /** `slack` or `msteams`. */
-      type: z.enum(['slack', 'msteams']),
+      /** `slack` or `teams` (`msteams`, Flux's name, is accepted too). */
+      type: z.enum(CHAT_SERVICE_NAMES),
       /** Name of the flux-system Secret whose `address` key holds the webhook URL. */
       secretRef: label,
       /** Slack channel (Slack only). */
