@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { meshWarnings } from '../../../constructs/core/errors';
 import { ConfigError, EnvironmentConfig, environmentNameOf, listEnvironmentFiles, loadEnvironmentFile } from '../../environments';
 import { buildPlatform } from '../../composition/platform';
-import { renderCharts, renderFluxTree } from '../render';
+import { KubeObject, renderCharts, renderFluxTree } from '../render';
 import { environmentSecrets, renderSecretsDoc, SECRETS_FILE } from './secrets';
 
 /** Options of {@link synthesize}. */
@@ -61,9 +61,38 @@ export class SynthError extends Error {
  */
 export function synthesizeEnvironment(config: EnvironmentConfig): EnvironmentOutput {
   const app = buildPlatform(config);
-  const files = renderFluxTree(renderCharts(app));
+  const charts = renderCharts(app);
+  const tooLarge = objectSizeProblems(charts.flatMap((c) => c.objects));
+  if (tooLarge.length > 0) throw new ConfigError(tooLarge.map((p) => `${config.name}: ${p}`));
+  const files = renderFluxTree(charts);
   files.set(SECRETS_FILE, renderSecretsDoc(config.name, environmentSecrets(app)));
   return { files, warnings: meshWarnings(app) };
+}
+
+/** The largest object the API server stores (etcd's default request limit, 1.5 MiB). */
+export const MAX_OBJECT_BYTES = 1.5 * 1024 * 1024;
+
+/**
+ * Objects above {@link MAX_OBJECT_BYTES} as JSON (what the API server stores), one line each naming the object, its
+ * size and its longest string field (where a configuration value too large for Kubernetes usually went).
+ */
+export function objectSizeProblems(objects: readonly KubeObject[]): string[] {
+  const problems: string[] = [];
+  for (const o of objects) {
+    const size = Buffer.byteLength(JSON.stringify(o));
+    if (size <= MAX_OBJECT_BYTES) continue;
+    let longest = { at: '', length: 0 };
+    const walk = (v: unknown, at: string) => {
+      if (typeof v === 'string' && v.length > longest.length) longest = { at, length: v.length };
+      else if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${at}[${i}]`));
+      else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, at ? `${at}.${k}` : k);
+    };
+    walk(o, '');
+    problems.push(
+      `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name} is ${size} bytes, above the ${MAX_OBJECT_BYTES} bytes (1.5 MiB) Kubernetes stores in one object; its longest value is ${longest.at} (${longest.length} chars): shorten the configuration value that fills it`,
+    );
+  }
+  return problems;
 }
 
 /**

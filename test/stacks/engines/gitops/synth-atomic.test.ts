@@ -2,8 +2,16 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { JOURNAL_FILE, LOCK_FILE, recoverOutdir, synthesize } from '../../../../stacks/engines/gitops/synth';
+import {
+  JOURNAL_FILE,
+  LOCK_FILE,
+  objectSizeProblems,
+  recoverOutdir,
+  synthesize,
+  synthesizeEnvironment,
+} from '../../../../stacks/engines/gitops/synth';
 import { REPO_ROOT } from '../../../support/shared-dir';
+import { parseEnvironment } from '../../../../stacks/environments';
 
 /**
  * Issue 14 item 7: the environments of one synth replace their folders all or nothing; a killed synth leaves
@@ -110,4 +118,35 @@ describe('synth across environments (issue 14 item 7)', () => {
     expect(new Set(marks(outdir).values()).size).toBe(1);
     expect(fs.readdirSync(outdir).filter((e) => e.startsWith('.'))).toEqual([]);
   }, 120_000);
+});
+
+describe('object size (issue 14 item 4)', () => {
+  test("an object above etcd's 1.5 MiB is named with its longest value; the synth of its environment fails", () => {
+    const huge = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'big', namespace: 'demo' },
+      data: { branch: 'x'.repeat(2_000_000) },
+    };
+    expect(objectSizeProblems([huge as never])).toEqual([
+      expect.stringMatching(
+        /^ConfigMap demo\/big is \d+ bytes, above the 1572864 bytes \(1.5 MiB\).*longest value is data.branch \(2000000 chars\)/,
+      ),
+    ]);
+    expect(objectSizeProblems([{ ...huge, data: { branch: 'main' } } as never])).toEqual([]);
+    // Through the config (Pulumi hands values over without the file's 1 MiB limit): Kiali's OpenID client id has no
+    // length of its own, so the rendered HelmRelease is what is checked.
+    const config = parseEnvironment(
+      'dev',
+      {
+        'mesh:observability': {
+          kiali: { auth: 'openid', openId: { issuerUri: 'https://sso.example.com', clientId: 'k'.repeat(1_700_000) } },
+        },
+      },
+      'Pulumi.dev.yaml',
+    );
+    expect(() => synthesizeEnvironment(config)).toThrow(
+      /^dev: HelmRelease flux-system\/kiali is \d+ bytes, above the 1572864 bytes .*client_id \(1700000 chars\)/,
+    );
+  });
 });
