@@ -295,6 +295,14 @@ export class ZeroTrustPolicy extends Construct {
   }
 
   /**
+   * The objects the policy generates (AuthorizationPolicies, PeerAuthentications, Sidecars, NetworkPolicies),
+   * in construct order: what it renders, for inspection and escape hatches.
+   */
+  get objects(): ApiObject[] {
+    return this.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject);
+  }
+
+  /**
    * Governs `app`: its ALLOW policy (callers from declared dependencies), its Sidecar and its
    * NetworkPolicy, and the default deny of its namespace.
    * @returns the app

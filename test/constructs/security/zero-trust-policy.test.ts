@@ -34,6 +34,17 @@ function demo(props: ZeroTrustPolicyProps = {}) {
 const of = (objects: any[], kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name);
 
 describe('ZeroTrustPolicy', () => {
+  test('exposes the objects it generates, exactly those it renders', () => {
+    const { chart, policy } = demo();
+    const rendered = Testing.synth(chart).filter(
+      (o) => o.apiVersion.startsWith('security.istio.io/') || o.kind === 'Sidecar' || o.kind === 'NetworkPolicy',
+    );
+    expect(policy.objects.map((o) => `${o.kind} ${o.metadata.namespace}/${o.name}`).sort()).toEqual(
+      rendered.map((o) => `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`).sort(),
+    );
+    expect(new Set(policy.objects.map((o) => o.kind))).toEqual(new Set(['AuthorizationPolicy', 'Sidecar', 'NetworkPolicy']));
+  });
+
   test('a default deny per namespace and an ALLOW policy per app from the declared dependencies', () => {
     const { chart, httpbin, sleep } = demo();
     sleep.calls(httpbin); // declared after the policy: rules resolve at synthesis
