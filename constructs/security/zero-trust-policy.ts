@@ -388,7 +388,7 @@ export class ZeroTrustPolicy extends Construct {
     const rule = new AccessRule(this, 'ALLOW', Array.isArray(from) ? from : [from as PeerLike], to);
     for (const peer of rule.sources) {
       const caller = peer.app;
-      if (caller instanceof MeshApp && !caller.dependencies.some((d) => keyOf(d) === keyOf(to))) {
+      if (caller && !caller.dependencies.some((d) => keyOf(d) === keyOf(to))) {
         invalid(
           'ZeroTrustPolicy',
           this,
@@ -986,7 +986,7 @@ class RequireTokenRule extends AccessRule {
 
 /** The `app` label values of an app's pods: Flagger labels the primary pods of a canaried app `<app>-primary`. */
 function appLabelValues(app: IMeshApp): string[] {
-  return app instanceof MeshApp && app.routingController ? [app.name, `${app.name}-primary`] : [app.name];
+  return app.routingController ? [app.name, `${app.name}-primary`] : [app.name];
 }
 
 /** A pod selector for every pod of an app, primaries of a canary included. */
@@ -1004,9 +1004,9 @@ function keyOf(app: IMeshApp): string {
   return `${app.namespace}/${app.name}`;
 }
 
-/** The declared dependencies of an app (only a {@link MeshApp} declares any). */
+/** The declared dependencies of an app. */
 function dependenciesOf(app: IMeshApp): readonly IMeshApp[] {
-  return app instanceof MeshApp ? app.dependencies : [];
+  return app.dependencies;
 }
 
 function tcpPorts(app: IMeshApp): { protocol: string; port: k8s.IntOrString }[] {

@@ -181,8 +181,8 @@ export interface MeshAppProps {
   readonly sidecarInjection?: boolean;
 }
 
-/** What other constructs need to know of an app of the mesh. */
-export interface IMeshApp {
+/** What other constructs need to know of an app of the mesh (no construct needs its class, or its children by id). */
+export interface IMeshApp extends IConstruct {
   /** App name: its Service, its ServiceAccount and its `app` label. */
   readonly name: string;
   /** Its namespace. */
@@ -195,6 +195,10 @@ export interface IMeshApp {
   readonly versions: readonly string[];
   /** Fully qualified Service host: `<name>.<namespace>.svc.cluster.local`. */
   readonly host: string;
+  /** The apps it calls (its Sidecar's egress and the callers its targets allow). */
+  readonly dependencies: readonly IMeshApp[];
+  /** The controller that owns its Istio routing (a CanaryRelease: Flagger relabels its pods `<name>-primary`), if any. */
+  readonly routingController?: IRoutingController;
 }
 
 const DEFAULT_RESOURCES: ResourceRequirements = { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '500m', memory: '256Mi' } };
