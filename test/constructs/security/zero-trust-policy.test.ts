@@ -459,6 +459,38 @@ describe('ZeroTrustPolicy fails when', () => {
   });
 });
 
+describe('ZeroTrustPolicy reads apps through IMeshApp', () => {
+  /** An app of the mesh that is not a MeshApp (e.g. a team's own construct). */
+  class TeamApp extends Construct implements IMeshApp {
+    readonly namespace = 'demo';
+    readonly serviceAccountName: string;
+    readonly ports = [{ name: 'http', port: 80, targetPort: 8080, protocol: Protocol.HTTP }] as any;
+    readonly versions = ['v1'];
+    readonly host: string;
+    constructor(
+      scope: Construct,
+      readonly name: string,
+      readonly dependencies: readonly IMeshApp[] = [],
+    ) {
+      super(scope, name);
+      this.serviceAccountName = name;
+      this.host = `${name}.demo.svc.cluster.local`;
+    }
+  }
+
+  test("the dependencies of any IMeshApp are its Sidecar's egress and its target's allowed callers", () => {
+    const chart = new Chart(Testing.app(), 'test', { namespace: 'demo' });
+    const api = new TeamApp(chart, 'api');
+    const web = new TeamApp(chart, 'web', [api]);
+    new ZeroTrustPolicy(chart, 'zero-trust', { apps: [api, web] });
+    const objects = Testing.synth(chart);
+    expect(of(objects, 'Sidecar', 'web').spec.egress[0].hosts).toContain('demo/api.demo.svc.cluster.local');
+    expect(of(objects, 'AuthorizationPolicy', 'api').spec.rules).toEqual([
+      { from: [{ source: { principals: ['cluster.local/ns/demo/sa/web'] } }] },
+    ]);
+  });
+});
+
 describe('ZeroTrustChart fails when', () => {
   const props = {
     apps: [],
