@@ -1,6 +1,7 @@
-import { ApiObject } from 'cdk8s';
+import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ChartWorkload, IMeshApp, MtlsMode, TelemetryCollector, WorkloadIdentity, ZeroTrustPolicy, invalid } from '../constructs';
+import { Sidecar } from '../imports/networking.istio.io';
 import { Layer, LayerChart } from './layer';
 
 /** Properties of a {@link ZeroTrustChart}. */
@@ -103,6 +104,17 @@ export interface LoadTesterAccessChartProps {
   readonly networkPolicies: boolean;
   /** Prometheus's identity: it scrapes the load tester's sidecar. */
   readonly prometheus: WorkloadIdentity;
+  /**
+   * A Sidecar limiting the load tester's proxy to the hosts it calls: the canary Services of the Canaries whose
+   * webhooks name it (`<app>-canary`, created by Flagger) and the tracing collector.
+   * @default true
+   */
+  readonly sidecarScoping?: boolean;
+  /**
+   * The tracing collector the load tester's proxy reports spans to (imported by its Sidecar).
+   * @default - none
+   */
+  readonly tracingCollector?: TelemetryCollector;
 }
 
 /**
@@ -132,6 +144,28 @@ export class LoadTesterAccessChart extends LayerChart {
       prometheus: props.prometheus,
     });
     const called = () => webhookCallsTo(this.node.root, props.loadTester);
+    if (props.sidecarScoping ?? true) {
+      const lt = props.loadTester;
+      new Sidecar(this, 'sidecar', {
+        metadata: { name: lt.name, namespace: lt.namespace },
+        spec: {
+          workloadSelector: { labels: { ...lt.podLabels } },
+          egress: [
+            {
+              hosts: Lazy.any({
+                produce: () => {
+                  const hosts = [...new Set(called().map((c) => `${c.namespace}/${c.target}-canary.${c.namespace}.svc.cluster.local`))];
+                  const collector = props.tracingCollector?.service;
+                  if (collector) hosts.push(`${collector.split('.')[1]}/${collector}`);
+                  // A Sidecar's egress needs a host: with no Canary, the load tester sees its own Service only.
+                  return hosts.length > 0 ? hosts : [`./${lt.name}.${lt.namespace}.svc.cluster.local`];
+                },
+              }),
+            },
+          ],
+        },
+      });
+    }
     this.webhookPaths = [...new Set([...LOAD_TESTER_WEBHOOK_PATHS, ...called().map((c) => c.path)])];
     this.policy.allowPlainText(props.flagger, props.loadTester, { methods: ['POST'], paths: this.webhookPaths });
     // A Canary created after this chart could name a path the policy does not allow: say so instead of a refused webhook.
@@ -147,20 +181,35 @@ export class LoadTesterAccessChart extends LayerChart {
   }
 }
 
+/** A Canary webhook that calls the load tester. */
+interface WebhookCall {
+  /** `Canary <namespace>/<name>`. */
+  readonly canary: string;
+  /** The Canary's namespace. */
+  readonly namespace: string;
+  /** The Canary's target Deployment (Flagger serves it as `<target>-canary` during analysis). */
+  readonly target: string;
+  readonly webhook: string;
+  readonly url: string;
+  readonly path: string;
+}
+
 /** The Canary webhooks of the tree that call `loadTester` (by its Service host), with their paths. */
-function webhookCallsTo(root: Construct, loadTester: ChartWorkload): { canary: string; webhook: string; url: string; path: string }[] {
-  const calls: { canary: string; webhook: string; url: string; path: string }[] = [];
+function webhookCallsTo(root: Construct, loadTester: ChartWorkload): WebhookCall[] {
+  const calls: WebhookCall[] = [];
   for (const c of root.node.findAll()) {
     if (!(c instanceof ApiObject) || c.kind !== 'Canary' || !c.apiVersion.startsWith('flagger.app/')) continue;
     const o = c.toJson() as {
       metadata: { name: string; namespace?: string };
-      spec?: { analysis?: { webhooks?: { name?: string; url?: string }[] } };
+      spec?: { targetRef?: { name?: string }; analysis?: { webhooks?: { name?: string; url?: string }[] } };
     };
     for (const w of o.spec?.analysis?.webhooks ?? []) {
       const m = /^https?:\/\/([a-z0-9-]+)\.([a-z0-9-]+)(\.svc(\.cluster\.local)?)?(:\d+)?(\/[^?#]*)?/.exec(w.url ?? '');
       if (!m || m[1] !== loadTester.name || m[2] !== loadTester.namespace) continue;
       calls.push({
         canary: `Canary ${o.metadata.namespace ?? 'default'}/${o.metadata.name}`,
+        namespace: o.metadata.namespace ?? 'default',
+        target: o.spec?.targetRef?.name ?? o.metadata.name,
         webhook: w.name ?? '',
         url: w.url!,
         path: m[6] || '/',

@@ -94,6 +94,9 @@ export function buildPlatform(config: EnvironmentConfig, options: BuildPlatformO
     defaultDeny: config.security.defaultDeny,
     networkPolicies: config.security.networkPolicies,
     prometheus,
+    // The load tester's Sidecar imports the Canaries' canary Services and the tracing collector only.
+    sidecarScoping: config.security.sidecarScoping,
+    tracingCollector: tracing,
   });
   // Scenario S4 on the demo httpbin, with the environment's resilience defaults and fault policy.
   if (demo?.httpbin)

@@ -182,7 +182,24 @@ describe('the load tester access in each environment', () => {
       'AuthorizationPolicy test/flagger-loadtester',
       ...(env === 'dev' ? [] : ['PeerAuthentication test/flagger-loadtester']),
       'NetworkPolicy test/flagger-loadtester',
+      'Sidecar test/flagger-loadtester',
     ]);
+  });
+
+  test('dev: the load tester sees only the canary Services of the Canaries that call it and the tracing collector', () => {
+    const objects = renderCharts(
+      buildPlatform(require('../../../stacks/environments').loadEnvironmentFile(path.join(ROOT, 'Pulumi.dev.yaml'))),
+    ).flatMap((c) => c.objects) as any[];
+    const sidecar = objects.find((o) => o.kind === 'Sidecar' && o.metadata.namespace === 'test');
+    const canaries = objects.filter((o) => o.kind === 'Canary' && o.spec.analysis.webhooks?.some((w: any) => w.url.includes('.test')));
+    expect(canaries.length).toBeGreaterThan(0);
+    expect(sidecar.spec.workloadSelector).toEqual({ labels: { app: 'loadtester' } });
+    expect([...sidecar.spec.egress[0].hosts].sort()).toEqual(
+      [
+        ...canaries.map((c) => `${c.metadata.namespace}/${c.spec.targetRef.name}-canary.${c.metadata.namespace}.svc.cluster.local`),
+        'observability/jaeger.observability.svc.cluster.local',
+      ].sort(),
+    );
   });
 
   test("prod with its demos: the httpbin canary's webhooks (load test and the manual gate) are the paths allowed", () => {
