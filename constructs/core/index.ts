@@ -7,3 +7,4 @@ export * from './kube-object';
 export * from './hosts';
 export * from './namespaces';
 export * from './chat';
+export * from './tracing';

@@ -18,6 +18,7 @@ import {
 import type { AlertProvider } from './alert-provider';
 import { CanaryBinding, CanaryMetric, flaggerDuration, Strategy, Webhook } from './canary-analysis';
 import { invalid } from '../core/errors';
+import type { KubeObject } from '../core/kube-object';
 import { qualifiedServiceHost, serviceHost } from '../core/hosts';
 import { GO_DURATION } from '../core/go-duration';
 import type { MeshApp, ResolvedMeshPort } from '../workloads/mesh-app';
@@ -424,13 +425,11 @@ function flaggerOwnedKeys(canary: CanaryLike): string[] {
   return keys;
 }
 
-/** A rendered Kubernetes object, as far as {@link flaggerCollisions} reads it. */
-export interface RenderedObject {
-  readonly apiVersion: string;
-  readonly kind: string;
-  readonly metadata: { readonly name: string; readonly namespace?: string };
-  readonly [key: string]: unknown;
-}
+/**
+ * A rendered Kubernetes object, as {@link flaggerCollisions} reads it: the one plain-object type, {@link KubeObject}.
+ * @deprecated use KubeObject
+ */
+export type RenderedObject = KubeObject;
 
 /**
  * Finds objects that fight Flagger: an object with the identity of one Flagger creates for a Canary

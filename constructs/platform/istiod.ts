@@ -30,17 +30,9 @@ export interface ComponentAutoscaling {
   readonly cpuUtilization?: number;
 }
 
-/** A tracing backend istiod tells the proxies to report spans to (a mesh `extensionProvider`). */
-export interface TracingProvider {
-  /** The provider name that `Telemetry` resources refer to. */
-  readonly name: string;
-  /** The wire protocol: OpenTelemetry (OTLP gRPC) or Zipkin. */
-  readonly protocol: 'opentelemetry' | 'zipkin';
-  /** The collector's Service, fully qualified: `jaeger-collector.istio-system.svc.cluster.local`. */
-  readonly service: string;
-  /** The collector's port (4317 for OTLP gRPC, 9411 for Zipkin). */
-  readonly port: number;
-}
+import type { TracingProvider } from '../core/tracing';
+
+export type { TracingProvider };
 
 /** The values of Istio's `istiod` chart that the platform sets. */
 export interface IstiodValues {

@@ -13,6 +13,7 @@ import { AccessRule, ChartWorkload, Peer, PeerLike, RenderedRule, WorkloadIdenti
 import { DNS_LABEL, invalid } from '../core/errors';
 import { qualifiedServiceHost, serviceHost } from '../core/hosts';
 import { ISTIO_SYSTEM_NAMESPACE } from '../core/namespaces';
+import type { TracingProvider } from '../core/tracing';
 import { IMeshApp, MeshApp } from '../workloads/mesh-app';
 import { ObservabilityStack } from '../observability/observability-stack';
 
@@ -61,15 +62,11 @@ export interface JwtIssuer {
 }
 
 /**
- * A collector every proxy sends telemetry to: the tracing extension provider of the Istio installation
- * (a `TracingProvider` fits).
+ * A collector every proxy sends telemetry to: the {@link TracingProvider} of the Istio installation, as far as
+ * access is concerned: its Service, fully qualified, and the port the proxies send to (the Service must map it
+ * to the same container port: NetworkPolicies see that one).
  */
-export interface TelemetryCollector {
-  /** Its Service, fully qualified: `<name>.<namespace>.svc.cluster.local`. */
-  readonly service: string;
-  /** The port the proxies send to; the Service must map it to the same container port (NetworkPolicies see that one). */
-  readonly port: number;
-}
+export type TelemetryCollector = Pick<TracingProvider, 'service' | 'port'>;
 
 /** Properties of a {@link ZeroTrustPolicy}. */
 export interface ZeroTrustPolicyProps {
