@@ -4,7 +4,7 @@ import { KubeObject } from '../../constructs/core/kube-object';
 
 /** How much of the service registry the proxies of an environment are configured with. */
 export interface ProxyVisibility {
-  /** Proxies with a scoped Sidecar (one per app workload). */
+  /** App proxies with a scoped Sidecar (one per MeshApp workload, its Flagger primary included). */
   readonly proxies: number;
   /**
    * Entries of the service registry: Services and ServiceEntry hosts of the output, and the Services the
@@ -68,20 +68,24 @@ export function proxyVisibility(tree: IConstruct, objects: readonly KubeObject[]
   );
   let scoped = 0;
   let limit = 0;
+  let proxies = 0;
   for (const sidecar of sidecars) {
     const namespace: string = sidecar.metadata.namespace ?? 'default';
-    const hosts = ((sidecar.spec.egress ?? []) as Json[]).flatMap((e) => (e.hosts ?? []) as string[]);
-    scoped += registry.filter((entry) => hosts.some((h) => imports(h, namespace, entry))).length;
-    // A canaried app's primary (`<app>-primary`, Flagger's copy) makes the app's calls.
+    // A canaried app's primary (`<app>-primary`, Flagger's copy) makes the app's calls. Sidecars of chart
+    // workloads (the load tester's) have no declared calls to measure against: not counted.
     const label = String(sidecar.spec.workloadSelector.labels?.app ?? '');
     const app = apps.find((a) => a.namespace === namespace && (a.name === label || `${a.name}-primary` === label));
-    limit += new Set((app?.dependencies ?? []).map((d) => d.host)).size + platform.size;
+    if (!app) continue;
+    proxies++;
+    const hosts = ((sidecar.spec.egress ?? []) as Json[]).flatMap((e) => (e.hosts ?? []) as string[]);
+    scoped += registry.filter((entry) => hosts.some((h) => imports(h, namespace, entry))).length;
+    limit += new Set(app.dependencies.map((d) => d.host)).size + platform.size;
   }
   return {
-    proxies: sidecars.length,
+    proxies,
     services: registry.length,
     scoped,
-    unscoped: sidecars.length * registry.length,
+    unscoped: proxies * registry.length,
     limit,
     platformHosts: [...platform],
   };

@@ -1,6 +1,6 @@
 import * as path from 'path';
-import { App } from 'cdk8s';
-import { jaegerTracingProvider } from '../../../constructs';
+import { App, Chart } from 'cdk8s';
+import { jaegerTracingProvider, MeshApp, Protocol } from '../../../constructs';
 import { buildPlatform } from '../../../stacks/composition/platform';
 import { renderCharts } from '../../../stacks/engines/render';
 import { loadEnvironmentFile } from '../../../stacks/environments';
@@ -48,7 +48,12 @@ describe('proxyVisibility', () => {
         spec: { workloadSelector: { labels: { app: 'a' } }, egress: [{ hosts: ['istio-system/*', './b.team.svc.cluster.local'] }] },
       },
     ];
-    const v = proxyVisibility(new App(), objects);
+    const tree = new App();
+    const chart = new Chart(tree, 'team', { namespace: 'team' });
+    new MeshApp(chart, 'a', { image: 'a:1', ports: [{ port: 80, protocol: Protocol.HTTP }] });
+    const v = proxyVisibility(tree, objects);
     expect(v).toMatchObject({ proxies: 1, services: 3, scoped: 3, unscoped: 3, limit: 0 });
+    // A Sidecar of a workload that is no MeshApp (the load tester) has no declared calls: not counted.
+    expect(proxyVisibility(new App(), objects)).toMatchObject({ proxies: 0, scoped: 0, limit: 0 });
   });
 });
