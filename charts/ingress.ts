@@ -25,6 +25,8 @@ export interface IngressTls {
   readonly hosts: readonly string[];
   /** Redirect HTTP to HTTPS. */
   readonly redirectHttp: boolean;
+  /** Without a redirect, still serve the HTTP hosts in plain text on port 80 (false: HTTPS only). */
+  readonly serveHttp: boolean;
   /** Who signs the certificate. */
   readonly issuer: IssuerType;
 }
@@ -62,10 +64,15 @@ export class IngressChart extends LayerChart {
     }
     this.gateway = new MeshGateway(this, props.gatewayName, {
       deployment: props.deployment,
-      hosts: props.hosts,
+      hosts: props.tls && !props.tls.serveHttp ? undefined : props.hosts,
       https:
         props.tls && this.issuer
-          ? { hosts: props.tls.hosts, redirectHttp: props.tls.redirectHttp, certificate: GatewayCertificate.fromIssuer(this.issuer) }
+          ? {
+              hosts: props.tls.hosts,
+              redirectHttp: props.tls.redirectHttp,
+              serveHttp: props.tls.serveHttp,
+              certificate: GatewayCertificate.fromIssuer(this.issuer),
+            }
           : undefined,
     });
   }

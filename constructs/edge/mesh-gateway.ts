@@ -59,6 +59,15 @@ export interface MeshGatewayHttps {
    */
   readonly redirectHttp?: boolean;
   /**
+   * Without a redirect, still answer plain HTTP on port 80 for the gateway's `hosts`. Set it to false
+   * for an HTTPS-only gateway (production): no port-80 server, so no route is ever reachable in plain
+   * text. An ACME HTTP-01 challenge is still answered: Istio's ingress controller serves cert-manager's
+   * solver `Ingress` (class `istio`) through a port-80 server of its own on the same gateway pods.
+   * With false the gateway's `hosts` (the plain-HTTP hosts) must not be set.
+   * @default true
+   */
+  readonly serveHttp?: boolean;
+  /**
    * The Secret the gateway reads the certificate from (`credentialName`).
    * @default - '<gateway name>-tls', or the Secret of `GatewayCertificate.fromSecret`
    */
@@ -179,11 +188,24 @@ export class MeshGateway extends Construct implements IMeshGateway {
           `redirectHttp cannot be used with issuer '${https.certificate.issuer!.issuerName}', which proves domain ownership by ACME HTTP-01: Istio's httpsRedirect also redirects http://<host>/.well-known/acme-challenge/, and HTTPS has no route to the challenge, so the certificate is never issued or renewed; set redirectHttp: false, or issue the certificate by DNS-01 elsewhere and use GatewayCertificate.fromSecret(name)`,
         );
       }
-      servers.push({
-        port: { number: 80, name: 'http', protocol: 'HTTP' },
-        hosts: httpHosts,
-        ...(redirect ? { tls: { httpsRedirect: true } } : {}),
-      });
+      const serveHttp = https.serveHttp ?? true;
+      if (!serveHttp && redirect) {
+        fail(
+          'https.serveHttp: false (no port-80 server) contradicts redirectHttp: true (a port-80 server that redirects); keep one: set redirectHttp: false for an HTTPS-only gateway, or leave serveHttp unset to redirect',
+        );
+      }
+      if (!serveHttp && props.hosts) {
+        fail(
+          `hosts [${props.hosts.join(', ')}] are served over plain HTTP, but https.serveHttp is false (HTTPS only); list them in https.hosts and remove hosts`,
+        );
+      }
+      if (serveHttp) {
+        servers.push({
+          port: { number: 80, name: 'http', protocol: 'HTTP' },
+          hosts: httpHosts,
+          ...(redirect ? { tls: { httpsRedirect: true } } : {}),
+        });
+      }
       servers.push({
         port: { number: 443, name: 'https', protocol: 'HTTPS' },
         hosts: tlsHosts,
@@ -193,7 +215,7 @@ export class MeshGateway extends Construct implements IMeshGateway {
           minProtocolVersion: GatewaySpecServersTlsMinProtocolVersion.TLSV1_UNDERSCORE_2,
         },
       });
-      this.hosts = [...new Set([...httpHosts, ...tlsHosts])];
+      this.hosts = serveHttp ? [...new Set([...httpHosts, ...tlsHosts])] : tlsHosts;
       this.httpsHosts = tlsHosts;
     } else {
       servers.push({ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: httpHosts });

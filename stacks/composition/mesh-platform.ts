@@ -55,6 +55,7 @@ export function addMeshPlatform(app: App, config: EnvironmentConfig, tracing?: T
     tls: tls && {
       hosts: tls.hosts,
       redirectHttp: tls.redirectHttp,
+      serveHttp: tls.serveHttp,
       issuer:
         tls.issuer.type === 'acme'
           ? IssuerType.acme({

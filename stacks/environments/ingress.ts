@@ -23,6 +23,12 @@ export const ingressSchema = z.strictObject({
       hosts: z.array(z.string()).min(1),
       /** Redirect plain HTTP to HTTPS. Must be false with `acme` (HTTP-01): the redirect would catch the CA's challenge request. */
       redirectHttp: z.boolean(),
+      /**
+       * Without a redirect, still serve `hosts` in plain HTTP on port 80. Production requires false (or a
+       * redirect): an HTTPS-only gateway. An ACME HTTP-01 challenge is still answered through the `istio`
+       * ingress class, which Istio serves on a port-80 server of its own.
+       */
+      serveHttp: z.boolean().default(true),
       /** Who signs the certificate: self-signed (development) or an ACME CA such as Let's Encrypt. */
       issuer: z.discriminatedUnion('type', [
         z.strictObject({ type: z.literal('selfSigned') }),
@@ -54,7 +60,7 @@ export const ingressPresets: Record<Tier, IngressSettings> = {
   development: {
     gatewayName: 'public-gateway',
     hosts: ['*'],
-    tls: { hosts: ['*.localhost'], redirectHttp: false, issuer: { type: 'selfSigned' }, certManagerReplicas: 1 },
+    tls: { hosts: ['*.localhost'], redirectHttp: false, serveHttp: true, issuer: { type: 'selfSigned' }, certManagerReplicas: 1 },
   },
   staging: { gatewayName: 'public-gateway', hosts: ['*'] },
   production: { gatewayName: 'public-gateway', hosts: ['*'] },

@@ -104,7 +104,11 @@ export function environmentRuleProblems(env: EnvironmentSettings, source: string
   if (env.tier === 'production') {
     if (!env.ingress.tls) {
       problems.push(
-        `${source}: ${prefix}:ingress.tls: production requires HTTPS on the public gateway (and so cert-manager), but it is not set; set ${prefix}:ingress.tls: { hosts: [<public host>], redirectHttp: false, issuer: { type: acme, email: <contact> }, certManagerReplicas: 2 }`,
+        `${source}: ${prefix}:ingress.tls: production requires HTTPS on the public gateway (and so cert-manager), but it is not set; set ${prefix}:ingress.tls: { hosts: [<public host>], redirectHttp: false, serveHttp: false, issuer: { type: acme, email: <contact> }, certManagerReplicas: 2 }`,
+      );
+    } else if (!env.ingress.tls.redirectHttp && env.ingress.tls.serveHttp) {
+      problems.push(
+        `${source}: ${prefix}:ingress.tls.serveHttp: true is not allowed in production (every exposed route would also answer plain HTTP on port 80, without a redirect); set ${prefix}:ingress.tls.serveHttp: false for an HTTPS-only gateway (ACME HTTP-01 challenges are still answered through the istio ingress class), or redirectHttp: true with an issuer that does not solve HTTP-01`,
       );
     }
     if (env.istio.install.outboundTrafficPolicy !== 'REGISTRY_ONLY') {

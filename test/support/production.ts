@@ -7,6 +7,7 @@ export const PRODUCTION_REQUIRED = {
     tls: {
       hosts: ['mesh.example.com'],
       redirectHttp: false,
+      serveHttp: false,
       issuer: { type: 'acme', email: 'platform-team@example.com' },
       certManagerReplicas: 2,
     },

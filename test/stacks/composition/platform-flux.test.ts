@@ -185,6 +185,7 @@ describe('the platform of each environment', () => {
           tls: {
             hosts: ['mesh.example.com'],
             redirectHttp: false,
+            serveHttp: false,
             issuer: { type: 'acme', email: 'ops@example.com' },
             certManagerReplicas: 2,
           },

@@ -1,3 +1,4 @@
+import * as path from 'path';
 import { Chart, Testing } from 'cdk8s';
 import {
   CertManager,
@@ -11,6 +12,10 @@ import {
   MeshGateway,
   MeshGatewayHttps,
 } from '../../../constructs';
+import { buildPlatform } from '../../../stacks/composition/platform';
+import { renderCharts } from '../../../stacks/engines/render';
+import { loadEnvironmentFile } from '../../../stacks/environments';
+import { REPO_ROOT } from '../../support/shared-dir';
 
 function chart(): Chart {
   return new Chart(Testing.app(), 'test');
@@ -98,6 +103,28 @@ describe('MeshGateway', () => {
         }),
     ).toThrow(
       "MeshGateway test/public-gateway: redirectHttp cannot be used with issuer 'letsencrypt', which proves domain ownership by ACME HTTP-01: Istio's httpsRedirect also redirects http://<host>/.well-known/acme-challenge/, and HTTPS has no route to the challenge, so the certificate is never issued or renewed; set redirectHttp: false, or issue the certificate by DNS-01 elsewhere and use GatewayCertificate.fromSecret(name)",
+    );
+  });
+
+  test('HTTPS only (serveHttp: false): no port-80 server, and the gateway serves only the HTTPS hosts', () => {
+    const c = chart();
+    const issuer = new ClusterCertificateIssuer(c, 'letsencrypt', { type: IssuerType.acme({ email: 'ops@example.com' }) });
+    const gw = new MeshGateway(c, 'public-gateway', {
+      https: { hosts: ['shop.example.com'], certificate: GatewayCertificate.fromIssuer(issuer), redirectHttp: false, serveHttp: false },
+    });
+    const gateway = Testing.synth(c).find((o) => o.kind === 'Gateway')!;
+    expect(gateway.spec.servers.map((s: any) => s.port.number)).toEqual([443]);
+    expect(gw.hosts).toEqual(['shop.example.com']);
+  });
+
+  test('fails when serveHttp: false meets plain-HTTP hosts or a redirect', () => {
+    const c = chart();
+    const https = { hosts: ['shop.example.com'], certificate: GatewayCertificate.fromSecret('shop-tls'), serveHttp: false };
+    expect(() => new MeshGateway(c, 'a', { hosts: ['*'], https: { ...https, redirectHttp: false } })).toThrow(
+      'MeshGateway test/a: hosts [*] are served over plain HTTP, but https.serveHttp is false (HTTPS only); list them in https.hosts and remove hosts',
+    );
+    expect(() => new MeshGateway(c, 'b', { https: { ...https, redirectHttp: true } })).toThrow(
+      /MeshGateway test\/b: https.serveHttp: false \(no port-80 server\) contradicts redirectHttp: true/,
     );
   });
 
@@ -237,5 +264,16 @@ describe('TLS: cert-manager and issuers', () => {
           type: IssuerType.acme({ email: 'ops@example.com', server: 'http://acme.local/dir' }),
         }),
     ).toThrow(/ClusterCertificateIssuer test\/le: ACME server 'http:\/\/acme.local\/dir' is not an https:\/\/ URL/);
+  });
+});
+
+describe("production's public gateway (issue 14 item 3)", () => {
+  test('Pulumi.prod.yaml: HTTPS only, no port-80 server, so no route answers in plain text', () => {
+    const app = buildPlatform(loadEnvironmentFile(path.join(REPO_ROOT, 'Pulumi.prod.yaml')));
+    const gateways = renderCharts(app)
+      .flatMap((c) => c.objects)
+      .filter((o) => o.kind === 'Gateway' && o.metadata.name === 'public-gateway');
+    expect(gateways).toHaveLength(1);
+    expect((gateways[0] as any).spec.servers.map((s: any) => [s.port.number, s.hosts])).toEqual([[443, ['mesh.example.com']]]);
   });
 });

@@ -245,7 +245,13 @@ describe('scenario S7: the manual weighted canary', () => {
       name: 'dev',
       ingress: {
         ...withHost.ingress,
-        tls: { hosts: ['*.example.com'], redirectHttp: false, issuer: { type: 'selfSigned' as const }, certManagerReplicas: 1 },
+        tls: {
+          hosts: ['*.example.com'],
+          redirectHttp: false,
+          serveHttp: true,
+          issuer: { type: 'selfSigned' as const },
+          certManagerReplicas: 1,
+        },
       },
     };
     expect(() => buildPlatform(dev)).toThrow(

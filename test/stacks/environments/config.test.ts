@@ -48,7 +48,7 @@ describe('parseEnvironment', () => {
 
   test('the tier of a custom environment name comes from mesh:tier', () => {
     const env = load(
-      'config:\n  mesh:tier: production\n  mesh:gitops: { url: ssh://git@github.com/acme/mesh.git }\n  mesh:ingress: { tls: { hosts: [eu.example.com], redirectHttp: false, issuer: { type: acme, email: ops@example.com }, certManagerReplicas: 2 } }\n',
+      'config:\n  mesh:tier: production\n  mesh:gitops: { url: ssh://git@github.com/acme/mesh.git }\n  mesh:ingress: { tls: { hosts: [eu.example.com], redirectHttp: false, serveHttp: false, issuer: { type: acme, email: ops@example.com }, certManagerReplicas: 2 } }\n',
       'prod-eu',
     );
     expect(env.name).toBe('prod-eu');

@@ -117,6 +117,17 @@ describe('production rules (issue 14 item 3)', () => {
     ]);
   });
 
+  test('a gateway that answers plain HTTP without a redirect is refused (serveHttp must be false)', () => {
+    const tls = { ...PRODUCTION_REQUIRED['mesh:ingress'].tls, serveHttp: true };
+    expect(prod({ ...PRODUCTION_REQUIRED, 'mesh:ingress': { tls } })).toEqual([
+      expect.stringMatching(
+        /^Pulumi.prod.yaml: mesh:ingress.tls.serveHttp: true is not allowed in production .*set mesh:ingress.tls.serveHttp: false/,
+      ),
+    ]);
+    const { serveHttp: _omitted, ...withoutKey } = tls;
+    expect(prod({ ...PRODUCTION_REQUIRED, 'mesh:ingress': { tls: withoutKey } })).toHaveLength(1);
+  });
+
   test('push delivery needs no repository', () => {
     expect(
       parseEnvironment('prod', { 'mesh:delivery': 'push', 'mesh:ingress': PRODUCTION_REQUIRED['mesh:ingress'] }, 'x').gitops,
