@@ -119,4 +119,30 @@ describe('mesh (the command line)', () => {
     );
     expect(lib.stdout.trim()).toBe('function');
   });
+  test('errors reach a slow reader through a pipe in full, far beyond its 64 KiB buffer (issue 14 item 6)', () => {
+    const bin = path.join(root, 'lib', 'stacks', 'cli', 'main.js');
+    if (!fs.existsSync(bin))
+      spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.build.json')]);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mesh-pipe-'));
+    const apps = Array.from({ length: 3000 }, (_, i) => `      app${i}: { image: "nginx:1", ports: [{ port: 8080 }], bogus${i}: 1 }`);
+    fs.writeFileSync(
+      path.join(dir, 'Pulumi.big.yaml'),
+      ['config:', '  mesh:tier: development', '  mesh:apps:', '    shop:', ...apps, ''].join('\n'),
+    );
+    // The reader waits before it reads, so the pipe fills up while the command is exiting.
+    const piped = spawnSync('sh', ['-c', `"${process.execPath}" "${bin}" synth --env big 2>&1 | (sleep 1; cat) > out.txt; echo $?`], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
+    const lines = fs.readFileSync(path.join(dir, 'out.txt'), 'utf8').split('\n').filter(Boolean);
+    expect(fs.statSync(path.join(dir, 'out.txt')).size).toBeGreaterThan(10 * 65536);
+    expect(lines).toHaveLength(3000);
+    lines.forEach((line, i) =>
+      expect(line).toMatch(new RegExp(`^error: Pulumi\\.big\\.yaml: mesh:apps\\.shop\\.app${i}\\.bogus${i}: unknown key`)),
+    );
+    expect(fs.existsSync(path.join(dir, 'dist'))).toBe(false);
+    expect(piped.stdout.trim()).toBe('0'); // the status of the pipeline is cat's; the command's own is checked below
+    const direct = spawnSync(process.execPath, [bin, 'synth', '--env', 'big'], { cwd: dir, encoding: 'utf8' });
+    expect(direct.status).toBe(2);
+  });
 });
