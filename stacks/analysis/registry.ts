@@ -1,11 +1,21 @@
 import { MeshValidationError } from '../../constructs/core/errors';
 import { Analyzer, AnalysisInput, Finding, IGNORE_ANNOTATION, ignoredCodes, objectName } from './analyzer';
 import { EXISTING_ANALYZERS } from './analyzers/existing';
+import { GATEWAY_ANALYZERS } from './analyzers/gateway';
+import { MTLS_ANALYZERS } from './analyzers/mtls';
 import { ROUTING_ANALYZERS } from './analyzers/routing';
+import { SCHEMA_ANALYZERS } from './analyzers/schema';
 import { SECURITY_ANALYZERS } from './analyzers/security';
 
 /** Every analyzer of the platform, one per rule; codes are unique and stable. */
-export const ANALYZERS: readonly Analyzer[] = [...EXISTING_ANALYZERS, ...ROUTING_ANALYZERS, ...SECURITY_ANALYZERS];
+export const ANALYZERS: readonly Analyzer[] = [
+  ...EXISTING_ANALYZERS,
+  ...SCHEMA_ANALYZERS,
+  ...ROUTING_ANALYZERS,
+  ...GATEWAY_ANALYZERS,
+  ...SECURITY_ANALYZERS,
+  ...MTLS_ANALYZERS,
+];
 
 /** The code of the finding reported for a malformed {@link IGNORE_ANNOTATION}. */
 export const INVALID_IGNORE_CODE = 'MESH0100';

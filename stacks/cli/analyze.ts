@@ -63,6 +63,15 @@ export function formatAnalysis(result: AnalysisResult): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** One line per analyzer, `CODE Name (severity): what it checks`, the registry's order (loaded only when asked for). */
+export function analyzerCatalog(): string {
+  const { ANALYZERS, INVALID_IGNORE_CODE } = require('../analysis/registry') as typeof import('../analysis/registry');
+  return [
+    ...ANALYZERS.map((a) => `  ${a.code} ${a.name} (${a.severity}${a.needsApp ? ', needs --env' : ''}): ${a.description}`),
+    `  ${INVALID_IGNORE_CODE} InvalidAnalyzeIgnore (error): every entry of the ignore annotation is CODE=reason`,
+  ].join('\n');
+}
+
 /** Adds `mesh analyze`. */
 export function registerAnalyzeCommand(program: Command, configDir: string): void {
   program
@@ -73,6 +82,7 @@ export function registerAnalyzeCommand(program: Command, configDir: string): voi
     .option('--code <code...>', 'only these analyzer codes, e.g. IST0101 MESH0006')
     .option('-c, --config-dir <dir>', 'folder of the Pulumi.<env>.yaml files', configDir)
     .option('--json', 'print the findings as JSON: { findings, ignored, skipped }')
+    .addHelpText('after', () => `\nAnalyzers:\n${analyzerCatalog()}`)
     .addHelpText(
       'after',
       '\nOpt an object out of one code with a reason: annotation mesh.platform/analyze-ignore: "IST0101=<reason>; MESH0006=<reason>".\n' +

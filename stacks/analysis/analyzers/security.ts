@@ -1,6 +1,6 @@
 import { ISTIO_SYSTEM_NAMESPACE } from '../../../constructs/platform/istio-release';
 import { Analyzer, objectName, RawFinding } from '../analyzer';
-import { isIstio, meshModel } from './mesh-model';
+import { hostNamespace, isIstio, meshModel } from './mesh-model';
 
 interface PolicySpec {
   readonly action?: string;
@@ -53,5 +53,45 @@ export const SECURITY_ANALYZERS: readonly Analyzer[] = [
           message: `${objectName(ap)}: action DENY with no rules matches no request, so it denies nothing (an ALLOW policy without rules is what denies everything)`,
           fix: `give it rules naming what to deny (rules: [{}] denies every request), or use an ALLOW policy with no rules for default deny`,
         })),
+  },
+  {
+    code: 'MESH0010',
+    name: 'CallIntoUngovernedNamespace',
+    severity: 'error',
+    description:
+      "a Sidecar's egress host (a declared call) is in a namespace some AuthorizationPolicy governs (else nothing there allows that call or denies any other)",
+    analyze: ({ objects }) => {
+      const model = meshModel(objects);
+      const policies = objects.filter((o) => isIstio(o, 'AuthorizationPolicy'));
+      const governed = new Set(policies.map((o) => o.metadata.namespace ?? 'default'));
+      // A policy of the root namespace without a selector applies to every namespace.
+      const meshWide = policies.find(
+        (o) =>
+          (o.metadata.namespace ?? 'default') === ISTIO_SYSTEM_NAMESPACE &&
+          Object.keys((o.spec as PolicySpec | undefined)?.selector?.matchLabels ?? {}).length === 0 &&
+          !(o.spec as PolicySpec | undefined)?.targetRef &&
+          !(o.spec as PolicySpec | undefined)?.targetRefs,
+      );
+      if (meshWide) return [];
+      const findings: RawFinding[] = [];
+      for (const sidecar of objects.filter((o) => isIstio(o, 'Sidecar'))) {
+        const egress = ((sidecar.spec as { egress?: { hosts?: string[] }[] } | undefined)?.egress ?? []).flatMap((e) => e.hosts ?? []);
+        const ungoverned = [...new Set(egress)].flatMap((entry) => {
+          const host = entry.includes('/') ? entry.slice(entry.indexOf('/') + 1) : entry;
+          const ns = hostNamespace(host);
+          // Wildcards are no declared call; what a Helm release installs (its policies too) is not in the output.
+          if (!ns || host.includes('*') || governed.has(ns) || model.chartNamespaces.has(ns)) return [];
+          return [{ host, ns }];
+        });
+        for (const { host, ns } of ungoverned) {
+          findings.push({
+            target: sidecar,
+            message: `${objectName(sidecar)}: spec.egress hosts ${host}, a call into namespace ${ns}, where no AuthorizationPolicy governs, so nothing there allows that call or denies any other`,
+            fix: `govern namespace ${ns} (add its apps to a ZeroTrustPolicy, or an AuthorizationPolicy there), or remove the call`,
+          });
+        }
+      }
+      return findings;
+    },
   },
 ];
