@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import {
+  ChartResources,
   IstioBase,
   IstioCni,
   IstioGateway,
@@ -20,6 +21,11 @@ export interface IstioDeploymentScaling {
   readonly autoscaling?: ComponentAutoscaling;
   /** A PodDisruptionBudget (minAvailable 1). */
   readonly podDisruptionBudget: boolean;
+  /**
+   * Requests and limits of each pod.
+   * @default - the chart's
+   */
+  readonly resources?: ChartResources;
 }
 
 /** Properties of an {@link IstioBaseChart}. */
@@ -69,6 +75,11 @@ export interface IstioControlPlaneChartProps {
   readonly tracing?: TracingProvider;
   /** istiod's scaling. */
   readonly istiod: IstioDeploymentScaling;
+  /**
+   * Requests and limits of every injected sidecar proxy.
+   * @default - the istiod chart's (100m/128Mi requested, limits 2 CPU/1Gi)
+   */
+  readonly proxyResources?: ChartResources;
   /** The ingress gateway's scaling and Service type. */
   readonly ingressGateway: IstioDeploymentScaling & { readonly serviceType: 'LoadBalancer' | 'NodePort' | 'ClusterIP' };
   /**
@@ -117,6 +128,8 @@ export class IstioControlPlaneChart extends LayerChart {
       replicas: props.istiod.replicas,
       autoscaling: props.istiod.autoscaling,
       podDisruptionBudget: props.istiod.podDisruptionBudget,
+      resources: props.istiod.resources,
+      proxyResources: props.proxyResources,
       outboundTrafficPolicy: props.outboundTrafficPolicy,
       accessLogFile: props.accessLogFile,
       tracing: props.tracing,
@@ -129,6 +142,7 @@ export class IstioControlPlaneChart extends LayerChart {
       autoscaling: props.ingressGateway.autoscaling,
       podDisruptionBudget: props.ingressGateway.podDisruptionBudget,
       serviceType: props.ingressGateway.serviceType,
+      resources: props.ingressGateway.resources,
     });
     if (props.egressGateway) {
       this.egressGateway = new IstioGateway(this, 'istio-egressgateway', {
@@ -138,6 +152,7 @@ export class IstioControlPlaneChart extends LayerChart {
         replicas: props.egressGateway.replicas,
         autoscaling: props.egressGateway.autoscaling,
         podDisruptionBudget: props.egressGateway.podDisruptionBudget,
+        resources: props.egressGateway.resources,
       });
     }
   }

@@ -382,6 +382,8 @@ export interface PrometheusRuleValues {
 export interface AlertmanagerValues {
   readonly enabled: boolean;
   readonly replicaCount: number;
+  /** Requests and limits of Alertmanager (the subchart sets none). */
+  readonly resources: ResourceRequirements;
   readonly podAntiAffinity?: 'soft';
   readonly persistence: { readonly enabled: boolean; readonly size?: string };
   readonly extraSecretMounts: ReadonlyArray<{
@@ -419,6 +421,8 @@ export interface PrometheusValues {
     readonly global: { readonly scrape_interval: string; readonly evaluation_interval: string };
     readonly service: { readonly servicePort: number };
   };
+  /** The config reloader beside the server (it tells Prometheus to reload when its ConfigMap changes; the chart sets no resources). */
+  readonly configmapReload: { readonly prometheus: { readonly resources: ResourceRequirements } };
   readonly serverFiles: {
     readonly 'alerting_rules.yml': { readonly groups: ReadonlyArray<{ readonly name: string; readonly rules: PrometheusRuleValues[] }> };
   };
@@ -466,6 +470,8 @@ export interface GrafanaValues {
   readonly persistence: { readonly enabled: boolean };
   readonly testFramework: { readonly enabled: boolean };
   readonly resources: ResourceRequirements;
+  /** The init container that downloads the dashboards at start (the chart sets no resources). */
+  readonly downloadDashboards: { readonly resources: ResourceRequirements };
   readonly datasources: {
     readonly 'datasources.yaml': { readonly apiVersion: 1; readonly datasources: readonly GrafanaDatasourceValues[] };
   };
@@ -551,6 +557,11 @@ export interface PrometheusOptions {
    */
   readonly resources?: ResourceRequirements;
   /**
+   * Requests and limits of the config reloader container beside each server (`configmapReload.prometheus`).
+   * @default - 10m/32Mi requested, 100m/64Mi limit
+   */
+  readonly configReloaderResources?: ResourceRequirements;
+  /**
    * Scrape and rule evaluation interval.
    * @default Duration.seconds(15) (what Istio's dashboards assume)
    */
@@ -584,6 +595,11 @@ export interface AlertingOptions {
    * @default - no persistence
    */
   readonly alertmanagerStorageSize?: string;
+  /**
+   * Requests and limits of each Alertmanager.
+   * @default - 10m/32Mi requested, 200m/128Mi limit
+   */
+  readonly alertmanagerResources?: ResourceRequirements;
 }
 
 /** Grafana options. */
@@ -1017,11 +1033,25 @@ export class ObservabilityStack extends Construct {
         global: { scrape_interval: interval, evaluation_interval: interval },
         service: { servicePort: OBSERVABILITY_SERVICES.prometheus.port },
       },
+      configmapReload: {
+        prometheus: {
+          resources: checkResources(
+            'prometheus.configReloaderResources',
+            options.configReloaderResources ?? { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '100m', memory: '64Mi' } },
+            fail,
+          ),
+        },
+      },
       serverFiles: { 'alerting_rules.yml': { groups: [{ name: 'mesh', rules: this.rules }] } },
       extraScrapeConfigs: YAML.stringify([istiodJob]),
       alertmanager: {
         enabled: true,
         replicaCount: alertmanagerReplicas,
+        resources: checkResources(
+          'alerting.alertmanagerResources',
+          alerting.alertmanagerResources ?? { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '200m', memory: '128Mi' } },
+          fail,
+        ),
         podAntiAffinity: spreadWhenReplicated(alertmanagerReplicas),
         persistence: alertmanagerStorage ? { enabled: true, size: alerting.alertmanagerStorageSize } : { enabled: false },
         // Chat alerts are optional: an optional volume lets Alertmanager start without the Secret (it reads
@@ -1130,6 +1160,8 @@ export class ObservabilityStack extends Construct {
         options.resources ?? { requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
         fail,
       ),
+      // A curl per dashboard before Grafana starts: an init container, so it adds nothing to the pod's steady requests.
+      downloadDashboards: { resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '200m', memory: '128Mi' } } },
       datasources: {
         'datasources.yaml': {
           apiVersion: 1,

@@ -3,7 +3,9 @@ import { invalid } from '../core/errors';
 import { HelmComponent } from './helm-component';
 import { IstioBase } from './istio-base';
 import {
+  ChartResources,
   chartValues,
+  checkChartResources,
   checkIstioProfile,
   ISTIO_REPOSITORY,
   ISTIO_SYSTEM_NAMESPACE,
@@ -23,6 +25,8 @@ export interface IstioCniValues {
     /** `openshift` merges the chart's OpenShift overlay (Multus CNI paths, `spc_t` SELinux type) and adds its ClusterRole's SCC rule. */
     readonly platform?: IstioPlatformValue;
   };
+  /** Requests and limits of the node agent (one pod per node). */
+  readonly resources?: ChartResources;
 }
 
 /** Properties of an {@link IstioCni}. */
@@ -39,6 +43,11 @@ export interface IstioCniProps {
    * @default 'istio-system'
    */
   readonly namespace?: string;
+  /**
+   * Requests and limits of the node agent, on every node.
+   * @default - the chart's: 100m CPU and 100Mi requested, no limits
+   */
+  readonly resources?: ChartResources;
 }
 
 /**
@@ -53,7 +62,7 @@ export class IstioCni extends HelmComponent {
   constructor(scope: Construct, id: string, props: IstioCniProps) {
     const namespace = props.namespace ?? ISTIO_SYSTEM_NAMESPACE;
     const platform = istioPlatform(props.profile);
-    const values: IstioCniValues = { global: platform ? { platform } : undefined };
+    const values: IstioCniValues = { global: platform ? { platform } : undefined, resources: props.resources };
     super(scope, id, {
       repository: ISTIO_REPOSITORY,
       chart: 'cni',
@@ -64,6 +73,8 @@ export class IstioCni extends HelmComponent {
       values: chartValues(values),
     });
     this.typedValues = values;
-    checkIstioProfile(props.profile, (message) => invalid('IstioCni', this, message));
+    const fail = (message: string): never => invalid('IstioCni', this, message);
+    checkIstioProfile(props.profile, fail);
+    if (props.resources) checkChartResources('resources', props.resources, fail);
   }
 }

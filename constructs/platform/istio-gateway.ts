@@ -5,6 +5,7 @@ import { HelmComponent } from './helm-component';
 import {
   ChartResources,
   chartValues,
+  checkChartResources,
   checkIstioProfile,
   ISTIO_REPOSITORY,
   ISTIO_SYSTEM_NAMESPACE,
@@ -80,8 +81,9 @@ export interface IstioGatewayProps {
    */
   readonly serviceType?: 'LoadBalancer' | 'ClusterIP' | 'NodePort';
   /**
-   * Requests and limits of the gateway proxy.
-   * @default - the chart's
+   * Requests and limits of the gateway proxy (the chart's `resources`; give CPU and memory of what you set, since
+   * Helm merges them over the chart's).
+   * @default - the chart's: 100m CPU and 128Mi requested, limits 2 CPU and 1Gi
    */
   readonly resources?: ChartResources;
 }
@@ -126,6 +128,7 @@ export class IstioGateway extends HelmComponent {
         `a PodDisruptionBudget with ${minReplicas} replica would block every node drain; run at least 2 replicas or set podDisruptionBudget: false`,
       );
     }
+    if (props.resources) checkChartResources('resources', props.resources, fail);
   }
 
   private static valuesOf(props: IstioGatewayProps, name: string): IstioGatewayValues {

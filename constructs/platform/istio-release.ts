@@ -1,4 +1,5 @@
 import { HelmRepositoryRef } from './helm-component';
+import { milliValue, parseQuantity } from '../core/quantity';
 
 /** The Istio release the platform installs (every Istio chart is versioned with the release). */
 export const ISTIO_VERSION = '1.30.3';
@@ -75,4 +76,29 @@ export interface ChartResources {
  */
 export function chartValues<T extends object>(values: T): Record<string, unknown> {
   return JSON.parse(JSON.stringify(values)) as Record<string, unknown>;
+}
+
+/**
+ * Checks a chart's requests and limits, reporting through `fail` what the API server or the scheduler would refuse:
+ * a quantity that is none (`100 m`, `1GB`), or a request above its limit.
+ * @param what the prop being checked, such as `proxyResources`
+ */
+export function checkChartResources(what: string, r: ChartResources, fail: (message: string) => never): void {
+  for (const resource of ['cpu', 'memory'] as const) {
+    const values: Partial<Record<'requests' | 'limits', bigint>> = {};
+    for (const kind of ['requests', 'limits'] as const) {
+      const text = r[kind]?.[resource];
+      if (text === undefined) continue;
+      const q = parseQuantity(String(text));
+      if (typeof q === 'string') return fail(`${what}.${kind}.${resource} '${text}' ${q}`);
+      if (q.numerator <= 0n)
+        fail(`${what}.${kind}.${resource} '${text}' must be positive, such as ${resource === 'cpu' ? '100m' : '128Mi'}`);
+      values[kind] = milliValue(q).milli;
+    }
+    if (values.requests !== undefined && values.limits !== undefined && values.requests > values.limits) {
+      fail(
+        `${what}: the ${resource} request ${r.requests![resource]} exceeds its limit ${r.limits![resource]}; raise the limit or lower the request`,
+      );
+    }
+  }
 }

@@ -5,6 +5,7 @@ import { IstioBase } from './istio-base';
 import {
   ChartResources,
   chartValues,
+  checkChartResources,
   checkIstioProfile,
   ISTIO_REPOSITORY,
   ISTIO_SYSTEM_NAMESPACE,
@@ -40,6 +41,8 @@ export interface IstiodValues {
   readonly global?: IstioGlobalValues & {
     /** The chart's PodDisruptionBudget of istiod (always minAvailable 1: the chart reads no other field). */
     readonly defaultPodDisruptionBudget?: { readonly enabled: boolean };
+    /** The sidecar proxies the injector adds to every pod of an injected namespace (`istio-proxy`, and `istio-init`). */
+    readonly proxy?: { readonly resources?: ChartResources };
   };
   /** The istiod Deployment. */
   readonly pilot?: {
@@ -110,10 +113,19 @@ export interface IstiodProps {
    */
   readonly podDisruptionBudget?: boolean;
   /**
-   * Requests and limits of istiod.
-   * @default - the chart's (500m CPU, 2Gi memory requested)
+   * Requests and limits of istiod (`pilot.resources`). Give both CPU and memory of what you set: Helm merges
+   * them over the chart's, so a request left out keeps the chart's value.
+   * @default - the chart's: 500m CPU and 2Gi memory requested, no limits
    */
   readonly resources?: ChartResources;
+  /**
+   * Requests and limits of every injected sidecar proxy (`global.proxy.resources`; the `istio-init` container
+   * gets the same). Pods override them with the `sidecar.istio.io/proxyCPU`, `proxyMemory`, `proxyCPULimit` and
+   * `proxyMemoryLimit` annotations. A CPU limit also sets the proxy's worker threads (Envoy's concurrency follows
+   * it when the mesh does not set one).
+   * @default - the chart's: 100m CPU and 128Mi requested, limits 2 CPU and 1Gi
+   */
+  readonly proxyResources?: ChartResources;
   /**
    * Traffic redirection by the Istio CNI plugin (install {@link IstioCni} too): pods need no
    * NET_ADMIN/NET_RAW init container (scenario S8).
@@ -195,6 +207,8 @@ export class Istiod extends HelmComponent {
       fail(`accessLogFile '${props.accessLogFile}' is not an absolute path; use '/dev/stdout'`);
     }
     if (props.tracing) checkTracing(props.tracing, fail);
+    if (props.resources) checkChartResources('resources', props.resources, fail);
+    if (props.proxyResources) checkChartResources('proxyResources', props.proxyResources, fail);
   }
 
   private static valuesOf(props: IstiodProps, namespace: string): IstiodValues {
@@ -207,6 +221,7 @@ export class Istiod extends HelmComponent {
         istioNamespace: namespace,
         platform: istioPlatform(props.profile),
         defaultPodDisruptionBudget: { enabled: podDisruptionBudget },
+        proxy: props.proxyResources ? { resources: props.proxyResources } : undefined,
       },
       pilot: {
         replicaCount: autoscaling ? undefined : (props.replicas ?? 1),

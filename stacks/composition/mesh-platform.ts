@@ -44,6 +44,7 @@ export function addMeshPlatform(app: App, config: EnvironmentConfig, tracing?: T
     accessLogFile: config.istio.accessLogging ? '/dev/stdout' : undefined,
     tracing: install.tracing ?? tracing,
     istiod: install.istiod,
+    proxyResources: install.proxy.resources,
     ingressGateway: install.ingressGateway,
     egressGateway: install.egressGateway.enabled ? install.egressGateway : undefined,
     highAvailability: config.tier === 'production',
