@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { ApiObject, App } from 'cdk8s';
 import * as YAML from 'yaml';
 import { Layer, LayerChart } from '../../../charts';
+import { Flagger, FlaggerLoadTester, MeshNamespace, MetricTemplate } from '../../../constructs';
 import { KubeObject } from '../../../constructs/core/kube-object';
 import { ISTIO_VERSION } from '../../../constructs/platform/istio-release';
 import { IGNORE_ANNOTATION } from '../../../stacks/analysis/analyzer';
@@ -246,5 +247,45 @@ describe('IST0104 GatewayPortNotOnWorkload: a Gateway server port the selected g
     expect(
       values._internal_defaults_do_not_set.service.ports.map((p: any) => ({ name: p.name, port: p.port, targetPort: p.targetPort })),
     ).toEqual(GATEWAY_CHART_SERVICE_PORTS);
+  });
+});
+
+describe('the checks that moved into the registry report their codes through analyze()', () => {
+  const namespace = obj('v1', 'Namespace', '', 'demo', {});
+  const injected = { ...namespace, metadata: { name: 'demo', labels: { 'istio-injection': 'enabled' } } } as KubeObject;
+
+  test('MESH0001 PodWithoutService fires on a pod of an injected namespace no Service selects; behind a Service it is clean', () => {
+    expect(analyze({ objects: [injected, deployment('demo', 'orphan')] }).findings).toEqual([
+      expect.objectContaining({
+        code: 'MESH0001',
+        name: 'PodWithoutService',
+        object: 'Deployment demo/orphan',
+        fix: 'create one, e.g. with MeshApp',
+      }),
+    ]);
+    expect(codes([injected, ...httpbin])).toEqual([]);
+  });
+
+  test('MESH0002 ConflictingPortProtocols fires on one container port exposed as http and tcp; one protocol is clean', () => {
+    const second = (name: string) =>
+      obj('v1', 'Service', 'demo', 'httpbin-raw', { selector: { app: 'httpbin' }, ports: [{ name, port: 9000, targetPort: 8080 }] });
+    expect(codes([injected, ...httpbin, second('tcp')])).toEqual(['MESH0002']);
+    expect(codes([injected, ...httpbin, second('http-raw')])).toEqual([]);
+  });
+
+  test('MESH0003 CustomResourceBeforeItsCrd and MESH0004 HelmReleaseBeforeItsNamespace fire on the construct tree; in order it is clean', () => {
+    const build = (crdLayer: Layer, namespaceLayer: Layer) => {
+      const app = new App();
+      const platform = new LayerChart(app, 'platform', { layer: Layer.PLATFORM, namespace: 'istio-system' });
+      new Flagger(platform, 'flagger', { prometheusUrl: 'http://prometheus-server.observability:80' });
+      new FlaggerLoadTester(platform, 'load-tester', { namespace: 'loadtest' });
+      const configs = new LayerChart(app, 'configs', { layer: crdLayer, namespace: 'istio-system' });
+      MetricTemplate.istioP99Latency(configs, 'latency', { prometheusUrl: 'http://prometheus-server.observability:80' });
+      new MeshNamespace(new LayerChart(app, 'namespaces', { layer: namespaceLayer }), 'ns', { name: 'loadtest' });
+      const charts = renderCharts(app, { analysis: false });
+      return analyze({ app, charts, objects: charts.flatMap((c) => c.objects) }).findings.map((f) => f.code);
+    };
+    expect(build(Layer.PLATFORM, Layer.APPS)).toEqual(['MESH0003', 'MESH0004']);
+    expect(build(Layer.PLATFORM_CONFIGS, Layer.PLATFORM)).toEqual([]);
   });
 });

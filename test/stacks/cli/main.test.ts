@@ -44,6 +44,14 @@ describe('mesh (the command line)', () => {
     }
   });
 
+  test('analyze --help lists every analyzer of the registry with its code, name and severity', () => {
+    const { ANALYZERS } = require('../../../stacks/analysis/registry') as typeof import('../../../stacks/analysis/registry');
+    const { out } = run(['analyze', '--help']);
+    for (const a of ANALYZERS) expect(out).toContain(`  ${a.code} ${a.name} (${a.severity}`);
+    expect(out).toContain('  MESH0100 InvalidAnalyzeIgnore (error)');
+    expect(out).toContain('  IST0113 MTLSPolicyConflict (error)');
+  });
+
   test('a usage error exits 2', () => {
     expect(run(['synth', '--bogus']).code).toBe(2);
     expect(run(['analyze']).code).toBe(2);
