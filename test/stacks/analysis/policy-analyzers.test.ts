@@ -8,9 +8,9 @@ import { KubeObject } from '../../../constructs/core/kube-object';
 import { ISTIO_VERSION } from '../../../constructs/platform/istio-release';
 import { IGNORE_ANNOTATION } from '../../../stacks/analysis/analyzer';
 import { GATEWAY_CHART_SERVICE_PORTS } from '../../../stacks/analysis/analyzers/gateway';
-import { analyze, AnalysisError } from '../../../stacks/analysis/registry';
+import { analyze, AnalysisError, ANALYZERS } from '../../../stacks/analysis/registry';
 import { renderCharts } from '../../../stacks/engines/render';
-import { chartDir } from '../../support/shared-dir';
+import { chartDir, REPO_ROOT } from '../../support/shared-dir';
 
 const obj = (
   apiVersion: string,
@@ -288,4 +288,9 @@ describe('the checks that moved into the registry report their codes through ana
     expect(build(Layer.PLATFORM, Layer.APPS)).toEqual(['MESH0003', 'MESH0004']);
     expect(build(Layer.PLATFORM_CONFIGS, Layer.PLATFORM)).toEqual([]);
   });
+});
+
+test("the README's analyzer table lists every analyzer of the registry with its severity", () => {
+  const readme = fs.readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
+  for (const a of ANALYZERS) expect(readme).toContain(`| ${a.code} ${a.name} | ${a.severity} |`);
 });
