@@ -59,6 +59,25 @@ function peerMode(pa: ReturnType<typeof peerAuthentications>, namespace: string,
   return { mode: 'PERMISSIVE', by: "Istio's default" };
 }
 
+/**
+ * Does a pod run Istio's sidecar, the only thing a PeerAuthentication configures? Its `sidecar.istio.io/inject` label
+ * decides, else its namespace's injection label (`istio-injection: enabled` or `istio.io/rev`). A namespace the output
+ * does not declare is not judged: whether it is injected is unknown.
+ */
+function sidecarOf(objects: readonly KubeObject[]): (namespace: string, labels: Labels) => boolean {
+  const injected = new Set(
+    objects
+      .filter((o) => o.kind === 'Namespace' && o.apiVersion === 'v1')
+      .filter((o) => {
+        const labels = (o.metadata.labels ?? {}) as Labels;
+        return labels['istio-injection'] === 'enabled' || (labels['istio-injection'] !== 'disabled' && !!labels['istio.io/rev']);
+      })
+      .map((o) => o.metadata.name),
+  );
+  return (namespace, labels) =>
+    labels['sidecar.istio.io/inject'] === 'true' || (labels['sidecar.istio.io/inject'] !== 'false' && injected.has(namespace));
+}
+
 /** Does a client TLS mode fail against what the server's sidecar accepts? */
 function conflict(clientMode: string, peer: string): boolean {
   return (peer === 'STRICT' && clientMode !== 'ISTIO_MUTUAL') || (peer === 'DISABLE' && clientMode !== 'DISABLE');
@@ -135,7 +154,8 @@ function serviceOf(objects: readonly KubeObject[], model: MeshModel, fqdn: strin
  * TLS against PeerAuthentication: a DestinationRule (or a Flagger Canary's traffic policy, which Flagger copies into
  * its DestinationRules) that originates TLS the destination's sidecars refuse. Toward pods whose PeerAuthentication is
  * STRICT only ISTIO_MUTUAL works (DISABLE, SIMPLE or MUTUAL fail every request); toward DISABLE only plain text.
- * Judged on every rendered object, whatever generated it.
+ * Judged on every rendered object, whatever generated it, toward pods that run a sidecar (a pod without one, e.g. in a
+ * namespace without injection, may well terminate TLS itself).
  */
 export const MTLS_ANALYZERS: readonly Analyzer[] = [
   {
@@ -147,15 +167,17 @@ export const MTLS_ANALYZERS: readonly Analyzer[] = [
     analyze: ({ objects }) => {
       const model = meshModel(objects);
       const pa = peerAuthentications(objects);
+      const hasSidecar = sidecarOf(objects);
       const findings: RawFinding[] = [];
       const reported = new Set<string>();
       const judge = (target: KubeObject, t: TlsTarget, service: string, namespace: string) => {
         const key = `${objectName(target)} ${t.field}`;
         if (reported.has(key)) return; // one finding per setting
         for (const port of t.ports) {
-          // Pods without a known Service pod (a Service of no pod in the output) get the namespace's mode.
+          // A Service of no pod in the output: its pods get the namespace's mode.
           const pods = t.pods.length > 0 ? t.pods : [undefined];
           for (const pod of pods) {
+            if (!hasSidecar(namespace, pod?.labels ?? {})) continue; // no proxy: no PeerAuthentication applies
             const cport = pod ? containerPort(port, pod) : typeof port.targetPort === 'number' ? port.targetPort : port.port;
             const peer = peerMode(pa, namespace, pod?.labels ?? {}, cport);
             if (!conflict(t.mode, peer.mode)) continue;

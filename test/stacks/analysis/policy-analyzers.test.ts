@@ -79,13 +79,18 @@ describe('IST0106 SchemaValidationError: misplaced fields on every rendered obje
 });
 
 describe('IST0113 MTLSPolicyConflict: TLS of DestinationRules and Canaries against PeerAuthentication', () => {
-  const mesh = (mode: string) => istio('PeerAuthentication', 'istio-system', 'default', { mtls: { mode } });
+  const injected: KubeObject = {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name: 'demo', labels: { 'istio-injection': 'enabled' } },
+  };
+  const mesh = (mode: string) => [injected, istio('PeerAuthentication', 'istio-system', 'default', { mtls: { mode } })];
   const dr = (spec: object, annotations?: Record<string, string>) =>
     istio('DestinationRule', 'demo', 'httpbin', { host: 'httpbin', ...spec }, annotations);
   const tls = (mode: string) => ({ trafficPolicy: { tls: { mode } } });
 
   test('fires on SIMPLE toward pods whose mesh-wide PeerAuthentication is STRICT, naming both objects', () => {
-    const [f] = analyze({ objects: [mesh('STRICT'), ...httpbin, dr(tls('SIMPLE'))] }).findings;
+    const [f] = analyze({ objects: [...mesh('STRICT'), ...httpbin, dr(tls('SIMPLE'))] }).findings;
     expect(f).toMatchObject({ code: 'IST0113', name: 'MTLSPolicyConflict', severity: 'error', object: 'DestinationRule demo/httpbin' });
     expect(f.message).toBe(
       'DestinationRule demo/httpbin: spec.trafficPolicy.tls.mode SIMPLE toward port 80 of Service httpbin.demo.svc.cluster.local, whose pods (Deployment demo/httpbin) accept only mutual TLS (PeerAuthentication istio-system/default: STRICT), so every request fails',
@@ -94,9 +99,14 @@ describe('IST0113 MTLSPolicyConflict: TLS of DestinationRules and Canaries again
   });
 
   test('is clean for ISTIO_MUTUAL toward STRICT, for SIMPLE toward PERMISSIVE, and for no tls setting', () => {
-    expect(codes([mesh('STRICT'), ...httpbin, dr(tls('ISTIO_MUTUAL'))])).toEqual([]);
-    expect(codes([mesh('PERMISSIVE'), ...httpbin, dr(tls('SIMPLE'))])).toEqual([]);
-    expect(codes([mesh('STRICT'), ...httpbin, dr({})])).toEqual([]);
+    expect(codes([...mesh('STRICT'), ...httpbin, dr(tls('ISTIO_MUTUAL'))])).toEqual([]);
+    expect(codes([...mesh('PERMISSIVE'), ...httpbin, dr(tls('SIMPLE'))])).toEqual([]);
+    expect(codes([...mesh('STRICT'), ...httpbin, dr({})])).toEqual([]);
+    // No sidecar, no PeerAuthentication: a pod of a namespace without injection (or opted out) may terminate TLS itself.
+    const plain = mesh('STRICT').filter((o) => o.kind !== 'Namespace');
+    expect(codes([...plain, ...httpbin, dr(tls('SIMPLE'))])).toEqual([]);
+    const optedOut = deployment('demo', 'httpbin', { app: 'httpbin', 'sidecar.istio.io/inject': 'false' });
+    expect(codes([...mesh('STRICT'), service('demo', 'httpbin'), optedOut, dr(tls('SIMPLE'))])).toEqual([]);
   });
 
   test('fires on ISTIO_MUTUAL toward a workload whose own PeerAuthentication is DISABLE; the namespace one is overridden', () => {
@@ -105,9 +115,9 @@ describe('IST0113 MTLSPolicyConflict: TLS of DestinationRules and Canaries again
       mtls: { mode: 'DISABLE' },
     });
     const namespace = istio('PeerAuthentication', 'demo', 'default', { mtls: { mode: 'STRICT' } });
-    const [f] = analyze({ objects: [namespace, workload, ...httpbin, dr(tls('ISTIO_MUTUAL'))] }).findings;
+    const [f] = analyze({ objects: [injected, namespace, workload, ...httpbin, dr(tls('ISTIO_MUTUAL'))] }).findings;
     expect(f.message).toContain('accept only plain text (PeerAuthentication demo/httpbin: DISABLE)');
-    expect(codes([namespace, workload, ...httpbin, dr(tls('DISABLE'))])).toEqual([]);
+    expect(codes([injected, namespace, workload, ...httpbin, dr(tls('DISABLE'))])).toEqual([]);
   });
 
   test('port-level modes are keyed by the container port the Service port targets; subsets judge their own pods', () => {
@@ -117,11 +127,11 @@ describe('IST0113 MTLSPolicyConflict: TLS of DestinationRules and Canaries again
         portLevelMtls: { [String(port)]: { mode: 'PERMISSIVE' } },
       });
     const simpleOn80 = dr({ trafficPolicy: { portLevelSettings: [{ port: { number: 80 }, tls: { mode: 'SIMPLE' } }] } });
-    expect(codes([mesh('STRICT'), portLevel(8080), ...httpbin, simpleOn80])).toEqual([]);
-    const [f] = analyze({ objects: [mesh('STRICT'), portLevel(80), ...httpbin, simpleOn80] }).findings;
+    expect(codes([...mesh('STRICT'), portLevel(8080), ...httpbin, simpleOn80])).toEqual([]);
+    const [f] = analyze({ objects: [...mesh('STRICT'), portLevel(80), ...httpbin, simpleOn80] }).findings;
     expect(f.message).toContain('spec.trafficPolicy.portLevelSettings[0].tls.mode SIMPLE toward port 80');
     const subset = dr({ subsets: [{ name: 'v1', labels: { version: 'v1' }, trafficPolicy: { tls: { mode: 'DISABLE' } } }] });
-    expect(analyze({ objects: [mesh('STRICT'), ...httpbin, subset] }).findings.map((x) => x.message)).toEqual([
+    expect(analyze({ objects: [...mesh('STRICT'), ...httpbin, subset] }).findings.map((x) => x.message)).toEqual([
       expect.stringContaining('spec.subsets[0].trafficPolicy.tls.mode DISABLE toward port 80'),
     ]);
   });
@@ -132,16 +142,16 @@ describe('IST0113 MTLSPolicyConflict: TLS of DestinationRules and Canaries again
         targetRef: { kind: 'Deployment', name: 'httpbin' },
         service: { port: 80, targetPort: 8080, trafficPolicy: { tls: { mode } } },
       });
-    const [f] = analyze({ objects: [mesh('STRICT'), deployment('demo', 'httpbin'), canary('SIMPLE')] }).findings;
+    const [f] = analyze({ objects: [...mesh('STRICT'), deployment('demo', 'httpbin'), canary('SIMPLE')] }).findings;
     expect(f).toMatchObject({ code: 'IST0113', object: 'Canary demo/httpbin' });
     expect(f.message).toContain('spec.service.trafficPolicy.tls.mode SIMPLE toward port 80 of the Services Flagger generates for httpbin');
-    expect(codes([mesh('STRICT'), deployment('demo', 'httpbin'), canary('ISTIO_MUTUAL')])).toEqual([]);
+    expect(codes([...mesh('STRICT'), deployment('demo', 'httpbin'), canary('ISTIO_MUTUAL')])).toEqual([]);
   });
 
   test("fails the synth of a user's raw DestinationRule; the ignore annotation opts it out with its reason", () => {
-    expect(renderRaw([mesh('STRICT'), ...httpbin, dr(tls('SIMPLE'))])).toThrow('[IST0113] DestinationRule demo/httpbin');
+    expect(renderRaw([...mesh('STRICT'), ...httpbin, dr(tls('SIMPLE'))])).toThrow('[IST0113] DestinationRule demo/httpbin');
     const ignored = dr(tls('SIMPLE'), { [IGNORE_ANNOTATION]: 'IST0113=the app terminates TLS itself behind a PERMISSIVE port' });
-    const result = analyze({ objects: [mesh('STRICT'), ...httpbin, ignored] });
+    const result = analyze({ objects: [...mesh('STRICT'), ...httpbin, ignored] });
     expect(result.findings).toEqual([]);
     expect(result.ignored).toEqual([
       expect.objectContaining({
@@ -150,7 +160,7 @@ describe('IST0113 MTLSPolicyConflict: TLS of DestinationRules and Canaries again
         reason: 'the app terminates TLS itself behind a PERMISSIVE port',
       }),
     ]);
-    expect(renderRaw([mesh('STRICT'), ...httpbin, ignored])).not.toThrow();
+    expect(renderRaw([...mesh('STRICT'), ...httpbin, ignored])).not.toThrow();
   });
 });
 
