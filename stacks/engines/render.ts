@@ -61,15 +61,15 @@ function renderResolved(app: App, options: RenderOptions): RenderedChart[] {
   });
   // An object declared identically by two charts (a shared HelmRepository) is kept once, in the
   // earlier layer; two different objects with one identity would fight, so that is an error.
-  const owner = new Map<string, { chart: string; json: string }>();
+  // (Compared as JSON only when an identity comes twice: most objects are never turned into text here.)
+  const owner = new Map<string, { chart: string; object: KubeObject }>();
   const rendered = LAYERS.flatMap((layer) => charts.filter((c) => c.layer === layer)).map((chart) => ({
     ...chart,
     objects: chart.objects.filter((o) => {
       const key = objectKey(o);
-      const json = JSON.stringify(o);
       const previous = owner.get(key);
-      if (!previous) return (owner.set(key, { chart: chart.id, json }), true);
-      if (previous.json === json) return false;
+      if (!previous) return (owner.set(key, { chart: chart.id, object: o }), true);
+      if (JSON.stringify(previous.object) === JSON.stringify(o)) return false;
       throw new MeshValidationError(
         `${key} is generated twice, differently, by chart '${previous.chart}' and by chart '${chart.id}'; two writers of one object fight, so keep one`,
       );
