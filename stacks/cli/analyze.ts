@@ -63,11 +63,13 @@ export function formatAnalysis(result: AnalysisResult): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** One line per analyzer, `CODE Name (severity): what it checks`, the registry's order (loaded only when asked for). */
+/** One line per analyzer, `CODE Name (severity): what it checks`, by code (the registry is loaded only when asked for). */
 export function analyzerCatalog(): string {
   const { ANALYZERS, INVALID_IGNORE_CODE } = require('../analysis/registry') as typeof import('../analysis/registry');
   return [
-    ...ANALYZERS.map((a) => `  ${a.code} ${a.name} (${a.severity}${a.needsApp ? ', needs --env' : ''}): ${a.description}`),
+    ...[...ANALYZERS]
+      .sort((a, b) => a.code.localeCompare(b.code))
+      .map((a) => `  ${a.code} ${a.name} (${a.severity}${a.needsApp ? ', needs --env' : ''}): ${a.description}`),
     `  ${INVALID_IGNORE_CODE} InvalidAnalyzeIgnore (error): every entry of the ignore annotation is CODE=reason`,
   ].join('\n');
 }

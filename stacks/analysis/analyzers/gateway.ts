@@ -92,7 +92,7 @@ export const GATEWAY_ANALYZERS: readonly Analyzer[] = [
     name: 'GatewayPortNotOnWorkload',
     severity: 'warning',
     description:
-      "every server port of a Gateway is a target port of the Service of the gateway deployment it selects (the gateway chart's service.ports, or its defaults 80 and 443)",
+      "every server port of a Gateway is a target port of the Service of the gateway deployment it selects (the gateway chart's service.ports, else its defaults 15021, 80 and 443)",
     analyze: ({ objects }) => {
       const workloads = [
         ...objects.filter((o) => o.kind === 'HelmRelease' && o.apiVersion.startsWith('helm.toolkit.fluxcd.io/')).map(gatewayRelease),

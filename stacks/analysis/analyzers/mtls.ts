@@ -163,7 +163,7 @@ export const MTLS_ANALYZERS: readonly Analyzer[] = [
     name: 'MTLSPolicyConflict',
     severity: 'error',
     description:
-      "a DestinationRule's (or Canary's) TLS mode agrees with the PeerAuthentication of the pods it reaches: ISTIO_MUTUAL toward STRICT, DISABLE toward DISABLE",
+      "a DestinationRule's (or Canary's) TLS mode agrees with the PeerAuthentication of the sidecar pods it reaches: ISTIO_MUTUAL toward STRICT, DISABLE toward DISABLE",
     analyze: ({ objects }) => {
       const model = meshModel(objects);
       const pa = peerAuthentications(objects);
