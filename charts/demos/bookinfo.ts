@@ -9,12 +9,22 @@ import {
   MeshAppProps,
   MeshNamespace,
   Protocol,
+  ResourceRequirements,
   Strategy,
   Webhook,
   WeightedSplit,
 } from '../../constructs';
-import { WorkloadDefaults } from './demo-apps';
 import { Layer, LayerChart } from '../layer';
+
+/** The workload defaults an environment gives its apps (mesh:workloads). */
+export interface WorkloadDefaults {
+  /** Replicas per version. */
+  readonly replicas: number;
+  /** Requests and limits per container. */
+  readonly resources: ResourceRequirements;
+  /** PodDisruptionBudget for versions with 2 or more replicas. */
+  readonly podDisruptionBudget: boolean;
+}
 
 /** Tag of the bookinfo images. */
 export const BOOKINFO_VERSION = '1.20.3';

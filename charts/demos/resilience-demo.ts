@@ -1,20 +1,6 @@
 import { Duration } from 'cdk8s';
-import { Construct } from 'constructs';
-import { FaultInjection, IMeshGateway, IRoutableMeshApp, ResilienceDefaults, ResilientRoute, RetryOn, warn } from '../../constructs';
-import { Layer, LayerChart } from '../layer';
-
-/** Properties of a {@link ResilienceDemoChart}. */
-export interface ResilienceDemoChartProps {
-  /** The demo httpbin (scenario S2's), whose traffic gets scenario S4's policy. */
-  readonly httpbin: IRoutableMeshApp;
-  /** The environment's resilience defaults and fault policy. */
-  readonly defaults: ResilienceDefaults;
-  /**
-   * Gateways httpbin is exposed through.
-   * @default - mesh-internal traffic only
-   */
-  readonly gateways?: readonly IMeshGateway[];
-}
+import { FaultInjection, RetryOn } from '../../constructs';
+import type { AppDeclaration } from '../../stacks/environments/apps';
 
 /** Scenario S4's retry conditions: the HTTP ones and the gRPC ones. */
 export const S4_RETRY_ON: readonly RetryOn[] = [
@@ -40,51 +26,50 @@ export const S4_FAULTS: FaultInjection = {
   delay: { fixedDelay: Duration.seconds(2), percentage: 10 },
 };
 
-/**
- * Scenario S4 on httpbin: retries (3 attempts, 1s per try, within an 8s timeout, on 5xx,
- * gateway-error, reset, connect-failure and the gRPC conditions) and the circuit breaker (1
- * connection, 1 pending request, 1 request per connection; eject a host after 1 5xx, sweeping every
- * 1s, for 3m, up to 100 % of hosts), with `outlierDetection` beside `connectionPool` where Istio reads
- * it. Header-scoped faults are added where the environment allows them.
- *
- * When httpbin is under a CanaryRelease (scenario S3), the policy goes into the Canary's
- * `spec.service` instead, without what Flagger's Canary cannot carry (its `trafficPolicy.connectionPool`
- * has `http` only, and it has no fault injection): the TCP connection limit and the faults are left
- * out, with a synth warning that says so.
- */
-export class ResilienceDemoChart extends LayerChart {
-  /** httpbin's route. */
-  readonly route: ResilientRoute;
+/** Options of {@link s4Resilience}. */
+export interface S4ResilienceOptions {
+  /** httpbin is under a Flagger release (scenario S3), which owns its routing. */
+  readonly canaried: boolean;
+  /** The environment allows fault injection (mesh:resilience.allowFaults). */
+  readonly allowFaults: boolean;
+}
 
-  constructor(scope: Construct, id: string, props: ResilienceDemoChartProps) {
-    super(scope, id, { layer: Layer.APPS, namespace: props.httpbin.namespace });
-    const canaried = props.httpbin.routingController !== undefined;
-    this.route = new ResilientRoute(this, 'httpbin', {
-      app: props.httpbin,
-      timeout: Duration.seconds(8),
-      retries: { attempts: 3, perTryTimeout: Duration.seconds(1), retryOn: S4_RETRY_ON },
-      // Flagger's Canary carries an HTTP connection pool only: a canaried httpbin gets no TCP limit.
-      connectionPool: {
-        tcp: canaried ? undefined : { maxConnections: 1 },
-        http: { http1MaxPendingRequests: 1, maxRequestsPerConnection: 1 },
-      },
-      outlierDetection: {
-        consecutive5xxErrors: 1,
-        interval: Duration.seconds(1),
-        baseEjectionTime: Duration.minutes(3),
-        maxEjectionPercent: 100,
-      },
-      // A canaried httpbin's VirtualService is Flagger's, which has no fault injection.
-      faults: props.defaults.allowFaults && !canaried ? S4_FAULTS : undefined,
-      gateways: canaried ? undefined : props.gateways,
-      defaults: props.defaults,
-    });
-    if (canaried) {
-      const left = ['TCP maxConnections 1', ...(props.defaults.allowFaults ? ['the header-scoped faults'] : [])];
-      warn(
-        this.route,
-        `scenario S4's ${left.join(' and ')} cannot be applied: ${props.httpbin.routingController!.node.path} owns the routing of '${props.httpbin.name}' and Flagger's Canary carries no TCP connection pool nor faults; the rest of S4 is in the Canary's spec.service. Without the CanaryRelease (mesh:canary.httpbinCanary.enabled: false) S4 renders in full`,
-      );
-    }
-  }
+/**
+ * Scenario S4 on httpbin, as the `resilience` of a `mesh:apps` entry: retries (3 attempts, 1s per try,
+ * within an 8s timeout, on 5xx, gateway-error, reset, connect-failure and the gRPC conditions) and the
+ * circuit breaker (1 connection, 1 pending request, 1 request per connection; eject a host after 1 5xx,
+ * sweeping every 1s, for 3m, up to 100 % of hosts); the header-scoped faults where the environment allows them.
+ *
+ * Under a Flagger release the policy goes into the Canary's `spec.service`, without what Flagger's Canary
+ * cannot carry (its connection pool is HTTP only, and it has no fault injection): the TCP connection limit
+ * and the faults are left out, and {@link s4Warning} says so.
+ */
+export function s4Resilience(options: S4ResilienceOptions): NonNullable<AppDeclaration['resilience']> {
+  return {
+    timeout: '8s',
+    retries: { attempts: 3, perTryTimeout: '1s', retryOn: S4_RETRY_ON.map((r) => r.name) },
+    circuitBreaker: {
+      maxConnections: options.canaried ? undefined : 1,
+      maxPendingRequests: 1,
+      maxRequestsPerConnection: 1,
+      consecutive5xxErrors: 1,
+      interval: '1s',
+      baseEjectionTime: '3m',
+      maxEjectionPercent: 100,
+    },
+    faults:
+      options.allowFaults && !options.canaried
+        ? {
+            abort: { httpStatus: S4_FAULTS.abort!.httpStatus!, percentage: S4_FAULTS.abort!.percentage },
+            delay: { fixedDelay: '2s', percentage: S4_FAULTS.delay!.percentage },
+          }
+        : undefined,
+  };
+}
+
+/** What S4 leaves out on a canaried httpbin, as a synth warning; `undefined` when nothing is left out. */
+export function s4Warning(options: S4ResilienceOptions & { readonly release: string }): string | undefined {
+  if (!options.canaried) return undefined;
+  const left = ['TCP maxConnections 1', ...(options.allowFaults ? ['the header-scoped faults'] : [])];
+  return `scenario S4's ${left.join(' and ')} cannot be applied: ${options.release} owns the routing of 'httpbin' and Flagger's Canary carries no TCP connection pool nor faults; the rest of S4 is in the Canary's spec.service. Without the CanaryRelease (mesh:canary.httpbinCanary.enabled: false) S4 renders in full`;
 }

@@ -1,24 +1,31 @@
-import { App, Duration, JsonPatch } from 'cdk8s';
+import { ApiObject, App, Duration, JsonPatch } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { Layer, LayerChart } from '../../charts';
+import { demoApps, Layer, LayerChart } from '../../charts';
 import {
+  AlertProvider,
   CanaryMetric,
   CanaryRelease,
+  FaultInjection,
   goDuration,
   IMeshGateway,
   IMetricTemplate,
   MeshApp,
   MeshNamespace,
+  MeshValidationError,
   Protocol,
   RequestMatch,
   ResilientRoute,
+  RetryOn,
   Strategy,
   StringMatch,
   Webhook,
+  warn,
   WeightedSplit,
 } from '../../constructs';
 import { EnvironmentConfig, resilienceDefaults } from '../environments';
-import { AppSettings, releaseDefaults, ReleaseDefaults } from '../environments/apps';
+import { AppSettings, appsSchema, ProbeSettings, releaseDefaults, ReleaseDefaults } from '../environments/apps';
 
 /** What the apps of `mesh:apps` bind to. */
 export interface UserAppsInputs {
@@ -26,6 +33,11 @@ export interface UserAppsInputs {
   readonly gateway: IMeshGateway;
   /** The platform's P99 latency MetricTemplate, the latency check of every release. */
   readonly latency: IMetricTemplate;
+  /**
+   * Where every release's alerts go (mesh:canary.alerts).
+   * @default - no alerts
+   */
+  readonly alertProvider?: AlertProvider;
 }
 
 /** The apps of one namespace of `mesh:apps`: its MeshNamespace and MeshApps, their routes and releases (layer apps). */
@@ -47,19 +59,24 @@ export class UserAppsChart extends LayerChart {
     const { replicas, resources, podDisruptionBudget } = config.workloads;
     const built = new Map<string, MeshApp>();
     for (const [name, app] of Object.entries(apps)) {
-      built.set(
-        name,
-        new MeshApp(this, name, {
-          image: app.image,
-          ports: app.ports.map((p) => ({ port: p.port, targetPort: p.targetPort, protocol: protocolOf(p.protocol) })),
-          replicas: app.replicas ?? replicas,
-          resources: app.resources ?? resources,
-          podDisruptionBudget,
-          autoscaling: app.autoscaling,
-          env: app.env,
-          versions: app.versions?.map((v) => ({ name: v.name, image: v.image, replicas: v.replicas })),
-        }),
-      );
+      const meshApp = new MeshApp(this, name, {
+        image: app.image,
+        ports: app.ports.map((p) => ({ port: p.port, targetPort: p.targetPort, protocol: protocolOf(p.protocol), name: p.name })),
+        replicas: app.replicas ?? replicas,
+        resources: app.resources ?? resources,
+        podDisruptionBudget,
+        autoscaling: app.autoscaling,
+        env: app.env,
+        command: app.command,
+        args: app.args,
+        readiness: app.probes?.readiness && probeOf(app, app.probes.readiness, false),
+        liveness: app.probes?.liveness && probeOf(app, app.probes.liveness, true),
+        writablePaths: app.writablePaths,
+        secretMounts: app.secretMounts,
+        versions: app.versions?.map((v) => ({ name: v.name, image: v.image, replicas: v.replicas, env: v.env })),
+      });
+      followVersionPorts(meshApp, app);
+      built.set(name, meshApp);
     }
     this.apps = built;
   }
@@ -83,7 +100,10 @@ export class UserAppsChart extends LayerChart {
           name,
           new WeightedSplit(this, `${name}-split`, {
             app,
-            weights: settings.versions.map((v) => ({ version: v.name, weight: v.weight })),
+            weights: settings.versions.map((v) => ({ version: v.name, weight: v.weight, port: v.port })),
+            headerRoutes: settings.versions.flatMap((v) =>
+              Object.entries(v.headers ?? {}).map(([header, value]) => ({ header, value, version: v.name })),
+            ),
             gateways: expose ? [inputs.gateway] : undefined,
             hosts: expose?.hosts,
           }),
@@ -103,13 +123,12 @@ export class UserAppsChart extends LayerChart {
           retries: r?.retries && {
             attempts: r.retries.attempts,
             perTryTimeout: r.retries.perTryTimeout ? goDuration(r.retries.perTryTimeout) : undefined,
+            retryOn: r.retries.retryOn?.map((c) => RetryOn.fromName(c)!),
           },
-          connectionPool: r?.circuitBreaker?.maxPendingRequests
-            ? { http: { http1MaxPendingRequests: r.circuitBreaker.maxPendingRequests } }
-            : undefined,
+          connectionPool: connectionPoolOf(r?.circuitBreaker),
           outlierDetection: r?.circuitBreaker && {
             consecutive5xxErrors: r.circuitBreaker.consecutive5xxErrors ?? defaults.outlierDetection?.consecutive5xxErrors,
-            interval: defaults.outlierDetection?.interval,
+            interval: r.circuitBreaker.interval ? goDuration(r.circuitBreaker.interval) : defaults.outlierDetection?.interval,
             baseEjectionTime: r.circuitBreaker.baseEjectionTime
               ? goDuration(r.circuitBreaker.baseEjectionTime)
               : defaults.outlierDetection?.baseEjectionTime,
@@ -118,6 +137,7 @@ export class UserAppsChart extends LayerChart {
           // A canaried app is exposed by its release (Flagger's VirtualService binds the gateway).
           gateways: expose && !canaried ? [inputs.gateway] : undefined,
           hosts: expose && !canaried ? expose.hosts : undefined,
+          faults: r?.faults && faultsOf(r.faults),
           defaults,
         }),
       );
@@ -128,7 +148,14 @@ export class UserAppsChart extends LayerChart {
         gatewayRoute.addJsonPatch(
           JsonPatch.add(
             '/spec/http/0/match',
-            expose.paths.map((p) => ({ uri: StringMatch.prefix(p).toJson() })),
+            expose.paths.map((p) => ({
+              uri: (typeof p === 'string'
+                ? StringMatch.prefix(p)
+                : 'exact' in p
+                  ? StringMatch.exact(p.exact)
+                  : StringMatch.prefix(p.prefix)
+              ).toJson(),
+            })),
           ),
         );
       }
@@ -149,6 +176,7 @@ export class UserAppsChart extends LayerChart {
             ? Strategy.blueGreen({ iterations: analysis.iterations })
             : Strategy.blueGreenMirroring({ iterations: analysis.iterations, mirrorWeight: release.mirrorWeight });
     const interval = goDuration(analysis.interval);
+    const webhookTimeout = release.webhookTimeout ? goDuration(release.webhookTimeout) : undefined;
     const expose = settings.expose;
     return new CanaryRelease(this, `${app.name}-release`, {
       app,
@@ -157,6 +185,7 @@ export class UserAppsChart extends LayerChart {
       hosts: expose?.hosts,
       interval,
       threshold: analysis.threshold,
+      progressDeadline: release.progressDeadline ? goDuration(release.progressDeadline) : undefined,
       metrics: [
         CanaryMetric.requestSuccessRate({ min: analysis.successRate, interval: Duration.minutes(1) }),
         CanaryMetric.fromTemplate(inputs.latency, { max: analysis.maxLatency, interval: Duration.seconds(30) }),
@@ -169,26 +198,59 @@ export class UserAppsChart extends LayerChart {
                 duration: Duration.minutes(1),
                 requestsPerSecond: analysis.loadTest.requestsPerSecond ?? 10,
                 concurrency: analysis.loadTest.concurrency ?? 2,
+                timeout: webhookTimeout,
               }),
             ]
           : []),
-        ...(analysis.manualPromotion ? [Webhook.confirmPromotion()] : []),
+        ...(analysis.manualPromotion ? [Webhook.confirmPromotion({ timeout: webhookTimeout })] : []),
       ],
+      alerts: inputs.alertProvider ? [{ provider: inputs.alertProvider }] : undefined,
     });
   }
 }
 
+/** The apps of one namespace and the chart they are built in. */
+interface AppsOfNamespace {
+  readonly chartId: string;
+  readonly namespace: string;
+  readonly apps: Record<string, AppSettings>;
+  readonly warnings?: Record<string, string>;
+}
+
 /**
- * The apps of `mesh:apps`: one chart `user-apps-<namespace>` per namespace (layer apps), then every
+ * The demo apps the environment opts into (`mesh:demo`, `mesh:canary`), declared as `mesh:apps` entries
+ * (`charts/demos`) and validated by the same schema, so they are built exactly as a user's apps are.
+ */
+export function demoAppsOf(config: EnvironmentConfig, gateway: IMeshGateway): AppsOfNamespace[] {
+  const demos = demoApps({
+    demo: config.demo,
+    httpbinCanary: config.canary.httpbinCanary,
+    weightedSplit: config.canary.weightedSplit,
+    allowFaults: config.resilience.allowFaults,
+    gateway,
+  });
+  return demos.map((d) => {
+    const parsed = appsSchema.safeParse({ [d.namespace]: d.apps });
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((i) => `${['mesh:apps', ...i.path].join('.')}: ${i.message}`);
+      throw new MeshValidationError(`${d.chartId}: the demo apps are not valid mesh:apps entries: ${issues.join('; ')}`);
+    }
+    return { chartId: d.chartId, namespace: d.namespace, apps: parsed.data[d.namespace], warnings: d.warnings };
+  });
+}
+
+/**
+ * The apps of `mesh:apps` and the demo apps the environment opts into: one chart per namespace (layer
+ * apps; `user-apps-<namespace>` for `mesh:apps`, `demo-apps`, `weighted-canary` for the demos), then every
  * declared call (`app.calls()`, so the ZeroTrustChart governs them), then releases, splits and routes.
- * Chart ids are a public contract. Nothing is created when `mesh:apps` is empty.
+ * Chart ids are a public contract. Nothing is created when `mesh:apps` is empty and no demo is deployed.
  */
 export function addUserApps(app: App, config: EnvironmentConfig, inputs: UserAppsInputs): UserAppsChart[] {
-  const charts = Object.entries(config.apps).map(([namespace, apps]) => ({
-    namespace,
-    apps,
-    chart: new UserAppsChart(app, `user-apps-${namespace}`, namespace, apps, config),
-  }));
+  const declared: AppsOfNamespace[] = [
+    ...demoAppsOf(config, inputs.gateway),
+    ...Object.entries(config.apps).map(([namespace, apps]) => ({ chartId: `user-apps-${namespace}`, namespace, apps })),
+  ];
+  const charts = declared.map((d) => ({ ...d, chart: new UserAppsChart(app, d.chartId, d.namespace, d.apps, config) }));
   const byNamespace = new Map(charts.map((c) => [c.namespace, c.chart]));
   for (const { namespace, apps, chart } of charts) {
     for (const [name, settings] of Object.entries(apps)) {
@@ -199,7 +261,81 @@ export function addUserApps(app: App, config: EnvironmentConfig, inputs: UserApp
     }
   }
   for (const { apps, chart } of charts) chart.addTraffic(apps, config, inputs);
+  for (const { warnings, chart } of charts) {
+    for (const [name, message] of Object.entries(warnings ?? {})) warn(chart.routes.get(name) ?? chart.apps.get(name)!, message);
+  }
   return charts.map((c) => c.chart);
+}
+
+/** The container port a probe without a port checks: the first HTTP port's for an HTTP GET, else the first port's. */
+function defaultProbePort(app: AppSettings, http: boolean): number {
+  const port = (http && app.ports.find((p) => protocolOf(p.protocol).isHttp)) || app.ports[0];
+  return port.targetPort ?? port.port;
+}
+
+/** A probe of `mesh:apps` as cdk8s-plus builds it; liveness waits 10s by default, both tolerate 3 failures. */
+function probeOf(app: AppSettings, probe: ProbeSettings, liveness: boolean): kplus.Probe {
+  const options = {
+    initialDelaySeconds: probe.initialDelay ? goDuration(probe.initialDelay) : liveness ? Duration.seconds(10) : undefined,
+    failureThreshold: probe.failureThreshold ?? (liveness ? 3 : undefined),
+  };
+  if (probe.httpGet)
+    return kplus.Probe.fromHttpGet(probe.httpGet.path, { port: probe.httpGet.port ?? defaultProbePort(app, true), ...options });
+  if (probe.exec) return kplus.Probe.fromCommand(probe.exec, options);
+  return kplus.Probe.fromTcpSocket({ port: probe.tcpSocket!.port ?? defaultProbePort(app, false), ...options });
+}
+
+/**
+ * A version served on a port of its own (`versions[].port`) is probed on that port's container port,
+ * wherever the probe did not name a port (probes are the app's; the version's Deployment is patched).
+ */
+function followVersionPorts(app: MeshApp, settings: AppSettings): void {
+  for (const version of settings.versions ?? []) {
+    if (version.port === undefined) continue;
+    const served = app.port(version.port).targetPort;
+    const patches: JsonPatch[] = [];
+    for (const [field, probe] of [
+      ['readinessProbe', settings.probes?.readiness],
+      ['livenessProbe', settings.probes?.liveness],
+    ] as const) {
+      // Without a probe of its own the app gets MeshApp's default: an HTTP GET on the first HTTP port, else TCP.
+      const kind = probe
+        ? probe.httpGet
+          ? 'httpGet'
+          : probe.tcpSocket
+            ? 'tcpSocket'
+            : undefined
+        : app.ports.some((p) => p.protocol.isHttp)
+          ? 'httpGet'
+          : 'tcpSocket';
+      const named = probe?.httpGet?.port ?? probe?.tcpSocket?.port;
+      if (!kind || named !== undefined || served === defaultProbePort(settings, kind === 'httpGet')) continue;
+      // An IntOrString: the Deployment's L1 rendering runs after the patches.
+      patches.push(JsonPatch.replace(`/spec/template/spec/containers/0/${field}/${kind}/port`, k8s.IntOrString.fromNumber(served)));
+    }
+    if (patches.length > 0) ApiObject.of(app.deployments.get(version.name)!).addJsonPatch(...patches);
+  }
+}
+
+/** The connection limits of a circuit breaker. */
+function connectionPoolOf(cb: NonNullable<AppSettings['resilience']>['circuitBreaker']) {
+  if (!cb || (cb.maxConnections ?? cb.maxPendingRequests ?? cb.maxRequestsPerConnection) === undefined) return undefined;
+  return {
+    tcp: cb.maxConnections === undefined ? undefined : { maxConnections: cb.maxConnections },
+    http:
+      cb.maxPendingRequests === undefined && cb.maxRequestsPerConnection === undefined
+        ? undefined
+        : { http1MaxPendingRequests: cb.maxPendingRequests, maxRequestsPerConnection: cb.maxRequestsPerConnection },
+  };
+}
+
+/** The faults of `resilience.faults`. */
+function faultsOf(f: NonNullable<NonNullable<AppSettings['resilience']>['faults']>): FaultInjection {
+  return {
+    abort: f.abort,
+    delay: f.delay && { fixedDelay: goDuration(f.delay.fixedDelay), percentage: f.delay.percentage },
+    header: f.header,
+  };
 }
 
 function protocolOf(name: string): Protocol {

@@ -1,17 +1,7 @@
 import { App } from 'cdk8s';
-import {
-  DEMO_APPS_CHART_APPS,
-  DemoAppsChart,
-  demoExternalServices,
-  LoadTesterAccessChart,
-  MeshConfigChart,
-  ObservabilityChart,
-  ResilienceDemoChart,
-  S3_HTTPBIN_AUTOSCALING,
-  ZeroTrustChart,
-} from '../../charts';
+import { demoExternalServices, LoadTesterAccessChart, MeshConfigChart, ObservabilityChart, ZeroTrustChart } from '../../charts';
 import { jaegerTracingProvider, MeshApp, MeshNamespace } from '../../constructs';
-import { EnvironmentConfig, resilienceDefaults } from '../environments';
+import { EnvironmentConfig } from '../environments';
 import type { EgressSettings } from '../environments/egress';
 import codeApps from '../../apps';
 import { addCodeApps, AppsRegistration } from './code-apps';
@@ -56,20 +46,16 @@ export function buildPlatform(config: EnvironmentConfig, options: BuildPlatformO
   new MeshConfigChart(app, 'mesh-config', { ...config.istio, tracingProvider: tracing.name });
   // Prometheus, Grafana, Jaeger, Kiali and the mesh alerts, sized for the tier (layer platform).
   const observability = new ObservabilityChart(app, 'observability', { ...config.observability, tier: config.tier });
-  // httpbin and sleep (scenario S2), only when listed: without them no `demo` namespace is rendered.
-  const demo = DEMO_APPS_CHART_APPS.some((a) => config.demo.apps.includes(a))
-    ? new DemoAppsChart(app, 'demo-apps', {
-        ...config.demo,
-        workloads: config.workloads,
-        httpbinAutoscaling: config.canary.httpbinCanary.enabled ? S3_HTTPBIN_AUTOSCALING : undefined,
-      })
-    : undefined;
-  // Flagger and its load tester, scenario S3's canary on httpbin, S7's weighted split, S6's bookinfo.
-  // Before any route: a canaried app's routing belongs to Flagger.
-  const delivery = addProgressiveDelivery(app, config, { mesh, prometheusUrl: observability.stack.prometheusUrl, httpbin: demo?.httpbin });
-  // The platform team's own apps (mesh:apps), after Flagger's shared templates their releases use and
-  // before the charts that find apps and Canaries in the tree (load tester access, zero trust).
-  addUserApps(app, config, { gateway: mesh.ingress.gateway, latency: delivery.configs.latency });
+  // Flagger and its load tester, S6's bookinfo.
+  const delivery = addProgressiveDelivery(app, config, { mesh, prometheusUrl: observability.stack.prometheusUrl });
+  // The platform team's own apps (mesh:apps) and the demo apps the environment opts into (mesh:demo, mesh:canary:
+  // S2's httpbin and sleep, S3's canary and S4's resilience on httpbin, S7's weighted split), built alike, after
+  // Flagger's shared templates their releases use and before the charts that find apps and Canaries in the tree.
+  addUserApps(app, config, {
+    gateway: mesh.ingress.gateway,
+    latency: delivery.configs.latency,
+    alertProvider: delivery.configs.alertProvider,
+  });
   // Flagger (outside the mesh) may call its load tester's webhooks under STRICT mTLS, and nothing else may
   // (layer platform, beside the load tester; after the Canaries, whose webhook paths it allows).
   const prometheus = config.security.prometheus ?? observability.stack.prometheusIdentity;
@@ -98,9 +84,6 @@ export function buildPlatform(config: EnvironmentConfig, options: BuildPlatformO
     sidecarScoping: config.security.sidecarScoping,
     tracingCollector: tracing,
   });
-  // Scenario S4 on the demo httpbin, with the environment's resilience defaults and fault policy.
-  if (demo?.httpbin)
-    new ResilienceDemoChart(app, 'resilience-demo', { httpbin: demo.httpbin, defaults: resilienceDefaults(config.resilience) });
   // Zero trust for the apps: every declared call allowed, nothing else (a chart of its own, layer apps).
   // Created last, so that it governs every app of every chart above (found in the tree).
   const apps = app.node.findAll().filter((c): c is MeshApp => c instanceof MeshApp);

@@ -3,6 +3,7 @@ import { DNS_LABEL } from '../../constructs/core/errors';
 import { goDuration } from '../../constructs/core/go-duration';
 import { Protocol } from '../../constructs/core/protocol';
 import { GATEWAY_HOST } from '../../constructs/edge/mesh-gateway';
+import { RetryOn } from '../../constructs/traffic/resilient-route';
 import { gatewayServesHost } from '../../constructs/traffic/traffic';
 import { resourcesSchema } from './resources';
 import type { Tier } from './schema';
@@ -40,6 +41,45 @@ const DURATION = /^([1-9][0-9]*)(ms|s|m|h)$/;
 const duration = z.string().regex(DURATION, 'must be a duration of at least 1ms in one unit, such as 500ms, 2s or 3m');
 /** A call: `name` (same namespace) or `name.namespace`. */
 const CALL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)?$/;
+const absolutePath = z.string().regex(/^\/\S*$/, 'must be an absolute path such as /tmp');
+const headerName = z.string().regex(/^[a-z0-9-]+$/, 'must be a lowercase header name such as end-user');
+const RETRY_ON_NAMES = RetryOn.ALL.map((r) => r.name);
+
+/**
+ * A readiness or liveness check: exactly one of `httpGet`, `exec` and `tcpSocket`. A port left out is the
+ * container port of the version's port (`versions[].port`), else of the app's first HTTP port (`httpGet`) or first port.
+ */
+const probeSchema = z
+  .strictObject({
+    /** An HTTP GET answered 200-399. */
+    httpGet: z.strictObject({ path: z.string().startsWith('/', 'must start with /'), port: portNumber.optional() }).optional(),
+    /** A command run in the container that exits 0. */
+    exec: z.array(z.string().min(1)).min(1, 'must list the command and its arguments, such as [/bin/true]').optional(),
+    /** A TCP connection that opens. */
+    tcpSocket: z.strictObject({ port: portNumber.optional() }).optional(),
+    /** Time after the start before the first check. Defaults to 10s for liveness, none for readiness. */
+    initialDelay: duration.optional(),
+    /** Failed checks in a row before the container counts as failed. Defaults to 3. */
+    failureThreshold: z.number().int().min(1).max(100).optional(),
+  })
+  .superRefine((p, ctx) => {
+    const kinds = (['httpGet', 'exec', 'tcpSocket'] as const).filter((k) => p[k] !== undefined);
+    if (kinds.length !== 1) {
+      ctx.addIssue({
+        code: 'custom',
+        input: kinds,
+        message: `must have exactly one of httpGet, exec and tcpSocket (it has ${kinds.length === 0 ? 'none' : kinds.join(' and ')}); such as { httpGet: { path: /healthz } }`,
+      });
+    }
+  });
+export type ProbeSettings = z.output<typeof probeSchema>;
+
+/** A path of an exposed app: a prefix (`/api`), or `{ exact: /login }` or `{ prefix: /static }`. */
+const exposedPath = z.union([
+  z.string().startsWith('/', 'must start with /'),
+  z.strictObject({ exact: z.string().startsWith('/', 'must start with /') }),
+  z.strictObject({ prefix: z.string().startsWith('/', 'must start with /') }),
+]);
 
 const portSchema = z.strictObject({
   /** The Service port clients call. */
@@ -61,6 +101,11 @@ const portSchema = z.strictObject({
     .default('http'),
   /** The container port. Defaults to `port`. */
   targetPort: portNumber.optional(),
+  /** The port name, `<protocol>[-suffix]` (such as http-v2). Defaults to the protocol, suffixed with the port when two ports share it. */
+  name: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9]{0,13}[a-z0-9])?$/, 'must be a lowercase port name of at most 15 characters such as http-v2')
+    .optional(),
 });
 
 /** The release strategies; `rolling` is the Deployment's own rolling update, without Flagger. */
@@ -75,7 +120,16 @@ const STRATEGY_SETTINGS: Record<ReleaseStrategy, readonly string[]> = {
   mirroring: ['iterations', 'mirrorWeight'],
   rolling: [],
 };
-const ANALYSIS_SETTINGS = ['interval', 'threshold', 'successRate', 'maxLatency', 'loadTest', 'manualPromotion'];
+const ANALYSIS_SETTINGS = [
+  'interval',
+  'threshold',
+  'successRate',
+  'maxLatency',
+  'loadTest',
+  'manualPromotion',
+  'progressDeadline',
+  'webhookTimeout',
+];
 
 const releaseSchema = z
   .strictObject({
@@ -120,6 +174,13 @@ const releaseSchema = z
       .optional(),
     /** Hold every promotion until approved at the load tester's gate. Defaults from the tier. */
     manualPromotion: z.boolean().optional(),
+    /** How long a rollout may make no progress before Flagger rolls it back. Defaults to 10m. */
+    progressDeadline: duration.optional(),
+    /**
+     * Timeout of each call to the load test and promotion gate webhooks; shorter than the interval.
+     * Defaults to 5s (load test) and 10s (gate).
+     */
+    webhookTimeout: duration.optional(),
   })
   .superRefine((r, ctx) => {
     if (!(RELEASE_STRATEGIES as readonly string[]).includes(r.strategy)) return;
@@ -144,6 +205,10 @@ const releaseSchema = z
     }
   });
 
+const envSchema = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name'), z.string());
+/** A DNS-1123 subdomain (Secret names). */
+const DNS_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
 const appSchema = z.strictObject({
   /** The container image (pin a tag or digest); usually the one line that differs between environments. */
   image: z.string().regex(/^\S+$/, 'must be an image reference such as ghcr.io/acme/web:1.4.2'),
@@ -151,15 +216,19 @@ const appSchema = z.strictObject({
   ports: z.array(portSchema).min(1, 'must list at least one port; every pod of the mesh sits behind a Service'),
   /** The apps it calls: `name` in the same namespace or `name.namespace`; every call must be declared in mesh:apps. */
   calls: z.array(z.string().regex(CALL, 'must be an app name such as catalog, or name.namespace such as catalog.shop')).optional(),
-  /** Reached from the public gateway: its host names (served by mesh:ingress) and path prefixes. */
+  /** Reached from the public gateway: its host names (served by mesh:ingress) and paths. */
   expose: z
     .strictObject({
-      /** Public host names; the gateway must serve each (mesh:ingress.tls.hosts with TLS, else mesh:ingress.hosts). */
+      /**
+       * Public host names; the gateway must serve each (mesh:ingress.tls.hosts with TLS, else mesh:ingress.hosts).
+       * Defaults to the gateway's own hosts (a Flagger release: the app's Service name, as Flagger does).
+       */
       hosts: z
         .array(z.string().regex(GATEWAY_HOST, 'must be a DNS name such as shop.example.com (lowercase, no scheme, port or path)'))
-        .min(1),
-      /** Path prefixes routed to the app. Defaults to every path. */
-      paths: z.array(z.string().startsWith('/', 'must start with /')).min(1).optional(),
+        .min(1)
+        .optional(),
+      /** Paths routed to the app: a prefix (`/api`), `{ exact: /login }` or `{ prefix: /static }`. Defaults to every path. */
+      paths: z.array(exposedPath).min(1).optional(),
     })
     .optional(),
   /** How new versions are released. Defaults to a rolling update. */
@@ -169,14 +238,33 @@ const appSchema = z.strictObject({
     .strictObject({
       /** Request timeout, retries included. */
       timeout: duration.optional(),
-      /** Retries: attempts (0 disables) and the timeout of each. */
-      retries: z.strictObject({ attempts: z.number().int().min(0).max(10), perTryTimeout: duration.optional() }).optional(),
+      /** Retries: attempts (0 disables), the timeout of each and the conditions retried (Istio's retryOn names). */
+      retries: z
+        .strictObject({
+          attempts: z.number().int().min(0).max(10),
+          perTryTimeout: duration.optional(),
+          retryOn: z
+            .array(
+              z.string().refine((c) => RETRY_ON_NAMES.includes(c) || /^[1-5][0-9][0-9]$/.test(c), {
+                message: `must be a retry condition: one of ${RETRY_ON_NAMES.join(', ')}, or an HTTP status code such as 503`,
+              }),
+            )
+            .min(1)
+            .optional(),
+        })
+        .optional(),
       // (perTryTimeout above timeout is checked below, where both are known.)
       /** Circuit breaking: connection limits and the ejection of failing hosts. */
       circuitBreaker: z
         .strictObject({
+          /** Most TCP connections per host (not with a Flagger release: its Canary has no TCP connection pool). */
+          maxConnections: z.number().int().min(1).optional(),
           /** Most pending HTTP requests per host. */
           maxPendingRequests: z.number().int().min(1).optional(),
+          /** Most requests per connection (1 disables keep-alive). */
+          maxRequestsPerConnection: z.number().int().min(1).optional(),
+          /** How often hosts are scanned for ejection. Defaults to mesh:resilience.outlierDetection.interval. */
+          interval: duration.optional(),
           /** Consecutive 5xx responses that eject a host. */
           consecutive5xxErrors: z.number().int().min(1).optional(),
           /** How long an ejected host stays out, at least. */
@@ -184,6 +272,22 @@ const appSchema = z.strictObject({
           /** Most hosts ejected at once, percent. */
           maxEjectionPercent: percent.optional(),
         })
+        .optional(),
+      /**
+       * Faults injected into the requests to the app, to test how its callers cope (only where
+       * mesh:resilience.allowFaults is true; not with a Flagger release). Only requests with the header
+       * (default `x-fault-test: true`) get them.
+       */
+      faults: z
+        .strictObject({
+          /** Answer a share of the requests at once with an HTTP status. */
+          abort: z.strictObject({ httpStatus: z.number().int().min(200).max(599), percentage: percent }).optional(),
+          /** Delay a share of the requests. */
+          delay: z.strictObject({ fixedDelay: duration, percentage: percent }).optional(),
+          /** The request header that selects the requests faults are injected into. Defaults to x-fault-test: true. */
+          header: z.strictObject({ name: headerName, value: z.string().min(1) }).optional(),
+        })
+        .refine((f) => f.abort !== undefined || f.delay !== undefined, 'must set abort, delay or both')
         .optional(),
     })
     .superRefine((r, ctx) => {
@@ -214,7 +318,33 @@ const appSchema = z.strictObject({
   /** Requests and limits of the container. Defaults to mesh:workloads.resources. */
   resources: resourcesSchema.optional(),
   /** Plain environment variables (never secrets). */
-  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name'), z.string()).optional(),
+  env: envSchema.optional(),
+  /** The container command (entrypoint), such as [/bin/sleep, infinity]. Defaults to the image's. */
+  command: z.array(z.string().min(1)).min(1).optional(),
+  /** The container arguments. Defaults to the image's. */
+  args: z.array(z.string()).min(1).optional(),
+  /**
+   * Readiness and liveness checks. Defaults: HTTP GET / on the first HTTP port, else a TCP check of the
+   * first port (liveness after 10s, 3 failures).
+   */
+  probes: z.strictObject({ readiness: probeSchema.optional(), liveness: probeSchema.optional() }).optional(),
+  /** Paths that get a writable empty directory (the root filesystem is read-only), such as [/tmp]. */
+  writablePaths: z.array(absolutePath).min(1).optional(),
+  /** Secrets mounted read-only (the Secret is created outside the platform; SECRETS.md lists it). */
+  secretMounts: z
+    .array(
+      z.strictObject({
+        /** The Secret's name. */
+        secretName: z.string().regex(DNS_NAME, 'must be a Secret name such as web-tls (lowercase letters, digits, - and .)'),
+        /** Where it is mounted. */
+        mountPath: absolutePath,
+        /** Start the pods without it. Defaults to false. */
+        optional: z.boolean().optional(),
+      }),
+    )
+    .min(1)
+    .optional(),
+
   /** Versions deployed side by side with a manual weighted split (weights add up to 100); not with a Flagger release. */
   versions: z
     .array(
@@ -227,6 +357,18 @@ const appSchema = z.strictObject({
         weight: percent,
         /** Its replicas. Defaults to the app's. */
         replicas: z.number().int().min(1).max(100).optional(),
+        /** Environment variables added to the app's. */
+        env: envSchema.optional(),
+        /**
+         * The Service port its share of the traffic goes to (a version may listen on its own port; its probes
+         * follow). Defaults to the port called.
+         */
+        port: portNumber.optional(),
+        /**
+         * Requests with any of these headers (lowercase name: exact value) go to this version whatever the
+         * weights, such as { end-user: jason }.
+         */
+        headers: z.record(headerName, z.string().min(1)).optional(),
       }),
     )
     .min(2, 'must list at least two versions to split traffic between')
@@ -235,6 +377,8 @@ const appSchema = z.strictObject({
 
 /** One app of `mesh:apps`, validated. */
 export type AppSettings = z.output<typeof appSchema>;
+/** One app as declared (in `mesh:apps` or in code, such as the demos), before validation fills defaults. */
+export type AppDeclaration = z.input<typeof appSchema>;
 
 /** `mesh:apps`: namespace -> app name -> settings. */
 export const appsSchema = z.record(z.string(), z.record(z.string(), appSchema)).superRefine((apps, ctx) => {
@@ -305,6 +449,53 @@ export const appsSchema = z.record(z.string(), z.record(z.string(), appSchema)).
         }
         if (new Set(app.versions.map((v) => v.name)).size !== app.versions.length) {
           ctx.addIssue({ code: 'custom', path: [namespace, name, 'versions'], input: app.versions, message: 'names a version twice' });
+        }
+      }
+      (app.ports ?? []).forEach((p, i) => {
+        if (p.name === undefined || p.name === p.protocol || p.name.startsWith(`${p.protocol}-`)) return;
+        ctx.addIssue({
+          code: 'custom',
+          path: [namespace, name, 'ports', i, 'name'],
+          input: p.name,
+          message: `port name ${JSON.stringify(p.name)} does not start with its protocol ${p.protocol}, so Istio would read another protocol or plain TCP from it; use ${p.protocol} or ${p.protocol}-<suffix>, such as ${p.protocol}-${p.port}`,
+        });
+      });
+      const containerPorts = (app.ports ?? []).map((p) => p.targetPort ?? p.port);
+      for (const kind of ['readiness', 'liveness'] as const) {
+        const probe = app.probes?.[kind];
+        for (const check of ['httpGet', 'tcpSocket'] as const) {
+          const port = probe?.[check]?.port;
+          if (port === undefined || containerPorts.includes(port)) continue;
+          ctx.addIssue({
+            code: 'custom',
+            path: [namespace, name, 'probes', kind, check, 'port'],
+            input: port,
+            message: `port ${port} is not a container port of the app (container ports: ${containerPorts.join(', ')}); use one of them, or leave port out for the app's first ${check === 'httpGet' ? 'HTTP ' : ''}port`,
+          });
+        }
+      }
+      (app.versions ?? []).forEach((v, i) => {
+        if (v.port === undefined || (app.ports ?? []).some((p) => p.port === v.port)) return;
+        ctx.addIssue({
+          code: 'custom',
+          path: [namespace, name, 'versions', i, 'port'],
+          input: v.port,
+          message: `port ${v.port} is not a port of the app (ports: ${(app.ports ?? []).map((p) => p.port).join(', ')}); use one of them, or add it to ports`,
+        });
+      });
+      if (strategy !== 'rolling') {
+        const flaggerCannot: [string[], unknown][] = [
+          [['resilience', 'faults'], app.resilience?.faults],
+          [['resilience', 'circuitBreaker', 'maxConnections'], app.resilience?.circuitBreaker?.maxConnections],
+        ];
+        for (const [path, value] of flaggerCannot) {
+          if (value === undefined) continue;
+          ctx.addIssue({
+            code: 'custom',
+            path: [namespace, name, ...path],
+            input: value,
+            message: `cannot be combined with release strategy ${strategy}: Flagger owns the app's routing and its Canary has no ${path.at(-1) === 'faults' ? 'fault injection' : 'TCP connection pool'}; remove ${path.join('.')} or set release.strategy: rolling`,
+          });
         }
       }
       if (app.expose?.paths && strategy !== 'rolling') {

@@ -1,21 +1,37 @@
 import { PRODUCTION_REQUIRED } from '../../support/production';
 import * as path from 'node:path';
-import { Testing } from 'cdk8s';
-import { DEMO_IMAGES, DemoApp, DemoAppsChart, demoExternalServices, HTTPBIN_ORG } from '../../../charts';
+import { DEMO_IMAGES, DemoApp, demoExternalServices, HTTPBIN_APP, HTTPBIN_ORG, s4Resilience, sleepApp } from '../../../charts';
+import { appsSchema } from '../../../stacks/environments/apps';
+import { UserAppsChart } from '../../../stacks/composition/apps';
 import { EnvironmentConfig, loadEnvironmentFile, parseEnvironment, presets } from '../../../stacks/environments';
 import { buildPlatform } from '../../../stacks/composition/platform';
 import { renderCharts } from '../../../stacks/engines/render';
 import { prodWithDemos } from '../../support/demo-opt-in';
 import { REPO_ROOT } from '../../support/shared-dir';
 
-function synth(apps: ('httpbin' | 'sleep')[] = ['httpbin', 'sleep']) {
-  const chart = new DemoAppsChart(Testing.app(), 'demo-apps', { namespace: 'demo', apps, workloads: presets.development.workloads });
-  return { chart, objects: Testing.synth(chart) };
+/** Rendered objects of an environment, by chart id. */
+function charts(config: EnvironmentConfig): Map<string, any[]> {
+  return new Map(renderCharts(buildPlatform(config)).map((c) => [c.id, c.objects as any[]]));
+}
+/** dev with only the demo apps listed (no canary, no weighted split, no bookinfo). */
+function devWith(apps: DemoApp[], extra: Record<string, unknown> = {}) {
+  return parseEnvironment(
+    'dev',
+    { 'mesh:demo': { apps }, 'mesh:canary': { httpbinCanary: { enabled: false }, weightedSplit: { enabled: false } }, ...extra },
+    'Pulumi.dev.yaml',
+  );
 }
 const find = (objects: any[], kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name);
 
-describe('DemoAppsChart (scenario S2)', () => {
-  const { chart, objects } = synth();
+describe('the S2 demo apps, built as ordinary apps (chart demo-apps)', () => {
+  const platform = buildPlatform(devWith(['httpbin', 'sleep']));
+  const objects = renderCharts(platform).find((c) => c.id === 'demo-apps')!.objects as any[];
+  const chart = platform.node.findChild('demo-apps') as UserAppsChart;
+
+  test('they are a chart of the apps mechanism: a UserAppsChart of namespace demo', () => {
+    expect(chart).toBeInstanceOf(UserAppsChart);
+    expect([...chart.apps.keys()]).toEqual(['httpbin', 'sleep']);
+  });
 
   test('namespace demo with sidecar injection', () => {
     expect(find(objects, 'Namespace', 'demo')).toMatchObject({ metadata: { labels: { 'istio-injection': 'enabled' } } });
@@ -26,7 +42,11 @@ describe('DemoAppsChart (scenario S2)', () => {
     expect(find(objects, 'Service', 'httpbin').spec.ports).toEqual([{ name: 'http', port: 8000, targetPort: 8080, protocol: 'TCP' }]);
     const deploy = find(objects, 'Deployment', 'httpbin');
     expect(deploy.spec.template.metadata.labels).toEqual({ app: 'httpbin', version: 'v1' });
-    expect(deploy.spec.template.spec.containers[0]).toMatchObject({ image: DEMO_IMAGES.httpbin, ports: [{ containerPort: 8080 }] });
+    expect(deploy.spec.template.spec.containers[0]).toMatchObject({
+      image: DEMO_IMAGES.httpbin,
+      ports: [{ containerPort: 8080 }],
+      readinessProbe: { httpGet: { path: '/status/200', port: 8080 } },
+    });
     expect(DEMO_IMAGES.httpbin).toMatch(/mccutchen\/go-httpbin:v\d/);
   });
 
@@ -35,32 +55,47 @@ describe('DemoAppsChart (scenario S2)', () => {
     expect(find(objects, 'Service', 'sleep').spec.ports).toEqual([{ name: 'http', port: 80, targetPort: 80, protocol: 'TCP' }]);
     const pod = find(objects, 'Deployment', 'sleep').spec.template.spec;
     expect(pod.containers[0]).toMatchObject({ image: DEMO_IMAGES.sleep, command: ['/bin/sleep', 'infinity'] });
+    expect(pod.containers[0].readinessProbe).toMatchObject({ exec: { command: ['/bin/true'] } });
     expect(pod.volumes).toContainEqual({ name: 'secret-0', secret: { secretName: 'sleep-secret', optional: true } });
     expect(pod.containers[0].volumeMounts).toContainEqual({ mountPath: '/etc/sleep/tls', name: 'secret-0', readOnly: true });
   });
 
   test('sleep calls httpbin (the dependency the security policies are generated from)', () => {
-    expect(chart.sleep!.dependencies).toEqual([chart.httpbin]);
+    expect(chart.apps.get('sleep')!.dependencies).toEqual([chart.apps.get('httpbin')]);
   });
 
   test('deploys only the apps asked for', () => {
-    const only = synth(['httpbin']).objects;
+    const only = charts(devWith(['httpbin'])).get('demo-apps')!;
     expect(find(only, 'Deployment', 'sleep')).toBeUndefined();
     expect(find(only, 'Deployment', 'httpbin')).toBeDefined();
+    expect(charts(devWith(['bookinfo'])).has('demo-apps')).toBe(false);
+  });
+
+  test('a user declaring the same apps in mesh:apps gets the same objects (namespace aside)', () => {
+    const declared = {
+      'demo-copy': {
+        httpbin: { ...HTTPBIN_APP, resilience: s4Resilience({ canaried: false, allowFaults: true }) },
+        sleep: sleepApp(true),
+      },
+    };
+    const user = charts(devWith([], { 'mesh:apps': declared })).get('user-apps-demo-copy')!;
+    const inDemo = (o: any[]) => JSON.parse(JSON.stringify(o).replaceAll('demo-copy', 'demo'));
+    expect(inDemo(user)).toEqual(objects);
   });
 });
 
-describe('DemoAppsChart fails when', () => {
-  test('it would render only an empty namespace (neither httpbin nor sleep)', () => {
-    for (const apps of [[], ['bookinfo']] as DemoApp[][]) {
-      expect(
-        () => new DemoAppsChart(Testing.app(), 'demo-apps', { namespace: 'demo', apps, workloads: presets.development.workloads }),
-      ).toThrow(
-        new RegExp(
-          `^DemoAppsChart demo-apps: apps \\[${apps.join(', ')}\\] lists neither httpbin nor sleep, so the chart would render only an empty namespace 'demo'; list one of them \\(mesh:demo.apps\\) or do not create the chart$`,
-        ),
-      );
-    }
+describe('the demo declarations are valid mesh:apps entries', () => {
+  test('they pass the schema of mesh:apps', () => {
+    const parsed = appsSchema.safeParse({ demo: { httpbin: HTTPBIN_APP, sleep: sleepApp(true) } });
+    expect(parsed.success).toBe(true);
+  });
+
+  test('fails when the weighted split shares the namespace of httpbin and sleep, naming both keys', () => {
+    expect(() =>
+      buildPlatform(parseEnvironment('dev', { 'mesh:canary': { weightedSplit: { namespace: 'demo' } } }, 'Pulumi.dev.yaml')),
+    ).toThrow(
+      "weighted-canary: mesh:canary.weightedSplit.namespace 'demo' is mesh:demo.namespace too, where the demo httpbin already is; give the weighted split a namespace of its own, such as canary",
+    );
   });
 });
 
@@ -73,7 +108,7 @@ describe('demo apps are opt-in per environment', () => {
   /** What the demos leave behind: their charts, namespaces, objects, egress entries and names. */
   function demoTraces({ objects, charts }: ReturnType<typeof platform>) {
     return {
-      charts: charts.filter((id) => ['demo-apps', 'httpbin-canary', 'resilience-demo', 'bookinfo', 'weighted-canary'].includes(id)),
+      charts: charts.filter((id) => ['demo-apps', 'bookinfo', 'weighted-canary'].includes(id)),
       namespaces: objects
         .filter((o) => o.kind === 'Namespace')
         .map((o) => o.metadata.name)
@@ -108,9 +143,9 @@ describe('demo apps are opt-in per environment', () => {
 
   test('opted in, production gets them with what they need: the demo namespace, httpbin.org through the egress gateway, the gated canary, S4', () => {
     const rendered = platform(prodWithDemos());
-    // S4 on a canaried httpbin renders into the Canary, so the resilience-demo chart itself has no object.
+    // httpbin's canary (S3) and resilience (S4, rendered into the Canary) are settings of the app, in its chart.
     expect(demoTraces(rendered)).toMatchObject({
-      charts: ['demo-apps', 'httpbin-canary'],
+      charts: ['demo-apps'],
       namespaces: ['demo'],
       serviceEntries: ['httpbin.org'],
       canaries: ['httpbin'],
@@ -151,6 +186,8 @@ describe('demo apps are opt-in per environment', () => {
       buildPlatform(
         parseEnvironment('prod', { ...PRODUCTION_REQUIRED, 'mesh:canary': { httpbinCanary: { enabled: true } } }, 'Pulumi.prod.yaml'),
       ),
-    ).toThrow("mesh:canary.httpbinCanary.enabled needs the demo httpbin; add 'httpbin' to mesh:demo.apps or disable the canary");
+    ).toThrow(
+      "httpbin-canary: mesh:canary.httpbinCanary.enabled needs the demo httpbin; add 'httpbin' to mesh:demo.apps or disable the canary",
+    );
   });
 });

@@ -1,9 +1,9 @@
 import { PRODUCTION_REQUIRED } from '../../support/production';
-import { ApiObject, JsonPatch, Testing } from 'cdk8s';
-import { DemoAppsChart, ResilienceDemoChart } from '../../../charts';
+import { ApiObject, JsonPatch } from 'cdk8s';
 import { meshWarnings, ResilientRoute } from '../../../constructs';
 import { parseEnvironment, presets, resilienceDefaults } from '../../../stacks/environments';
 import { buildPlatform } from '../../../stacks/composition/platform';
+import { UserAppsChart } from '../../../stacks/composition/apps';
 import { renderCharts } from '../../../stacks/engines/render';
 import { configProblems } from '../../support/config-problems';
 import { DEMO_OPT_IN } from '../../support/demo-opt-in';
@@ -112,10 +112,10 @@ describe('scenario S4 on the demo httpbin, per environment', () => {
   /** The platform of `env`: its S4 route and every rendered object. */
   function platform(env: string, values: Record<string, unknown> = {}) {
     const app = buildPlatform(parseEnvironment(env, withDemo(env, values), `Pulumi.${env}.yaml`));
-    // By id: cdk8s' Chart answers `instanceof` for every chart class alike (Symbol.hasInstance).
-    const chart = app.node.findChild('resilience-demo') as ResilienceDemoChart;
-    return { route: chart.route, objects: renderCharts(app).flatMap((c) => c.objects) as any[] };
+    return { route: s4Route(app), objects: renderCharts(app).flatMap((c) => c.objects) as any[] };
   }
+  /** httpbin's route, built in chart demo-apps like any app's (found by id: cdk8s' Chart answers `instanceof` for any chart class). */
+  const s4Route = (app: ReturnType<typeof buildPlatform>) => (app.node.findChild('demo-apps') as UserAppsChart).routes.get('httpbin')!;
   const S4_RETRIES = {
     attempts: 3,
     perTryTimeout: '1s',
@@ -155,13 +155,13 @@ describe('scenario S4 on the demo httpbin, per environment', () => {
     ['prod', 'TCP maxConnections 1'],
   ])('%s: a canaried httpbin says which parts of S4 cannot be applied', (env, left) => {
     const app = buildPlatform(parseEnvironment(env, withDemo(env), `Pulumi.${env}.yaml`));
-    expect(meshWarnings(app).filter((w) => w.startsWith('resilience-demo/'))).toEqual([
-      `resilience-demo/httpbin: scenario S4's ${left} cannot be applied: httpbin-canary/httpbin owns the routing of 'httpbin' and Flagger's Canary carries no TCP connection pool nor faults; the rest of S4 is in the Canary's spec.service. Without the CanaryRelease (mesh:canary.httpbinCanary.enabled: false) S4 renders in full`,
+    expect(meshWarnings(app).filter((w) => w.startsWith('demo-apps/'))).toEqual([
+      `demo-apps/httpbin-route: scenario S4's ${left} cannot be applied: demo-apps/httpbin-release owns the routing of 'httpbin' and Flagger's Canary carries no TCP connection pool nor faults; the rest of S4 is in the Canary's spec.service. Without the CanaryRelease (mesh:canary.httpbinCanary.enabled: false) S4 renders in full`,
     ]);
     const plain = buildPlatform(
       parseEnvironment(env, withDemo(env, { 'mesh:canary': { httpbinCanary: { enabled: false } } }), `Pulumi.${env}.yaml`),
     );
-    expect(meshWarnings(plain).filter((w) => w.startsWith('resilience-demo/'))).toEqual([]);
+    expect(meshWarnings(plain).filter((w) => w.startsWith('demo-apps/'))).toEqual([]);
     const dr = renderCharts(plain)
       .flatMap((c) => c.objects)
       .find((o: any) => o.kind === 'DestinationRule' && o.metadata.name === 'httpbin' && o.metadata.namespace === 'demo') as any;
@@ -172,7 +172,7 @@ describe('scenario S4 on the demo httpbin, per environment', () => {
     "%s: S4's misplaced original patched into the object carrying the policy fails the synth",
     (env) => {
       const app = buildPlatform(parseEnvironment(env, withDemo(env), `Pulumi.${env}.yaml`));
-      const route = (app.node.findChild('resilience-demo') as ResilienceDemoChart).route;
+      const route = s4Route(app);
       const carrier = route.routingController
         ? route.routingController.node.findAll().find((c): c is ApiObject => c instanceof ApiObject && c.kind === 'Canary')!
         : route.destinationRule!;
@@ -191,15 +191,22 @@ describe('scenario S4 on the demo httpbin, per environment', () => {
     },
   );
 
-  function standalone(defaults: ReturnType<typeof resilienceDefaults>) {
-    const app = Testing.app();
-    const demo = new DemoAppsChart(app, 'demo-apps', { namespace: 'shop', apps: ['httpbin'], workloads: presets.development.workloads });
-    const chart = new ResilienceDemoChart(app, 'resilience-demo', { httpbin: demo.httpbin!, defaults });
-    return { chart, objects: Testing.synth(chart) };
+  /** The demo httpbin alone (no canary) in namespace shop of an environment of `tier` (`resilience`: its mesh:resilience). */
+  function standalone(tier: 'development' | 'production', resilience?: Record<string, unknown>) {
+    const values = {
+      ...(tier === 'production' ? PRODUCTION_REQUIRED : {}),
+      'mesh:demo': { namespace: 'shop', apps: ['httpbin'] },
+      'mesh:canary': { httpbinCanary: { enabled: false }, weightedSplit: { enabled: false } },
+      ...(resilience ? { 'mesh:resilience': resilience } : {}),
+    };
+    const app = buildPlatform(parseEnvironment(tier === 'production' ? 'prod' : 'dev', values, 'Pulumi.yaml'));
+    const chart = app.node.findChild('demo-apps') as UserAppsChart;
+    const objects = renderCharts(app).find((c) => c.id === 'demo-apps')!.objects as any[];
+    return { chart, route: chart.routes.get('httpbin')!, objects };
   }
 
   test('a plain httpbin in development: S4 policy plus header-scoped faults', () => {
-    const vs = standalone(resilienceDefaults(presets.development.resilience)).objects.find((o) => o.kind === 'VirtualService');
+    const vs = standalone('development').objects.find((o) => o.kind === 'VirtualService' && o.metadata.name === 'httpbin');
     expect(vs.spec.http.map((r: any) => r.name)).toEqual(['fault-injection', 'resilience']);
     expect(vs.spec.http[0]).toMatchObject({
       match: [{ headers: { 'x-fault-test': { exact: 'true' } } }],
@@ -210,39 +217,34 @@ describe('scenario S4 on the demo httpbin, per environment', () => {
   });
 
   test('fails when a route injects faults in production, naming the config key that allows them', () => {
-    const { chart } = standalone(resilienceDefaults(presets.development.resilience));
-    const httpbin = chart.route.app;
+    const { chart, route } = standalone('development');
+    const httpbin = route.app;
     const production = resilienceDefaults(parseEnvironment('prod', { ...PRODUCTION_REQUIRED }, 'Pulumi.prod.yaml').resilience);
     expect(
       () =>
         new ResilientRoute(chart, 'faulty', { app: httpbin, defaults: production, faults: { abort: { httpStatus: 503, percentage: 10 } } }),
     ).toThrow(
-      "ResilientRoute resilience-demo/faulty: fault injection is not allowed in this environment (faults hit real traffic there); remove 'faults', or allow them explicitly with mesh:resilience.allowFaults: true in the environment's Pulumi.<env>.yaml",
+      "ResilientRoute demo-apps/faulty: fault injection is not allowed in this environment (faults hit real traffic there); remove 'faults', or allow them explicitly with mesh:resilience.allowFaults: true in the environment's Pulumi.<env>.yaml",
     );
   });
 
   test('a plain httpbin in production: no faults, unless allowFaults is set explicitly', () => {
-    const prod = standalone(resilienceDefaults(presets.production.resilience)).objects;
-    expect(prod.find((o) => o.kind === 'VirtualService').spec.http.map((r: any) => r.name)).toEqual(['resilience']);
-    expect(JSON.stringify(prod)).not.toContain('fault');
-    const allowed = parseEnvironment('prod', { ...PRODUCTION_REQUIRED, 'mesh:resilience': { allowFaults: true } }, 'Pulumi.prod.yaml');
-    expect(standalone(resilienceDefaults(allowed.resilience)).objects.find((o) => o.kind === 'VirtualService').spec.http[0].name).toBe(
-      'fault-injection',
-    );
+    const httpbinRoute = (objects: any[]) => objects.find((o) => o.kind === 'VirtualService' && o.metadata.name === 'httpbin');
+    const prod = standalone('production').objects;
+    expect(httpbinRoute(prod).spec.http.map((r: any) => r.name)).toEqual(['resilience']);
+    // (Its route's objects: the Deployment's seccomp profile RuntimeDefault would match 'fault'.)
+    expect(JSON.stringify(prod.filter((o) => ['VirtualService', 'DestinationRule'].includes(o.kind)))).not.toContain('fault');
+    expect(httpbinRoute(standalone('production', { allowFaults: true }).objects).spec.http[0].name).toBe('fault-injection');
   });
 
-  test('the chart takes the demo chart httpbin and renders in the apps layer, in its namespace', () => {
-    const app = Testing.app();
-    const demo = new DemoAppsChart(app, 'demo-apps', { namespace: 'shop', apps: ['httpbin'], workloads: presets.development.workloads });
-    const chart = new ResilienceDemoChart(app, 'resilience-demo', {
-      httpbin: demo.httpbin!,
-      defaults: resilienceDefaults(presets.production.resilience),
-    });
+  test("httpbin's route renders in the apps layer, in its namespace, with production's effective timeout", () => {
+    const { chart, route, objects } = standalone('production');
     expect(chart.layer).toBe('apps');
-    expect(Testing.synth(chart).map((o) => `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`)).toEqual([
-      'VirtualService shop/httpbin',
-      'DestinationRule shop/httpbin',
-    ]);
-    expect(chart.route.effectiveTimeout!.toMilliseconds()).toBe(3000);
+    expect(
+      objects
+        .filter((o) => ['VirtualService', 'DestinationRule'].includes(o.kind) && o.metadata.name === 'httpbin')
+        .map((o) => `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`),
+    ).toEqual(['VirtualService shop/httpbin', 'DestinationRule shop/httpbin']);
+    expect(route.effectiveTimeout!.toMilliseconds()).toBe(3000);
   });
 });

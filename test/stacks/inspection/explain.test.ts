@@ -2,29 +2,29 @@ import { PRODUCTION_REQUIRED } from '../../support/production';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Testing } from 'cdk8s';
-import { DemoAppsChart, Layer, ResilienceDemoChart } from '../../../charts';
+import { Layer } from '../../../charts';
 import { main } from '../../../stacks/cli/main';
-import { presets, resilienceDefaults } from '../../../stacks/environments';
+import { parseEnvironment } from '../../../stacks/environments';
+import { buildPlatform } from '../../../stacks/composition/platform';
 import { durationMs, explainRoutes, formatExplain } from '../../../stacks/inspection/explain';
 import { KubeObject, renderCharts, RenderedChart } from '../../../stacks/engines/render';
-import { ISTIO_API_GROUPS } from '../../../constructs';
 import { REPO_ROOT } from '../../support/shared-dir';
 
 const root = REPO_ROOT;
 const chartOf = (...objects: KubeObject[]): RenderedChart[] => [{ id: 'test', layer: Layer.APPS, objects }];
 
 describe('explain routes on scenario S4 (from the synthesized objects)', () => {
-  // S4 on a plain httpbin (no CanaryRelease), with the development defaults.
-  const app = Testing.app();
-  const demo = new DemoAppsChart(app, 'demo-apps', {
-    namespace: 'demo',
-    apps: ['httpbin', 'sleep'],
-    workloads: presets.development.workloads,
-  });
-  new ResilienceDemoChart(app, 'resilience-demo', { httpbin: demo.httpbin!, defaults: resilienceDefaults(presets.development.resilience) });
-  // The app holds only the demo: Istio's CRDs come from the platform already on the cluster.
-  const charts = renderCharts(app, { clusterApiGroups: ISTIO_API_GROUPS });
+  // S4 on a plain httpbin (no CanaryRelease), with the development defaults: the demo apps of dev without
+  // the canary and the weighted split (the demo apps are built as ordinary apps, in chart demo-apps).
+  const config = parseEnvironment(
+    'dev',
+    {
+      'mesh:demo': { apps: ['httpbin', 'sleep'] },
+      'mesh:canary': { httpbinCanary: { enabled: false }, weightedSplit: { enabled: false } },
+    },
+    'Pulumi.dev.yaml',
+  );
+  const charts = renderCharts(buildPlatform(config)).filter((c) => c.id === 'demo-apps');
   const [httpbin] = explainRoutes(charts, 'httpbin');
 
   test('one report for httpbin with its two routes and its traffic policy', () => {
