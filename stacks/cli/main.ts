@@ -7,6 +7,7 @@ import { registerExplainCommands, registerSynthCommand } from './synth';
 import { registerPublishCommand } from './publish';
 import { registerDiffCommand } from './diff';
 import { registerGraphCommand } from './graph';
+import { registerFootprintCommand } from '../bench/footprint-command';
 
 /**
  * The `mesh` command line. Each command is registered by its own module, and loads what it needs only when
@@ -30,6 +31,7 @@ export function main(argv: readonly string[]): number {
   registerPublishCommand(program, configDir);
   registerDiffCommand(program, configDir);
   registerGraphCommand(program, configDir);
+  registerFootprintCommand(program, configDir);
   takeExitCode();
   program.parse([...argv], { from: 'user' });
   return takeExitCode();
