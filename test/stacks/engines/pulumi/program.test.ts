@@ -92,13 +92,24 @@ const objectNamed = (declared: Declared[], kind: string, name: string, namespace
     (d) => isObject(d) && d.inputs.kind === kind && d.inputs.metadata.name === name && d.inputs.metadata.namespace === namespace,
   )!;
 
+/** `fn`'s result, computed on the first call only. */
+const once = <T>(fn: () => T): (() => T) => {
+  let value: { v: T } | undefined;
+  return () => (value ??= { v: fn() }).v;
+};
+
 describe.each(environments.map((e) => [e.name, e] as const))('Pulumi program, %s', (_name, env) => {
   const push: EnvironmentConfig = { ...env, delivery: 'push' };
   const gitops: EnvironmentConfig = { ...env, delivery: 'gitops' };
+  // The program runs once per mode and environment (a second of CPU each); the tests read what it declared.
+  const declaredPush = once(() => declare(push));
+  const declaredGitops = once(() => declare(gitops));
+  const renderedPush = once(() => renderCharts(buildPlatform(push)));
+  const renderedGitops = once(() => renderCharts(buildPlatform(gitops)));
 
   test('push mode declares every synthesized object and nothing else (parity)', async () => {
-    const declared = await declare(push);
-    const charts = chartsDeclaredBy(renderCharts(buildPlatform(push)), 'push');
+    const declared = await declaredPush();
+    const charts = chartsDeclaredBy(renderedPush(), 'push');
     const plain = charts.flatMap((c) => c.objects).filter((o) => o.kind !== 'HelmRelease' && o.kind !== 'HelmRepository');
     const expected = plain.map((o) => `${o.apiVersion}|${o.kind}|${o.metadata.namespace ?? ''}|${o.metadata.name}`).sort();
     const actual = declared
@@ -131,14 +142,14 @@ describe.each(environments.map((e) => [e.name, e] as const))('Pulumi program, %s
   });
 
   test('push mode leaves out the flux-system layer', async () => {
-    const declared = await declare(push);
+    const declared = await declaredPush();
     const layers = declared.filter((d) => d.type === LAYER_TYPE).map((d) => d.name);
     expect(layers).not.toContain(Layer.FLUX_SYSTEM);
     expect(layers).toEqual(LAYERS.filter((l) => layers.includes(l)));
   });
 
   test('every object and release depends on every layer before its own', async () => {
-    const declared = await declare(push);
+    const declared = await declaredPush();
     const layers = declared.filter((d) => d.type === LAYER_TYPE);
     expect(layers.length).toBeGreaterThan(1);
     for (const d of declared.filter((x) => isObject(x) || x.type === 'kubernetes:helm.sh/v3:Release')) {
@@ -154,10 +165,10 @@ describe.each(environments.map((e) => [e.name, e] as const))('Pulumi program, %s
   });
 
   test('gitops mode installs Flux and declares only the flux-system layer', async () => {
-    const declared = await declare(gitops);
+    const declared = await declaredGitops();
     const releases = declared.filter((d) => d.type === 'kubernetes:helm.sh/v3:Release');
     expect(releases.map((r) => r.inputs.name)).toEqual(['flux']);
-    const expected = chartsDeclaredBy(renderCharts(buildPlatform(gitops)), 'gitops')
+    const expected = chartsDeclaredBy(renderedGitops(), 'gitops')
       .flatMap((c) => c.objects)
       .map(objectKey)
       .sort();
@@ -176,8 +187,8 @@ describe.each(environments.map((e) => [e.name, e] as const))('Pulumi program, %s
   });
 
   test('Helm releases keep the dependencies between them (Flux dependsOn becomes Pulumi dependsOn)', async () => {
-    const declared = await declare(push);
-    const charts = renderCharts(buildPlatform(push));
+    const declared = await declaredPush();
+    const charts = renderedPush();
     const fluxReleases = charts.flatMap((c) => c.objects).filter((o) => o.kind === 'HelmRelease');
     const withDeps = fluxReleases.filter((o) => ((o.spec as any).dependsOn ?? []).length > 0);
     expect(withDeps.length).toBeGreaterThan(0);
@@ -188,7 +199,7 @@ describe.each(environments.map((e) => [e.name, e] as const))('Pulumi program, %s
   });
 
   test('a custom resource depends on the Helm release that installs its CRD (the latency MetricTemplate after flagger)', async () => {
-    const declared = await declare(push);
+    const declared = await declaredPush();
     const flagger = releaseNamed(declared, 'flagger');
     expect(objectNamed(declared, 'MetricTemplate', 'latency', 'istio-system').dependsOn).toContain(flagger);
     // Every object of a group a component's chart installs, in every layer.
@@ -209,7 +220,7 @@ describe.each(environments.map((e) => [e.name, e] as const))('Pulumi program, %s
   });
 
   test('a release installed into a namespace the platform declares depends on that Namespace (the load tester waits for istio-injection)', async () => {
-    const declared = await declare(push);
+    const declared = await declaredPush();
     const namespace = objectNamed(declared, 'Namespace', 'test');
     expect(namespace.inputs.metadata.labels).toMatchObject({ 'istio-injection': 'enabled' });
     expect(releaseNamed(declared, 'flagger-loadtester').dependsOn).toContain(namespace);
@@ -229,18 +240,18 @@ describe.each(environments.map((e) => [e.name, e] as const))('Pulumi program, %s
   });
 
   test('push mode retains every Kubernetes resource on delete: a change to gitops hands the running platform over to Flux', async () => {
-    const declared = await declare(push);
+    const declared = await declaredPush();
     const kubernetes = declared.filter((d) => isObject(d) || isRelease(d));
     expect(kubernetes.length).toBeGreaterThan(20);
     expect(kubernetes.filter((d) => !d.retainOnDelete).map((d) => `${d.type} ${d.name}`)).toEqual([]);
     expect(PUSH_RETAIN_ON_DELETE).toBe(true);
     // What gitops mode declares is what Flux needs and nothing else: the platform resources push mode
     // declared leave the program, and being retained, stay in the cluster for Flux to adopt.
-    const gitopsDeclared = await declare(gitops);
+    const gitopsDeclared = await declaredGitops();
     const kept = new Set(gitopsDeclared.filter(isObject).map((d) => objectKey(d.inputs as any)));
     expect(kubernetes.filter((d) => isObject(d) && kept.has(objectKey(d.inputs as any)))).toEqual([]);
     // Flux takes each release over under the same name and namespace (HelmRelease releaseName and storageNamespace).
-    const fluxReleases = renderCharts(buildPlatform(gitops))
+    const fluxReleases = renderedGitops()
       .flatMap((c) => c.objects)
       .filter((o) => o.kind === 'HelmRelease')
       .map((o) => `${(o.spec as any).storageNamespace}/${(o.spec as any).releaseName}`)
@@ -254,7 +265,7 @@ describe.each(environments.map((e) => [e.name, e] as const))('Pulumi program, %s
   });
 
   test('gitops mode retains nothing: Flux itself and its flux-system objects are removed with the stack', async () => {
-    const declared = await declare(gitops);
+    const declared = await declaredGitops();
     expect(declared.filter((d) => (isObject(d) || isRelease(d)) && d.retainOnDelete)).toEqual([]);
   });
 
