@@ -1,13 +1,16 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import { ChartWorkload, IMeshApp, MtlsMode, TelemetryCollector, WorkloadIdentity, ZeroTrustPolicy, invalid } from '../constructs';
+import { ChartWorkload, IMeshApp, MeshApp, MtlsMode, TelemetryCollector, WorkloadIdentity, ZeroTrustPolicy, invalid } from '../constructs';
 import { Sidecar } from '../imports/networking.istio.io';
 import { Layer, LayerChart } from './layer';
 
 /** Properties of a {@link ZeroTrustChart}. */
 export interface ZeroTrustChartProps {
-  /** The apps to secure (typically every app of the environment); their declared dependencies are the allowed calls. */
-  readonly apps: readonly IMeshApp[];
+  /**
+   * The apps to secure; their declared dependencies are the allowed calls.
+   * @default - every MeshApp of the construct tree, found at synthesis: apps created after the chart are governed too
+   */
+  readonly apps?: readonly IMeshApp[];
   /** Production enforces STRICT mTLS and default deny. */
   readonly production: boolean;
   /** The mesh-wide mTLS mode (`mesh:istio.mtls`; the PeerAuthentication itself is rendered by the mesh-config chart). */
@@ -56,7 +59,7 @@ export class ZeroTrustChart extends LayerChart {
       );
     }
     this.policy = new ZeroTrustPolicy(this, 'policy', {
-      apps: [...props.apps],
+      apps: props.apps && [...props.apps],
       defaultDeny: props.defaultDeny,
       mtls: MtlsMode[props.mtls],
       sidecarScoping: props.sidecarScoping,
@@ -65,21 +68,31 @@ export class ZeroTrustChart extends LayerChart {
       prometheus: props.prometheus,
       tracingCollector: props.tracingCollector,
     });
+    if (props.apps) this.exposeApps(props.apps, props.exposedApps);
+    else
+      this.policy.resolveAtSynthesis(() => {
+        const apps = this.node.root.node.findAll().filter((c): c is MeshApp => c instanceof MeshApp);
+        apps.forEach((app) => this.policy.addApp(app));
+        this.exposeApps(apps, props.exposedApps);
+      });
+  }
+
+  private exposeApps(apps: readonly IMeshApp[], exposedApps: readonly string[]): void {
     // An entry names an app (`httpbin`: in every namespace) or one app of one namespace (`demo/httpbin`).
     const exposed = new Set<IMeshApp>();
     const byName = new Map<string, IMeshApp[]>();
-    for (const app of props.apps)
+    for (const app of apps)
       for (const key of [app.name, `${app.namespace}/${app.name}`]) byName.set(key, [...(byName.get(key) ?? []), app]);
-    for (const name of props.exposedApps) {
-      const apps = byName.get(name);
-      if (!apps) {
+    for (const name of exposedApps) {
+      const named = byName.get(name);
+      if (!named) {
         invalid(
           'ZeroTrustChart',
           this,
-          `mesh:security.exposedApps names '${name}', which is not an app of this environment; use one of ${props.apps.map((a) => a.name).join(', ') || '(none)'} or remove it`,
+          `mesh:security.exposedApps names '${name}', which is not an app of this environment; use one of ${apps.map((a) => a.name).join(', ') || '(none)'} or remove it`,
         );
       }
-      apps.forEach((app) => exposed.add(app));
+      named.forEach((app) => exposed.add(app));
     }
     // The apps routed from a gateway (VirtualServices and Canaries bound to one) and the load testers of the
     // Canaries are admitted by the policy itself, at synthesis (ZeroTrustPolicy: the platform's identities).

@@ -117,6 +117,7 @@ export interface CanaryReleaseProps {
 }
 
 type TrafficField = keyof ServiceTrafficSettings;
+const TRAFFIC_FIELDS: readonly TrafficField[] = ['timeout', 'retries', 'trafficPolicy', 'match'];
 
 /**
  * A progressive delivery of a {@link MeshApp} by Flagger (a `flagger.app/v1beta1` `Canary`).
@@ -200,7 +201,8 @@ export class CanaryRelease extends Construct implements IRoutingController {
     const analysis = this.strategy._render(this.binding);
     const service = this.renderServiceBase(props);
 
-    // Flagger owns the routing (and the apex Service); settle it before anything else renders routes.
+    // Flagger owns the routing (and the apex Service): a route of the app created before this release hands
+    // its settings over here, one created after renders into it.
     app.setRoutingController(this);
     if (props.traffic) this.applyTrafficSettings(props.traffic, this);
     (props.metrics ?? [CanaryMetric.requestSuccessRate(), CanaryMetric.requestDuration()]).forEach((m) => this.addMetric(m));
@@ -239,7 +241,9 @@ export class CanaryRelease extends Construct implements IRoutingController {
           alerts: this.alerts.size > 0 ? [...this.alerts.values()] : undefined,
         },
       })!;
-      return { ...rendered, service: { ...rendered.service, ...this.traffic } };
+      // In one field order, whichever construct set a field first.
+      const traffic = Object.fromEntries(TRAFFIC_FIELDS.filter((f) => this.traffic[f] !== undefined).map((f) => [f, this.traffic[f]]));
+      return { ...rendered, service: { ...rendered.service, ...traffic } };
     };
     this.apiObject = new ApiObject(this, 'Resource', {
       ...Canary.GVK,
@@ -311,7 +315,7 @@ export class CanaryRelease extends Construct implements IRoutingController {
    * Fails when a field is already set by another construct, or when a field would be dropped.
    */
   applyTrafficSettings(settings: ServiceTrafficSettings, from: IConstruct): void {
-    const fields: TrafficField[] = ['timeout', 'retries', 'trafficPolicy', 'match'];
+    const fields = TRAFFIC_FIELDS;
     for (const field of fields) {
       if (settings[field] === undefined) continue;
       const owner = this.trafficOwners.get(field);

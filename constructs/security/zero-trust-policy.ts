@@ -820,6 +820,8 @@ export class ZeroTrustPolicy extends Construct {
     // policy that governs its app: linear in objects, however many policies the tree has.
     const registry = registryOf(this);
     if (registry.policies[0] !== this) return problems;
+    // Every policy's apps, those it finds at synthesis included (ZeroTrustChart without 'apps').
+    for (const policy of registry.policies) policy.resolve();
     const byHost = new Map<string, { app: IMeshApp; policy: ZeroTrustPolicy }>();
     for (const policy of registry.policies) for (const { app } of policy.governed.values()) byHost.set(app.host, { app, policy });
     for (const c of treeOf(this).routingObjects) {

@@ -1,5 +1,5 @@
 import { ApiObject, Duration } from 'cdk8s';
-import { Construct, IConstruct } from 'constructs';
+import { Construct } from 'constructs';
 import {
   DestinationRule,
   DestinationRuleSpecTrafficPolicy,
@@ -14,7 +14,7 @@ import {
 import { formatDuration } from '../core/duration';
 import { invalid, warn } from '../core/errors';
 import { IMeshApp, ResolvedMeshPort } from '../workloads/mesh-app';
-import { IMeshGateway, IRoutingController, ServiceTrafficSettings } from './traffic';
+import { IMeshGateway, IRouteRenderer, IRoutingController, ServiceTrafficSettings } from './traffic';
 
 /**
  * A condition under which Istio retries a request (a `retryOn` entry of an HTTP route). The HTTP ones
@@ -413,7 +413,7 @@ export interface IRoutableMeshApp extends IMeshApp {
   /** The controller owning the app's routing (a CanaryRelease), if any. */
   readonly routingController?: IRoutingController;
   /** Records that `by` renders the app's VirtualService/DestinationRule; throws when it cannot. */
-  claimRoutes(by: IConstruct): void;
+  claimRoutes(by: IRouteRenderer): void;
 }
 
 /** Properties of a {@link ResilientRoute}. */
@@ -521,7 +521,7 @@ const GRPC_STATUSES: readonly GrpcStatus[] = [
  * a mirror target that serves HTTP, faults only where the environment allows them. The final JSON
  * (escape-hatch patches included) is checked for fields a cluster would silently drop.
  */
-export class ResilientRoute extends Construct {
+export class ResilientRoute extends Construct implements IRouteRenderer {
   /** The app. */
   readonly app: IRoutableMeshApp;
   /** The port traffic is sent to. */
@@ -538,18 +538,17 @@ export class ResilientRoute extends Construct {
   readonly effectiveTimeout?: Duration;
   /** The settings in the shape both renderings take. */
   readonly settings: ServiceTrafficSettings;
-  /** The controller the settings were handed to, when the app's routing is owned by one. */
-  readonly routingController?: IRoutingController;
-  /** The mesh VirtualService (escape hatch), for a plain app. */
-  readonly virtualService?: ApiObject;
-  /** The VirtualService bound to `gateways` (escape hatch), when there are gateways. */
-  readonly gatewayVirtualService?: ApiObject;
-  /** The DestinationRule (escape hatch), for a plain app with a traffic policy. */
-  readonly destinationRule?: ApiObject;
+
+  private readonly props: ResilientRouteProps;
+  private _routingController?: IRoutingController;
+  private _virtualService?: ApiObject;
+  private _gatewayVirtualService?: ApiObject;
+  private _destinationRule?: ApiObject;
 
   constructor(scope: Construct, id: string, props: ResilientRouteProps) {
     super(scope, id);
     this.app = props.app;
+    this.props = props;
     const defaults = props.defaults;
     this.port = this.resolvePort(props.port);
     this.timeout = props.timeout ?? defaults?.timeout;
@@ -582,43 +581,17 @@ export class ResilientRoute extends Construct {
       match: match && (VirtualService.manifest({ spec: { http: [{ match }] } }).spec.http[0].match as Record<string, unknown>[]),
     });
 
+    // The final JSON, escape-hatch patches included, is what a cluster receives: check it there (the route's
+    // own objects, or the controller's Canary).
+    this.node.addValidation({ validate: () => this.checkRenderedObjects() });
     const controller = props.app.routingController;
     if (controller) {
-      const fixes = {
-        faults: `Flagger's Canary has no fault injection: inject faults into an app without a ${controller.controllerKind}, or remove 'faults'`,
-        mirror: `mirror to the canary during its analysis with the ${controller.controllerKind}'s Strategy.blueGreenMirroring, or remove 'mirror'`,
-        gateways: `set 'gateways' on the ${controller.controllerKind}, or remove them here`,
-      };
-      for (const [field, given] of [
-        ['faults', props.faults],
-        ['mirror', props.mirror],
-        ['gateways', props.gateways?.length ? props.gateways : undefined],
-      ] as const) {
-        if (given) {
-          invalid(
-            'ResilientRoute',
-            this,
-            `'${field}' cannot be applied: ${controller.controllerKind} ${controller.node.path} owns the routing of '${props.app.name}' (Flagger generates its VirtualService); ${fixes[field]}`,
-          );
-        }
-      }
-      if (props.connectionPool?.tcp) {
-        invalid(
-          'ResilientRoute',
-          this,
-          `'connectionPool.tcp' cannot be applied: ${controller.controllerKind} ${controller.node.path} owns the routing of '${props.app.name}', and Flagger's Canary spec.service.trafficPolicy has an HTTP connection pool only (a DestinationRule of our own would fight Flagger's); limit with connectionPool.http, or remove connectionPool.tcp`,
-        );
-      }
-      this.routingController = controller;
-      controller.applyTrafficSettings(this.settings, this);
-      // The controller's object (the Canary) carries the policy: check its final JSON, patches included.
-      this.node.addValidation({ validate: () => this.checkRenderedObjects() });
+      this.handOverRoutes(controller);
       return;
     }
-
     props.app.claimRoutes(this);
     const http = VirtualService.manifest({ spec: { http: this.renderHttpRoutes(props, match) } }).spec.http;
-    this.virtualService = new ApiObject(this, 'VirtualService', {
+    this._virtualService = new ApiObject(this, 'VirtualService', {
       ...VirtualService.GVK,
       metadata: { name: props.app.name, namespace: props.app.namespace, labels: { app: props.app.name } },
       spec: { hosts: [props.app.host], http },
@@ -627,21 +600,86 @@ export class ResilientRoute extends Construct {
       const hosts = unique(props.hosts ?? props.gateways.flatMap((g) => g.hosts));
       if (hosts.length === 0)
         invalid('ResilientRoute', this, `gateways ${props.gateways.map((g) => g.reference).join(', ')} declare no hosts; set 'hosts'`);
-      this.gatewayVirtualService = new ApiObject(this, 'GatewayVirtualService', {
+      this._gatewayVirtualService = new ApiObject(this, 'GatewayVirtualService', {
         ...VirtualService.GVK,
         metadata: { name: `${props.app.name}-gateway`, namespace: props.app.namespace, labels: { app: props.app.name } },
         spec: { hosts, gateways: unique(props.gateways.map((g) => g.reference)), http },
       });
     }
     if (this.settings.trafficPolicy) {
-      this.destinationRule = new ApiObject(this, 'DestinationRule', {
+      this._destinationRule = new ApiObject(this, 'DestinationRule', {
         ...DestinationRule.GVK,
         metadata: { name: props.app.name, namespace: props.app.namespace, labels: { app: props.app.name } },
         spec: { host: props.app.host, trafficPolicy: this.settings.trafficPolicy },
       });
     }
-    // The final JSON, escape-hatch patches included, is what a cluster receives: check it there.
-    this.node.addValidation({ validate: () => this.checkRenderedObjects() });
+  }
+
+  /** The controller the settings were handed to, when the app's routing is owned by one. */
+  get routingController(): IRoutingController | undefined {
+    return this._routingController;
+  }
+
+  /** The mesh VirtualService (escape hatch), for a plain app; `undefined` once a routing controller owns the app. */
+  get virtualService(): ApiObject | undefined {
+    return this._virtualService;
+  }
+
+  /** The VirtualService bound to `gateways` (escape hatch), when there are gateways and no routing controller. */
+  get gatewayVirtualService(): ApiObject | undefined {
+    return this._gatewayVirtualService;
+  }
+
+  /** The DestinationRule (escape hatch), for a plain app with a traffic policy and no routing controller. */
+  get destinationRule(): ApiObject | undefined {
+    return this._destinationRule;
+  }
+
+  /**
+   * Hands the route to `controller`, which owns the app's routing (a CanaryRelease: Flagger generates the
+   * VirtualService and DestinationRules): the route's own objects leave the tree and its settings render into
+   * the controller's object. Called by the app when the controller is created after the route. Fails for
+   * what the controller's object cannot carry: faults, mirroring, gateways of the route, a TCP connection pool.
+   */
+  handOverRoutes(controller: IRoutingController): void {
+    const props = this.props;
+    if (this._routingController) {
+      invalid(
+        'ResilientRoute',
+        this,
+        `${controller.controllerKind} ${controller.node.path} takes over routes already handed to ${this._routingController.node.path}; an app can have one ${controller.controllerKind}`,
+      );
+    }
+    const fixes = {
+      faults: `Flagger's Canary has no fault injection: inject faults into an app without a ${controller.controllerKind}, or remove 'faults'`,
+      mirror: `mirror to the canary during its analysis with the ${controller.controllerKind}'s Strategy.blueGreenMirroring, or remove 'mirror'`,
+      gateways: `set 'gateways' on the ${controller.controllerKind}, or remove them here`,
+    };
+    for (const [field, given] of [
+      ['faults', props.faults],
+      ['mirror', props.mirror],
+      ['gateways', props.gateways?.length ? props.gateways : undefined],
+    ] as const) {
+      if (given) {
+        invalid(
+          'ResilientRoute',
+          this,
+          `'${field}' cannot be applied: ${controller.controllerKind} ${controller.node.path} owns the routing of '${props.app.name}' (Flagger generates its VirtualService); ${fixes[field]}`,
+        );
+      }
+    }
+    if (props.connectionPool?.tcp) {
+      invalid(
+        'ResilientRoute',
+        this,
+        `'connectionPool.tcp' cannot be applied: ${controller.controllerKind} ${controller.node.path} owns the routing of '${props.app.name}', and Flagger's Canary spec.service.trafficPolicy has an HTTP connection pool only (a DestinationRule of our own would fight Flagger's); limit with connectionPool.http, or remove connectionPool.tcp`,
+      );
+    }
+    for (const own of [this._virtualService, this._gatewayVirtualService, this._destinationRule])
+      if (own) this.node.tryRemoveChild(own.node.id);
+    this._virtualService = this._gatewayVirtualService = this._destinationRule = undefined;
+    this._routingController = controller;
+    controller.applyTrafficSettings(this.settings, this);
   }
 
   private resolvePort(wanted: string | number | undefined): ResolvedMeshPort {

@@ -27,6 +27,19 @@ export interface IRoutingController extends IConstruct {
   applyTrafficSettings(settings: ServiceTrafficSettings, from: IConstruct): void;
 }
 
+/**
+ * A construct that renders an app's own routing objects (its VirtualService, DestinationRule). When a
+ * {@link IRoutingController} takes the app over after they were rendered, the app hands them over: the
+ * result is the same whichever of the two was created first.
+ */
+export interface IRouteRenderer extends IConstruct {
+  /**
+   * Stops rendering the app's routing objects (they leave the construct tree) and gives `controller` the
+   * settings it can carry. Throws, naming the setting, when `controller` cannot carry one.
+   */
+  handOverRoutes(controller: IRoutingController): void;
+}
+
 /** An Istio Gateway that routes can bind to. */
 export interface IMeshGateway {
   /** The Gateway's name. */

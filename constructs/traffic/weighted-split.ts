@@ -5,7 +5,7 @@ import { StringMatch } from './resilient-route';
 import { invalid } from '../core/errors';
 import type { MeshApp } from '../workloads/mesh-app';
 import { GATEWAY_HOST } from '../edge/mesh-gateway';
-import { gatewayServesHost, IMeshGateway } from './traffic';
+import { gatewayServesHost, IMeshGateway, IRouteRenderer, IRoutingController } from './traffic';
 
 /** The share of an app's traffic one version gets. */
 export interface VersionWeight {
@@ -71,7 +71,7 @@ export interface WeightedSplitProps {
  * per-header routes. The weights usually come from the environment's configuration, so that a
  * rollout step is a reviewed one-line change.
  */
-export class WeightedSplit extends Construct {
+export class WeightedSplit extends Construct implements IRouteRenderer {
   /** The app. */
   readonly app: MeshApp;
   /** The DestinationRule (escape hatch). */
@@ -126,6 +126,18 @@ export class WeightedSplit extends Construct {
         ],
       },
     });
+  }
+
+  /**
+   * A routing controller (a CanaryRelease) took the app after the split: it shifts traffic itself, so the
+   * split cannot be handed over, whichever was created first.
+   */
+  handOverRoutes(controller: IRoutingController): never {
+    return invalid(
+      'WeightedSplit',
+      this,
+      `${controller.controllerKind} ${controller.node.path} takes over the routing of '${this.app.name}', but this split routes its versions by weight; a ${controller.controllerKind} shifts traffic itself, so keep one of the two`,
+    );
   }
 
   private validate(props: WeightedSplitProps): void {

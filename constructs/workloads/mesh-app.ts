@@ -6,7 +6,7 @@ import { DNS_LABEL, invalid } from '../core/errors';
 import { serviceHost } from '../core/hosts';
 import { Protocol } from '../core/protocol';
 import { requireSecret } from '../core/secret-requirement';
-import { IRoutingController } from '../traffic/traffic';
+import { IRouteRenderer, IRoutingController } from '../traffic/traffic';
 
 /** The UID of Istio's sidecar proxy: an application container must never run as it. */
 export const ISTIO_PROXY_UID = 1337;
@@ -239,7 +239,7 @@ export class MeshApp extends Construct implements IMeshApp {
 
   private readonly _dependencies = new Map<string, IMeshApp>();
   private _routingController?: IRoutingController;
-  private _routesRenderedBy?: IConstruct;
+  private _routesRenderedBy?: IRouteRenderer;
   private readonly resources: kplus.ContainerResources;
 
   constructor(scope: Construct, id: string, props: MeshAppProps) {
@@ -387,8 +387,10 @@ export class MeshApp extends Construct implements IMeshApp {
   }
 
   /**
-   * Hands this app's routing to `controller`. Fails when another controller owns it, or when its
-   * VirtualService/DestinationRule were already rendered (two writers would fight).
+   * Hands this app's routing to `controller`. Fails when another controller owns it. A route that already
+   * renders the app's VirtualService/DestinationRule hands them over ({@link IRouteRenderer.handOverRoutes}):
+   * its settings go to `controller` and its objects leave the tree, so the order in which the route and the
+   * controller are created does not matter.
    */
   setRoutingController(controller: IRoutingController): void {
     if (this._routingController) {
@@ -398,21 +400,18 @@ export class MeshApp extends Construct implements IMeshApp {
         `routing is already owned by ${this._routingController.controllerKind} ${this._routingController.node.path}; an app can have one ${controller.controllerKind}`,
       );
     }
-    if (this._routesRenderedBy) {
-      invalid(
-        'MeshApp',
-        this,
-        `${controller.controllerKind} ${controller.node.path} would own the routing that ${this._routesRenderedBy.node.path} already rendered; create the ${controller.controllerKind} first, so the route renders into it`,
-      );
-    }
     this._routingController = controller;
+    const renderer = this._routesRenderedBy;
+    this._routesRenderedBy = undefined;
+    renderer?.handOverRoutes(controller);
   }
 
   /**
    * Records that `by` renders this app's own VirtualService/DestinationRule. Fails when a routing
-   * controller owns the app: give it the settings through {@link routingController} instead.
+   * controller owns the app (give it the settings through {@link routingController} instead), or when
+   * another construct renders them already (one VirtualService per host).
    */
-  claimRoutes(by: IConstruct): void {
+  claimRoutes(by: IRouteRenderer): void {
     if (this._routingController) {
       invalid(
         'MeshApp',

@@ -1,6 +1,6 @@
 import { App } from 'cdk8s';
 import { demoExternalServices, LoadTesterAccessChart, MeshConfigChart, ObservabilityChart, ZeroTrustChart } from '../../charts';
-import { jaegerTracingProvider, MeshApp, MeshNamespace } from '../../constructs';
+import { jaegerTracingProvider, MeshNamespace } from '../../constructs';
 import { EnvironmentConfig } from '../environments';
 import type { EgressSettings } from '../environments/egress';
 import codeApps from '../../apps';
@@ -84,15 +84,13 @@ export function buildPlatform(config: EnvironmentConfig, options: BuildPlatformO
     sidecarScoping: config.security.sidecarScoping,
     tracingCollector: tracing,
   });
-  // Zero trust for the apps: every declared call allowed, nothing else (a chart of its own, layer apps).
-  // Created last, so that it governs every app of every chart above (found in the tree).
-  const apps = app.node.findAll().filter((c): c is MeshApp => c instanceof MeshApp);
+  // Zero trust for the apps: every declared call allowed, nothing else (a chart of its own, layer apps). It
+  // governs every MeshApp of the tree, found at synthesis: apps created before or after it alike.
   // Every Sidecar imports the tracing collector's Service (else the proxies have no cluster to export spans to).
   new ZeroTrustChart(app, 'zero-trust', {
     ...config.security,
     prometheus,
     tracingCollector: tracing,
-    apps,
     mtls: config.istio.mtls,
     production: config.tier === 'production',
   });

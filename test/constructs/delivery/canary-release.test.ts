@@ -262,13 +262,13 @@ describe('CanaryRelease owns the routing of its app', () => {
     );
   });
 
-  test('fails when the app routes were already rendered by another construct', () => {
+  test('fails when a WeightedSplit routes the app before the release takes it over (as after)', () => {
     const { chart, httpbin } = setup();
-    httpbin.claimRoutes(new Construct(chart, 'route'));
+    new WeightedSplit(chart, 'split', { app: httpbin, weights: [{ version: 'v1', weight: 100 }] });
     fails(
       () => new CanaryRelease(chart, 'canary', { app: httpbin, strategy: Strategy.progressive({ stepWeight: 20 }) }),
-      'MeshApp apps/httpbin',
-      'create the CanaryRelease first',
+      "WeightedSplit apps/split: CanaryRelease apps/canary takes over the routing of 'httpbin'",
+      'keep one of the two',
     );
   });
 

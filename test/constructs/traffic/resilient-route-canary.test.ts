@@ -1,6 +1,6 @@
-import { Duration, JsonPatch, Testing } from 'cdk8s';
+import { Duration, JsonPatch, Testing, Yaml } from 'cdk8s';
 import { Layer, LayerChart } from '../../../charts';
-import { CanaryRelease, LoadBalancer, MeshApp, ResilientRoute, RetryOn, Strategy } from '../../../constructs';
+import { CanaryRelease, LoadBalancer, MeshApp, ResilientRoute, ResilientRouteProps, RetryOn, Strategy } from '../../../constructs';
 import { renderCharts } from '../../../stacks/engines/render';
 import { FLAGGER_API_GROUPS, ISTIO_API_GROUPS } from '../../../constructs';
 
@@ -73,16 +73,56 @@ describe('ResilientRoute on a CanaryRelease (integration)', () => {
     );
   });
 
-  test('fails when the route was rendered before the CanaryRelease took the app', () => {
+  /** The app, its route and its release, created in the given order; the output of the chart, as YAML. */
+  function build(order: 'route first' | 'release first', routeProps: Partial<ResilientRouteProps> = {}) {
     const app = Testing.app();
     const chart = new LayerChart(app, 'apps', { layer: Layer.APPS, namespace: 'demo' });
     const httpbin = new MeshApp(chart, 'httpbin', {
       image: 'docker.io/mccutchen/go-httpbin:v2.15.0',
       ports: [{ port: 8000, targetPort: 8080 }],
     });
-    new ResilientRoute(chart, 'route', { app: httpbin, timeout: Duration.seconds(1) });
-    expect(
-      () => new CanaryRelease(chart, 'canary', { app: httpbin, strategy: Strategy.progressive({ stepWeight: 20, maxWeight: 100 }) }),
-    ).toThrow(/would own the routing that apps\/route already rendered; create the CanaryRelease first/);
+    const steps = {
+      route: () =>
+        new ResilientRoute(chart, 'route', {
+          app: httpbin,
+          timeout: Duration.seconds(8),
+          outlierDetection: { consecutive5xxErrors: 1 },
+          ...routeProps,
+        }),
+      release: () =>
+        new CanaryRelease(chart, 'canary', {
+          app: httpbin,
+          strategy: Strategy.progressive({ stepWeight: 20, maxWeight: 100 }),
+          traffic: { retries: { attempts: 2 } },
+        }),
+    };
+    const route = order === 'route first' ? steps.route() : undefined;
+    const release = steps.release();
+    const routeAfter = order === 'release first' ? steps.route() : route!;
+    const objects = renderCharts(app, { clusterApiGroups: [...ISTIO_API_GROUPS, ...FLAGGER_API_GROUPS] }).flatMap((c) => c.objects);
+    return { route: routeAfter, release, yaml: Yaml.stringify(...objects), objects: objects as any[] };
+  }
+
+  test('a CanaryRelease created after the route takes its settings over: the output is byte-identical to the other order', () => {
+    const before = build('route first');
+    const after = build('release first');
+    expect(before.yaml).toEqual(after.yaml);
+    expect(before.route.routingController).toBe(before.release);
+    expect(before.route.virtualService).toBeUndefined();
+    expect(before.route.destinationRule).toBeUndefined();
+    expect(before.objects.filter((o) => o.kind === 'VirtualService' || o.kind === 'DestinationRule')).toEqual([]);
+    expect(before.objects.find((o) => o.kind === 'Canary').spec.service).toMatchObject({
+      timeout: '8s',
+      retries: { attempts: 2 },
+      trafficPolicy: { outlierDetection: { consecutive5xxErrors: 1 } },
+    });
+  });
+
+  test('fails when a route created before the CanaryRelease asks for what the Canary cannot carry (as after)', () => {
+    for (const order of ['route first', 'release first'] as const) {
+      expect(() => build(order, { faults: { abort: { httpStatus: 503, percentage: 10 } } })).toThrow(
+        "ResilientRoute apps/route: 'faults' cannot be applied: CanaryRelease apps/canary owns the routing of 'httpbin'",
+      );
+    }
   });
 });

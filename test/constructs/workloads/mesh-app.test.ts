@@ -1,5 +1,5 @@
 import { Chart, Testing } from 'cdk8s';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import * as kplus from 'cdk8s-plus-27';
 import { MeshApp, MeshAppProps, MeshNamespace, MeshValidationError, Protocol } from '../../../constructs';
 
@@ -282,18 +282,33 @@ describe('MeshApp validation', () => {
     const app = new MeshApp(c, 'httpbin', minimal);
     const controller = (id: string) =>
       Object.assign(new Construct(c, id), { controllerKind: 'CanaryRelease', applyTrafficSettings: () => undefined });
+    const renderer = (id: string) => Object.assign(new Construct(c, id), { handOverRoutes: () => undefined });
     app.setRoutingController(controller('canary'));
     expect(() => app.setRoutingController(controller('canary2'))).toThrow(
       'MeshApp test/httpbin: routing is already owned by CanaryRelease test/canary; an app can have one CanaryRelease',
     );
-    expect(() => app.claimRoutes(new Construct(c, 'route'))).toThrow(
+    expect(() => app.claimRoutes(renderer('route'))).toThrow(
       'MeshApp test/httpbin: test/route cannot render routes: CanaryRelease test/canary owns them; pass the settings to it',
     );
     const other = new MeshApp(c, 'other', minimal);
-    other.claimRoutes(new Construct(c, 'route-a'));
-    expect(() => other.claimRoutes(new Construct(c, 'route-b'))).toThrow(
+    other.claimRoutes(renderer('route-a'));
+    expect(() => other.claimRoutes(renderer('route-b'))).toThrow(
       "MeshApp test/other: routes are rendered by test/route-a already; one VirtualService per host, so put test/route-b's settings there",
     );
+  });
+
+  test('a routing controller that comes after the route renderer takes the routes over, once', () => {
+    const c = chart();
+    const app = new MeshApp(c, 'httpbin', minimal);
+    const handedTo: IConstruct[] = [];
+    const route = Object.assign(new Construct(c, 'route'), { handOverRoutes: (to: IConstruct) => void handedTo.push(to) });
+    app.claimRoutes(route);
+    const canary = Object.assign(new Construct(c, 'canary'), { controllerKind: 'CanaryRelease', applyTrafficSettings: () => undefined });
+    app.setRoutingController(canary);
+    expect(handedTo).toEqual([canary]);
+    expect(app.routingController).toBe(canary);
+    // The renderer no longer holds the routes: the controller's owner message, not the renderer's, answers a new claim.
+    expect(() => app.claimRoutes(route)).toThrow('test/route cannot render routes: CanaryRelease test/canary owns them');
   });
 
   test('fails when a mount path is relative', () => {
