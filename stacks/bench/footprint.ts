@@ -36,8 +36,10 @@ export interface FootprintComponent {
   readonly namespace: string;
   /** Where it comes from: `HelmRelease istiod (istiod 1.30.3)`, `Deployment demo/httpbin`. */
   readonly source: string;
-  /** Pods at rest. */
+  /** Pods at rest (for a DaemonSet: on one node). */
   readonly pods: number;
+  /** A DaemonSet: one pod on every node, counted for one node. */
+  readonly perNode: boolean;
   /** Requests of its own containers over all its pods (sidecars apart). */
   readonly requests: Requests;
   /** Requests of the sidecar proxies injected into its pods (zero outside the mesh). */
@@ -78,6 +80,8 @@ interface ModelWorkload {
   readonly part?: string;
   readonly replicas: number;
   readonly containers: readonly ModelContainer[];
+  /** A DaemonSet: one pod per node. */
+  readonly perNode?: boolean;
   /** Its pods are injected with a sidecar when their namespace is (false for gateways, whose container is the proxy). */
   readonly injectable: boolean;
 }
@@ -162,7 +166,9 @@ export const CHART_MODELS: Record<string, { readonly defaults: Values; readonly 
     defaults: { _internal_defaults_do_not_set: { resources: CPU_REQUESTS_MEMORY('100m', '100Mi') } },
     workloads: (v) => {
       const flat = coalesceValues(v, v._internal_defaults_do_not_set) as Values;
-      return [{ replicas: 1, containers: [{ name: 'install-cni', resources: flat.resources as ResourceSpec }], injectable: false }];
+      return [
+        { replicas: 1, perNode: true, containers: [{ name: 'install-cni', resources: flat.resources as ResourceSpec }], injectable: false },
+      ];
     },
   },
   'cert-manager': {
@@ -440,6 +446,7 @@ export function computeFootprint(objects: readonly KubeObject[]): Footprint {
           namespace,
           source: `HelmRelease ${release} (${chart} ${version})`,
           pods: w.replicas,
+          perNode: w.perNode ?? false,
         },
         w.containers,
         w.injectable && injectedNamespaces.has(namespace) ? meshProxy : undefined,
@@ -482,7 +489,11 @@ export function computeFootprint(objects: readonly KubeObject[]): Footprint {
     const source = canary
       ? `${w.kind} ${namespace}/${w.metadata.name} (Canary ${canary.metadata.name}: its primary)`
       : `${w.kind} ${namespace}/${w.metadata.name}`;
-    push({ name: `${namespace}/${name}`, kind: 'app', namespace, source, pods: replicasOf() }, containers, sidecar);
+    push(
+      { name: `${namespace}/${name}`, kind: 'app', namespace, source, pods: replicasOf(), perNode: w.kind === 'DaemonSet' },
+      containers,
+      sidecar,
+    );
   }
 
   components.sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'platform' ? -1 : 1));
@@ -496,10 +507,10 @@ export function computeFootprint(objects: readonly KubeObject[]): Footprint {
     outside: gitops
       ? [
           {
-            name: 'flux-system (Flux controllers)',
+            name: 'Flux controllers',
             pods: FLUX_CONTROLLERS.pods,
             requests: FLUX_CONTROLLERS.requests,
-            note: 'installed by flux bootstrap (or pulumi up in gitops mode), not by the environment: not in the total',
+            note: 'installed by flux bootstrap or pulumi up in gitops mode, at their defaults',
           },
         ]
       : [],
@@ -531,7 +542,7 @@ export function footprintTable(f: Footprint): string {
       row([
         c.withoutRequests.length > 0 ? `${c.name} (without requests: ${c.withoutRequests.join(', ')})` : c.name,
         c.namespace,
-        c.pods,
+        c.perNode ? `${c.pods} per node` : c.pods,
         formatCpu(c.requests.cpuMilli + c.sidecars.cpuMilli),
         formatMemory(c.requests.memoryBytes + c.sidecars.memoryBytes),
         c.sidecars.cpuMilli ? formatCpu(c.sidecars.cpuMilli) : '',
@@ -548,7 +559,15 @@ export function footprintTable(f: Footprint): string {
       formatMemory(f.sidecars.memoryBytes),
     ]),
     ...f.outside.map((o) =>
-      row([`${o.name}: ${o.note}`, 'flux-system', o.pods, formatCpu(o.requests.cpuMilli), formatMemory(o.requests.memoryBytes), '', '']),
+      row([
+        `${o.name} (not in the total: ${o.note})`,
+        'flux-system',
+        o.pods,
+        formatCpu(o.requests.cpuMilli),
+        formatMemory(o.requests.memoryBytes),
+        '',
+        '',
+      ]),
     ),
   ];
   const share = (part: number, whole: number) => (whole ? Math.round((100 * part) / whole) : 0);

@@ -77,7 +77,7 @@ describe('the dev footprint (issue 15 item 3)', () => {
     // The Prometheus pod: the server and its config reloader.
     expect(dev.components.find((c) => c.name === 'prometheus (server)')!.requests).toEqual({ cpuMilli: 60, memoryBytes: 288 * 2 ** 20 });
     // Flux's controllers are listed beside the total, not in it.
-    expect(dev.outside.map((o) => o.name)).toEqual(['flux-system (Flux controllers)']);
+    expect(dev.outside.map((o) => o.name)).toEqual(['Flux controllers']);
   });
 
   test('the table lists every component and the total', () => {
@@ -224,5 +224,48 @@ describe('the chart models agree with the upstream charts', () => {
       );
       expect({ release: r.spec.releaseName, ...modelTotal }).toEqual({ release: r.spec.releaseName, ...renderedTotal });
     }
+  });
+});
+
+describe('mesh footprint (the command line)', () => {
+  function run(argv: string[]): { code: number; out: string; err: string } {
+    const { main, reportError } = require('../../../stacks/cli/main') as typeof import('../../../stacks/cli/main');
+    const out: string[] = [];
+    const err: string[] = [];
+    const spies = [
+      jest.spyOn(process.stdout, 'write').mockImplementation((c: any) => (out.push(String(c)), true)),
+      jest.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(`${a.join(' ')}\n`)),
+    ];
+    let code: number;
+    try {
+      code = main(argv);
+    } catch (e) {
+      code = reportError(e);
+    } finally {
+      spies.forEach((s) => s.mockRestore());
+    }
+    return { code: code!, out: out.join(''), err: err.join('') };
+  }
+
+  test('prints the table and exits 0 within the budget; above it, exit 1 with the reason', () => {
+    const ok = run(['footprint', '--env', 'dev', '--max-cpu', '2', '--max-memory', '4Gi']);
+    expect(ok.code).toBe(0);
+    expect(ok.out).toContain('| **total** |');
+    const over = run(['footprint', '--env', 'dev', '--max-memory', '1Gi']);
+    expect(over.code).toBe(1);
+    expect(over.err).toMatch(/error: dev requests [0-9.]+Gi of memory, above --max-memory 1Gi/);
+  });
+
+  test('--json: the components, the total in millicores and bytes, the problems', () => {
+    const { code, out } = run(['footprint', '--env', 'dev', '--json']);
+    expect(code).toBe(0);
+    const json = JSON.parse(out);
+    expect(json).toMatchObject({ environment: 'dev', total: dev.total, sidecars: dev.sidecars, problems: [] });
+    expect(json.components).toHaveLength(dev.components.length);
+  });
+
+  test('an unknown environment or a bad budget is a usage error (exit 2)', () => {
+    expect(run(['footprint', '--env', 'nope']).code).toBe(2);
+    expect(run(['footprint', '--env', 'dev', '--max-cpu', 'x']).code).toBe(2);
   });
 });
