@@ -65,21 +65,24 @@ function gatewayRelease(release: KubeObject): GatewayWorkload | undefined {
   return { what: objectName(release), labels, targetPorts };
 }
 
-/** Plain gateway deployments of the output (a user's own), with the target ports of the Services selecting their pods. */
-function plainWorkloads(objects: readonly KubeObject[]): GatewayWorkload[] {
+/**
+ * The plain deployments of the output whose pods a Gateway's selector matches (a user's own gateway), with the target
+ * ports of the Services selecting their pods.
+ */
+function plainWorkloads(objects: readonly KubeObject[], selector: Labels): GatewayWorkload[] {
+  const pods = meshModel(objects).pods.filter((p) => p.owner.kind !== 'Canary' && matches(selector, p.labels));
+  if (pods.length === 0) return [];
   const services = objects.filter((o) => o.kind === 'Service' && o.apiVersion === 'v1');
-  return meshModel(objects)
-    .pods.filter((p) => p.owner.kind !== 'Canary')
-    .map((p) => {
-      const targetPorts = services
-        .filter((s) => (s.metadata.namespace ?? 'default') === p.namespace)
-        .map((s) => (s.spec ?? {}) as { selector?: Labels; ports?: { port: number; targetPort?: number | string }[] })
-        .filter((s) => Object.keys(s.selector ?? {}).length > 0 && matches(s.selector!, p.labels))
-        .flatMap((s) => s.ports ?? [])
-        .map((sp) => (sp.targetPort === undefined ? sp.port : Number(sp.targetPort)))
-        .filter((n) => Number.isInteger(n));
-      return { what: objectName(p.owner), labels: p.labels, targetPorts };
-    });
+  return pods.map((p) => {
+    const targetPorts = services
+      .filter((s) => (s.metadata.namespace ?? 'default') === p.namespace)
+      .map((s) => (s.spec ?? {}) as { selector?: Labels; ports?: { port: number; targetPort?: number | string }[] })
+      .filter((s) => Object.keys(s.selector ?? {}).length > 0 && matches(s.selector!, p.labels))
+      .flatMap((s) => s.ports ?? [])
+      .map((sp) => (sp.targetPort === undefined ? sp.port : Number(sp.targetPort)))
+      .filter((n) => Number.isInteger(n));
+    return { what: objectName(p.owner), labels: p.labels, targetPorts };
+  });
 }
 
 /**
@@ -94,16 +97,18 @@ export const GATEWAY_ANALYZERS: readonly Analyzer[] = [
     description:
       "every server port of a Gateway is a target port of the Service of the gateway deployment it selects (the gateway chart's service.ports, else its defaults 15021, 80 and 443)",
     analyze: ({ objects }) => {
-      const workloads = [
-        ...objects.filter((o) => o.kind === 'HelmRelease' && o.apiVersion.startsWith('helm.toolkit.fluxcd.io/')).map(gatewayRelease),
-        ...plainWorkloads(objects),
-      ].filter((w): w is GatewayWorkload => w !== undefined);
+      const gateways = objects.filter((o) => isIstio(o, 'Gateway'));
+      if (gateways.length === 0) return [];
+      const releases = objects
+        .filter((o) => o.kind === 'HelmRelease' && o.apiVersion.startsWith('helm.toolkit.fluxcd.io/'))
+        .map(gatewayRelease)
+        .filter((w): w is GatewayWorkload => w !== undefined);
       const findings: RawFinding[] = [];
-      for (const gw of objects.filter((o) => isIstio(o, 'Gateway'))) {
+      for (const gw of gateways) {
         const spec = (gw.spec ?? {}) as { selector?: Labels; servers?: { port?: { number?: number; name?: string } }[] };
         const selector = spec.selector ?? {};
         if (Object.keys(selector).length === 0) continue;
-        const selected = workloads.filter((w) => matches(selector, w.labels));
+        const selected = [...releases.filter((w) => matches(selector, w.labels)), ...plainWorkloads(objects, selector)];
         if (selected.length === 0) continue; // a gateway deployment the output does not hold: its ports are unknown
         const ports = new Set(selected.flatMap((w) => w.targetPorts));
         (spec.servers ?? []).forEach((server, i) => {

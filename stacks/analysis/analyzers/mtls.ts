@@ -78,6 +78,13 @@ function sidecarOf(objects: readonly KubeObject[]): (namespace: string, labels: 
     labels['sidecar.istio.io/inject'] === 'true' || (labels['sidecar.istio.io/inject'] !== 'false' && injected.has(namespace));
 }
 
+/** Does a spec set a TLS mode anywhere (a traffic policy, a subset's, a port's)? Most set none: nothing to judge. */
+function setsTls(spec: unknown): boolean {
+  if (!spec || typeof spec !== 'object') return false;
+  if (Array.isArray(spec)) return spec.some(setsTls);
+  return Object.entries(spec).some(([k, v]) => (k === 'tls' && !!(v as { mode?: string } | undefined)?.mode) || setsTls(v));
+}
+
 /** Does a client TLS mode fail against what the server's sidecar accepts? */
 function conflict(clientMode: string, peer: string): boolean {
   return (peer === 'STRICT' && clientMode !== 'ISTIO_MUTUAL') || (peer === 'DISABLE' && clientMode !== 'DISABLE');
@@ -135,18 +142,26 @@ function tlsTargets(
   return out;
 }
 
+/** The Services of the output by host, and its pod templates by namespace: built once, when some TLS mode is set. */
+function indexOutput(objects: readonly KubeObject[], model: MeshModel) {
+  const services = new Map<string, KubeObject>();
+  for (const o of objects)
+    if (o.kind === 'Service' && o.apiVersion === 'v1')
+      services.set(`${o.metadata.name}.${o.metadata.namespace ?? 'default'}.svc.cluster.local`, o);
+  const pods = new Map<string, PodTemplate[]>();
+  for (const p of model.pods) pods.set(p.namespace, [...(pods.get(p.namespace) ?? []), p]);
+  return { services, pods };
+}
+
 /** The Service of a cluster-local host in the output, with its pods. */
-function serviceOf(objects: readonly KubeObject[], model: MeshModel, fqdn: string) {
+function serviceOf(index: ReturnType<typeof indexOutput>, model: MeshModel, fqdn: string) {
   const ns = hostNamespace(fqdn);
   if (!ns || model.chartNamespaces.has(ns)) return undefined; // what a Helm release installs is not in the output
-  const name = fqdn.split('.')[0];
-  const svc = objects.find(
-    (o) => o.kind === 'Service' && o.apiVersion === 'v1' && o.metadata.name === name && (o.metadata.namespace ?? 'default') === ns,
-  );
+  const svc = index.services.get(fqdn);
   if (!svc) return undefined; // IST0101 reports it
   const spec = (svc.spec ?? {}) as { selector?: Labels; ports?: ServicePort[] };
   const selector = spec.selector ?? {};
-  const pods = Object.keys(selector).length === 0 ? [] : model.pods.filter((p) => p.namespace === ns && matches(selector, p.labels));
+  const pods = Object.keys(selector).length === 0 ? [] : (index.pods.get(ns) ?? []).filter((p) => matches(selector, p.labels));
   return { namespace: ns, ports: spec.ports ?? [], pods };
 }
 
@@ -165,7 +180,11 @@ export const MTLS_ANALYZERS: readonly Analyzer[] = [
     description:
       "a DestinationRule's (or Canary's) TLS mode agrees with the PeerAuthentication of the sidecar pods it reaches: ISTIO_MUTUAL toward STRICT, DISABLE toward DISABLE",
     analyze: ({ objects }) => {
+      const drs = objects.filter((o) => isIstio(o, 'DestinationRule') && setsTls(o.spec));
+      const canaries = objects.filter((o) => o.kind === 'Canary' && o.apiVersion.startsWith('flagger.app/') && setsTls(o.spec));
+      if (drs.length + canaries.length === 0) return [];
       const model = meshModel(objects);
+      const index = indexOutput(objects, model);
       const pa = peerAuthentications(objects);
       const hasSidecar = sidecarOf(objects);
       const findings: RawFinding[] = [];
@@ -195,16 +214,16 @@ export const MTLS_ANALYZERS: readonly Analyzer[] = [
           }
         }
       };
-      for (const dr of objects.filter((o) => isIstio(o, 'DestinationRule'))) {
+      for (const dr of drs) {
         const spec = (dr.spec ?? {}) as Parameters<typeof tlsTargets>[0] & { host?: string };
         if (!spec.host || spec.host.includes('*')) continue;
         const host = qualifyHost(spec.host, dr.metadata.namespace ?? 'default');
         const fqdn = host.split('.').length === 2 ? `${host}.svc.cluster.local` : host;
-        const svc = serviceOf(objects, model, fqdn);
+        const svc = serviceOf(index, model, fqdn);
         if (!svc) continue;
         for (const t of tlsTargets(spec, svc.ports, svc.pods, 'spec')) judge(dr, t, `Service ${fqdn}`, svc.namespace);
       }
-      for (const canary of objects.filter((o) => o.kind === 'Canary' && o.apiVersion.startsWith('flagger.app/'))) {
+      for (const canary of canaries) {
         const ns = canary.metadata.namespace ?? 'default';
         if (model.chartNamespaces.has(ns)) continue;
         const spec = (canary.spec ?? {}) as {
@@ -213,7 +232,7 @@ export const MTLS_ANALYZERS: readonly Analyzer[] = [
         };
         const port = spec.service?.port;
         if (!spec.service?.trafficPolicy || port === undefined) continue;
-        const pods = model.pods.filter((p) => p.namespace === ns && (p.owner === canary || p.owner.metadata.name === spec.targetRef?.name));
+        const pods = (index.pods.get(ns) ?? []).filter((p) => p.owner === canary || p.owner.metadata.name === spec.targetRef?.name);
         const ports = [{ port, targetPort: spec.service.targetPort }];
         for (const t of tlsTargets({ trafficPolicy: spec.service.trafficPolicy }, ports, pods, 'spec.service'))
           judge(canary, t, `the Services Flagger generates for ${spec.targetRef?.name}`, ns);

@@ -61,7 +61,6 @@ export const SECURITY_ANALYZERS: readonly Analyzer[] = [
     description:
       "a Sidecar's egress host (a declared call) is in a namespace some AuthorizationPolicy governs (else nothing there allows that call or denies any other)",
     analyze: ({ objects }) => {
-      const model = meshModel(objects);
       const policies = objects.filter((o) => isIstio(o, 'AuthorizationPolicy'));
       const governed = new Set(policies.map((o) => o.metadata.namespace ?? 'default'));
       // A policy of the root namespace without a selector applies to every namespace.
@@ -73,6 +72,14 @@ export const SECURITY_ANALYZERS: readonly Analyzer[] = [
           !(o.spec as PolicySpec | undefined)?.targetRefs,
       );
       if (meshWide) return [];
+      // A namespace the output holds nothing of is not judged: its policies are not in the output either (an app-only
+      // tree for a cluster where the platform runs, whose tracing collector its Sidecars call).
+      const chartNamespaces = new Set(
+        objects
+          .filter((o) => o.kind === 'HelmRelease' && o.apiVersion.startsWith('helm.toolkit.fluxcd.io/'))
+          .map((o) => (o.spec as { targetNamespace?: string } | undefined)?.targetNamespace ?? o.metadata.namespace ?? 'default'),
+      );
+      const present = new Set(objects.map((o) => (o.kind === 'Namespace' ? o.metadata.name : o.metadata.namespace)));
       const findings: RawFinding[] = [];
       for (const sidecar of objects.filter((o) => isIstio(o, 'Sidecar'))) {
         const egress = ((sidecar.spec as { egress?: { hosts?: string[] }[] } | undefined)?.egress ?? []).flatMap((e) => e.hosts ?? []);
@@ -80,7 +87,7 @@ export const SECURITY_ANALYZERS: readonly Analyzer[] = [
           const host = entry.includes('/') ? entry.slice(entry.indexOf('/') + 1) : entry;
           const ns = hostNamespace(host);
           // Wildcards are no declared call; what a Helm release installs (its policies too) is not in the output.
-          if (!ns || host.includes('*') || governed.has(ns) || model.chartNamespaces.has(ns)) return [];
+          if (!ns || host.includes('*') || governed.has(ns) || chartNamespaces.has(ns) || !present.has(ns)) return [];
           return [{ host, ns }];
         });
         for (const { host, ns } of ungoverned) {

@@ -187,6 +187,8 @@ describe('MESH0010 CallIntoUngovernedNamespace: a Sidecar egress host in a names
     expect(codes([sidecar(['istio-system/*', './*'])])).toEqual([]);
     const release = obj('helm.toolkit.fluxcd.io/v2', 'HelmRelease', 'flux-system', 'jaeger', { targetNamespace: 'observability' });
     expect(codes([release, sidecar(['observability/jaeger.observability.svc.cluster.local'])])).toEqual([]);
+    // A namespace the output holds nothing of (an app-only tree calling the platform's tracing collector) is not judged.
+    expect(codes([policy('demo'), sidecar(['observability/jaeger.observability.svc.cluster.local'])])).toEqual([]);
   });
 
   test("fails the synth of a user's raw Sidecar", () => {
