@@ -226,7 +226,7 @@ describe("the README's mesh commands", () => {
   // diff, graph and publish compare with Git, write files or push: their README commands are tested with them.
   const commands = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)]
     .flatMap((m) => commandsOf(m[1]))
-    .filter((c) => /^npx mesh (--version|synth|analyze|explain|access)\b/.test(c));
+    .filter((c) => /^npx mesh (--version|synth|analyze|explain|access|footprint)\b/.test(c));
 
   test('npx mesh is the package binary, the compiled command line', () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8'));
@@ -235,7 +235,7 @@ describe("the README's mesh commands", () => {
     expect(commands.length).toBeGreaterThanOrEqual(8);
   });
 
-  test('every npx mesh synth, analyze, explain and access command of the README runs and exits 0 (synth into a scratch folder)', () => {
+  test('every npx mesh synth, analyze, explain, access and footprint command of the README runs and exits 0 (synth into a scratch folder)', () => {
     const os = require('node:os') as typeof import('node:os');
     const { main, reportError } = require('../stacks/cli/main') as typeof import('../stacks/cli/main');
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'readme-mesh-'));
