@@ -141,7 +141,7 @@ describe('publish into a GitOps repository', () => {
     const run = (env: string) =>
       new Promise<string>((resolve, reject) => {
         const script = `
-          require('ts-node').register({ transpileOnly: true });
+          require(${JSON.stringify(path.join(REPO_ROOT, 'test/support/ts-register.js'))});
           const { publish } = require(${JSON.stringify(module)});
           const r = publish({ repo: ${JSON.stringify(bare)}, branch: 'main', sourceRevision: 'race-${env}',
             trees: [{ env: '${env}', path: 'dist/${env}', files: new Map([['f.yaml', '${env}\\n']]) }] });

@@ -104,11 +104,9 @@ describe('synthesize', () => {
 
 describe('npm run synth (the CLI)', () => {
   const cli = (args: string[]) =>
-    spawnSync(
-      process.execPath,
-      [require.resolve('ts-node/dist/bin.js'), '--transpile-only', path.join(root, 'stacks/cli/main.ts'), ...args],
-      { encoding: 'utf8' },
-    );
+    spawnSync(process.execPath, ['-r', path.join(root, 'test/support/ts-register.js'), path.join(root, 'stacks/cli/main.ts'), ...args], {
+      encoding: 'utf8',
+    });
 
   test('bad config exits 2 (a configuration error) with one line per problem and no stack trace', () => {
     const p = scratch();
