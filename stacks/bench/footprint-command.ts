@@ -6,8 +6,10 @@ import type { Footprint } from './footprint';
 
 /** Options of `mesh footprint`. */
 export interface FootprintCommandOptions {
-  /** The environment (`Pulumi.<env>.yaml`). */
-  readonly env: string;
+  /** The environment (`Pulumi.<env>.yaml`); or {@link dir}. */
+  readonly env?: string;
+  /** A synthesized folder (`dist/dev`, or one of another commit) instead of an environment. */
+  readonly dir?: string;
   /** Folder of the `Pulumi.<env>.yaml` files. */
   readonly configDir: string;
   /**
@@ -23,7 +25,7 @@ export interface FootprintCommandOptions {
 }
 
 /** The footprint of an environment's `Pulumi.<env>.yaml`, through the same pipeline as the synth (config, construct, render). */
-export function environmentFootprint(opts: Pick<FootprintCommandOptions, 'env' | 'configDir'>): Footprint {
+export function environmentFootprint(opts: { readonly env: string; readonly configDir: string }): Footprint {
   const configFile = path.join(opts.configDir, `Pulumi.${opts.env}.yaml`);
   if (!fs.existsSync(configFile)) throw new UsageError(`--env ${opts.env}: no ${path.basename(configFile)} in ${opts.configDir}`);
   const { loadEnvironmentFile } = require('../environments') as typeof import('../environments');
@@ -34,7 +36,10 @@ export function environmentFootprint(opts: Pick<FootprintCommandOptions, 'env' |
 }
 
 /** The budget problems of a footprint: one line per total above its `--max-cpu` / `--max-memory`. */
-export function budgetProblems(f: Footprint, opts: Pick<FootprintCommandOptions, 'env' | 'maxCpu' | 'maxMemory'>): string[] {
+export function budgetProblems(
+  f: Footprint,
+  opts: { readonly env: string; readonly maxCpu?: string; readonly maxMemory?: string },
+): string[] {
   const { formatCpu, formatMemory, requestsOf } = require('./footprint') as typeof import('./footprint');
   const problems: string[] = [];
   const parse = (flag: string, value: string, cpu: boolean): number => {
@@ -65,15 +70,23 @@ export function registerFootprintCommand(program: Command, configDir: string): v
   program
     .command('footprint')
     .description("what an environment's pods request, per component (Helm releases, apps, their sidecars), and the total")
-    .requiredOption('-e, --env <name>', 'the environment (Pulumi.<env>.yaml)')
+    .option('-e, --env <name>', 'the environment (Pulumi.<env>.yaml)')
+    .option('-d, --dir <folder>', 'a synthesized folder instead, e.g. dist/dev of another commit')
     .option('--max-cpu <quantity>', 'exit 1 when the total CPU requested is above this (2, 1500m)')
     .option('--max-memory <quantity>', 'exit 1 when the total memory requested is above this (4Gi)')
     .option('-c, --config-dir <dir>', 'folder of the Pulumi.<env>.yaml files', configDir)
     .option('--json', 'print the components, the total and the sidecars as JSON (CPU in millicores, memory in bytes)')
     .action((opts: FootprintCommandOptions & { json?: boolean }) => {
-      const footprint = environmentFootprint({ env: opts.env, configDir: path.resolve(opts.configDir) });
-      const problems = budgetProblems(footprint, opts);
-      if (opts.json) printJson({ environment: opts.env, ...footprint, problems });
+      if (!opts.env === !opts.dir) throw new UsageError('footprint needs exactly one of --env <name> or --dir <folder>');
+      let footprint: Footprint;
+      if (opts.dir) {
+        const { objectsOfFolder } = require('../cli/analyze') as typeof import('../cli/analyze');
+        const { computeFootprint } = require('./footprint') as typeof import('./footprint');
+        footprint = computeFootprint(objectsOfFolder(path.resolve(opts.dir)));
+      } else footprint = environmentFootprint({ env: opts.env!, configDir: path.resolve(opts.configDir) });
+      const name = opts.env ?? opts.dir!;
+      const problems = budgetProblems(footprint, { ...opts, env: name });
+      if (opts.json) printJson({ environment: name, ...footprint, problems });
       else {
         const { footprintTable } = require('./footprint') as typeof import('./footprint');
         process.stdout.write(footprintTable(footprint));

@@ -264,8 +264,38 @@ describe('mesh footprint (the command line)', () => {
     expect(json.components).toHaveLength(dev.components.length);
   });
 
-  test('an unknown environment or a bad budget is a usage error (exit 2)', () => {
+  test('--dir: the footprint of a synthesized folder (the committed dist/dev of any commit) through the same code', () => {
+    const os = require('node:os') as typeof import('node:os');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'footprint-'));
+    try {
+      fs.mkdirSync(path.join(dir, 'apps'));
+      fs.writeFileSync(
+        path.join(dir, 'apps', 'shop.yaml'),
+        YAML.stringify({
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          metadata: { name: 'web', namespace: 'shop' },
+          spec: {
+            replicas: 2,
+            template: { spec: { containers: [{ name: 'web', resources: { requests: { cpu: '100m', memory: '1Gi' } } }] } },
+          },
+        }),
+      );
+      const { code, out } = run(['footprint', '--dir', dir, '--json']);
+      expect(code).toBe(0);
+      expect(JSON.parse(out)).toMatchObject({
+        total: { cpuMilli: 200, memoryBytes: 2 * 2 ** 30 },
+        components: [{ name: 'shop/web', pods: 2 }],
+      });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('an unknown environment, both or neither of --env and --dir, or a bad budget is a usage error (exit 2)', () => {
     expect(run(['footprint', '--env', 'nope']).code).toBe(2);
+    expect(run(['footprint']).code).toBe(2);
+    expect(run(['footprint', '--env', 'dev', '--dir', 'dist/dev']).code).toBe(2);
     expect(run(['footprint', '--env', 'dev', '--max-cpu', 'x']).code).toBe(2);
   });
 });
