@@ -8,3 +8,4 @@ export * from './ingress';
 export * from './egress';
 export * from './flux-system';
 export * from './progressive-delivery';
+export * from './platform-namespaces';

@@ -216,7 +216,8 @@ describe('the README "Add your app" walkthrough (apps in code)', () => {
     const web = charts.flatMap((c) => c.objects).find((o) => o.kind === 'AuthorizationPolicy' && o.metadata.name === 'web') as any;
     expect(web.spec.rules).toEqual([
       { from: [{ source: { principals: ['cluster.local/ns/istio-system/sa/istio-ingressgateway'] } }] },
-      { from: [{ source: { namespaces: ['test'] } }] },
+      // The load tester by its own identity, not every workload of its namespace.
+      { from: [{ source: { principals: ['cluster.local/ns/test/sa/flagger-loadtester'] } }] },
     ]);
   });
 });

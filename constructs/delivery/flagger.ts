@@ -121,7 +121,8 @@ export class FlaggerLoadTester extends Construct {
   readonly url: string;
   /**
    * Its pods as the loadtester chart renders them: label `app: loadtester` (the chart's name, not the
-   * release's), the namespace's `default` ServiceAccount (the chart creates none without RBAC), API on
+   * release's), ServiceAccount `flagger-loadtester` (the chart's own, created with `rbac.create`: an identity
+   * of its own, so that zero trust admits the load tester and no other workload of its namespace), API on
    * container port 8080 behind Service port 80.
    */
   readonly workload: ChartWorkload;
@@ -137,7 +138,13 @@ export class FlaggerLoadTester extends Construct {
         `commandTimeout ${formatGoDuration(timeout)} is shorter than a second; give load tests time to run, e.g. Duration.minutes(30)`,
       );
     this.url = `http://${FLAGGER_LOAD_TESTER_NAME}.${namespace}/`;
-    this.workload = { name: FLAGGER_LOAD_TESTER_NAME, namespace, serviceAccount: 'default', podLabels: { app: 'loadtester' }, port: 8080 };
+    this.workload = {
+      name: FLAGGER_LOAD_TESTER_NAME,
+      namespace,
+      serviceAccount: FLAGGER_LOAD_TESTER_NAME,
+      podLabels: { app: 'loadtester' },
+      port: 8080,
+    };
     this.component = new HelmComponent(this, FLAGGER_LOAD_TESTER_NAME, {
       repository: FLAGGER_REPOSITORY,
       chart: 'loadtester',
@@ -148,6 +155,28 @@ export class FlaggerLoadTester extends Construct {
         cmd: { timeout: formatGoDuration(timeout) },
         // The chart sets requests only; a load generator without a memory limit can starve its node.
         resources: { requests: { cpu: '10m', memory: '64Mi' }, limits: { cpu: '1', memory: '256Mi' } },
+        // Its own ServiceAccount, named after the release (the chart's fullname), with a Role that grants
+        // nothing: without it the pod runs as the namespace's `default`, shared with any other pod there.
+        rbac: { create: true, rules: [] },
+        // The restricted Pod Security Standard (its namespace enforces it with the Istio CNI plugin): the
+        // image's unprivileged user (uid 100, gid 101, as the chart's own example), no privilege escalation,
+        // no capabilities, read-only root file system, the runtime's default seccomp profile for every
+        // container of the pod (the injected sidecar's included).
+        securityContext: {
+          enabled: true,
+          context: {
+            readOnlyRootFilesystem: true,
+            runAsUser: 100,
+            runAsGroup: 101,
+            runAsNonRoot: true,
+            allowPrivilegeEscalation: false,
+            capabilities: { drop: ['ALL'] },
+          },
+        },
+        podSecurityContext: {
+          enabled: true,
+          context: { fsGroup: 101, runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+        },
       },
     });
   }

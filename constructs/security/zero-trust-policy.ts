@@ -16,6 +16,8 @@ import { ISTIO_SYSTEM_NAMESPACE } from '../core/namespaces';
 import type { TracingProvider } from '../core/tracing';
 import { IMeshApp, MeshApp } from '../workloads/mesh-app';
 import { ObservabilityStack } from '../observability/observability-stack';
+import { FlaggerLoadTester } from '../delivery/flagger';
+import { NamespaceIsolation } from './namespace-isolation';
 
 /** The namespace of Istio's control plane (its root namespace). */
 const ISTIO_NAMESPACE = ISTIO_SYSTEM_NAMESPACE;
@@ -263,26 +265,31 @@ export class ZeroTrustPolicy extends Construct {
   /**
    * The platform's identities, wherever an app needs them (after the resolvers, adding only what they did
    * not): the ingress gateway for an app a gateway-bound VirtualService or Canary routes to, and the
-   * namespace of the load tester a Canary's webhooks call (it drives the canary's traffic during analysis;
-   * denied, no canary would ever promote). Prometheus is let in by every NetworkPolicy (see `prometheus`).
+   * load tester a Canary's webhooks call (it drives the canary's traffic during analysis; denied, no canary
+   * would ever promote): a `FlaggerLoadTester` of the tree by its ServiceAccount principal and pod labels, so
+   * that no other workload of its namespace may call the canaried app; another load tester URL by its namespace.
+   * Prometheus is let in by every NetworkPolicy (see `prometheus`).
    */
   private admitPlatformIdentities(): void {
-    const routes = treeOf(this).routes;
+    const { routes, loadTesters } = treeOf(this);
     for (const g of this.governed.values()) {
       const route = routes.get(g.app.host);
       if (!route) continue;
       if (route.viaGateway && this.ingressGateway) g.exposed = true;
-      const admitted = new Set(g.allowRules.flatMap((r) => r.sources.filter((p) => p.kind === 'namespace').map((p) => p.value)));
-      const missing = [...route.loadTesterNamespaces].filter((ns) => ns !== g.app.namespace && !admitted.has(ns));
-      if (missing.length > 0)
-        g.allowRules.push(
-          new AccessRule(
-            this,
-            'ALLOW',
-            missing.map((ns) => Peer.namespace(ns)),
-            g.app,
-          ),
-        );
+      const sources = g.allowRules.flatMap((r) => r.sources);
+      const peers: Peer[] = [];
+      for (const host of route.loadTesterHosts) {
+        const namespace = host.slice(host.indexOf('.') + 1);
+        // A load tester of the tree is admitted by its own identity (ServiceAccount principal, pod labels), not
+        // its whole namespace; one the tree does not deploy (a webhook URL of the user's own) by its namespace,
+        // the narrowest identity known.
+        const lt = loadTesters.get(host);
+        const peer = lt ? Peer.workload(lt) : Peer.namespace(namespace);
+        const covered = sources.some((p) => (p.kind === 'namespace' && p.value === namespace) || p.value === peer.value);
+        if (!covered && !(peer.kind === 'namespace' && namespace === g.app.namespace) && !peers.some((p) => p.value === peer.value))
+          peers.push(peer);
+      }
+      if (peers.length > 0) g.allowRules.push(new AccessRule(this, 'ALLOW', peers, g.app));
     }
   }
 
@@ -649,6 +656,13 @@ export class ZeroTrustPolicy extends Construct {
         spec: {},
       });
     }
+    // Every pod of the namespace accepts only what a NetworkPolicy allows (the apps' and workloads' own
+    // policies), not only the pods some policy happens to select: once per namespace over the tree's policies.
+    const isolated = (registryOf(this).isolated ??= new Set());
+    if ((this.props.networkPolicies ?? true) && !isolated.has(namespace)) {
+      isolated.add(namespace);
+      new NamespaceIsolation(this, `isolation-${namespace}`, { namespace });
+    }
   }
 
   private governedOf(app: IMeshApp, what: string): Governed {
@@ -877,6 +891,8 @@ interface PolicyRegistry {
   dependents?: Map<string, IMeshApp[]>;
   /** The namespaces some policy governs. */
   namespaces?: Set<string>;
+  /** The namespaces whose default-deny ingress NetworkPolicy a policy of the tree renders. */
+  isolated?: Set<string>;
   /** The tree as access needs it, read once at synthesis. */
   tree?: TreeScan;
 }
@@ -885,8 +901,8 @@ interface PolicyRegistry {
 interface AppRoutes {
   /** A VirtualService or Canary bound to a gateway (not only `mesh`) routes to it. */
   viaGateway: boolean;
-  /** The namespaces of the load testers a Canary's webhooks call for it. */
-  readonly loadTesterNamespaces: Set<string>;
+  /** The load testers a Canary's webhooks call for it, by Service host `<name>.<namespace>`. */
+  readonly loadTesterHosts: Set<string>;
 }
 
 /** One walk of the construct tree: what access needs from constructs other than the policies. */
@@ -904,6 +920,8 @@ interface TreeScan {
    * the ServiceEntries in istio-system, and the hosts their egress routing sends traffic to (the egress gateway).
    */
   readonly externalHosts: string[];
+  /** The tree's Flagger load testers, by Service host `<name>.<namespace>`: their pods and ServiceAccount. */
+  readonly loadTesters: Map<string, ChartWorkload>;
 }
 
 const REGISTRIES = new WeakMap<IConstruct, PolicyRegistry>();
@@ -922,16 +940,18 @@ function treeOf(policy: IConstruct): TreeScan {
   const routes = new Map<string, AppRoutes>();
   const routeTo = (host: string) => {
     let r = routes.get(host);
-    if (!r) routes.set(host, (r = { viaGateway: false, loadTesterNamespaces: new Set() }));
+    if (!r) routes.set(host, (r = { viaGateway: false, loadTesterHosts: new Set() }));
     return r;
   };
   const routingObjects: ApiObject[] = [];
   const meshApps: MeshApp[] = [];
   let observability: ObservabilityStack | undefined;
   const externalHosts = new Set<string>();
+  const loadTesters = new Map<string, ChartWorkload>();
   for (const c of policy.node.root.node.findAll()) {
     if (c instanceof MeshApp) meshApps.push(c);
     else if (c instanceof ObservabilityStack) observability ??= c;
+    else if (c instanceof FlaggerLoadTester) loadTesters.set(`${c.workload.name}.${c.workload.namespace}`, c.workload);
     if (!(c instanceof ApiObject)) continue;
     if (c.apiVersion.startsWith('networking.istio.io/') && (c.kind === 'ServiceEntry' || c.kind === 'VirtualService')) {
       // The external services of istio-system, and the egress gateway their mesh routes go to.
@@ -963,12 +983,12 @@ function treeOf(policy: IConstruct): TreeScan {
       const r = routeTo(serviceHost(String(o.spec?.targetRef?.name ?? ''), namespace));
       if (((o.spec?.service?.gateways ?? []) as string[]).some((g) => g !== 'mesh')) r.viaGateway = true;
       for (const w of (o.spec?.analysis?.webhooks ?? []) as { url?: string }[]) {
-        const ns = /^https?:\/\/[a-z0-9-]+\.([a-z0-9-]+)(\.svc(\.cluster\.local)?)?(:\d+)?(\/|$)/.exec(w.url ?? '')?.[1];
-        if (ns) r.loadTesterNamespaces.add(ns);
+        const m = /^https?:\/\/([a-z0-9-]+)\.([a-z0-9-]+)(\.svc(\.cluster\.local)?)?(:\d+)?(\/|$)/.exec(w.url ?? '');
+        if (m) r.loadTesterHosts.add(`${m[1]}.${m[2]}`);
       }
     }
   }
-  registry.tree = { routes, routingObjects, meshApps, observability, externalHosts: [...externalHosts] };
+  registry.tree = { routes, routingObjects, meshApps, observability, externalHosts: [...externalHosts], loadTesters };
   return registry.tree;
 }
 

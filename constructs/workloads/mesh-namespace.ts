@@ -1,7 +1,9 @@
-import { ApiObject, JsonPatch } from 'cdk8s';
+import { ApiObject, JsonPatch, Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { DNS_LABEL, invalid } from '../core/errors';
+import { PodSecurityLevel, meshedPodSecurity, podSecurityLabels } from '../core/namespaces';
+import { Istiod } from '../platform/istiod';
 
 /** Properties of a {@link MeshNamespace}. */
 export interface MeshNamespaceProps {
@@ -21,6 +23,15 @@ export interface MeshNamespaceProps {
    * @default - none
    */
   readonly labels?: Record<string, string>;
+  /**
+   * The Pod Security Standard the namespace enforces (Pod Security admission labels; `warn` and `audit` are
+   * `restricted` whatever is enforced).
+   * @default - from the Istio data plane of the construct tree, found at synthesis (an `Istiod`): with sidecar
+   * injection, `restricted` with the Istio CNI plugin and `privileged` without it (`meshedPodSecurity`: the
+   * injected `istio-init` needs NET_ADMIN and NET_RAW); without injection `baseline`. No labels when the tree has
+   * no `Istiod` (the cluster's Istio is installed elsewhere: set the level here).
+   */
+  readonly podSecurity?: PodSecurityLevel;
 }
 
 /** A namespace that is part of the mesh: the sidecar injection label set, so no pod is left outside. */
@@ -31,6 +42,7 @@ export class MeshNamespace extends Construct {
   readonly sidecarInjection: boolean;
   /** The generated Namespace object (escape hatch). */
   readonly apiObject: ApiObject;
+  private readonly explicitPodSecurity?: PodSecurityLevel;
 
   constructor(scope: Construct, id: string, props: MeshNamespaceProps = {}) {
     super(scope, id);
@@ -39,10 +51,49 @@ export class MeshNamespace extends Construct {
     if (!DNS_LABEL.test(this.name)) {
       invalid('MeshNamespace', this, `name '${this.name}' is not a DNS-1123 label; use lowercase letters, digits and '-', such as 'demo'`);
     }
-    const labels = { ...props.labels, 'istio-injection': this.sidecarInjection ? 'enabled' : 'disabled' };
+    // Resolved at synthesis: the data plane may be declared after the namespace.
+    const podSecurity: Record<string, string> = {};
+    for (const [key, value] of Object.entries(podSecurityLabels('restricted')))
+      podSecurity[key] = Lazy.any({
+        produce: () => {
+          const level = this.levelOf(true);
+          return level && (key === 'pod-security.kubernetes.io/enforce' ? level : value);
+        },
+      }) as unknown as string;
+    this.explicitPodSecurity = props.podSecurity;
+    const labels = { ...props.labels, 'istio-injection': this.sidecarInjection ? 'enabled' : 'disabled', ...podSecurity };
     const namespace = new kplus.Namespace(this, 'Resource', { metadata: { name: this.name, labels } });
     this.apiObject = ApiObject.of(namespace);
     // A Namespace is cluster-scoped: it must not inherit the namespace of the chart it is declared in.
     if (this.apiObject.metadata.namespace) this.apiObject.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
   }
+
+  /**
+   * The Pod Security Standard the namespace enforces: the `podSecurity` prop, else what the tree's Istio data plane
+   * admits (see {@link MeshNamespaceProps.podSecurity}); undefined when neither says.
+   */
+  get podSecurity(): PodSecurityLevel | undefined {
+    return this.levelOf(false);
+  }
+
+  /** @param synthesis the tree is complete: its istiod (or its absence) is looked up once and remembered */
+  private levelOf(synthesis: boolean): PodSecurityLevel | undefined {
+    if (this.explicitPodSecurity) return this.explicitPodSecurity;
+    const istiod = istiodOf(this, synthesis);
+    if (!istiod) return undefined;
+    return this.sidecarInjection ? meshedPodSecurity(istiod.cni) : 'baseline';
+  }
+}
+
+const ISTIOD = new WeakMap<IConstruct, Istiod | null>();
+
+/** The tree's istiod; at synthesis looked up once per tree (before, the tree may still grow: not remembered). */
+function istiodOf(scope: IConstruct, synthesis: boolean): Istiod | undefined {
+  const root = scope.node.root;
+  let found = ISTIOD.get(root);
+  if (found === undefined) {
+    found = root.node.findAll().find((c): c is Istiod => c instanceof Istiod) ?? null;
+    if (synthesis) ISTIOD.set(root, found);
+  }
+  return found ?? undefined;
 }

@@ -8,6 +8,7 @@ import { addCodeApps, AppsRegistration } from './code-apps';
 import { addFluxSystem, addMeshPlatform } from './mesh-platform';
 import { addProgressiveDelivery } from './progressive-delivery';
 import { addUserApps } from './apps';
+import { addPlatformNamespaces } from './platform-namespaces';
 
 /** Namespaces of Kubernetes, Istio and Flux, never an app's. */
 const RESERVED_NAMESPACES = ['kube-system', 'istio-system', 'flux-system'];
@@ -59,6 +60,9 @@ export function buildPlatform(config: EnvironmentConfig, options: BuildPlatformO
   // Flagger (outside the mesh) may call its load tester's webhooks under STRICT mTLS, and nothing else may
   // (layer platform, beside the load tester; after the Canaries, whose webhook paths it allows).
   const prometheus = config.security.prometheus ?? observability.stack.prometheusIdentity;
+  // istio-system, cert-manager and observability: declared with their Pod Security level, default-deny ingress
+  // and exactly the traffic their components need (layers infrastructure and platform).
+  addPlatformNamespaces(app, config, { mesh, observability: observability.stack, delivery, prometheus });
   // The team's apps in code (apps/index.ts): before the load tester's access (their Canaries' webhook paths)
   // and zero trust (which governs every MeshApp of the tree).
   addCodeApps(app, config, options.apps ?? codeApps, {

@@ -32,7 +32,7 @@ describe('apps in code (apps/index.ts, defineApps)', () => {
     expect(of('Service')).toEqual(['cart', 'catalog']);
     expect(of('Canary')).toEqual(['web']);
     expect(of('Sidecar')).toEqual(['cart', 'catalog', 'web', 'web-primary']);
-    expect(of('NetworkPolicy')).toEqual(['cart', 'catalog', 'web']);
+    expect(of('NetworkPolicy')).toEqual(['cart', 'catalog', 'default-deny-ingress', 'web']);
   });
 
   test('the access matrix is the declared calls plus the platform identities, nothing else', () => {
@@ -64,7 +64,11 @@ describe('apps in code (apps/index.ts, defineApps)', () => {
   });
 
   test("Prometheus (the platform's, in observability) may scrape every shop sidecar", () => {
-    for (const o of objects.filter((x) => x.kind === 'NetworkPolicy' && x.metadata.namespace === 'shop')) {
+    const apps = objects.filter(
+      (x) => x.kind === 'NetworkPolicy' && x.metadata.namespace === 'shop' && x.metadata.name !== 'default-deny-ingress',
+    );
+    expect(apps.length).toBe(3);
+    for (const o of apps) {
       expect((o.spec as any).ingress).toContainEqual({
         from: [
           {

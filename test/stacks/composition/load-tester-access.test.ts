@@ -32,7 +32,7 @@ const FLAGGER: ChartWorkload = {
 const LOAD_TESTER: ChartWorkload = {
   name: 'flagger-loadtester',
   namespace: 'test',
-  serviceAccount: 'default',
+  serviceAccount: 'flagger-loadtester',
   podLabels: { app: 'loadtester' },
   port: 8080,
 };
@@ -126,7 +126,7 @@ describe('Flagger reaches its load tester under STRICT mTLS (access explainer)',
           namespace: 'test',
           labels: { app: 'loadtester' },
           port: 8080,
-          serviceAccount: 'default',
+          serviceAccount: 'flagger-loadtester',
           inMesh: true,
         },
       ]);
@@ -179,6 +179,7 @@ describe('the load tester access in each environment', () => {
     expect(chart.layer).toBe('platform');
     expect(chart.objects.map((o) => `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`)).toEqual([
       'AuthorizationPolicy test/default-deny',
+      'NetworkPolicy test/default-deny-ingress',
       'AuthorizationPolicy test/flagger-loadtester',
       ...(env === 'dev' ? [] : ['PeerAuthentication test/flagger-loadtester']),
       'NetworkPolicy test/flagger-loadtester',
@@ -367,10 +368,11 @@ describe('LoadTesterAccessChart', () => {
 const minihelm = minihelmBinary();
 (minihelm ? describe : describe.skip)('the workloads match what the upstream charts render (minihelm)', () => {
   test.each([
-    ['flagger', '1.44.0', 'flagger', 'istio-system', FLAGGER],
-    ['loadtester', '0.38.0', 'flagger-loadtester', 'test', LOAD_TESTER],
-  ] as const)('%s %s', (chart, version, release, namespace, workload) => {
-    const objects = renderWithMinihelm(minihelm!, chart, version, release, namespace, {}) as KubeObject[] as any[];
+    ['flagger', '1.44.0', 'flagger', 'istio-system', FLAGGER, {}],
+    // With the values the platform gives (its own ServiceAccount comes from rbac.create).
+    ['loadtester', '0.38.0', 'flagger-loadtester', 'test', LOAD_TESTER, new FlaggerLoadTester(Testing.chart(), 'lt').component.values],
+  ] as const)('%s %s', (chart, version, release, namespace, workload, values) => {
+    const objects = renderWithMinihelm(minihelm!, chart, version, release, namespace, values) as KubeObject[] as any[];
     const deployment = objects.find((o) => o.kind === 'Deployment');
     const pod = deployment.spec.template;
     expect(pod.metadata.labels).toMatchObject(workload.podLabels);

@@ -26,7 +26,9 @@ describe('mesh:security', () => {
   test("every Sidecar and NetworkPolicy lets the proxies reach the mesh's tracing collector (the observability stack's Jaeger)", () => {
     const objects = renderCharts(buildPlatform(parseEnvironment('dev', {}, 'Pulumi.dev.yaml'))).find((c) => c.id === 'zero-trust')!.objects;
     const sidecars = objects.filter((o) => o.kind === 'Sidecar');
-    const policies = objects.filter((o) => o.kind === 'NetworkPolicy');
+    // The apps' own policies (the namespaces' default-deny-ingress restricts ingress only).
+    const policies = objects.filter((o) => o.kind === 'NetworkPolicy' && (o.spec as any).policyTypes.includes('Egress'));
+    expect(policies.length).toBeGreaterThan(0);
     expect(sidecars.length).toBeGreaterThan(0);
     for (const s of sidecars) expect((s.spec as any).egress[0].hosts).toContain('observability/jaeger.observability.svc.cluster.local');
     for (const p of policies) {
