@@ -38,7 +38,11 @@ function peerAuthentications(objects: readonly KubeObject[]) {
   return {
     root: all.find((o) => (o.metadata.namespace ?? 'default') === ISTIO_SYSTEM_NAMESPACE && !hasSelector(o)),
     namespaceWide: new Map(all.filter((o) => !hasSelector(o)).map((o) => [o.metadata.namespace ?? 'default', o])),
-    workload: all.filter(hasSelector),
+    /** Workload PeerAuthentications (with a selector) by namespace. */
+    workload: all.filter(hasSelector).reduce((m, o) => {
+      const ns = o.metadata.namespace ?? 'default';
+      return m.set(ns, [...(m.get(ns) ?? []), o]);
+    }, new Map<string, KubeObject[]>()),
     selectorOf,
   };
 }
@@ -49,7 +53,7 @@ function peerAuthentications(objects: readonly KubeObject[]) {
  */
 function peerMode(pa: ReturnType<typeof peerAuthentications>, namespace: string, labels: Labels, port: number | undefined): PeerMode {
   const spec = (o: KubeObject) => (o.spec ?? {}) as PeerAuthenticationSpec;
-  const workload = pa.workload.find((o) => (o.metadata.namespace ?? 'default') === namespace && matches(pa.selectorOf(o)!, labels));
+  const workload = (pa.workload.get(namespace) ?? []).find((o) => matches(pa.selectorOf(o)!, labels));
   const portMode = workload && port !== undefined ? setMode(spec(workload).portLevelMtls?.[String(port)]?.mode) : undefined;
   if (portMode) return { mode: portMode, by: `${objectName(workload!)} (port ${port})` };
   for (const o of [workload, pa.namespaceWide.get(namespace), pa.root]) {
