@@ -29,6 +29,11 @@ export interface ObservabilityChartProps {
     /** Replicas. */
     readonly replicas: number;
     /**
+     * Requests and limits.
+     * @default - the stack's (10m/32Mi requested, 200m/128Mi limit)
+     */
+    readonly resources?: ResourceRequirements;
+    /**
      * Volume size.
      * @default - no persistence
      */
@@ -38,6 +43,11 @@ export interface ObservabilityChartProps {
   readonly grafana: {
     /** Secret with keys admin-user and admin-password. */
     readonly adminSecret: string;
+    /**
+     * Requests and limits.
+     * @default - the stack's (50m/128Mi requested, 500m/512Mi limit)
+     */
+    readonly resources?: ResourceRequirements;
     /**
      * Where users' browsers reach Grafana: Kiali's links.
      * @default - no Grafana links in Kiali
@@ -49,6 +59,11 @@ export interface ObservabilityChartProps {
     /** Traces kept in memory. */
     readonly maxTraces: number;
     /**
+     * Requests and limits.
+     * @default - the stack's (100m/256Mi requested, 1 CPU/1Gi limit)
+     */
+    readonly resources?: ResourceRequirements;
+    /**
      * Where users' browsers reach the Jaeger UI: Kiali's links.
      * @default - no Jaeger links in Kiali
      */
@@ -58,6 +73,11 @@ export interface ObservabilityChartProps {
   readonly kiali: {
     /** Strategy. */
     readonly auth: 'anonymous' | 'token' | 'openid';
+    /**
+     * Requests and limits.
+     * @default - the stack's (10m/64Mi requested, 500m/1Gi limit)
+     */
+    readonly resources?: ResourceRequirements;
     /**
      * OpenID issuer and client (openid only).
      * @default - none; required when `auth` is openid
@@ -152,10 +172,15 @@ export class ObservabilityChart extends LayerChart {
         errorRatioThreshold: props.alerts.errorRatePercent / 100,
         alertmanagerReplicas: props.alertmanager.replicas,
         alertmanagerStorageSize: props.alertmanager.storageSize,
+        alertmanagerResources: props.alertmanager.resources,
       },
-      grafana: { adminSecret: { name: props.grafana.adminSecret }, externalUrl: props.grafana.externalUrl },
-      jaeger: { maxTraces: props.jaeger.maxTraces, externalUrl: props.jaeger.externalUrl },
-      kiali: { auth },
+      grafana: {
+        adminSecret: { name: props.grafana.adminSecret },
+        externalUrl: props.grafana.externalUrl,
+        resources: props.grafana.resources,
+      },
+      jaeger: { maxTraces: props.jaeger.maxTraces, externalUrl: props.jaeger.externalUrl, resources: props.jaeger.resources },
+      kiali: { auth, resources: props.kiali.resources },
     });
   }
 }

@@ -44,18 +44,24 @@ export const observabilitySchema = z.strictObject({
     replicas,
     /** A PersistentVolumeClaim of this size for silences; leave out for none. */
     storageSize: volumeSize.optional(),
+    /** Requests and limits of each Alertmanager. */
+    resources,
   }),
   grafana: z.strictObject({
     /** The Secret (created outside Git) with keys admin-user and admin-password. */
     adminSecret: dnsLabel,
     /** Where users' browsers reach Grafana (Kiali links there); leave out for no links. Kiali's own queries stay in-cluster. */
     externalUrl: browserUrl('https://grafana.example.com').optional(),
+    /** Requests and limits of Grafana. */
+    resources,
   }),
   jaeger: z.strictObject({
     /** Traces kept in memory. */
     maxTraces: z.number().int().min(1000),
     /** Where users' browsers reach the Jaeger UI (Kiali links there); leave out for no links. Kiali's own queries stay in-cluster. */
     externalUrl: browserUrl('https://jaeger.example.com').optional(),
+    /** Requests and limits of Jaeger; its memory holds the `maxTraces` traces. */
+    resources,
   }),
   kiali: z.strictObject({
     /** How users log in: anonymous (development only), token, or openid. */
@@ -64,6 +70,8 @@ export const observabilitySchema = z.strictObject({
     openId: z
       .strictObject({ issuerUri: z.string().regex(/^https:\/\/\S+$/, 'must be an https:// URL'), clientId: z.string().min(1) })
       .optional(),
+    /** Requests and limits of Kiali. */
+    resources,
   }),
   alerts: z.strictObject({
     /** The chat service alerts are sent to; none keeps them in Alertmanager. */
@@ -87,6 +95,18 @@ export const observabilitySchema = z.strictObject({
 /** The `mesh:observability` section, validated. */
 export type ObservabilitySettings = z.output<typeof observabilitySchema>;
 
+/**
+ * Requests and limits of Alertmanager, Grafana, Jaeger and Kiali, the same in every tier (small: they serve a few
+ * users; what grows with the mesh is Prometheus, sized per tier below). Every component has requests, so that
+ * `mesh footprint` can account for it and the scheduler reserves it.
+ */
+const sizes = {
+  alertmanager: { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '200m', memory: '128Mi' } },
+  grafana: { requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
+  jaeger: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '1Gi' } },
+  kiali: { requests: { cpu: '10m', memory: '64Mi' }, limits: { cpu: '500m', memory: '1Gi' } },
+};
+
 /** Per-tier defaults of `mesh:observability` (used by presets.ts). */
 export const observabilityPresets: Record<'development' | 'staging' | 'production', ObservabilitySettings> = {
   // Small enough for a laptop cluster: no volumes, short retention, anonymous Kiali, no notifications.
@@ -97,10 +117,10 @@ export const observabilityPresets: Record<'development' | 'staging' | 'productio
       replicas: 1,
       resources: { requests: { cpu: '50m', memory: '256Mi' }, limits: { cpu: '500m', memory: '1Gi' } },
     },
-    alertmanager: { replicas: 1 },
-    grafana: { adminSecret: 'grafana-admin' },
-    jaeger: { maxTraces: 10000 },
-    kiali: { auth: 'anonymous' },
+    alertmanager: { replicas: 1, resources: sizes.alertmanager },
+    grafana: { adminSecret: 'grafana-admin', resources: sizes.grafana },
+    jaeger: { maxTraces: 10000, resources: sizes.jaeger },
+    kiali: { auth: 'anonymous', resources: sizes.kiali },
     alerts: { receiver: 'none', webhookSecret: 'alertmanager-webhook', webhookSecretKey: 'url', latencyP99Ms: 200, errorRatePercent: 1 },
   },
   staging: {
@@ -111,10 +131,10 @@ export const observabilityPresets: Record<'development' | 'staging' | 'productio
       replicas: 1,
       resources: { requests: { cpu: '200m', memory: '1Gi' }, limits: { cpu: '1', memory: '2Gi' } },
     },
-    alertmanager: { replicas: 1 },
-    grafana: { adminSecret: 'grafana-admin' },
-    jaeger: { maxTraces: 50000 },
-    kiali: { auth: 'token' },
+    alertmanager: { replicas: 1, resources: sizes.alertmanager },
+    grafana: { adminSecret: 'grafana-admin', resources: sizes.grafana },
+    jaeger: { maxTraces: 50000, resources: sizes.jaeger },
+    kiali: { auth: 'token', resources: sizes.kiali },
     alerts: {
       receiver: 'slack',
       webhookSecret: 'alertmanager-webhook',
@@ -133,10 +153,10 @@ export const observabilityPresets: Record<'development' | 'staging' | 'productio
       replicas: 2,
       resources: { requests: { cpu: '500m', memory: '2Gi' }, limits: { cpu: '2', memory: '4Gi' } },
     },
-    alertmanager: { replicas: 2, storageSize: '1Gi' },
-    grafana: { adminSecret: 'grafana-admin' },
-    jaeger: { maxTraces: 100000 },
-    kiali: { auth: 'token' },
+    alertmanager: { replicas: 2, storageSize: '1Gi', resources: sizes.alertmanager },
+    grafana: { adminSecret: 'grafana-admin', resources: sizes.grafana },
+    jaeger: { maxTraces: 100000, resources: sizes.jaeger },
+    kiali: { auth: 'token', resources: sizes.kiali },
     alerts: {
       receiver: 'slack',
       webhookSecret: 'alertmanager-webhook',

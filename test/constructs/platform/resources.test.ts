@@ -141,3 +141,22 @@ describe('requests and limits of cert-manager and the observability stack', () =
     ).toThrow(/prometheus.configReloaderResources: CPU request 1 exceeds its limit 100m/);
   });
 });
+
+describe('mesh:observability sizes Alertmanager, Grafana, Jaeger and Kiali', () => {
+  test('every tier gives each of them requests; an environment file overrides one, which reaches its chart', () => {
+    for (const tier of ['development', 'staging', 'production'] as const) {
+      const o = presets[tier].observability;
+      for (const r of [o.alertmanager.resources, o.grafana.resources, o.jaeger.resources, o.kiali.resources]) {
+        expect(r.requests.cpu).toBeTruthy();
+        expect(r.requests.memory).toBeTruthy();
+      }
+    }
+    const { buildPlatform } = require('../../../stacks/composition/platform') as typeof import('../../../stacks/composition/platform');
+    const { HelmComponent } = require('../../../constructs') as typeof import('../../../constructs');
+    const env = parseEnvironment('dev', { 'mesh:observability': { jaeger: { resources: small } } }, 'Pulumi.dev.yaml');
+    const jaeger = buildPlatform(env)
+      .node.findAll()
+      .find((c): c is InstanceType<typeof HelmComponent> => c instanceof HelmComponent && c.chart === 'jaeger')!;
+    expect(jaeger.values).toMatchObject({ jaeger: { resources: small } });
+  });
+});
