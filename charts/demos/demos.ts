@@ -1,5 +1,6 @@
 import { IMeshGateway, MeshValidationError } from '../../constructs';
 import type { AppDeclaration } from '../../stacks/environments/apps';
+import { bookinfoApps, BookinfoOptions } from './bookinfo';
 import { DemoApp, HTTPBIN_APP, sleepApp } from './demo-apps';
 import { httpbinCanaryRelease, S3_HTTPBIN_AUTOSCALING } from './httpbin-canary';
 import { s4Resilience, s4Warning } from './resilience-demo';
@@ -33,6 +34,8 @@ export interface DemoOptions {
     readonly weights: { readonly v1: number; readonly v2: number };
     readonly host?: string;
   };
+  /** `mesh:canary.bookinfo` (deployed when `mesh:demo.apps` lists bookinfo) and the environment's replicas. */
+  readonly bookinfo: BookinfoOptions & { readonly namespace: string };
   /** `mesh:resilience.allowFaults`: S4's faults are injected only where allowed. */
   readonly allowFaults: boolean;
   /** The public gateway (S3's canary and S7's host are routed through it). */
@@ -42,8 +45,9 @@ export interface DemoOptions {
 /**
  * The demo apps an environment deploys, as ordinary app declarations (the model of `mesh:apps`), which
  * the composition builds like any app (`stacks/composition/apps.ts`): scenario S2's httpbin and sleep in
- * `mesh:demo.namespace` (chart `demo-apps`), with S3's canary and S4's resilience on httpbin, and S7's
- * weighted split in its own namespace (chart `weighted-canary`). Nothing when none is opted in.
+ * `mesh:demo.namespace` (chart `demo-apps`), with S3's canary and S4's resilience on httpbin, S7's
+ * weighted split in its own namespace (chart `weighted-canary`) and S6's bookinfo (chart `bookinfo`).
+ * Nothing when none is opted in. Two demos in one namespace are an error naming both keys.
  */
 export function demoApps(options: DemoOptions): DemoNamespace[] {
   const listed = options.demo.apps;
@@ -70,18 +74,31 @@ export function demoApps(options: DemoOptions): DemoNamespace[] {
     if (warning) warnings.httpbin = warning;
   }
   if (listed.includes('sleep')) apps.sleep = sleepApp(listed.includes('httpbin'));
-  if (Object.keys(apps).length > 0) namespaces.push({ chartId: 'demo-apps', namespace: options.demo.namespace, apps, warnings });
-  const split = options.weightedSplit;
-  if (split.enabled) {
-    if (namespaces.some((n) => n.namespace === split.namespace)) {
+  const keys = new Map<string, string>();
+  const add = (key: string, demo: DemoNamespace) => {
+    const other = namespaces.find((n) => n.namespace === demo.namespace);
+    if (other) {
       throw new MeshValidationError(
-        `weighted-canary: mesh:canary.weightedSplit.namespace '${split.namespace}' is mesh:demo.namespace too, where the demo httpbin already is; give the weighted split a namespace of its own, such as canary`,
+        `${demo.chartId}: ${key} '${demo.namespace}' is ${keys.get(other.chartId)} too, where the ${other.chartId} demo already is; give each demo a namespace of its own`,
       );
     }
-    namespaces.push({
+    keys.set(demo.chartId, key);
+    namespaces.push(demo);
+  };
+  if (Object.keys(apps).length > 0) add('mesh:demo.namespace', { chartId: 'demo-apps', namespace: options.demo.namespace, apps, warnings });
+  const split = options.weightedSplit;
+  if (split.enabled) {
+    add('mesh:canary.weightedSplit.namespace', {
       chartId: 'weighted-canary',
       namespace: split.namespace,
       apps: { httpbin: weightedCanaryApp({ weights: split.weights, host: split.host, gateway: options.gateway }) },
+    });
+  }
+  if (listed.includes('bookinfo')) {
+    add('mesh:canary.bookinfo.namespace', {
+      chartId: 'bookinfo',
+      namespace: options.bookinfo.namespace,
+      apps: bookinfoApps(options.bookinfo),
     });
   }
   return namespaces;

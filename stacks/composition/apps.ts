@@ -24,6 +24,7 @@ import {
   warn,
   WeightedSplit,
 } from '../../constructs';
+import { DestinationRule, DestinationRuleSpecTrafficPolicyTlsMode } from '../../imports/networking.istio.io';
 import { EnvironmentConfig, resilienceDefaults } from '../environments';
 import { AppSettings, appsSchema, ProbeSettings, releaseDefaults, ReleaseDefaults } from '../environments/apps';
 
@@ -106,6 +107,7 @@ export class UserAppsChart extends LayerChart {
             ),
             gateways: expose ? [inputs.gateway] : undefined,
             hosts: expose?.hosts,
+            istioMutualTls: settings.istioMutualTls,
           }),
         );
         // The split owns the app's VirtualService: no second route.
@@ -141,6 +143,7 @@ export class UserAppsChart extends LayerChart {
           defaults,
         }),
       );
+      if (settings.istioMutualTls) this.istioMutualTls(name, this.routes.get(name)!);
       // Only the listed paths are routed from the gateway (in-mesh callers keep every path): the gateway's
       // VirtualService has the one route of the policy, which gets the path match.
       const gatewayRoute = this.routes.get(name)!.gatewayVirtualService;
@@ -159,6 +162,31 @@ export class UserAppsChart extends LayerChart {
           ),
         );
       }
+    }
+  }
+
+  /**
+   * `ISTIO_MUTUAL` on the traffic policy the route rendered: into the Canary's `spec.service.trafficPolicy`
+   * when a release owns the app's routing, else into the route's DestinationRule (one of its own when the
+   * route has no traffic policy).
+   */
+  private istioMutualTls(name: string, route: ResilientRoute): void {
+    const tls = { mode: 'ISTIO_MUTUAL' };
+    const release = this.releases.get(name);
+    if (release) {
+      release.apiObject.addJsonPatch(
+        route.settings.trafficPolicy
+          ? JsonPatch.add('/spec/service/trafficPolicy/tls', tls)
+          : JsonPatch.add('/spec/service/trafficPolicy', { tls }),
+      );
+    } else if (route.destinationRule) {
+      route.destinationRule.addJsonPatch(JsonPatch.add('/spec/trafficPolicy/tls', tls));
+    } else {
+      const app = route.app;
+      new DestinationRule(this, `${name}-tls`, {
+        metadata: { name: app.name, namespace: app.namespace, labels: { app: app.name } },
+        spec: { host: app.host, trafficPolicy: { tls: { mode: DestinationRuleSpecTrafficPolicyTlsMode.ISTIO_UNDERSCORE_MUTUAL } } },
+      });
     }
   }
 
@@ -226,6 +254,7 @@ export function demoAppsOf(config: EnvironmentConfig, gateway: IMeshGateway): Ap
     demo: config.demo,
     httpbinCanary: config.canary.httpbinCanary,
     weightedSplit: config.canary.weightedSplit,
+    bookinfo: { ...config.canary.bookinfo, replicas: config.workloads.replicas },
     allowFaults: config.resilience.allowFaults,
     gateway,
   });
@@ -241,7 +270,7 @@ export function demoAppsOf(config: EnvironmentConfig, gateway: IMeshGateway): Ap
 
 /**
  * The apps of `mesh:apps` and the demo apps the environment opts into: one chart per namespace (layer
- * apps; `user-apps-<namespace>` for `mesh:apps`, `demo-apps`, `weighted-canary` for the demos), then every
+ * apps; `user-apps-<namespace>` for `mesh:apps`, `demo-apps`, `weighted-canary`, `bookinfo` for the demos), then every
  * declared call (`app.calls()`, so the ZeroTrustChart governs them), then releases, splits and routes.
  * Chart ids are a public contract. Nothing is created when `mesh:apps` is empty and no demo is deployed.
  */

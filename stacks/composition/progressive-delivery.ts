@@ -1,5 +1,5 @@
 import { App } from 'cdk8s';
-import { BookinfoChart, ProgressiveDeliveryChart, ProgressiveDeliveryConfigsChart } from '../../charts';
+import { ProgressiveDeliveryChart, ProgressiveDeliveryConfigsChart } from '../../charts';
 import { EnvironmentConfig } from '../environments';
 import { MeshPlatform } from './mesh-platform';
 
@@ -17,19 +17,17 @@ export interface ProgressiveDelivery {
   readonly platform: ProgressiveDeliveryChart;
   /** The shared latency template and alert provider (layer platform-configs). */
   readonly configs: ProgressiveDeliveryConfigsChart;
-  readonly bookinfo?: BookinfoChart;
 }
 
 /**
  * The `mesh:canary` part of an environment: Flagger and its load tester (layer platform), the
- * shared latency template and alert provider, Flagger custom resources (layer platform-configs);
- * S6's bookinfo (layer apps), as configured. (S3's httpbin canary and S7's weighted split are demo apps
- * declared as `mesh:apps` entries: see `addUserApps`.)
+ * shared latency template and alert provider, Flagger custom resources (layer platform-configs).
+ * (S3's httpbin canary, S7's weighted split and S6's bookinfo are demo apps declared as `mesh:apps`
+ * entries, built with the apps: see `addUserApps`.)
  * Chart ids are a public contract.
  */
 export function addProgressiveDelivery(app: App, config: EnvironmentConfig, inputs: ProgressiveDeliveryInputs): ProgressiveDelivery {
   const delivery = config.canary;
-  const gateway = inputs.mesh.ingress.gateway;
   const platform = new ProgressiveDeliveryChart(app, 'progressive-delivery', {
     prometheusUrl: inputs.prometheusUrl,
     dependsOn: [inputs.mesh.controlPlane.istiod],
@@ -38,8 +36,5 @@ export function addProgressiveDelivery(app: App, config: EnvironmentConfig, inpu
     flagger: platform.flagger,
     alerts: delivery.alerts,
   });
-  const bookinfo = config.demo.apps.includes('bookinfo')
-    ? new BookinfoChart(app, 'bookinfo', { ...delivery.bookinfo, gateway, workloads: config.workloads })
-    : undefined;
-  return { platform, configs, bookinfo };
+  return { platform, configs };
 }

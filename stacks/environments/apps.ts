@@ -330,6 +330,11 @@ const appSchema = z.strictObject({
   probes: z.strictObject({ readiness: probeSchema.optional(), liveness: probeSchema.optional() }).optional(),
   /** Paths that get a writable empty directory (the root filesystem is read-only), such as [/tmp]. */
   writablePaths: z.array(absolutePath).min(1).optional(),
+  /**
+   * Istio mutual TLS (`ISTIO_MUTUAL`) set explicitly on the traffic to the app: its DestinationRule (or its
+   * Canary's traffic policy). Defaults to Istio's auto mTLS, which follows the PeerAuthentication mode.
+   */
+  istioMutualTls: z.boolean().optional(),
   /** Secrets mounted read-only (the Secret is created outside the platform; SECRETS.md lists it). */
   secretMounts: z
     .array(

@@ -1,6 +1,15 @@
 import { PRODUCTION_REQUIRED } from '../../support/production';
 import * as path from 'node:path';
-import { DEMO_IMAGES, DemoApp, demoExternalServices, HTTPBIN_APP, HTTPBIN_ORG, s4Resilience, sleepApp } from '../../../charts';
+import {
+  bookinfoApps,
+  DEMO_IMAGES,
+  DemoApp,
+  demoExternalServices,
+  HTTPBIN_APP,
+  HTTPBIN_ORG,
+  s4Resilience,
+  sleepApp,
+} from '../../../charts';
 import { appsSchema } from '../../../stacks/environments/apps';
 import { UserAppsChart } from '../../../stacks/composition/apps';
 import { EnvironmentConfig, loadEnvironmentFile, parseEnvironment, presets } from '../../../stacks/environments';
@@ -13,13 +22,10 @@ import { REPO_ROOT } from '../../support/shared-dir';
 function charts(config: EnvironmentConfig): Map<string, any[]> {
   return new Map(renderCharts(buildPlatform(config)).map((c) => [c.id, c.objects as any[]]));
 }
-/** dev with only the demo apps listed (no canary, no weighted split, no bookinfo). */
+const NO_OTHER_DEMOS = { httpbinCanary: { enabled: false }, weightedSplit: { enabled: false } };
+/** dev with only the demo apps listed (no canary, no weighted split). */
 function devWith(apps: DemoApp[], extra: Record<string, unknown> = {}) {
-  return parseEnvironment(
-    'dev',
-    { 'mesh:demo': { apps }, 'mesh:canary': { httpbinCanary: { enabled: false }, weightedSplit: { enabled: false } }, ...extra },
-    'Pulumi.dev.yaml',
-  );
+  return parseEnvironment('dev', { 'mesh:demo': { apps }, 'mesh:canary': NO_OTHER_DEMOS, ...extra }, 'Pulumi.dev.yaml');
 }
 const find = (objects: any[], kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name);
 
@@ -90,12 +96,26 @@ describe('the demo declarations are valid mesh:apps entries', () => {
     expect(parsed.success).toBe(true);
   });
 
-  test('fails when the weighted split shares the namespace of httpbin and sleep, naming both keys', () => {
+  test('fails when two demos share a namespace, naming both keys', () => {
     expect(() =>
       buildPlatform(parseEnvironment('dev', { 'mesh:canary': { weightedSplit: { namespace: 'demo' } } }, 'Pulumi.dev.yaml')),
     ).toThrow(
-      "weighted-canary: mesh:canary.weightedSplit.namespace 'demo' is mesh:demo.namespace too, where the demo httpbin already is; give the weighted split a namespace of its own, such as canary",
+      "weighted-canary: mesh:canary.weightedSplit.namespace 'demo' is mesh:demo.namespace too, where the demo-apps demo already is; give each demo a namespace of its own",
     );
+    expect(() =>
+      buildPlatform(parseEnvironment('dev', { 'mesh:canary': { bookinfo: { namespace: 'canary' } } }, 'Pulumi.dev.yaml')),
+    ).toThrow(
+      "bookinfo: mesh:canary.bookinfo.namespace 'canary' is mesh:canary.weightedSplit.namespace too, where the weighted-canary demo already is",
+    );
+  });
+
+  test.each(['reviews-canary', 'jason-v2'] as const)('bookinfo (%s) declared by a user in mesh:apps gets the same objects', (routing) => {
+    const bookinfo = { routing, istioMutualTls: routing === 'jason-v2' };
+    const demo = charts(devWith(['bookinfo'], { 'mesh:canary': { ...NO_OTHER_DEMOS, bookinfo } })).get('bookinfo')!;
+    const declared = { 'bookinfo-copy': bookinfoApps({ ...bookinfo, replicas: 1 }) };
+    const user = charts(devWith([], { 'mesh:apps': declared })).get('user-apps-bookinfo-copy')!;
+    expect(JSON.parse(JSON.stringify(user).replaceAll('bookinfo-copy', 'bookinfo'))).toEqual(demo);
+    expect(demo.filter((o) => o.kind === 'Deployment').length).toBe(routing === 'reviews-canary' ? 4 : 6);
   });
 });
 

@@ -187,7 +187,7 @@ describe('mesh:apps: validation', () => {
   test('fails when a port has an unknown key', () => {
     expect(problems({ shop: { web: { image: 'web:1', ports: [{ port: 8080, protocl: 'http' }] } } })).toEqual([
       expect.stringMatching(
-        /mesh:apps\.shop\.web\.ports\.0\.protocl: unknown key; did you mean 'protocol'\? \(allowed: port, protocol, targetPort\)/,
+        /mesh:apps\.shop\.web\.ports\.0\.protocl: unknown key; did you mean 'protocol'\? \(allowed: port, protocol, targetPort, name\)/,
       ),
     ]);
   });

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { Testing } from 'cdk8s';
-import { BookinfoChart, BookinfoRouting, PUBLIC_GATEWAY_REFERENCE } from '../../../charts';
+import { BookinfoRouting, PUBLIC_GATEWAY_REFERENCE } from '../../../charts';
+import { UserAppsChart } from '../../../stacks/composition/apps';
 import { flaggerCollisions, gatewayServesHost, MeshApp, prometheusUrl, WeightedSplit } from '../../../constructs';
 import { AccessExplainer, accessMatrix, allowedEdges, matrixRequest, workloadsOf } from '../../../stacks/inspection/access';
 import { Layer, LayerChart } from '../../../charts/layer';
@@ -9,12 +10,6 @@ import { buildPlatform } from '../../../stacks/composition/platform';
 import { KubeObject, renderCharts } from '../../../stacks/engines/render';
 import { prodWithDemos } from '../../support/demo-opt-in';
 import { REPO_ROOT } from '../../support/shared-dir';
-
-const WORKLOADS = {
-  replicas: 1,
-  resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
-  podDisruptionBudget: false,
-};
 
 type Rendered = { objects: any[]; byChart: Map<string, any[]> };
 const environments = new Map<string, Rendered>();
@@ -546,19 +541,25 @@ describe('WeightedSplit', () => {
 });
 
 describe('scenario S6: bookinfo', () => {
-  function bookinfo(routing: BookinfoRouting, istioMutualTls = false) {
-    const chart = new BookinfoChart(Testing.app(), 'bookinfo', {
-      namespace: 'bookinfo',
-      routing,
-      istioMutualTls,
-      gateway: PUBLIC_GATEWAY_REFERENCE,
-      workloads: WORKLOADS,
-    });
-    return { chart, objects: Testing.synth(chart) };
+  /** Bookinfo alone in dev (the other demos off), built as ordinary apps in chart bookinfo. */
+  function bookinfo(routing: BookinfoRouting, istioMutualTls = false, replicas = 1) {
+    const config = parseEnvironment(
+      'dev',
+      {
+        'mesh:demo': { apps: ['bookinfo'] },
+        'mesh:canary': { httpbinCanary: { enabled: false }, weightedSplit: { enabled: false }, bookinfo: { routing, istioMutualTls } },
+        'mesh:workloads': { replicas },
+      },
+      'Pulumi.dev.yaml',
+    );
+    const platform = buildPlatform(config);
+    const chart = platform.node.findChild('bookinfo') as UserAppsChart;
+    const objects = renderCharts(platform).find((c) => c.id === 'bookinfo')!.objects as any[];
+    return { chart, objects, productpage: chart.apps.get('productpage')!, reviews: chart.apps.get('reviews')! };
   }
 
   test('six workloads at 1.20.3 on port 9080 named http, labeled app and version, writable /tmp, declared calls', () => {
-    const { chart, objects } = bookinfo('all-v1');
+    const { objects, productpage, reviews } = bookinfo('all-v1');
     const deployments = objects.filter((o) => o.kind === 'Deployment');
     expect(deployments.map((d) => d.metadata.name).sort()).toEqual([
       'details',
@@ -581,18 +582,19 @@ describe('scenario S6: bookinfo', () => {
     );
     for (const name of ['productpage', 'details', 'reviews', 'ratings'])
       expect(find(objects, 'Service', name).spec.ports).toEqual([expect.objectContaining({ name: 'http', port: 9080 })]);
-    expect(chart.productpage.dependencies.map((d) => d.name)).toEqual(['details', 'reviews']);
-    expect(chart.reviews.dependencies.map((d) => d.name)).toEqual(['ratings']);
+    expect(productpage.dependencies.map((d) => d.name)).toEqual(['details', 'reviews']);
+    expect(reviews.dependencies.map((d) => d.name)).toEqual(['ratings']);
   });
 
   test('the gateway VirtualService exposes /productpage, /static, /login, /logout and /api/v1/products', () => {
-    const vs = find(bookinfo('all-v1').objects, 'VirtualService', 'bookinfo');
-    expect(vs.spec).toEqual({
-      hosts: ['*'],
+    // productpage's expose.paths: its route bound to the public gateway (on the gateway's hosts), with the path match.
+    const vs = find(bookinfo('all-v1').objects, 'VirtualService', 'productpage-gateway');
+    // dev's public gateway serves * over HTTP and *.localhost over HTTPS.
+    expect(vs.spec).toMatchObject({
+      hosts: ['*', '*.localhost'],
       gateways: ['istio-system/public-gateway'],
       http: [
         {
-          name: 'productpage',
           match: [
             { uri: { exact: '/productpage' } },
             { uri: { prefix: '/static' } },
@@ -604,6 +606,7 @@ describe('scenario S6: bookinfo', () => {
         },
       ],
     });
+    expect(vs.spec.http).toHaveLength(1);
   });
 
   const reviewsRoutes = (objects: any[]) => find(objects, 'VirtualService', 'reviews').spec.http;
@@ -641,12 +644,14 @@ describe('scenario S6: bookinfo', () => {
   test('ISTIO_MUTUAL variant: every DestinationRule with subsets per version', () => {
     const rules = bookinfo('jason-v2', true).objects.filter((o) => o.kind === 'DestinationRule');
     expect(rules.map((r) => r.metadata.name).sort()).toEqual(['details', 'productpage', 'ratings', 'reviews']);
-    for (const r of rules) expect(r.spec.trafficPolicy).toEqual({ tls: { mode: 'ISTIO_MUTUAL' } });
+    // ISTIO_MUTUAL beside the environment's outlier detection (productpage, details, ratings have one version: no subsets).
+    for (const r of rules) expect(r.spec.trafficPolicy).toMatchObject({ tls: { mode: 'ISTIO_MUTUAL' } });
     expect(find(rules, 'DestinationRule', 'reviews').spec.subsets.map((s: any) => s.name)).toEqual(['v1', 'v2', 'v3']);
+    expect(find(rules, 'DestinationRule', 'reviews').spec.trafficPolicy).toEqual({ tls: { mode: 'ISTIO_MUTUAL' } });
   });
   test('reviews-canary: one reviews Deployment rolled out by Flagger, no routing objects of its own', () => {
-    const { chart, objects } = bookinfo('reviews-canary', true);
-    expect(chart.reviews.routingController).toBe(chart.reviewsRelease);
+    const { chart, objects, reviews } = bookinfo('reviews-canary', true);
+    expect(reviews.routingController).toBe(chart.releases.get('reviews'));
     const canary = find(objects, 'Canary', 'reviews');
     expect(canary.spec).toMatchObject({
       targetRef: { kind: 'Deployment', name: 'reviews' },
@@ -664,14 +669,7 @@ describe('scenario S6: bookinfo', () => {
   });
 
   test("reviews-canary with several replicas: an HPA carries them to Flagger's primary", () => {
-    const chart = new BookinfoChart(Testing.app(), 'bookinfo', {
-      namespace: 'bookinfo',
-      routing: 'reviews-canary',
-      istioMutualTls: false,
-      gateway: PUBLIC_GATEWAY_REFERENCE,
-      workloads: { ...WORKLOADS, replicas: 2 },
-    });
-    const objects = Testing.synth(chart);
+    const { objects } = bookinfo('reviews-canary', false, 2);
     expect(find(objects, 'HorizontalPodAutoscaler', 'reviews').spec).toMatchObject({ minReplicas: 2, maxReplicas: 2 });
     expect(find(objects, 'Canary', 'reviews').spec.autoscalerRef).toEqual({
       apiVersion: 'autoscaling/v2',
