@@ -382,11 +382,16 @@ function sidecarOf(annotations: Record<string, string> | undefined, meshProxy: R
   };
 }
 
-/** Whether istiod injects a pod of this namespace: the namespace's `istio-injection` label, then the pod's own opt-out or in. */
-function injected(namespaceInjection: boolean, template: PodTemplate | undefined): boolean {
+/**
+ * Whether istiod injects a pod, as its webhooks select: a namespace labelled `istio-injection=disabled` never; one
+ * labelled `enabled` unless the pod says `sidecar.istio.io/inject: "false"`; any other namespace only a pod labelled
+ * `sidecar.istio.io/inject: "true"`.
+ */
+function injected(namespaceLabel: string | undefined, template: PodTemplate | undefined): boolean {
   const flag = template?.metadata?.labels?.['sidecar.istio.io/inject'] ?? template?.metadata?.annotations?.['sidecar.istio.io/inject'];
-  if (flag === 'false') return false;
-  return namespaceInjection;
+  if (namespaceLabel === 'disabled') return false;
+  if (namespaceLabel === 'enabled') return flag !== 'false';
+  return flag === 'true';
 }
 
 /**
@@ -394,11 +399,10 @@ function injected(namespaceInjection: boolean, template: PodTemplate | undefined
  * @throws when a Helm release installs a chart the model does not know: its pods would be missing from the total
  */
 export function computeFootprint(objects: readonly KubeObject[]): Footprint {
-  const injectedNamespaces = new Set(
+  const injectionLabel = new Map(
     objects
       .filter((o) => o.kind === 'Namespace')
-      .filter((o) => (o.metadata.labels as Record<string, string> | undefined)?.['istio-injection'] === 'enabled')
-      .map((o) => o.metadata.name),
+      .map((o) => [o.metadata.name, (o.metadata.labels as Record<string, string> | undefined)?.['istio-injection']] as const),
   );
   const releases = objects.filter((o) => o.kind === 'HelmRelease');
   const istiod = releases.find((r) => at(r, 'spec.chart.spec.chart') === 'istiod');
@@ -449,7 +453,7 @@ export function computeFootprint(objects: readonly KubeObject[]): Footprint {
           perNode: w.perNode ?? false,
         },
         w.containers,
-        w.injectable && injectedNamespaces.has(namespace) ? meshProxy : undefined,
+        w.injectable && injectionLabel.get(namespace) === 'enabled' ? meshProxy : undefined,
       );
     }
   }
@@ -481,9 +485,7 @@ export function computeFootprint(objects: readonly KubeObject[]): Footprint {
       ...(template?.spec?.initContainers ?? []).map((c) => ({ name: c.name, resources: c.resources, init: true })),
       ...(template?.spec?.containers ?? []).map((c) => ({ name: c.name, resources: c.resources })),
     ];
-    const sidecar = injected(injectedNamespaces.has(namespace), template)
-      ? sidecarOf(template?.metadata?.annotations, meshProxy)
-      : undefined;
+    const sidecar = injected(injectionLabel.get(namespace), template) ? sidecarOf(template?.metadata?.annotations, meshProxy) : undefined;
     // Flagger copies the target to <name>-primary (replicas from the target's autoscaler, else the target's) and scales the target to 0.
     const name = canary ? `${w.metadata.name}-primary` : w.metadata.name;
     const source = canary

@@ -138,6 +138,39 @@ describe('components without requests are reported', () => {
     expect(f.components[0]).toMatchObject({ pods: 3, sidecars: { cpuMilli: 150, memoryBytes: 0 } });
   });
 
+  test("sidecars follow Istio's injection selectors: the namespace label, then the pod's own", () => {
+    const deployment = (name: string, namespace: string, labels: Record<string, string> = {}): KubeObject => ({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name, namespace },
+      spec: {
+        template: { metadata: { labels }, spec: { containers: [{ name, resources: { requests: { cpu: '10m', memory: '10Mi' } } }] } },
+      },
+    });
+    const namespace = (name: string, injection?: string): KubeObject => ({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name, labels: injection ? { 'istio-injection': injection } : {} },
+    });
+    const f = computeFootprint([
+      namespace('on', 'enabled'),
+      namespace('off', 'disabled'),
+      namespace('plain'),
+      deployment('a', 'on'),
+      deployment('b', 'on', { 'sidecar.istio.io/inject': 'false' }),
+      deployment('c', 'off', { 'sidecar.istio.io/inject': 'true' }),
+      deployment('d', 'plain', { 'sidecar.istio.io/inject': 'true' }),
+      deployment('e', 'plain'),
+    ]);
+    expect(Object.fromEntries(f.components.map((c) => [c.name, c.sidecars.cpuMilli > 0]))).toEqual({
+      'on/a': true,
+      'on/b': false,
+      'off/c': false,
+      'plain/d': true,
+      'plain/e': false,
+    });
+  });
+
   test('a chart the footprint does not know is an error naming it, not a silent gap', () => {
     expect(() => computeFootprint([release('redis', '1.0.0', 'cache', 'shop', {})])).toThrow(
       /HelmRelease cache installs chart 'redis' 1.0.0, whose pods the footprint does not know; add it to CHART_MODELS/,
