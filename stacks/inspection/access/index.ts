@@ -1,2 +1,3 @@
 export * from './evaluate';
 export * from './matrix';
+export * from './network-policy';

@@ -380,3 +380,86 @@ const minihelm = minihelmBinary();
     expect(pod.spec.containers[0].ports.map((p: any) => p.containerPort)).toContain(workload.port);
   });
 });
+
+describe('only the load tester reaches canaried apps, only Flagger its webhooks (issue 14 item 8)', () => {
+  /** The explainer's view of an environment built from a config (production with its demos opted in included). */
+  function environment(config: ReturnType<typeof prodWithDemos>) {
+    const app = buildPlatform(config);
+    const chartWorkloads = app.node
+      .findAll()
+      .filter((c): c is ZeroTrustPolicy => c instanceof ZeroTrustPolicy)
+      .flatMap((p) => p.chartWorkloads);
+    return { objects: renderCharts(app).flatMap((c) => c.objects), chartWorkloads };
+  }
+  const ENVIRONMENTS: [string, () => ReturnType<typeof environment>][] = [
+    ['dev', () => environmentForAccess(ROOT, 'dev')],
+    ['staging', () => environmentForAccess(ROOT, 'staging')],
+    ['prod (demos opted in)', () => environment(prodWithDemos())],
+  ];
+
+  test.each(ENVIRONMENTS)(
+    "%s: the load tester's ServiceAccount reaches the canaried httpbin; another ServiceAccount of test does not",
+    (_, env) => {
+      const { objects, chartWorkloads } = env();
+      const call = (from: string) =>
+        accessCheck(objects, { from, to: 'demo/httpbin', method: 'GET', path: '/status/200', header: [] }, chartWorkloads).decision;
+      expect(call('test/flagger-loadtester')).toMatchObject({ verdict: 'allow', decidedBy: 'AuthorizationPolicy demo/httpbin' });
+      expect(call('test/default')).toMatchObject({ verdict: 'deny' });
+      expect(call('test/debug')).toMatchObject({ verdict: 'deny' });
+      // The rule names the principal, not the namespace.
+      const allow = objects.find(
+        (o) => o.kind === 'AuthorizationPolicy' && o.metadata.namespace === 'demo' && o.metadata.name === 'httpbin',
+      ) as any;
+      expect(allow.spec.rules).toContainEqual({ from: [{ source: { principals: ['cluster.local/ns/test/sa/flagger-loadtester'] } }] });
+      expect(JSON.stringify(allow.spec.rules)).not.toContain('"namespaces"');
+    },
+  );
+
+  test.each(ENVIRONMENTS)('%s: nobody opens a gate over the network; only Flagger calls the webhook paths', (_, env) => {
+    const { objects, chartWorkloads } = env();
+    const call = (from: string, p: string) =>
+      accessCheck(objects, { from, to: 'test/flagger-loadtester', method: 'POST', path: p, header: [] }, chartWorkloads).decision.verdict;
+    const others = ['demo/sleep', 'test/debug', 'test/default', 'observability/prometheus-server', 'istio-system/istio-ingressgateway'];
+    for (const from of ['istio-system/flagger', ...others])
+      expect({ from, verdict: call(from, '/gate/open') }).toEqual({ from, verdict: 'deny' });
+    expect(call('istio-system/flagger', '/gate/check')).toBe('allow');
+    for (const from of others) expect({ from, verdict: call(from, '/gate/check') }).toEqual({ from, verdict: 'deny' });
+  });
+
+  test('a Canary whose webhook calls a load tester the tree does not deploy admits that namespace (the narrowest identity known)', () => {
+    const apps = new Chart(Testing.app(), 'apps', { namespace: 'shop' });
+    canaryTo(apps, 'http://my-loadtester.perf/');
+    const objects = Testing.synth(apps);
+    const allow = objects.find((o) => o.kind === 'AuthorizationPolicy' && o.metadata.name === 'web');
+    expect(allow.spec.rules).toContainEqual({ from: [{ source: { namespaces: ['perf'] } }] });
+  });
+
+  test("a Canary calling the tree's FlaggerLoadTester admits its principal and its pods (NetworkPolicy), not its namespace", () => {
+    const app = Testing.app();
+    new FlaggerLoadTester(new Chart(app, 'platform'), 'load-tester');
+    const apps = new Chart(app, 'apps', { namespace: 'shop' });
+    canaryTo(apps, 'http://flagger-loadtester.test/');
+    const objects = Testing.synth(apps);
+    const allow = objects.find((o) => o.kind === 'AuthorizationPolicy' && o.metadata.name === 'web');
+    expect(allow.spec.rules).toEqual([{ from: [{ source: { principals: ['cluster.local/ns/test/sa/flagger-loadtester'] } }] }]);
+    const policy = objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'web');
+    expect(policy.spec.ingress[0].from).toContainEqual({
+      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'test' } },
+      podSelector: { matchLabels: { app: 'loadtester' } },
+    });
+    expect(policy.spec.ingress[0].from).not.toContainEqual({
+      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'test' } },
+    });
+  });
+
+  /** A canaried app `web` in the chart's namespace, governed by a ZeroTrustPolicy, whose load-test webhook calls `url`. */
+  function canaryTo(scope: Chart, url: string) {
+    const web = new MeshApp(scope, 'web', { image: 'web:1', ports: [{ port: 8080 }] });
+    new CanaryRelease(scope, 'web-canary', {
+      app: web,
+      strategy: Strategy.progressive({ stepWeight: 20, maxWeight: 100 }),
+      webhooks: [Webhook.rollout('load', { url, metadata: { cmd: 'hey -z 1m http://web-canary.shop:8080/' } })],
+    });
+    new ZeroTrustPolicy(scope, 'policy', { apps: [web] });
+  }
+});
