@@ -503,6 +503,15 @@ export const appsSchema = z.record(z.string(), z.record(z.string(), appSchema)).
           });
         }
       }
+      if (app.versions && app.expose && !app.expose.hosts) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [namespace, name, 'expose'],
+          input: app.expose,
+          message:
+            "a weighted split is exposed on named hosts only (its VirtualService serves the app's Service host and these); add expose.hosts, such as [shop.example.com]",
+        });
+      }
       if (app.expose?.paths && strategy !== 'rolling') {
         ctx.addIssue({
           code: 'custom',

@@ -174,6 +174,20 @@ describe('mesh:apps: resilience and release settings', () => {
     ]);
   });
 
+  test('istioMutualTls: ISTIO_MUTUAL beside the traffic policy, in the DestinationRule or the Canary', () => {
+    const objects = render({
+      shop: {
+        web: { ...web, istioMutualTls: true, release: { strategy: 'canary' } },
+        cart: { ...web, istioMutualTls: true, resilience: { circuitBreaker: { consecutive5xxErrors: 2 } } },
+      },
+    });
+    expect(find(objects, 'Canary', 'web').spec.service.trafficPolicy).toMatchObject({ tls: { mode: 'ISTIO_MUTUAL' } });
+    expect(find(objects, 'DestinationRule', 'cart').spec.trafficPolicy).toMatchObject({
+      tls: { mode: 'ISTIO_MUTUAL' },
+      outlierDetection: { consecutive5xxErrors: 2 },
+    });
+  });
+
   test('expose: paths may be exact or prefixes; without hosts the gateway routes its own hosts', () => {
     const objects = render({ shop: { web: { ...web, expose: { paths: [{ exact: '/login' }, { prefix: '/static' }, '/api'] } } } });
     const gateway = find(objects, 'VirtualService', 'web-gateway').spec;
@@ -270,6 +284,16 @@ describe('mesh:apps: validation of the new keys', () => {
   test('fails when a release setting of the new ones is set on a rolling update', () => {
     expect(problems({ shop: { web: { ...web, release: { strategy: 'rolling', progressDeadline: '60s' } } } })).toEqual([
       expect.stringContaining('mesh:apps.shop.web.release.progressDeadline: is not a setting of strategy rolling'),
+    ]);
+  });
+
+  test('fails when a weighted split is exposed without hosts', () => {
+    const versions = [
+      { name: 'v1', weight: 50 },
+      { name: 'v2', weight: 50 },
+    ];
+    expect(problems({ shop: { web: { ...web, versions, expose: {} } } })).toEqual([
+      "Pulumi.dev.yaml: mesh:apps.shop.web.expose: a weighted split is exposed on named hosts only (its VirtualService serves the app's Service host and these); add expose.hosts, such as [shop.example.com]",
     ]);
   });
 
