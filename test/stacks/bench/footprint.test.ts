@@ -64,13 +64,14 @@ describe('the dev footprint (issue 15 item 3)', () => {
         'kiali',
         'flagger',
         'flagger-loadtester',
-        // Flagger's primary at the autoscaler's minimum (2); the canaried target itself is at 0.
-        'demo/httpbin-primary',
-        'demo/sleep',
       ]),
     );
-    expect(names).not.toContain('demo/httpbin');
-    expect(dev.components.find((c) => c.name === 'demo/httpbin-primary')!.pods).toBe(2);
+    // Apps: a canaried target is counted as its primary only (Flagger scales the target to 0 at rest).
+    const apps = dev.components.filter((c) => c.kind === 'app');
+    expect(apps.length).toBeGreaterThan(0);
+    for (const primary of names.filter((n) => n.endsWith('-primary'))) expect(names).not.toContain(primary.replace(/-primary$/, ''));
+    // Every app pod of dev runs in an injected namespace: one sidecar each.
+    for (const a of apps) expect({ app: a.name, sidecar: a.sidecars.cpuMilli > 0 }).toEqual({ app: a.name, sidecar: true });
     // The load tester runs in the injected namespace test: it has a sidecar; the observability stack has none.
     expect(dev.components.find((c) => c.name === 'flagger-loadtester')!.sidecars.cpuMilli).toBe(10);
     expect(dev.components.find((c) => c.name === 'grafana')!.sidecars).toEqual({ cpuMilli: 0, memoryBytes: 0 });
@@ -78,6 +79,46 @@ describe('the dev footprint (issue 15 item 3)', () => {
     expect(dev.components.find((c) => c.name === 'prometheus (server)')!.requests).toEqual({ cpuMilli: 60, memoryBytes: 288 * 2 ** 20 });
     // Flux's controllers are listed beside the total, not in it.
     expect(dev.outside.map((o) => o.name)).toEqual(['Flux controllers']);
+  });
+
+  test('replicas at rest: an autoscaled workload at its minReplicas, a Flagger target as its primary, otherwise spec.replicas', () => {
+    const deployment = (name: string, replicas?: number): KubeObject => ({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name, namespace: 'shop' },
+      spec: { replicas, template: { spec: { containers: [{ name, resources: { requests: { cpu: '100m', memory: '100Mi' } } }] } } },
+    });
+    const hpa = (target: string, minReplicas: number): KubeObject => ({
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: { name: target, namespace: 'shop' },
+      spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: target }, minReplicas, maxReplicas: 9 },
+    });
+    const canary = (target: string): KubeObject => ({
+      apiVersion: 'flagger.app/v1beta1',
+      kind: 'Canary',
+      metadata: { name: target, namespace: 'shop' },
+      spec: { targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: target } },
+    });
+    const f = computeFootprint([
+      deployment('fixed', 3),
+      deployment('default'),
+      deployment('scaled', 1),
+      hpa('scaled', 4),
+      deployment('released'),
+      hpa('released', 2),
+      canary('released'),
+      deployment('released-fixed'),
+      canary('released-fixed'),
+    ]);
+    expect(Object.fromEntries(f.components.map((c) => [c.name, c.pods]))).toEqual({
+      'shop/fixed': 3,
+      'shop/default': 1,
+      'shop/scaled': 4,
+      'shop/released-primary': 2,
+      'shop/released-fixed-primary': 1,
+    });
+    expect(f.total).toEqual({ cpuMilli: 1100, memoryBytes: 1100 * 2 ** 20 });
   });
 
   test('the table lists every component and the total', () => {
