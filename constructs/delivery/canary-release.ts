@@ -14,7 +14,13 @@ import {
   toJson_CanarySpecServiceMatch,
   toJson_CanarySpecServiceRetries,
   toJson_CanarySpecServiceTrafficPolicy,
+  CanarySpecServiceTrafficPolicy,
 } from '../../imports/flagger.app';
+import {
+  toJson_DestinationRuleSpecTrafficPolicy,
+  toJson_VirtualServiceSpecHttpMatch,
+  toJson_VirtualServiceSpecHttpRetries,
+} from '../../imports/networking.istio.io';
 import type { AlertProvider } from './alert-provider';
 import { CanaryBinding, CanaryMetric, flaggerDuration, Strategy, Webhook } from './canary-analysis';
 import { invalid } from '../core/errors';
@@ -22,7 +28,7 @@ import type { KubeObject } from '../core/kube-object';
 import { qualifiedServiceHost, serviceHost } from '../core/hosts';
 import { GO_DURATION } from '../core/go-duration';
 import type { MeshApp, ResolvedMeshPort } from '../workloads/mesh-app';
-import { IMeshGateway, IRoutingController, ServiceTrafficSettings } from '../traffic/traffic';
+import { IMeshGateway, IRoutingController, ITrafficPolicySource, ServiceTrafficSettings } from '../traffic/traffic';
 
 /** Namespace of the Flagger load tester (scenario S3). */
 export const FLAGGER_LOAD_TESTER_NAMESPACE = 'test';
@@ -146,7 +152,7 @@ export class CanaryRelease extends Construct implements IRoutingController {
   private readonly metrics = new Map<string, CanarySpecAnalysisMetrics>();
   private readonly webhooks = new Map<string, CanarySpecAnalysisWebhooks>();
   private readonly alerts = new Map<string, CanarySpecAnalysisAlerts>();
-  /** Traffic settings in JSON field names, checked. */
+  /** Traffic settings as rendered for the Canary (JSON field names), checked. */
   private readonly traffic: Partial<Record<TrafficField, unknown>> = {};
   private readonly trafficOwners = new Map<TrafficField, IConstruct>();
 
@@ -204,7 +210,7 @@ export class CanaryRelease extends Construct implements IRoutingController {
     // Flagger owns the routing (and the apex Service): a route of the app created before this release hands
     // its settings over here, one created after renders into it.
     app.setRoutingController(this);
-    if (props.traffic) this.applyTrafficSettings(props.traffic, this);
+    if (props.traffic) this.applySettings(props.traffic, this);
     (props.metrics ?? [CanaryMetric.requestSuccessRate(), CanaryMetric.requestDuration()]).forEach((m) => this.addMetric(m));
     (props.webhooks ?? []).forEach((w) => this.addWebhook(w));
     (props.alerts ?? []).forEach((a) => this.addAlert(a));
@@ -221,8 +227,8 @@ export class CanaryRelease extends Construct implements IRoutingController {
         `app ${app.namespace}/${app.name} asks for ${deployment.replicas} fixed replicas, but under Flagger the Deployment leaves replicas to it and ${app.name}-primary would start with 1; give the app autoscaling (e.g. minReplicas ${deployment.replicas}, maxReplicas ${deployment.replicas}) so that Flagger's copy of the HPA keeps them, or set replicas 1`,
       );
     }
-    // The typed parts go through the L1 rendering (TypeScript names to JSON names); the traffic
-    // settings arrive in JSON names already and were checked field by field in applyTrafficSettings.
+    // The typed parts go through the L1 rendering (TypeScript names to JSON names); the traffic settings were
+    // rendered and checked field by field in applySettings.
     const spec = (): Record<string, unknown> => {
       const rendered = toJson_CanarySpec({
         provider: CanarySpecProvider.ISTIO,
@@ -311,12 +317,15 @@ export class CanaryRelease extends Construct implements IRoutingController {
   }
 
   /**
-   * Renders traffic settings into the Canary's `spec.service` (the app's routing belongs to Flagger).
-   * Fails when a field is already set by another construct, or when a field would be dropped.
+   * Renders the traffic settings of `source` (a ResilientRoute of the app) into the Canary's `spec.service`: the
+   * app's routing belongs to Flagger. Fails when a field is already set by another construct, or would be dropped.
    */
-  applyTrafficSettings(settings: ServiceTrafficSettings, from: IConstruct): void {
-    const fields = TRAFFIC_FIELDS;
-    for (const field of fields) {
+  applyTrafficSettings(source: ITrafficPolicySource): void {
+    this.applySettings(source.trafficSettings(), source);
+  }
+
+  private applySettings(settings: ServiceTrafficSettings, from: IConstruct): void {
+    for (const field of TRAFFIC_FIELDS) {
       if (settings[field] === undefined) continue;
       const owner = this.trafficOwners.get(field);
       if (owner) {
@@ -326,17 +335,27 @@ export class CanaryRelease extends Construct implements IRoutingController {
     if (settings.timeout !== undefined && !GO_DURATION.test(settings.timeout)) {
       invalid('CanaryRelease', this, `timeout '${settings.timeout}' from ${from.node.path} is not a duration such as '1s' or '500ms'`);
     }
-    const checked: Partial<Record<TrafficField, unknown>> = { timeout: settings.timeout };
-    const typed: [TrafficField, (v: any) => unknown][] = [
-      ['retries', toJson_CanarySpecServiceRetries],
-      ['trafficPolicy', toJson_CanarySpecServiceTrafficPolicy],
-      ['match', (list: unknown[]) => list.map((m) => toJson_CanarySpecServiceMatch(m as any))],
-    ];
-    for (const [field, toJson] of typed) {
-      const value = settings[field];
-      if (value === undefined) continue;
-      const rendered = toJson(byJsonName(value));
-      const dropped = droppedPaths(value, rendered, field);
+    // Each typed Istio setting as Istio writes it, and as Flagger's Canary schema keeps it (the generated bindings of
+    // both share TypeScript names; Flagger embeds a subset of Istio's fields): what Flagger lacks would be dropped.
+    const rendered: Partial<Record<TrafficField, [istio: unknown, flagger: unknown]>> = {
+      timeout: settings.timeout === undefined ? undefined : [settings.timeout, settings.timeout],
+      retries: settings.retries && [
+        toJson_VirtualServiceSpecHttpRetries(settings.retries),
+        toJson_CanarySpecServiceRetries(settings.retries),
+      ],
+      trafficPolicy: settings.trafficPolicy && [
+        toJson_DestinationRuleSpecTrafficPolicy(settings.trafficPolicy),
+        // Flagger's enums are Istio's values under other generated type names.
+        toJson_CanarySpecServiceTrafficPolicy(settings.trafficPolicy as unknown as CanarySpecServiceTrafficPolicy),
+      ],
+      match: settings.match && [
+        settings.match.map((m) => toJson_VirtualServiceSpecHttpMatch(m)),
+        settings.match.map((m) => toJson_CanarySpecServiceMatch(m)),
+      ],
+    };
+    for (const field of TRAFFIC_FIELDS) {
+      const [istio, flagger] = rendered[field] ?? [];
+      const dropped = droppedPaths(istio, flagger, field);
       if (dropped.length > 0) {
         invalid(
           'CanaryRelease',
@@ -344,11 +363,11 @@ export class CanaryRelease extends Construct implements IRoutingController {
           `${dropped.join(', ')} from ${from.node.path} is not a field of Flagger's Canary spec.service (it would be silently dropped); check the name and nesting`,
         );
       }
-      checked[field] = rendered;
     }
-    for (const field of fields) {
-      if (settings[field] === undefined) continue;
-      this.traffic[field] = checked[field];
+    for (const field of TRAFFIC_FIELDS) {
+      const value = rendered[field];
+      if (value === undefined) continue;
+      this.traffic[field] = value[1];
       this.trafficOwners.set(field, from);
     }
   }
@@ -495,20 +514,5 @@ function droppedPaths(input: unknown, output: unknown, path: string): string[] {
     if (v === undefined) return [];
     const out = (output as Record<string, unknown>)[k];
     return out === undefined ? [`${path}.${k}`] : droppedPaths(v, out, `${path}.${k}`);
-  });
-}
-
-/**
- * A view of JSON-named data (`consecutive5xxErrors`) that the generated L1 renderers can read: they
- * look fields up by their TypeScript names (`consecutive5XxErrors`), which differ only in case.
- */
-function byJsonName(value: unknown): any {
-  if (value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map(byJsonName);
-  const record = value as Record<string, unknown>;
-  const byLowerCase = new Map(Object.keys(record).map((k) => [k.toLowerCase(), k]));
-  return new Proxy(record, {
-    get: (target, key) =>
-      typeof key === 'string' ? byJsonName(target[key] ?? target[byLowerCase.get(key.toLowerCase()) ?? key]) : undefined,
   });
 }

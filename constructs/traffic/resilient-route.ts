@@ -14,7 +14,7 @@ import {
 import { formatDuration } from '../core/duration';
 import { invalid, warn } from '../core/errors';
 import { IMeshApp, ResolvedMeshPort } from '../workloads/mesh-app';
-import { IMeshGateway, IRouteRenderer, IRoutingController, ServiceTrafficSettings } from './traffic';
+import { IMeshGateway, IRouteRenderer, IRoutingController, ITrafficPolicySource, ServiceTrafficSettings } from './traffic';
 
 /**
  * A condition under which Istio retries a request (a `retryOn` entry of an HTTP route). The HTTP ones
@@ -521,7 +521,7 @@ const GRPC_STATUSES: readonly GrpcStatus[] = [
  * a mirror target that serves HTTP, faults only where the environment allows them. The final JSON
  * (escape-hatch patches included) is checked for fields a cluster would silently drop.
  */
-export class ResilientRoute extends Construct implements IRouteRenderer {
+export class ResilientRoute extends Construct implements IRouteRenderer, ITrafficPolicySource {
   /** The app. */
   readonly app: IRoutableMeshApp;
   /** The port traffic is sent to. */
@@ -536,7 +536,7 @@ export class ResilientRoute extends Construct implements IRouteRenderer {
    * The longest a request can take: min(timeout, perTryTimeout x attempts); undefined when unbounded.
    */
   readonly effectiveTimeout?: Duration;
-  /** The settings in the shape both renderings take. */
+  /** The settings in the shape both renderings take, typed (what {@link trafficSettings} returns). */
   readonly settings: ServiceTrafficSettings;
 
   private readonly props: ResilientRouteProps;
@@ -563,22 +563,19 @@ export class ResilientRoute extends Construct implements IRouteRenderer {
     if (props.hosts && !props.gateways?.length)
       invalid('ResilientRoute', this, `'hosts' (${props.hosts.join(', ')}) only apply at gateways; set 'gateways' too, or remove 'hosts'`);
 
-    // Built with the typed L1 shapes, then turned into the JSON a cluster reads (field names differ:
+    // Built with the typed L1 shapes; each rendering turns them into the JSON its object holds (field names differ:
     // `consecutive5XxErrors` in TypeScript is `consecutive5xxErrors` in JSON).
-    const typedPolicy: DestinationRuleSpecTrafficPolicy = compact({
+    const trafficPolicy: DestinationRuleSpecTrafficPolicy = compact({
       connectionPool: renderConnectionPool(props.connectionPool),
       outlierDetection: renderOutlierDetection(this.outlierDetection),
       loadBalancer: props.loadBalancer?.policy as DestinationRuleSpecTrafficPolicyLoadBalancer | undefined,
     });
-    const trafficPolicy = DestinationRule.manifest({ spec: { host: props.app.host, trafficPolicy: typedPolicy } }).spec
-      .trafficPolicy as Record<string, unknown>;
     const match = props.matches?.map(renderMatch);
-    const retries = this.retries && renderRetries(this.retries);
     this.settings = compact({
       timeout: this.timeout && istioDuration(this.timeout),
-      retries: retries && { attempts: retries.attempts!, perTryTimeout: retries.perTryTimeout, retryOn: retries.retryOn },
+      retries: this.retries && renderRetries(this.retries),
       trafficPolicy: Object.keys(trafficPolicy).length > 0 ? trafficPolicy : undefined,
-      match: match && (VirtualService.manifest({ spec: { http: [{ match }] } }).spec.http[0].match as Record<string, unknown>[]),
+      match,
     });
 
     // The final JSON, escape-hatch patches included, is what a cluster receives: check it there (the route's
@@ -610,7 +607,7 @@ export class ResilientRoute extends Construct implements IRouteRenderer {
       this._destinationRule = new ApiObject(this, 'DestinationRule', {
         ...DestinationRule.GVK,
         metadata: { name: props.app.name, namespace: props.app.namespace, labels: { app: props.app.name } },
-        spec: { host: props.app.host, trafficPolicy: this.settings.trafficPolicy },
+        spec: DestinationRule.manifest({ spec: { host: props.app.host, trafficPolicy: this.settings.trafficPolicy } }).spec,
       });
     }
   }
@@ -633,6 +630,11 @@ export class ResilientRoute extends Construct implements IRouteRenderer {
   /** The DestinationRule (escape hatch), for a plain app with a traffic policy and no routing controller. */
   get destinationRule(): ApiObject | undefined {
     return this._destinationRule;
+  }
+
+  /** The settings the route asks for on the app's Service: what a routing controller renders into its own object. */
+  trafficSettings(): ServiceTrafficSettings {
+    return this.settings;
   }
 
   /**
@@ -679,7 +681,7 @@ export class ResilientRoute extends Construct implements IRouteRenderer {
       if (own) this.node.tryRemoveChild(own.node.id);
     this._virtualService = this._gatewayVirtualService = this._destinationRule = undefined;
     this._routingController = controller;
-    controller.applyTrafficSettings(this.settings, this);
+    controller.applyTrafficSettings(this);
   }
 
   private resolvePort(wanted: string | number | undefined): ResolvedMeshPort {

@@ -1,18 +1,42 @@
 import { IConstruct } from 'constructs';
+import type {
+  DestinationRuleSpecTrafficPolicy,
+  VirtualServiceSpecHttpMatch,
+  VirtualServiceSpecHttpRetries,
+} from '../../imports/networking.istio.io';
 
 /**
- * Istio traffic settings of one app's Service, in the shape both renderings take: a plain app's
- * VirtualService route and DestinationRule, or a Flagger Canary's `spec.service`.
+ * Istio traffic settings of one app's Service, typed (the generated Istio bindings), in the shape both renderings
+ * take: a plain app's VirtualService route and DestinationRule, or a Flagger Canary's `spec.service` (which Flagger
+ * copies into the VirtualService and DestinationRules it generates).
  */
 export interface ServiceTrafficSettings {
-  /** Request timeout, an Istio duration such as `1s`. */
+  /**
+   * Request timeout, an Istio duration such as `1s`.
+   * @default - none
+   */
   readonly timeout?: string;
-  /** HTTP retry policy. */
-  readonly retries?: { readonly attempts: number; readonly perTryTimeout?: string; readonly retryOn?: string };
-  /** DestinationRule `trafficPolicy`: connectionPool, outlierDetection, loadBalancer, tls. */
-  readonly trafficPolicy?: Record<string, unknown>;
-  /** HTTP match conditions (Istio HTTPMatchRequest) the routes apply to. */
-  readonly match?: Record<string, unknown>[];
+  /**
+   * HTTP retry policy.
+   * @default - Istio's default retry policy
+   */
+  readonly retries?: VirtualServiceSpecHttpRetries;
+  /**
+   * DestinationRule `trafficPolicy`: connectionPool, outlierDetection, loadBalancer, tls.
+   * @default - none
+   */
+  readonly trafficPolicy?: DestinationRuleSpecTrafficPolicy;
+  /**
+   * HTTP match conditions (Istio HTTPMatchRequest) the routes apply to.
+   * @default - every request
+   */
+  readonly match?: readonly VirtualServiceSpecHttpMatch[];
+}
+
+/** A construct that asks for traffic settings on an app's Service (a ResilientRoute does). */
+export interface ITrafficPolicySource extends IConstruct {
+  /** The settings it asks for, typed. */
+  trafficSettings(): ServiceTrafficSettings;
 }
 
 /**
@@ -23,8 +47,8 @@ export interface ServiceTrafficSettings {
 export interface IRoutingController extends IConstruct {
   /** What the controller is, for messages (e.g. `CanaryRelease`). */
   readonly controllerKind: string;
-  /** Renders `settings` into the controller's own object. */
-  applyTrafficSettings(settings: ServiceTrafficSettings, from: IConstruct): void;
+  /** Renders the settings of `source` into the controller's own object; throws for a setting it cannot carry. */
+  applyTrafficSettings(source: ITrafficPolicySource): void;
 }
 
 /**

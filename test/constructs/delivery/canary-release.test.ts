@@ -2,6 +2,10 @@ import { Duration, Testing } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Layer, LayerChart } from '../../../charts';
 import {
+  DestinationRuleSpecTrafficPolicyLoadBalancerSimple,
+  DestinationRuleSpecTrafficPolicyTlsMode,
+} from '../../../imports/networking.istio.io';
+import {
   AlertChannel,
   AlertProvider,
   CanaryMetric,
@@ -12,11 +16,13 @@ import {
   flaggerCollisions,
   flaggerDuration,
   IMeshGateway,
+  ITrafficPolicySource,
   MeshApp,
   MeshAppProps,
   MetricTemplate,
   RequestMatch,
   StringMatch,
+  ServiceTrafficSettings,
   Strategy,
   Webhook,
   WeightedSplit,
@@ -212,28 +218,40 @@ describe('CanaryRelease owns the routing of its app', () => {
     expect(spec.service).toMatchObject({ port: 9000, portName: 'http-admin', targetPort: 9000, portDiscovery: true });
   });
 
-  test('traffic settings render into spec.service with upstream field names', () => {
+  /** A traffic policy source (what a ResilientRoute is to the release): typed settings, no JSON. */
+  const source = (scope: Construct, id: string, settings: ServiceTrafficSettings): ITrafficPolicySource =>
+    Object.assign(new Construct(scope, id), { trafficSettings: () => settings });
+
+  test('typed traffic settings render into spec.service with upstream (JSON) field names', () => {
     const { chart, httpbin } = setup();
     const canary = new CanaryRelease(chart, 'canary', {
       app: httpbin,
       strategy: Strategy.progressive({ stepWeight: 20 }),
       traffic: { timeout: '8s' },
     });
-    const route = new Construct(chart, 'route');
     canary.applyTrafficSettings(
-      {
+      source(chart, 'route', {
         retries: { attempts: 3, perTryTimeout: '1s', retryOn: '5xx' },
-        trafficPolicy: { outlierDetection: { consecutive5xxErrors: 1, interval: '1s' }, tls: { mode: 'ISTIO_MUTUAL' } },
+        trafficPolicy: {
+          outlierDetection: { consecutive5XxErrors: 1, interval: '1s' },
+          loadBalancer: { simple: DestinationRuleSpecTrafficPolicyLoadBalancerSimple.LEAST_UNDERSCORE_REQUEST },
+          tls: { mode: DestinationRuleSpecTrafficPolicyTlsMode.ISTIO_UNDERSCORE_MUTUAL },
+        },
         match: [{ uri: { prefix: '/api' } }],
-      },
-      route,
+      }),
     );
-    expect(Testing.synth(chart).find((o) => o.kind === 'Canary')!.spec.service).toMatchObject({
+    const service = Testing.synth(chart).find((o) => o.kind === 'Canary')!.spec.service;
+    expect(service).toMatchObject({
       timeout: '8s',
       retries: { attempts: 3, perTryTimeout: '1s', retryOn: '5xx' },
-      trafficPolicy: { outlierDetection: { consecutive5xxErrors: 1, interval: '1s' }, tls: { mode: 'ISTIO_MUTUAL' } },
+      trafficPolicy: {
+        outlierDetection: { consecutive5xxErrors: 1, interval: '1s' },
+        loadBalancer: { simple: 'LEAST_REQUEST' },
+        tls: { mode: 'ISTIO_MUTUAL' },
+      },
       match: [{ uri: { prefix: '/api' } }],
     });
+    expect(JSON.stringify(service)).not.toContain('consecutive5XxErrors');
   });
 
   test('fails when two constructs set the same traffic field', () => {
@@ -244,7 +262,7 @@ describe('CanaryRelease owns the routing of its app', () => {
       traffic: { timeout: '8s' },
     });
     fails(
-      () => canary.applyTrafficSettings({ timeout: '2s' }, new Construct(chart, 'route')),
+      () => canary.applyTrafficSettings(source(chart, 'route', { timeout: '2s' })),
       'CanaryRelease apps/canary',
       'service timeout is set by apps/canary and again by apps/route',
       'set it in one place',
@@ -255,9 +273,8 @@ describe('CanaryRelease owns the routing of its app', () => {
     const { chart, httpbin } = setup();
     const canary = new CanaryRelease(chart, 'canary', { app: httpbin, strategy: Strategy.progressive({ stepWeight: 20 }) });
     fails(
-      () =>
-        canary.applyTrafficSettings({ trafficPolicy: { connectionPool: { tcp: { maxConnections: 1 } } } }, new Construct(chart, 'route')),
-      'trafficPolicy.connectionPool.tcp',
+      () => canary.applyTrafficSettings(source(chart, 'route', { trafficPolicy: { connectionPool: { tcp: { maxConnections: 1 } } } })),
+      'trafficPolicy.connectionPool.tcp from apps/route',
       'silently dropped',
     );
   });

@@ -1,9 +1,11 @@
 import { ApiObject, Duration, JsonPatch, Testing } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { Layer, LayerChart } from '../../../charts';
+import { DestinationRuleSpecTrafficPolicyLoadBalancerSimple } from '../../../imports/networking.istio.io';
 import {
   IMeshGateway,
   IRoutingController,
+  ITrafficPolicySource,
   LoadBalancer,
   MeshApp,
   meshWarnings,
@@ -490,8 +492,8 @@ describe('escape hatch: the final JSON is checked', () => {
 class RecordingController extends Construct implements IRoutingController {
   readonly controllerKind = 'CanaryRelease';
   readonly received: { settings: ServiceTrafficSettings; from: IConstruct }[] = [];
-  applyTrafficSettings(settings: ServiceTrafficSettings, from: IConstruct): void {
-    this.received.push({ settings, from });
+  applyTrafficSettings(source: ITrafficPolicySource): void {
+    this.received.push({ settings: source.trafficSettings(), from: source });
   }
 }
 
@@ -514,16 +516,18 @@ describe('ResilientRoute on an app whose routing a controller owns (Flagger Cana
     });
     expect(controller.received).toHaveLength(1);
     expect(controller.received[0].from).toBe(r);
+    // Typed: the generated Istio bindings' TypeScript names (consecutive5XxErrors), no JSON in between.
     expect(controller.received[0].settings).toEqual({
       timeout: '8s',
       retries: { attempts: 3, perTryTimeout: '1s', retryOn: '5xx,gateway-error,reset,connect-failure' },
       trafficPolicy: {
         connectionPool: { http: { http1MaxPendingRequests: 1, maxRequestsPerConnection: 1 } },
-        outlierDetection: { consecutive5xxErrors: 1, interval: '1s', baseEjectionTime: '3m', maxEjectionPercent: 100 },
-        loadBalancer: { simple: 'LEAST_REQUEST' },
+        outlierDetection: { consecutive5XxErrors: 1, interval: '1s', baseEjectionTime: '3m', maxEjectionPercent: 100 },
+        loadBalancer: { simple: DestinationRuleSpecTrafficPolicyLoadBalancerSimple.LEAST_UNDERSCORE_REQUEST },
       },
       match: [{ headers: { 'x-canary': { exact: 'insider' } } }],
     });
+    expect(r.trafficSettings()).toBe(r.settings);
     expect(r.routingController).toBe(controller);
     expect(r.virtualService).toBeUndefined();
     expect(Testing.synth(chart).filter((o) => o.apiVersion.startsWith('networking.istio.io'))).toEqual([]);
