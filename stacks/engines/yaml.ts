@@ -27,10 +27,11 @@ function keyText(key: string): string {
 }
 
 /**
- * Strings the `yaml` package writes plain, known without asking it: a letter, then letters, digits and `._/-`, longer
- * than any YAML 1.1 boolean or null (`false`, `FALSE`), so never read as one, nor as a number (no leading digit or sign).
+ * Strings the `yaml` package writes plain, known without asking it: a letter, then letters, digits and `._/:-`, longer
+ * than any YAML 1.1 boolean or null (`false`, `FALSE`), so never read as one, nor as a number or a time (no leading
+ * digit or sign); a `:` inside is plain where no space follows it (images `registry/app:1.2.3`, URLs), not at the end.
  */
-const PLAIN = /^[A-Za-z][A-Za-z0-9._/-]{5,}$/;
+const PLAIN = /^[A-Za-z][A-Za-z0-9._/:-]{4,}[A-Za-z0-9._/-]$/;
 
 function scalarText(value: string | number | boolean | null): string {
   if (typeof value === 'string' && PLAIN.test(value)) return value;

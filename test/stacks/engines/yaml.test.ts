@@ -94,9 +94,18 @@ test('identifier-like strings (names, hosts, label values) are plain, as the yam
     'Truely',
     'nullable',
     'offset',
+    'registry.example.com/team-1/svc-1:1.0.0',
+    'docker.io/istio/proxyv2:1.30.3',
+    'http://svc-1-canary.team-0:8080/healthz',
+    'urn:a:b',
   ];
   for (const name of names) {
     expect(stringifyYaml({ k: name })).toBe(`k: ${name}\n`);
     expect(stringifyYaml({ k: name })).toBe(Yaml.stringify({ k: name }));
+  }
+  // A colon at the end, or before a space, and a leading digit (a YAML 1.1 sexagesimal like 12:30) are quoted as the package does.
+  for (const value of ['abcdef:', 'image: x', 'abc:def: x', '12:30:45', '1:20', 'a:', 'k8s.io/x:']) {
+    expect(stringifyYaml({ k: value })).toBe(Yaml.stringify({ k: value }));
+    expect(stringifyYaml({ k: value })).not.toBe(`k: ${value}\n`);
   }
 });
