@@ -485,7 +485,10 @@ export function computeFootprint(objects: readonly KubeObject[]): Footprint {
       ...(template?.spec?.initContainers ?? []).map((c) => ({ name: c.name, resources: c.resources, init: true })),
       ...(template?.spec?.containers ?? []).map((c) => ({ name: c.name, resources: c.resources })),
     ];
-    const sidecar = injected(injectionLabel.get(namespace), template) ? sidecarOf(template?.metadata?.annotations, meshProxy) : undefined;
+    // A pod that declares its own istio-proxy (a gateway, injected with the gateway template) is completed, not given a second proxy.
+    const ownProxy = (template?.spec?.containers ?? []).some((c) => c.name === 'istio-proxy');
+    const sidecar =
+      !ownProxy && injected(injectionLabel.get(namespace), template) ? sidecarOf(template?.metadata?.annotations, meshProxy) : undefined;
     // Flagger copies the target to <name>-primary (replicas from the target's autoscaler, else the target's) and scales the target to 0.
     const name = canary ? `${w.metadata.name}-primary` : w.metadata.name;
     const source = canary

@@ -202,6 +202,18 @@ describe('components without requests are reported', () => {
       deployment('c', 'off', { 'sidecar.istio.io/inject': 'true' }),
       deployment('d', 'plain', { 'sidecar.istio.io/inject': 'true' }),
       deployment('e', 'plain'),
+      // A gateway: its own istio-proxy container, completed by the gateway injection template, no second proxy.
+      {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'gw', namespace: 'on' },
+        spec: {
+          template: {
+            metadata: { labels: { 'sidecar.istio.io/inject': 'true' }, annotations: { 'inject.istio.io/templates': 'gateway' } },
+            spec: { containers: [{ name: 'istio-proxy', image: 'auto', resources: { requests: { cpu: '10m', memory: '10Mi' } } }] },
+          },
+        },
+      },
     ]);
     expect(Object.fromEntries(f.components.map((c) => [c.name, c.sidecars.cpuMilli > 0]))).toEqual({
       'on/a': true,
@@ -209,6 +221,7 @@ describe('components without requests are reported', () => {
       'off/c': false,
       'plain/d': true,
       'plain/e': false,
+      'on/gw': false,
     });
   });
 
@@ -268,37 +281,48 @@ describe('the chart models agree with the upstream charts', () => {
   });
 
   const minihelm = minihelmBinary();
-  (minihelm ? test : test.skip)('each release of dev renders (minihelm) the pods and requests the footprint counts', () => {
-    const synthesized = require('../../../stacks/engines/render') as typeof import('../../../stacks/engines/render');
-    const { buildPlatform } = require('../../../stacks/composition/platform') as typeof import('../../../stacks/composition/platform');
-    const { loadEnvironmentFile } = require('../../../stacks/environments') as typeof import('../../../stacks/environments');
-    const objects = synthesized
-      .renderCharts(buildPlatform(loadEnvironmentFile(path.join(REPO_ROOT, 'Pulumi.dev.yaml'))))
-      .flatMap((c) => c.objects);
-    for (const r of objects.filter((o) => o.kind === 'HelmRelease') as any[]) {
-      const { chart, version } = r.spec.chart.spec;
-      const rendered = renderWithMinihelm(
-        minihelm!,
-        chart,
-        version,
-        r.spec.releaseName,
-        r.spec.targetNamespace,
-        r.spec.values ?? {},
-      ) as any[];
-      const pods = rendered.filter((o) => ['Deployment', 'StatefulSet', 'DaemonSet'].includes(o.kind));
-      const model = computeFootprint([r]).components;
-      expect({ release: r.spec.releaseName, workloads: model.length }).toEqual({ release: r.spec.releaseName, workloads: pods.length });
-      const renderedTotal = computeFootprint(pods.map((p) => ({ ...p, spec: { ...p.spec, replicas: p.spec.replicas ?? 1 } }))).total;
-      const modelTotal = model.reduce(
-        (s, c) => ({ cpuMilli: s.cpuMilli + c.requests.cpuMilli, memoryBytes: s.memoryBytes + c.requests.memoryBytes }),
-        {
-          cpuMilli: 0,
-          memoryBytes: 0,
-        },
-      );
-      expect({ release: r.spec.releaseName, ...modelTotal }).toEqual({ release: r.spec.releaseName, ...renderedTotal });
-    }
-  });
+  (minihelm ? test.each(['dev', 'staging', 'prod']) : test.skip.each(['dev', 'staging', 'prod']))(
+    'each release of %s renders (minihelm) the pods and requests the footprint counts',
+    (env) => {
+      const synthesized = require('../../../stacks/engines/render') as typeof import('../../../stacks/engines/render');
+      const { buildPlatform } = require('../../../stacks/composition/platform') as typeof import('../../../stacks/composition/platform');
+      const { loadEnvironmentFile } = require('../../../stacks/environments') as typeof import('../../../stacks/environments');
+      const objects = synthesized
+        .renderCharts(buildPlatform(loadEnvironmentFile(path.join(REPO_ROOT, `Pulumi.${env}.yaml`))))
+        .flatMap((c) => c.objects);
+      for (const r of objects.filter((o) => o.kind === 'HelmRelease') as any[]) {
+        const { chart, version } = r.spec.chart.spec;
+        const rendered = renderWithMinihelm(
+          minihelm!,
+          chart,
+          version,
+          r.spec.releaseName,
+          r.spec.targetNamespace,
+          r.spec.values ?? {},
+        ) as any[];
+        const pods = rendered.filter((o) => ['Deployment', 'StatefulSet', 'DaemonSet'].includes(o.kind));
+        const model = computeFootprint([r]).components;
+        expect({ release: r.spec.releaseName, workloads: model.length }).toEqual({ release: r.spec.releaseName, workloads: pods.length });
+        // Their own containers only: no Namespace here says which are injected (the model's sidecars are checked apart).
+        // An autoscaled Deployment has no replicas: its HorizontalPodAutoscaler's minReplicas, as in a cluster.
+        const renderedTotal = computeFootprint([
+          ...pods,
+          ...rendered.filter((o) => o.kind === 'HorizontalPodAutoscaler'),
+        ]).components.reduce(
+          (s, c) => ({ cpuMilli: s.cpuMilli + c.requests.cpuMilli, memoryBytes: s.memoryBytes + c.requests.memoryBytes }),
+          { cpuMilli: 0, memoryBytes: 0 },
+        );
+        const modelTotal = model.reduce(
+          (s, c) => ({ cpuMilli: s.cpuMilli + c.requests.cpuMilli, memoryBytes: s.memoryBytes + c.requests.memoryBytes }),
+          {
+            cpuMilli: 0,
+            memoryBytes: 0,
+          },
+        );
+        expect({ release: r.spec.releaseName, ...modelTotal }).toEqual({ release: r.spec.releaseName, ...renderedTotal });
+      }
+    },
+  );
 });
 
 describe('mesh footprint (the command line)', () => {
