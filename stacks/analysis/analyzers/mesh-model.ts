@@ -75,24 +75,59 @@ export function meshModel(objects: readonly KubeObject[]): MeshModel {
     }
   }
   // Flagger's primary copy of a Canary target carries the target's labels with `app: <name>-primary`.
+  // (The first pod template of each namespace/owner name, as a search from the start of the list finds it.)
+  const firstPod = new Map<string, PodTemplate>();
+  const addPod = (p: PodTemplate) => {
+    const key = `${p.namespace}/${p.owner.metadata.name}`;
+    if (!firstPod.has(key)) firstPod.set(key, p);
+  };
+  pods.forEach(addPod);
   for (const c of objects.filter((o) => o.kind === 'Canary' && o.apiVersion.startsWith('flagger.app/'))) {
     const ns = c.metadata.namespace ?? 'default';
-    const target = pods.find((p) => p.namespace === ns && p.owner.metadata.name === (c.spec as any)?.targetRef?.name);
-    if (target)
-      pods.push({
-        namespace: ns,
-        labels: { ...target.labels, app: `${target.labels.app ?? target.owner.metadata.name}-primary` },
-        owner: c,
-      });
+    const target = firstPod.get(`${ns}/${(c.spec as any)?.targetRef?.name}`);
+    if (!target) continue;
+    const primary = {
+      namespace: ns,
+      labels: { ...target.labels, app: `${target.labels.app ?? target.owner.metadata.name}-primary` },
+      owner: c,
+    };
+    pods.push(primary);
+    addPod(primary);
   }
   return { hosts, chartNamespaces, gateways, pods, canaryHosts };
 }
 
+// Indexes of a model, built on first use (a model is read, never changed): lookups stay linear at thousands of services.
+const hostIndexes = new WeakMap<MeshModel, { readonly exact: ReadonlySet<string>; readonly patterns: readonly string[] }>();
+const podIndexes = new WeakMap<MeshModel, ReadonlyMap<string, readonly PodTemplate[]>>();
+
 /** Is a host known to exist, or is it in a namespace whose objects are not all in the output? */
 export function hostExists(model: MeshModel, host: string): boolean {
+  let index = hostIndexes.get(model);
+  if (!index) {
+    const isPattern = (h: string) => h === '*' || h.startsWith('*.');
+    index = { exact: new Set(model.hosts.filter((h) => !isPattern(h))), patterns: model.hosts.filter(isPattern) };
+    hostIndexes.set(model, index);
+  }
+  const { exact, patterns } = index;
   const candidates = host.split('.').length === 2 ? [host, `${host}${CLUSTER_SUFFIX}`] : [host];
   return candidates.some((c) => {
     const ns = hostNamespace(c);
-    return (ns !== undefined && model.chartNamespaces.has(ns)) || model.hosts.some((h) => hostMatches(h, c));
+    return (ns !== undefined && model.chartNamespaces.has(ns)) || exact.has(c) || patterns.some((h) => hostMatches(h, c));
   });
+}
+
+/** The pod templates of one namespace, in model order. */
+export function podsIn(model: MeshModel, namespace: string): readonly PodTemplate[] {
+  let index = podIndexes.get(model);
+  if (!index) {
+    const byNamespace = new Map<string, PodTemplate[]>();
+    for (const p of model.pods) {
+      const list = byNamespace.get(p.namespace);
+      if (list) list.push(p);
+      else byNamespace.set(p.namespace, [p]);
+    }
+    podIndexes.set(model, (index = byNamespace));
+  }
+  return index.get(namespace) ?? [];
 }

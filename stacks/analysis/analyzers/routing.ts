@@ -1,6 +1,7 @@
 import { KubeObject } from '../../../constructs/core/kube-object';
+import { ISTIO_SYSTEM_NAMESPACE } from '../../../constructs/core/namespaces';
 import { Analyzer, objectName, RawFinding } from '../analyzer';
-import { hostExists, hostMatches, hostNamespace, isIstio, meshModel, qualifyHost } from './mesh-model';
+import { hostExists, hostMatches, hostNamespace, isIstio, meshModel, podsIn, qualifyHost } from './mesh-model';
 
 interface Destination {
   readonly host: string;
@@ -40,6 +41,13 @@ export const ROUTING_ANALYZERS: readonly Analyzer[] = [
       const model = meshModel(objects);
       const findings: RawFinding[] = [];
       const rules = objects.filter((o) => isIstio(o, 'DestinationRule'));
+      // The subsets of each host, from its DestinationRules in output order.
+      const subsetsOf = new Map<string, string[]>();
+      for (const dr of rules) {
+        const drHost = qualifyHost((dr.spec as { host?: string }).host ?? '', dr.metadata.namespace ?? 'default');
+        const names = ((dr.spec as { subsets?: { name: string }[] }).subsets ?? []).map((s) => s.name);
+        subsetsOf.set(drHost, [...(subsetsOf.get(drHost) ?? []), ...names]);
+      }
       for (const vs of objects.filter((o) => isIstio(o, 'VirtualService'))) {
         const ns = vs.metadata.namespace ?? 'default';
         for (const { field, destination } of destinations(vs)) {
@@ -53,9 +61,7 @@ export const ROUTING_ANALYZERS: readonly Analyzer[] = [
             continue;
           }
           if (!destination.subset || model.canaryHosts.has(host)) continue;
-          const subsets = rules
-            .filter((dr) => qualifyHost((dr.spec as { host?: string }).host ?? '', dr.metadata.namespace ?? 'default') === host)
-            .flatMap((dr) => ((dr.spec as { subsets?: { name: string }[] }).subsets ?? []).map((s) => s.name));
+          const subsets = subsetsOf.get(host) ?? [];
           if (!subsets.includes(destination.subset) && !model.chartNamespaces.has(ns)) {
             findings.push({
               target: vs,
@@ -197,7 +203,7 @@ export const ROUTING_ANALYZERS: readonly Analyzer[] = [
         if (claims.length === 0) continue;
         const where = [
           ns,
-          'istio-system',
+          ISTIO_SYSTEM_NAMESPACE,
           ...gatewaysOf(vs)
             .filter((g) => g.includes('/'))
             .map((g) => g.split('/')[0]),
@@ -235,7 +241,7 @@ export const ROUTING_ANALYZERS: readonly Analyzer[] = [
         const selector = ((svc.spec as { selector?: Record<string, string> }).selector ?? {}) as Record<string, string>;
         for (const subset of spec.subsets ?? []) {
           const wanted = { ...selector, ...(subset.labels ?? {}) };
-          if (model.pods.some((p) => p.namespace === ns && Object.entries(wanted).every(([k, v]) => p.labels[k] === v))) continue;
+          if (podsIn(model, ns).some((p) => Object.entries(wanted).every(([k, v]) => p.labels[k] === v))) continue;
           findings.push({
             target: dr,
             message: `${objectName(dr)}: subset '${subset.name}' (labels ${JSON.stringify(subset.labels ?? {})}) selects no pod of Service ${fqdn}, so traffic routed to it finds no endpoint`,
