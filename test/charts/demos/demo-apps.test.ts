@@ -7,8 +7,10 @@ import {
   demoExternalServices,
   HTTPBIN_APP,
   HTTPBIN_ORG,
+  PUBLIC_GATEWAY_REFERENCE,
   s4Resilience,
   sleepApp,
+  weightedCanaryApp,
 } from '../../../charts';
 import { appsSchema } from '../../../stacks/environments/apps';
 import { UserAppsChart } from '../../../stacks/composition/apps';
@@ -107,6 +109,16 @@ describe('the demo declarations are valid mesh:apps entries', () => {
     ).toThrow(
       "bookinfo: mesh:canary.bookinfo.namespace 'canary' is mesh:canary.weightedSplit.namespace too, where the weighted-canary demo already is",
     );
+  });
+
+  test("S7's weighted split declared by a user in mesh:apps gets the same objects", () => {
+    const split = { enabled: true, namespace: 'canary', weights: { v1: 80, v2: 20 } };
+    const demo = charts(devWith([], { 'mesh:canary': { ...NO_OTHER_DEMOS, weightedSplit: split } })).get('weighted-canary')!;
+    // Without a public host the gateway is not consulted.
+    const declared = { 'canary-copy': { httpbin: weightedCanaryApp({ weights: split.weights, gateway: PUBLIC_GATEWAY_REFERENCE }) } };
+    const user = charts(devWith([], { 'mesh:apps': declared })).get('user-apps-canary-copy')!;
+    expect(JSON.parse(JSON.stringify(user).replaceAll('canary-copy', 'canary'))).toEqual(demo);
+    expect(demo.filter((o) => o.kind === 'Deployment').map((o) => o.metadata.name)).toEqual(['httpbin-v1', 'httpbin-v2']);
   });
 
   test.each(['reviews-canary', 'jason-v2'] as const)('bookinfo (%s) declared by a user in mesh:apps gets the same objects', (routing) => {
