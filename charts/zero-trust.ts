@@ -19,7 +19,7 @@ export interface ZeroTrustChartProps {
   readonly defaultDeny: boolean;
   /** A Sidecar per app scoped to its dependencies. */
   readonly sidecarScoping: boolean;
-  /** A NetworkPolicy per app. */
+  /** A NetworkPolicy per app, and a default-deny ingress NetworkPolicy per namespace of the apps. */
   readonly networkPolicies: boolean;
   /** The ingress gateway's identity. */
   readonly ingressGateway: WorkloadIdentity;

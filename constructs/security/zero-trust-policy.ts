@@ -127,7 +127,9 @@ export interface ZeroTrustPolicyProps {
   /**
    * A NetworkPolicy per app (defense in depth under the mesh): ingress from its declared callers,
    * istio-system, the gateway (when exposed) and Prometheus; egress to its dependencies, istio-system
-   * (istiod's xDS and certificates on 15012, the egress gateway), the tracing collector and DNS.
+   * (istiod's xDS and certificates on 15012, the egress gateway), the tracing collector and DNS. And per governed
+   * namespace a `default-deny-ingress` NetworkPolicy (a {@link NamespaceIsolation}, once per namespace over the
+   * tree's policies), so that a pod no app policy selects accepts nothing either.
    * @default true
    */
   readonly networkPolicies?: boolean;
