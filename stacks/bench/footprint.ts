@@ -316,11 +316,11 @@ export const CHART_MODELS: Record<string, { readonly defaults: Values; readonly 
 };
 
 /**
- * Flux's controllers, installed by `flux bootstrap` (or by the Pulumi program in gitops mode, from the flux2 chart
- * 2.17.0) and not by the environment's objects: source, kustomize, helm and notification controller, each
- * requesting 100m and 64Mi at those installers' defaults. Listed beside the total, not in it.
+ * Flux's controllers at the defaults of the flux2 chart 2.17.0, which `pulumi up` installs in gitops mode: six
+ * controllers (source, kustomize, helm, notification, image reflection and image automation), each requesting 100m and
+ * 64Mi (`flux install` installs the first four). Not installed by the environment's objects: listed beside the total.
  */
-export const FLUX_CONTROLLERS = { pods: 4, requests: { cpuMilli: 400, memoryBytes: 4 * 64 * 2 ** 20 } } as const;
+export const FLUX_CONTROLLERS = { pods: 6, requests: { cpuMilli: 600, memoryBytes: 6 * 64 * 2 ** 20 } } as const;
 
 /** Requests of one resources value: CPU in millicores and memory in bytes, 0 where none is requested. */
 export function requestsOf(resources: ResourceSpec | undefined): Requests & { readonly missing: readonly ('cpu' | 'memory')[] } {
@@ -515,7 +515,7 @@ export function computeFootprint(objects: readonly KubeObject[]): Footprint {
             name: 'Flux controllers',
             pods: FLUX_CONTROLLERS.pods,
             requests: FLUX_CONTROLLERS.requests,
-            note: 'installed by flux bootstrap or pulumi up in gitops mode, at their defaults',
+            note: 'the flux2 chart pulumi up installs in gitops mode, at its defaults',
           },
         ]
       : [],

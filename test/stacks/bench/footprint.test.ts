@@ -7,8 +7,10 @@ import {
   coalesceValues,
   computeFootprint,
   DEV_FOOTPRINT_TARGET,
+  FLUX_CONTROLLERS,
   Footprint,
   footprintTable,
+  requestsOf,
 } from '../../../stacks/bench/footprint';
 import { budgetProblems, environmentFootprint } from '../../../stacks/bench/footprint-command';
 import { REPO_ROOT, chartDir } from '../../support/shared-dir';
@@ -278,6 +280,21 @@ describe('the chart models agree with the upstream charts', () => {
       const actual = at(values, p) ?? at(values, `_internal_defaults_do_not_set.${p.replace(/^_internal_defaults_do_not_set\./, '')}`);
       expect({ chart, path: p, value: actual }).toEqual({ chart, path: p, value: expected });
     }
+  });
+
+  test("Flux's controllers: what the flux2 chart creates by default, and their requests", () => {
+    const values = YAML.parse(fs.readFileSync(path.join(chartDir('flux2', '2.17.0'), 'values.yaml'), 'utf8'));
+    const controllers = Object.entries(values)
+      .filter(([key, v]: [string, any]) => key.endsWith('Controller') && v.create === true)
+      .map(([, v]) => v) as any[];
+    const sum = controllers.reduce(
+      (s, c) => ({
+        cpuMilli: s.cpuMilli + requestsOf(c.resources).cpuMilli,
+        memoryBytes: s.memoryBytes + requestsOf(c.resources).memoryBytes,
+      }),
+      { cpuMilli: 0, memoryBytes: 0 },
+    );
+    expect({ pods: controllers.length, requests: sum }).toEqual(FLUX_CONTROLLERS);
   });
 
   const minihelm = minihelmBinary();
