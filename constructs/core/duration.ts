@@ -30,6 +30,11 @@ export class DurationSyntax {
   static readonly GO_PRECISE = new DurationSyntax('Go', ['h', 'm', 's', 'ms', 'us', 'µs', 'ns'], true, false);
   /** Prometheus's: whole amounts of `y`, `w`, `d`, `h`, `m`, `s`, `ms`, largest unit first: `15d`, `4w`, `1h30m`. */
   static readonly PROMETHEUS = new DurationSyntax('Prometheus', ['y', 'w', 'd', 'h', 'm', 's', 'ms'], false, true);
+  /**
+   * How the environment files spell Istio's route durations: one positive whole amount of `h`, `m`, `s` or `ms`
+   * (`500ms`, `2s`, `3m`; at least 1ms), a subset of {@link GO_PRECISE}.
+   */
+  static readonly SINGLE_UNIT = new DurationSyntax('Istio', ['h', 'm', 's', 'ms'], false, false, true);
 
   /** Matches a whole duration of this syntax. */
   readonly pattern: RegExp;
@@ -44,11 +49,13 @@ export class DurationSyntax {
     readonly fractions: boolean,
     /** Whether the units must come largest first, each once (Prometheus), or in any order (Go). */
     private readonly ordered: boolean,
+    /** Whether a duration is one positive amount of one unit (`90s`, never `1m30s` nor `0s`). */
+    single = false,
   ) {
     // Longest unit names first, so that `ms` is never read as `m` followed by `s`.
     const alternation = [...units].sort((a, b) => b.length - a.length).join('|');
-    const amount = fractions ? '[0-9]+(?:\\.[0-9]+)?' : '[0-9]+';
-    this.pattern = new RegExp(`^(?:${amount}(?:${alternation}))+$`);
+    const amount = single ? '[1-9][0-9]*' : fractions ? '[0-9]+(?:\\.[0-9]+)?' : '[0-9]+';
+    this.pattern = new RegExp(single ? `^${amount}(?:${alternation})$` : `^(?:${amount}(?:${alternation}))+$`);
     this.token = new RegExp(`(${amount})(${alternation})`, 'g');
   }
 

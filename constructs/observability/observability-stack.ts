@@ -9,6 +9,8 @@ import { MeshNamespace } from '../workloads/mesh-namespace';
 import { requireSecret } from '../core/secret-requirement';
 import { formatDuration } from '../core/duration';
 import { ISTIO_SYSTEM_NAMESPACE } from '../core/namespaces';
+import type { ChatService } from '../core/chat';
+import type { TracingProvider } from '../core/tracing';
 import { serviceHost } from '../core/hosts';
 
 /** The namespace the observability stack installs into unless told otherwise. */
@@ -97,23 +99,17 @@ export function prometheusIdentity(namespace: string = OBSERVABILITY_NAMESPACE):
   };
 }
 
-/** A mesh tracing backend, in the shape of a meshConfig `extensionProvider`. */
-export interface MeshTracingBackend {
-  /** The provider name `Telemetry` resources refer to. */
-  readonly name: string;
-  /** The wire protocol the proxies speak to it. */
-  readonly protocol: 'opentelemetry';
-  /** The collector's Service, fully qualified. */
-  readonly service: string;
-  /** The collector's port. */
-  readonly port: number;
-}
+/**
+ * A mesh tracing backend: the one {@link TracingProvider} type.
+ * @deprecated use TracingProvider
+ */
+export type MeshTracingBackend = TracingProvider;
 
 /**
  * The extension provider the Istio installation declares so that proxies send spans (OTLP gRPC) to
  * the stack's Jaeger: `{ name: 'jaeger', opentelemetry: { service: 'jaeger.<ns>.svc.cluster.local', port: 4317 } }`.
  */
-export function jaegerTracingProvider(namespace: string = OBSERVABILITY_NAMESPACE): MeshTracingBackend {
+export function jaegerTracingProvider(namespace: string = OBSERVABILITY_NAMESPACE): TracingProvider {
   const { name, port } = OBSERVABILITY_SERVICES.jaegerOtlpGrpc;
   return { name: JAEGER_TRACING_PROVIDER, protocol: 'opentelemetry', service: serviceHost(name, namespace), port };
 }
@@ -160,7 +156,7 @@ export class AlertReceiver {
 
   private constructor(
     /** The chat service. */
-    readonly kind: 'slack' | 'teams',
+    readonly kind: ChatService,
     /** The Secret key holding the webhook URL. */
     readonly webhookSecret: SecretKeyReference,
     /** The Slack channel (Slack only). */
@@ -765,7 +761,7 @@ export class ObservabilityStack extends Construct {
   /** Kiali's in-cluster UI URL (under {@link KIALI_WEB_ROOT}). */
   readonly kialiUrl: string;
   /** The extension provider the Istio installation must declare for spans to reach this Jaeger. */
-  readonly tracingProvider: MeshTracingBackend;
+  readonly tracingProvider: TracingProvider;
   /** Prometheus' identity, for policies that must let it scrape the sidecars. */
   readonly prometheusIdentity: PrometheusIdentity;
   /** The Prometheus release (server + Alertmanager). */

@@ -1,6 +1,6 @@
 import { App } from 'cdk8s';
 import { demoExternalServices, LoadTesterAccessChart, MeshConfigChart, ObservabilityChart, ZeroTrustChart } from '../../charts';
-import { jaegerTracingProvider, MeshNamespace } from '../../constructs';
+import { ISTIO_SYSTEM_NAMESPACE, jaegerTracingProvider, MeshNamespace } from '../../constructs';
 import { EnvironmentConfig } from '../environments';
 import type { EgressSettings } from '../environments/egress';
 import codeApps from '../../apps';
@@ -11,7 +11,7 @@ import { addUserApps } from './apps';
 import { addPlatformNamespaces } from './platform-namespaces';
 
 /** Namespaces of Kubernetes, Istio and Flux, never an app's. */
-const RESERVED_NAMESPACES = ['kube-system', 'istio-system', 'flux-system'];
+const RESERVED_NAMESPACES = ['kube-system', ISTIO_SYSTEM_NAMESPACE, 'flux-system'];
 
 /** Options of {@link buildPlatform}. */
 export interface BuildPlatformOptions {

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { DNS_LABEL } from '../../constructs/core/errors';
+import { DurationSyntax } from '../../constructs/core/duration';
 import { goDuration } from '../../constructs/core/go-duration';
+import { ISTIO_SYSTEM_NAMESPACE } from '../../constructs/core/namespaces';
 import { Protocol } from '../../constructs/core/protocol';
 import { GATEWAY_HOST } from '../../constructs/edge/mesh-gateway';
 import { RetryOn } from '../../constructs/traffic/resilient-route';
@@ -24,7 +26,7 @@ export const RESERVED_NAMESPACES: readonly string[] = [
   'kube-system',
   'kube-public',
   'kube-node-lease',
-  'istio-system',
+  ISTIO_SYSTEM_NAMESPACE,
   'istio-ingress',
   'flux-system',
   'cert-manager',
@@ -36,8 +38,8 @@ const PROTOCOL_NAMES = Protocol.ALL.map((p) => p.name);
 const dnsLabel = z.string().regex(DNS_LABEL, 'must be a DNS-1123 label (lowercase letters, digits and -)');
 const percent = z.number().int('must be a whole percentage').min(0).max(100);
 const portNumber = z.number().int().min(1).max(65535);
-/** A duration in one unit, as `mesh:resilience` spells them. */
-const DURATION = /^([1-9][0-9]*)(ms|s|m|h)$/;
+/** A duration in one unit, as `mesh:resilience` spells them ({@link DurationSyntax.SINGLE_UNIT}). */
+const DURATION = DurationSyntax.SINGLE_UNIT.pattern;
 const duration = z.string().regex(DURATION, 'must be a duration of at least 1ms in one unit, such as 500ms, 2s or 3m');
 /** A call: `name` (same namespace) or `name.namespace`. */
 const CALL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)?$/;

@@ -1,9 +1,10 @@
 import { z } from 'zod';
+import { DurationSyntax } from '../../constructs/core/duration';
 import { goDuration } from '../../constructs/core/go-duration';
 import { ResilienceDefaults, RetryOn } from '../../constructs/traffic/resilient-route';
 
-/** An Istio duration in one unit: `500ms`, `1s`, `3m`, `1h` (at least 1ms). */
-const DURATION = /^([1-9][0-9]*)(ms|s|m|h)$/;
+/** An Istio duration in one unit: `500ms`, `1s`, `3m`, `1h` (at least 1ms): {@link DurationSyntax.SINGLE_UNIT}. */
+const DURATION = DurationSyntax.SINGLE_UNIT.pattern;
 
 const duration = z.string().regex(DURATION, 'must be a duration of at least 1ms in one unit, such as 500ms, 2s or 3m');
 

@@ -1,6 +1,7 @@
 import { IConstruct } from 'constructs';
 import { MeshApp } from '../../constructs';
 import { KubeObject } from '../../constructs/core/kube-object';
+import { ISTIO_SYSTEM_NAMESPACE } from '../../constructs/core/namespaces';
 
 /** How much of the service registry the proxies of an environment are configured with. */
 export interface ProxyVisibility {
@@ -43,9 +44,13 @@ export function proxyVisibility(tree: IConstruct, objects: readonly KubeObject[]
     } else if (o.kind === 'ServiceEntry' && String(o.apiVersion).startsWith('networking.istio.io/')) {
       for (const host of (o.spec?.hosts ?? []) as string[]) {
         registry.push({ namespace, host });
-        if (namespace === 'istio-system') platform.add(`${namespace}/${host}`);
+        if (namespace === ISTIO_SYSTEM_NAMESPACE) platform.add(`${namespace}/${host}`);
       }
-    } else if (o.kind === 'VirtualService' && namespace === 'istio-system' && ((o.spec?.gateways ?? []) as string[]).includes('mesh')) {
+    } else if (
+      o.kind === 'VirtualService' &&
+      namespace === ISTIO_SYSTEM_NAMESPACE &&
+      ((o.spec?.gateways ?? []) as string[]).includes('mesh')
+    ) {
       const routes = ['http', 'tcp', 'tls'].flatMap((k) => (o.spec?.[k] ?? []) as Json[]).flatMap((r) => (r.route ?? []) as Json[]);
       for (const r of routes) {
         const host = String(r.destination?.host ?? '');
