@@ -50,7 +50,8 @@ const ACME_SOLVER = { podLabels: { 'acme.cert-manager.io/http01-solver': 'true' 
  */
 const OBSERVABILITY = {
   prometheus: { podLabels: { 'app.kubernetes.io/name': 'prometheus', 'app.kubernetes.io/component': 'server' }, port: 9090 },
-  alertmanager: { podLabels: { 'app.kubernetes.io/name': 'alertmanager' }, port: 9093 },
+  /** 9094: the replicas' cluster gossip (TCP and UDP), when there are several. */
+  alertmanager: { podLabels: { 'app.kubernetes.io/name': 'alertmanager' }, port: 9093, clusterPort: 9094 },
   grafana: { podLabels: { 'app.kubernetes.io/name': 'grafana' }, port: 3000 },
   kiali: { podLabels: { 'app.kubernetes.io/name': 'kiali' }, metricsPort: 9090 },
   /** OTLP gRPC and HTTP, Zipkin: the receivers the stack's Jaeger configures; 16686 the query API; 8888 its metrics. */
@@ -293,23 +294,43 @@ export class PlatformIsolationChart extends LayerChart {
   constructor(scope: Construct, id: string, props: PlatformIsolationChartProps) {
     super(scope, id, { layer: Layer.PLATFORM });
     const namespace = props.observability.namespace;
+    const values = props.observability.prometheus.values as { alertmanager?: { enabled?: boolean; replicaCount?: number } };
     this.observability = new NamespaceIsolation(this, `isolation-${namespace}`, {
       namespace,
-      ingress: observabilityIngress(namespace, props.flagger),
+      ingress: observabilityIngress(namespace, props.flagger, { alertmanagerReplicas: values.alertmanager?.replicaCount ?? 1 }),
     });
   }
 }
 
 /**
  * What the observability stack's pods accept: Prometheus' query API from Grafana, Kiali and Flagger (canary
- * analysis); Alertmanager from Prometheus; Grafana from Kiali; Jaeger's receivers from every pod (every proxy
- * reports spans) and its query API from Grafana and Kiali; each component's metrics from Prometheus.
+ * analysis); Alertmanager from Prometheus, and from its own replicas (cluster gossip, with several); Grafana from Kiali;
+ * Jaeger's receivers from every pod (every proxy reports spans) and its query API from Grafana and Kiali; each
+ * component's metrics from Prometheus.
  * (Users reach the UIs with `kubectl port-forward`, which NetworkPolicy does not see.)
  */
-export function observabilityIngress(namespace: string, flagger?: ChartWorkload): NetworkIngress[] {
+export function observabilityIngress(
+  namespace: string,
+  flagger?: ChartWorkload,
+  options: { readonly alertmanagerReplicas?: number } = {},
+): NetworkIngress[] {
   const o = OBSERVABILITY;
   const pods = (labels: Readonly<Record<string, string>>) => NetworkPeer.pods(namespace, labels);
   const prometheus = pods(o.prometheus.podLabels);
+  // The chart starts the gossip listener only for a cluster of replicas.
+  const gossip: NetworkIngress[] =
+    (options.alertmanagerReplicas ?? 1) > 1
+      ? [
+          {
+            name: 'alertmanager-cluster',
+            pods: { ...o.alertmanager.podLabels },
+            from: [pods(o.alertmanager.podLabels)],
+            ports: [o.alertmanager.clusterPort],
+            protocols: ['TCP', 'UDP'],
+            purpose: 'Alertmanager replicas share silences and notification state (cluster gossip)',
+          },
+        ]
+      : [];
   return [
     {
       name: 'prometheus-query',
@@ -329,6 +350,7 @@ export function observabilityIngress(namespace: string, flagger?: ChartWorkload)
       ports: [o.alertmanager.port],
       purpose: 'Prometheus sends alerts to Alertmanager and scrapes it',
     },
+    ...gossip,
     {
       name: 'grafana',
       pods: { ...o.grafana.podLabels },

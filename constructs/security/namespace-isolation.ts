@@ -48,7 +48,7 @@ export class NetworkPeer {
   ) {}
 }
 
-/** One ingress rule of a {@link NamespaceIsolation}: which pods accept which peers on which TCP ports. */
+/** One ingress rule of a {@link NamespaceIsolation}: which pods accept which peers on which ports. */
 export interface NetworkIngress {
   /** The rule's name: it names the NetworkPolicy `allow-<name>` (a DNS-1123 label). */
   readonly name: string;
@@ -59,8 +59,13 @@ export interface NetworkIngress {
   readonly pods?: Readonly<Record<string, string>>;
   /** Who may connect. {@link NetworkPeer.anywhere} alone means any source. */
   readonly from: readonly NetworkPeer[];
-  /** The TCP ports, as the pods listen on them (NetworkPolicy sees container ports, after a Service's translation). */
+  /** The ports, as the pods listen on them (NetworkPolicy sees container ports, after a Service's translation). */
   readonly ports: readonly number[];
+  /**
+   * The protocols of the ports.
+   * @default ['TCP']
+   */
+  readonly protocols?: readonly ('TCP' | 'UDP')[];
   /** Why the traffic is needed, written to the policy's `mesh.platform/purpose` annotation. */
   readonly purpose: string;
 }
@@ -135,7 +140,9 @@ export class NamespaceIsolation extends Construct {
     if (rule.ports.length === 0 || rule.ports.some((p) => !Number.isInteger(p) || p < 1 || p > 65535))
       invalid('NamespaceIsolation', this, `${where}: ports ${JSON.stringify(rule.ports)} must be a non-empty list of port numbers 1-65535`);
     this.rules.set(rule.name, rule);
+    if (rule.protocols?.length === 0) invalid('NamespaceIsolation', this, `${where}: protocols is empty; leave it out for TCP`);
     const anywhere = rule.from.some((p) => !p.peer);
+    const protocols = [...new Set(rule.protocols ?? ['TCP'])];
     new k8s.KubeNetworkPolicy(this, `allow-${rule.name}`, {
       metadata: { name: `allow-${rule.name}`, namespace: this.namespace, annotations: { 'mesh.platform/purpose': rule.purpose } },
       spec: {
@@ -145,7 +152,9 @@ export class NamespaceIsolation extends Construct {
           {
             // No `from`: any source (see NetworkPeer.anywhere).
             ...(anywhere ? {} : { from: rule.from.map((p) => ({ ...p.peer })) }),
-            ports: [...new Set(rule.ports)].map((port) => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) })),
+            ports: [...new Set(rule.ports)].flatMap((port) =>
+              protocols.map((protocol) => ({ protocol, port: k8s.IntOrString.fromNumber(port) })),
+            ),
           },
         ],
       },

@@ -183,6 +183,17 @@ describe('exactly the needed flows get in (NetworkPolicy evaluation)', () => {
     expect(results).toEqual(cases(objects, env).map(([what, , , , allowed]) => ({ what, allowed })));
   });
 
+  test.each(ENVS)(
+    '%s: Alertmanager replicas (prod: 2) gossip with each other on 9094, TCP and UDP, and nobody else reaches that port',
+    (env) => {
+      const explainer = new NetworkPolicyExplainer(objectsOf(env));
+      for (const protocol of ['TCP', 'UDP'] as const) {
+        expect(explainer.check({ from: ALERTMANAGER, to: ALERTMANAGER, port: 9094, protocol }).allowed).toBe(env === 'prod');
+        expect(explainer.check({ from: PROMETHEUS, to: ALERTMANAGER, port: 9094, protocol }).allowed).toBe(false);
+      }
+    },
+  );
+
   test("the httpbin demo's port is the one the flows above use", () => {
     const d = objectsOf('dev').find((o) => o.kind === 'Deployment' && o.metadata.name === 'httpbin')!;
     expect((d.spec as any).template.spec.containers[0].ports.map((p: any) => p.containerPort)).toContain(8080);

@@ -102,6 +102,18 @@ describe('NamespaceIsolation', () => {
     expect(() => NetworkPeer.pods('Bad_NS')).toThrow("NetworkPeer.pods: namespace 'Bad_NS' is not a DNS-1123 label");
   });
 
+  test('a rule may cover UDP as well as TCP; an empty protocol list fails', () => {
+    const chart = Testing.chart();
+    new NamespaceIsolation(chart, 'iso', { namespace: 'ns', ingress: [{ ...rule, ports: [9094], protocols: ['TCP', 'UDP'] }] });
+    expect(Testing.synth(chart)[1].spec.ingress[0].ports).toEqual([
+      { protocol: 'TCP', port: 9094 },
+      { protocol: 'UDP', port: 9094 },
+    ]);
+    expect(() => new NamespaceIsolation(Testing.chart(), 'iso', { namespace: 'ns', ingress: [{ ...rule, protocols: [] }] })).toThrow(
+      "rule 'x': protocols is empty; leave it out for TCP",
+    );
+  });
+
   test('a namespace peer without labels selects every pod of the namespace', () => {
     expect(NetworkPeer.pods('observability').peer).toEqual({
       namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'observability' } },
