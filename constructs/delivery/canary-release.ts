@@ -37,15 +37,40 @@ export const FLAGGER_LOAD_TESTER_NAME = 'flagger-loadtester';
 /** Base URL of the Flagger load tester that load-test and gate webhooks call. */
 export const FLAGGER_LOAD_TESTER_URL = `http://${FLAGGER_LOAD_TESTER_NAME}.${FLAGGER_LOAD_TESTER_NAMESPACE}/`;
 
+/** The lowest severity of the events a {@link CanaryRelease} posts to an alert provider (Flagger's alert `severity`). */
+export class CanaryAlertSeverity {
+  /** Every event: each analysis step, promotion, rollback. */
+  static readonly INFO = new CanaryAlertSeverity('info', CanarySpecAnalysisAlertsSeverity.INFO);
+  /** Warnings (a failed check, a halted analysis) and errors. */
+  static readonly WARN = new CanaryAlertSeverity('warn', CanarySpecAnalysisAlertsSeverity.WARN);
+  /** Errors only, such as a rollback. */
+  static readonly ERROR = new CanaryAlertSeverity('error', CanarySpecAnalysisAlertsSeverity.ERROR);
+
+  private constructor(
+    /** The name Flagger reads. */
+    readonly name: 'info' | 'warn' | 'error',
+    private readonly value: CanarySpecAnalysisAlertsSeverity,
+  ) {}
+
+  /** @internal the L1 value */
+  _render(): CanarySpecAnalysisAlertsSeverity {
+    return this.value;
+  }
+
+  toString(): string {
+    return this.name;
+  }
+}
+
 /** An alert of a {@link CanaryRelease}. */
 export interface CanaryAlert {
   /** Where it goes. */
   readonly provider: AlertProvider;
   /**
    * The lowest severity posted.
-   * @default 'info' (every event)
+   * @default CanaryAlertSeverity.INFO (every event)
    */
-  readonly severity?: 'info' | 'warn' | 'error';
+  readonly severity?: CanaryAlertSeverity;
   /**
    * The alert's name in the Canary.
    * @default - the provider's name
@@ -310,7 +335,7 @@ export class CanaryRelease extends Construct implements IRoutingController {
     if (this.alerts.has(name)) invalid('CanaryRelease', this, `alert '${name}' is declared twice; give each alert its own name`);
     this.alerts.set(name, {
       name,
-      severity: CanarySpecAnalysisAlertsSeverity[(alert.severity ?? 'info').toUpperCase() as 'INFO' | 'WARN' | 'ERROR'],
+      severity: (alert.severity ?? CanaryAlertSeverity.INFO)._render(),
       providerRef: { name: alert.provider.providerName, namespace: alert.provider.providerNamespace },
     });
     return alert;

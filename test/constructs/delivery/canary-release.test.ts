@@ -8,6 +8,7 @@ import {
 import {
   AlertChannel,
   AlertProvider,
+  CanaryAlertSeverity,
   CanaryMetric,
   CanaryRelease,
   CanaryReleaseProps,
@@ -349,6 +350,30 @@ describe('CanaryRelease analysis', () => {
     ]);
   });
 
+  test("alert severities are Flagger's three, as an enum-like class (info by default)", () => {
+    const { chart, httpbin } = setup();
+    const provider = new AlertProvider(chart, 'on-call', { channel: AlertChannel.SLACK, secretName: 'slack-url' });
+    new CanaryRelease(chart, 'canary', {
+      app: httpbin,
+      strategy: Strategy.progressive({ stepWeight: 20 }),
+      alerts: [
+        ...[CanaryAlertSeverity.INFO, CanaryAlertSeverity.WARN, CanaryAlertSeverity.ERROR].map((severity) => ({
+          provider,
+          severity,
+          name: `at-${severity}`,
+        })),
+        { provider },
+      ],
+    });
+    const alerts = Testing.synth(chart).find((o) => o.kind === 'Canary')!.spec.analysis.alerts;
+    expect(alerts.map((a: { name: string; severity: string }) => `${a.name}=${a.severity}`)).toEqual([
+      'at-info=info',
+      'at-warn=warn',
+      'at-error=error',
+      'on-call=info',
+    ]);
+  });
+
   test('custom MetricTemplate metric and an alert through a Slack provider whose URL is a Secret reference', () => {
     const { chart, httpbin } = setup();
     const platform = new LayerChart(chart.node.scope as Construct, 'platform', { layer: Layer.PLATFORM, namespace: 'istio-system' });
@@ -359,7 +384,7 @@ describe('CanaryRelease analysis', () => {
       app: httpbin,
       strategy: Strategy.progressive({ stepWeight: 20 }),
       metrics: [CanaryMetric.fromTemplate(latency, { max: 500, interval: Duration.seconds(30) })],
-      alerts: [{ provider: slack, severity: 'error' }, { provider: teams }],
+      alerts: [{ provider: slack, severity: CanaryAlertSeverity.ERROR }, { provider: teams }],
     });
     const spec = Testing.synth(chart).find((o) => o.kind === 'Canary')!.spec;
     expect(spec.analysis.metrics).toEqual([
@@ -607,7 +632,7 @@ describe('CanaryRelease validation', () => {
         new CanaryRelease(chart, 'canary', {
           app: httpbin,
           strategy: Strategy.progressive({ stepWeight: 20 }),
-          alerts: [{ provider: slack }, { provider: slack, severity: 'error' }],
+          alerts: [{ provider: slack }, { provider: slack, severity: CanaryAlertSeverity.ERROR }],
         }),
       "alert 'slack' is declared twice",
       'its own name',
