@@ -123,6 +123,18 @@ describe('the dev footprint (issue 15 item 3)', () => {
     expect(f.total).toEqual({ cpuMilli: 1100, memoryBytes: 1100 * 2 ** 20 });
   });
 
+  test("the README's dev table is what mesh footprint prints", () => {
+    const readme = fs.readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
+    const printed = footprintTable(dev)
+      .split('\n')
+      .filter((l) => l.startsWith('|'));
+    const first = readme.indexOf(printed[0]);
+    expect(first).toBeGreaterThan(0);
+    const inReadme = readme.slice(first).split('\n').slice(0, printed.length);
+    // On a difference: replace the README's table (Performance, "Footprint") with `npx mesh footprint --env dev`.
+    expect(inReadme).toEqual(printed);
+  });
+
   test('the table lists every component and the total', () => {
     const table = footprintTable(dev);
     for (const c of dev.components) expect(table).toContain(`| ${c.name} |`);
