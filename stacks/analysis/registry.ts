@@ -6,6 +6,7 @@ import { MTLS_ANALYZERS } from './analyzers/mtls';
 import { ROUTING_ANALYZERS } from './analyzers/routing';
 import { SCHEMA_ANALYZERS } from './analyzers/schema';
 import { SECURITY_ANALYZERS } from './analyzers/security';
+import { withRunCache } from './run-cache';
 
 /** Every analyzer of the platform, one per rule; codes are unique and stable. */
 export const ANALYZERS: readonly Analyzer[] = [
@@ -49,6 +50,11 @@ export interface AnalyzeOptions {
  * reason is left out of that code's findings (they are listed under `ignored`).
  */
 export function analyze(input: AnalysisInput, options: AnalyzeOptions = {}): AnalysisResult {
+  // What several analyzers derive from the input (the mesh model, the workload and layering rules) is computed once.
+  return withRunCache(() => runAnalyzers(input, options));
+}
+
+function runAnalyzers(input: AnalysisInput, options: AnalyzeOptions): AnalysisResult {
   const findings: Finding[] = [];
   const ignored: (Finding & { reason: string })[] = [];
   const skipped: string[] = [];

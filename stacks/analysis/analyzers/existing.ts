@@ -2,6 +2,7 @@ import { flaggerCollisions } from '../../../constructs/delivery/canary-release';
 import { KubeObject } from '../../../constructs/core/kube-object';
 import { Analyzer, RawFinding } from '../analyzer';
 import { layeringProblems } from '../layering';
+import { oncePerRun } from '../run-cache';
 import { workloadRuleProblems } from '../workload-rules';
 
 /** The fix clause of a message that states its own fix: the text from the first of `markers` on. */
@@ -11,7 +12,7 @@ export function fixClause(message: string, markers: readonly string[]): string {
 }
 
 const workloadRule = (rule: 'port-protocol' | 'pod-without-service', markers: string[]) => (objects: readonly KubeObject[]) =>
-  workloadRuleProblems(objects)
+  oncePerRun('workloadRuleProblems', objects, () => workloadRuleProblems(objects))
     .filter((p) => p.rule === rule)
     .map((p): RawFinding => ({ target: p.target, message: p.message, fix: fixClause(p.message, markers) }));
 
@@ -38,7 +39,7 @@ export const EXISTING_ANALYZERS: readonly Analyzer[] = [
     description: 'every custom resource is in a layer after the Helm release, or in or after the layer of the CRD, that installs its kind',
     needsApp: true,
     analyze: ({ app, charts, clusterApiGroups }) =>
-      layeringProblems(app!, charts!, clusterApiGroups)
+      oncePerRun('layeringProblems', charts!, () => layeringProblems(app!, charts!, clusterApiGroups))
         .filter((p) => p.rule === 'crd-order')
         .map((p) => ({ target: p.target, where: p.where, message: p.message, fix: fixClause(p.message, ['; move the', '; declare the']) })),
   },
@@ -49,7 +50,7 @@ export const EXISTING_ANALYZERS: readonly Analyzer[] = [
     description: 'no Helm release installs into a namespace the platform declares in a later layer',
     needsApp: true,
     analyze: ({ app, charts, clusterApiGroups }) =>
-      layeringProblems(app!, charts!, clusterApiGroups)
+      oncePerRun('layeringProblems', charts!, () => layeringProblems(app!, charts!, clusterApiGroups))
         .filter((p) => p.rule === 'release-namespace')
         .map((p) => ({ target: p.target, where: p.where, message: p.message, fix: fixClause(p.message, ['; declare the Namespace']) })),
   },

@@ -1,4 +1,5 @@
 import { KubeObject } from '../../../constructs/core/kube-object';
+import { oncePerRun } from '../run-cache';
 
 /** The cluster's DNS suffix of Service hosts. */
 const CLUSTER_SUFFIX = '.svc.cluster.local';
@@ -48,8 +49,12 @@ export interface MeshModel {
 const isIstio = (o: KubeObject, kind: string) => o.kind === kind && /^(networking|security)\.istio\.io\//.test(o.apiVersion);
 export { isIstio };
 
-/** Builds the {@link MeshModel} of a list of objects. */
+/** Builds the {@link MeshModel} of a list of objects (once per analysis run: every analyzer reads the same one). */
 export function meshModel(objects: readonly KubeObject[]): MeshModel {
+  return oncePerRun('meshModel', objects, () => buildMeshModel(objects));
+}
+
+function buildMeshModel(objects: readonly KubeObject[]): MeshModel {
   const hosts: string[] = [`kubernetes.default${CLUSTER_SUFFIX}`];
   const chartNamespaces = new Set<string>();
   const gateways = new Set<string>();
