@@ -5,6 +5,7 @@ import { buildPlatform } from '../composition/platform';
 import { KubeObject, renderCharts } from '../engines/render';
 import { AccessDecision, AccessError, AccessExplainer } from '../inspection/access/evaluate';
 import { workloadsOf } from '../inspection/access/matrix';
+import { describeNetworkDecision, NetworkPolicyExplainer, withNetworkPolicies } from '../inspection/access/network-policy';
 
 /** The rendered objects of one environment, every chart. */
 export function environmentObjects(configDir: string, env: string): KubeObject[] {
@@ -69,7 +70,7 @@ export function accessCheck(
     headers[m[1].toLowerCase()] = m[2];
   }
   const port = opts.port === undefined ? to.workload.port : Number(opts.port);
-  const decision = new AccessExplainer(objects).check({
+  const authorization = new AccessExplainer(objects).check({
     // A caller without a sidecar sends plain text: no principal, no namespace.
     source:
       from && from.workload?.inMesh !== false
@@ -82,6 +83,16 @@ export function accessCheck(
     headers,
     requestPrincipal: opts.jwtPrincipal,
   });
+  // The NetworkPolicies act first, on the connection between the two pods: evaluated when the caller's pods are known.
+  const network =
+    from?.workload && port !== undefined
+      ? new NetworkPolicyExplainer(objects).check({
+          from: { namespace: from.namespace, labels: from.workload.labels },
+          to: { namespace: to.namespace, labels: to.workload.labels },
+          port,
+        })
+      : undefined;
+  const decision = withNetworkPolicies(authorization, network);
   const caller = from
     ? `${from.namespace}/${from.name}${from.workload?.inMesh === false ? ' (no sidecar: plain text)' : ''}`
     : 'plain text';
@@ -91,5 +102,6 @@ export function accessCheck(
     `  reason:     ${decision.reason}`,
   ];
   if (decision.message) lines.push(`  response:   403 ${decision.message}`);
+  if (network) lines.push(`  network:    ${describeNetworkDecision(network)}`);
   return { decision, text: `${lines.join('\n')}\n` };
 }

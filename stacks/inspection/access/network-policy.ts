@@ -1,4 +1,5 @@
 import { KubeObject } from '../../engines/render';
+import type { AccessDecision } from './evaluate';
 
 /** The label Kubernetes sets on every namespace to its name. */
 const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
@@ -196,4 +197,25 @@ function podName(pod: NetworkPod): string {
     .map(([k, v]) => `${k}=${v}`)
     .join(',');
   return `${pod.namespace}/{${labels}}`;
+}
+
+/**
+ * An authorization decision combined with the NetworkPolicies' verdict on the same connection: a connection the
+ * NetworkPolicies refuse never reaches the destination's proxy, so it is denied whatever authorization would say
+ * (the caller sees a connection that times out or is reset, not a 403).
+ */
+export function withNetworkPolicies(decision: AccessDecision, network: NetworkDecision | undefined): AccessDecision {
+  if (!network || network.allowed || !decision.allowed) return decision;
+  return {
+    verdict: 'deny',
+    allowed: false,
+    decidedBy: network.decidedBy.join(', '),
+    reason: `the NetworkPolicies refuse the connection before any proxy sees it (${network.reason})`,
+  };
+}
+
+/** One line on what the NetworkPolicies decided: `allowed by NetworkPolicy ns/name`, or why they refuse. */
+export function describeNetworkDecision(network: NetworkDecision): string {
+  if (!network.allowed) return `refused: ${network.reason}`;
+  return network.decidedBy.length > 0 ? `allowed by ${network.decidedBy.join(', ')}` : 'allowed: no NetworkPolicy isolates the destination';
 }

@@ -165,6 +165,8 @@ describe('Flagger reaches its load tester under STRICT mTLS (access explainer)',
         'ALLOW: istio-system/flagger (no sidecar: plain text) -> test/flagger-loadtester POST /gate/check',
         '  decided by: AuthorizationPolicy test/flagger-loadtester',
         '  reason:     a rule of ALLOW policy AuthorizationPolicy test/flagger-loadtester matches',
+        // Flagger's pods are known: the NetworkPolicies are evaluated too.
+        '  network:    allowed by NetworkPolicy test/flagger-loadtester',
         '',
       ].join('\n'),
     );

@@ -1,5 +1,7 @@
+import { accessCheck, environmentForAccess } from '../../../stacks/cli/access';
 import { KubeObject } from '../../../stacks/engines/render';
 import { NetworkPolicyExplainer, selectorMatches } from '../../../stacks/inspection/access/network-policy';
+import { REPO_ROOT } from '../../support/shared-dir';
 
 const np = (namespace: string, name: string, spec: Record<string, unknown>): KubeObject =>
   ({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name, namespace }, spec }) as KubeObject;
@@ -86,5 +88,49 @@ describe('NetworkPolicyExplainer', () => {
     expect(selectorMatches({ matchExpressions: [{ key: 'tier', operator: 'Exists' }] }, labels)).toBe(true);
     expect(selectorMatches({ matchExpressions: [{ key: 'tier', operator: 'DoesNotExist' }] }, labels)).toBe(false);
     expect(selectorMatches({ matchLabels: { app: 'db' } }, labels)).toBe(false);
+  });
+});
+
+describe('access check evaluates the NetworkPolicies too, when the caller is a known workload', () => {
+  const { objects, chartWorkloads } = environmentForAccess(REPO_ROOT, 'staging');
+  /** staging plus a Deployment `demo/legacy` whose pods get no sidecar (a caller in plain text, like Flagger). */
+  const sleep = objects.find((o) => o.kind === 'Deployment' && o.metadata.namespace === 'demo' && o.metadata.name === 'sleep') as any;
+  const legacy = JSON.parse(JSON.stringify(sleep));
+  legacy.metadata.name = 'legacy';
+  legacy.spec.template.metadata.labels = { app: 'legacy', 'sidecar.istio.io/inject': 'false' };
+  const withLegacy = [...objects, legacy];
+  const check = (from: string, to: string, path: string, port?: string) =>
+    accessCheck(withLegacy, { from, to, method: 'POST', path, header: [], port }, chartWorkloads);
+
+  test("a pod outside the mesh other than Flagger passes the load tester's authorization (plain text) but not its NetworkPolicy", () => {
+    const { decision, text } = check('demo/legacy', 'test/flagger-loadtester', '/gate/check');
+    expect(decision).toMatchObject({
+      verdict: 'deny',
+      decidedBy: 'NetworkPolicy test/default-deny-ingress, NetworkPolicy test/flagger-loadtester',
+    });
+    expect(decision.reason).toMatch(/^the NetworkPolicies refuse the connection before any proxy sees it/);
+    expect(text).toMatch(/^DENY: demo\/legacy \(no sidecar: plain text\) -> test\/flagger-loadtester POST \/gate\/check\n/);
+    expect(text).toMatch(/\n {2}network: {4}refused: /);
+    expect(check('istio-system/flagger', 'test/flagger-loadtester', '/gate/check').decision.verdict).toBe('allow');
+  });
+
+  test("an app reaches another app's sidecar metrics port (no authorization there) only if the NetworkPolicies let it: Prometheus only", () => {
+    // sleep's own egress policy lets it reach httpbin's app port only.
+    expect(check('demo/sleep', 'demo/httpbin', '/stats/prometheus', '15020').decision).toMatchObject({
+      verdict: 'deny',
+      decidedBy: 'NetworkPolicy demo/sleep',
+    });
+    // A pod without egress policy meets httpbin's ingress policy, which admits Prometheus only there.
+    expect(check('demo/legacy', 'demo/httpbin', '/stats/prometheus', '15020').decision).toMatchObject({
+      verdict: 'deny',
+      decidedBy: expect.stringContaining('NetworkPolicy demo/httpbin'),
+    });
+  });
+
+  test('an unknown caller (its pods unknown) is judged by authorization alone, as before', () => {
+    const { decision, text } = check('test/flagger-loadtester', 'demo/httpbin', '/status/200');
+    expect(decision.verdict).toBe('allow');
+    expect(text).toMatch(/network: {4}allowed by NetworkPolicy demo\/httpbin/);
+    expect(check('observability/prometheus-server', 'demo/httpbin', '/stats/prometheus', '15020').text).not.toMatch(/network:/);
   });
 });
