@@ -62,7 +62,7 @@ export function buildPlatform(config: EnvironmentConfig, options: BuildPlatformO
   const prometheus = config.security.prometheus ?? observability.stack.prometheusIdentity;
   // istio-system, cert-manager and observability: declared with their Pod Security level, default-deny ingress
   // and exactly the traffic their components need (layers infrastructure and platform).
-  addPlatformNamespaces(app, config, { mesh, observability: observability.stack, delivery, prometheus });
+  const platformNamespaces = addPlatformNamespaces(app, config, { mesh, observability: observability.stack, delivery, prometheus });
   // The team's apps in code (apps/index.ts): before the load tester's access (their Canaries' webhook paths)
   // and zero trust (which governs every MeshApp of the tree).
   addCodeApps(app, config, options.apps ?? codeApps, {
@@ -73,6 +73,7 @@ export function buildPlatform(config: EnvironmentConfig, options: BuildPlatformO
       ...new Set([
         ...RESERVED_NAMESPACES,
         config.observability.namespace,
+        ...platformNamespaces.namespaces.namespaces.keys(),
         ...app.node.findAll().flatMap((c) => (c instanceof MeshNamespace ? [c.name] : [])),
       ]),
     ],

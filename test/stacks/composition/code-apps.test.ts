@@ -101,6 +101,10 @@ describe('apps in code (apps/index.ts, defineApps)', () => {
     ).toThrow(
       /apps\/index.ts: chart 'zero-trust-x' namespace 'istio-system' belongs to the platform \(.*istio-system.*\); put your apps in a namespace of their own/,
     );
+    // cert-manager: a namespace the platform declares itself (platform-namespaces), not a MeshNamespace.
+    expect(() => buildPlatform(prod(), { apps: defineApps((ctx) => ctx.layerChart('shop', { namespace: 'cert-manager' })) })).toThrow(
+      /apps\/index.ts: chart 'shop' namespace 'cert-manager' belongs to the platform/,
+    );
     expect(() => buildPlatform(prod(), { apps: defineApps((ctx) => ctx.layerChart('observability')) })).toThrow(
       /apps\/index.ts: layerChart id 'observability' is a chart of the platform of prod; choose another id/,
     );
