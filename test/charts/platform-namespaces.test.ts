@@ -1,5 +1,7 @@
 import * as path from 'node:path';
-import { LAYERS, Layer } from '../../charts';
+import { Chart, Testing } from 'cdk8s';
+import { LAYERS, Layer, PlatformNamespacesChart } from '../../charts';
+import * as c from '../../constructs';
 import { KubeObject, renderCharts } from '../../stacks/engines/render';
 import { buildPlatform } from '../../stacks/composition/platform';
 import { EnvironmentConfig, loadEnvironmentFile, parseEnvironment } from '../../stacks/environments';
@@ -262,5 +264,38 @@ describe('Pod Security admission labels', () => {
       },
       podSecurityContext: { enabled: true, context: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } } },
     });
+  });
+});
+
+describe('PlatformNamespacesChart', () => {
+  const PROM = { namespace: 'observability', serviceAccount: 'prometheus-server', podLabels: { app: 'prometheus' } };
+  function parts() {
+    const app = Testing.app();
+    const scope = new Chart(app, 'mesh');
+    const base = new c.IstioBase(scope, 'base');
+    const istiod = new c.Istiod(scope, 'istiod', { base });
+    return { app, istiod, ingress: new c.IstioGateway(scope, 'ingress', { istiod, direction: 'ingress' }) };
+  }
+
+  test('fails when acmeHttp01 is set without the ingress gateway that routes the challenges', () => {
+    const { app, istiod } = parts();
+    expect(() => new PlatformNamespacesChart(app, 'ns', { istiod, prometheus: PROM, acmeHttp01: true })).toThrow(
+      'PlatformNamespacesChart ns: acmeHttp01 needs the ingress gateway that routes the challenges; pass it in gateways',
+    );
+  });
+
+  test('a namespace shared by components enforces the most permissive level one of them needs', () => {
+    const { app, istiod, ingress } = parts();
+    const certManager = new c.CertManager(new Chart(app, 'cm'), 'cert-manager', { namespace: 'istio-system' });
+    const chart = new PlatformNamespacesChart(app, 'ns', { istiod, gateways: [ingress], certManager, prometheus: PROM });
+    expect([...chart.podSecurity]).toEqual([['istio-system', 'baseline']]);
+    expect(Testing.synth(chart).filter((o) => o.kind === 'Namespace')).toHaveLength(1);
+  });
+
+  test('without NetworkPolicies only the Namespace objects are rendered', () => {
+    const { app, istiod } = parts();
+    const chart = new PlatformNamespacesChart(app, 'ns', { istiod, prometheus: PROM, networkPolicies: false });
+    expect(Testing.synth(chart).map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['Namespace/istio-system']);
+    expect(chart.isolation.size).toBe(0);
   });
 });
