@@ -1,6 +1,16 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import { ChartWorkload, IMeshApp, MeshApp, MtlsMode, TelemetryCollector, WorkloadIdentity, ZeroTrustPolicy, invalid } from '../constructs';
+import {
+  ChartWorkload,
+  IMeshApp,
+  MeshApp,
+  MtlsMode,
+  serviceHost,
+  TelemetryCollector,
+  WorkloadIdentity,
+  ZeroTrustPolicy,
+  invalid,
+} from '../constructs';
 import { Sidecar } from '../imports/networking.istio.io';
 import { Layer, LayerChart } from './layer';
 
@@ -167,11 +177,11 @@ export class LoadTesterAccessChart extends LayerChart {
             {
               hosts: Lazy.any({
                 produce: () => {
-                  const hosts = [...new Set(called().map((c) => `${c.namespace}/${c.target}-canary.${c.namespace}.svc.cluster.local`))];
+                  const hosts = [...new Set(called().map((c) => `${c.namespace}/${serviceHost(`${c.target}-canary`, c.namespace)}`))];
                   const collector = props.tracingCollector?.service;
                   if (collector) hosts.push(`${collector.split('.')[1]}/${collector}`);
                   // A Sidecar's egress needs a host: with no Canary, the load tester sees its own Service only.
-                  return hosts.length > 0 ? hosts : [`./${lt.name}.${lt.namespace}.svc.cluster.local`];
+                  return hosts.length > 0 ? hosts : [`./${serviceHost(lt.name, lt.namespace)}`];
                 },
               }),
             },

@@ -421,7 +421,7 @@ export class CanaryRelease extends Construct implements IRoutingController {
   }
 
   private renderServiceBase(props: CanaryReleaseProps): CanarySpecService {
-    const gateways = (props.gateways ?? []).map((g) => `${g.gatewayName}.${g.gatewayNamespace}.svc.cluster.local`);
+    const gateways = (props.gateways ?? []).map((g) => serviceHost(g.gatewayName, g.gatewayNamespace));
     if (new Set(gateways).size !== gateways.length)
       invalid('CanaryRelease', this, `gateways list one gateway twice (${gateways.join(', ')}); list each gateway once`);
     const meshTraffic = props.meshTraffic ?? true;

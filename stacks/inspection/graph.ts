@@ -1,3 +1,4 @@
+import { serviceHost } from '../../constructs/core/hosts';
 import type { KubeObject } from '../engines/render';
 
 /**
@@ -73,14 +74,9 @@ export function meshGraph(objects: readonly KubeObject[]): MeshGraph {
     const ns = s.metadata.namespace ?? 'default';
     const app = String(get(s.spec, 'selector', 'app') ?? s.metadata.name);
     if (!nodes.has(`${ns}/${app}`)) add({ id: `${ns}/${app}`, label: app, kind: 'workload', group: ns });
-    for (const h of [
-      s.metadata.name,
-      `${s.metadata.name}.${ns}`,
-      `${s.metadata.name}.${ns}.svc`,
-      `${s.metadata.name}.${ns}.svc.cluster.local`,
-    ])
+    for (const h of [s.metadata.name, `${s.metadata.name}.${ns}`, `${s.metadata.name}.${ns}.svc`, serviceHost(s.metadata.name, ns)])
       hostApp.set(`${ns} ${h}`, `${ns}/${app}`);
-    hostApp.set(`* ${s.metadata.name}.${ns}.svc.cluster.local`, `${ns}/${app}`);
+    hostApp.set(`* ${serviceHost(s.metadata.name, ns)}`, `${ns}/${app}`);
   }
   const hostNode = (host: string, fromNs: string) => hostApp.get(`${fromNs} ${host}`) ?? hostApp.get(`* ${host}`);
 

@@ -1,5 +1,6 @@
 import { IConstruct } from 'constructs';
 import { MeshApp } from '../../constructs';
+import { serviceHost } from '../../constructs/core/hosts';
 import { KubeObject } from '../../constructs/core/kube-object';
 import { ISTIO_SYSTEM_NAMESPACE } from '../../constructs/core/namespaces';
 
@@ -40,7 +41,7 @@ export function proxyVisibility(tree: IConstruct, objects: readonly KubeObject[]
   for (const o of objects as readonly Json[]) {
     const namespace: string = o.metadata?.namespace ?? 'default';
     if (o.apiVersion === 'v1' && o.kind === 'Service') {
-      registry.push({ namespace, host: `${o.metadata.name}.${namespace}.svc.cluster.local` });
+      registry.push({ namespace, host: serviceHost(o.metadata.name, namespace) });
     } else if (o.kind === 'ServiceEntry' && String(o.apiVersion).startsWith('networking.istio.io/')) {
       for (const host of (o.spec?.hosts ?? []) as string[]) {
         registry.push({ namespace, host });

@@ -1,3 +1,4 @@
+import { serviceHost } from '../../../constructs/core/hosts';
 import { KubeObject } from '../../../constructs/core/kube-object';
 import { ISTIO_SYSTEM_NAMESPACE } from '../../../constructs/platform/istio-release';
 import { Analyzer, objectName, RawFinding } from '../analyzer';
@@ -150,8 +151,7 @@ function tlsTargets(
 function indexOutput(objects: readonly KubeObject[], model: MeshModel) {
   const services = new Map<string, KubeObject>();
   for (const o of objects)
-    if (o.kind === 'Service' && o.apiVersion === 'v1')
-      services.set(`${o.metadata.name}.${o.metadata.namespace ?? 'default'}.svc.cluster.local`, o);
+    if (o.kind === 'Service' && o.apiVersion === 'v1') services.set(serviceHost(o.metadata.name, o.metadata.namespace ?? 'default'), o);
   const pods = new Map<string, PodTemplate[]>();
   for (const p of model.pods) pods.set(p.namespace, [...(pods.get(p.namespace) ?? []), p]);
   return { services, pods };
@@ -222,7 +222,8 @@ export const MTLS_ANALYZERS: readonly Analyzer[] = [
         const spec = (dr.spec ?? {}) as Parameters<typeof tlsTargets>[0] & { host?: string };
         if (!spec.host || spec.host.includes('*')) continue;
         const host = qualifyHost(spec.host, dr.metadata.namespace ?? 'default');
-        const fqdn = host.split('.').length === 2 ? `${host}.svc.cluster.local` : host;
+        const [name, namespace, ...rest] = host.split('.');
+        const fqdn = namespace !== undefined && rest.length === 0 ? serviceHost(name, namespace) : host;
         const svc = serviceOf(index, model, fqdn);
         if (!svc) continue;
         for (const t of tlsTargets(spec, svc.ports, svc.pods, 'spec')) judge(dr, t, `Service ${fqdn}`, svc.namespace);

@@ -1,3 +1,4 @@
+import { serviceHost } from '../../../constructs/core/hosts';
 import { KubeObject } from '../../../constructs/core/kube-object';
 import { ISTIO_SYSTEM_NAMESPACE } from '../../../constructs/core/namespaces';
 import { Analyzer, objectName, RawFinding } from '../analyzer';
@@ -228,13 +229,14 @@ export const ROUTING_ANALYZERS: readonly Analyzer[] = [
       const services = new Map(
         objects
           .filter((o) => o.kind === 'Service' && o.apiVersion === 'v1')
-          .map((o) => [`${o.metadata.name}.${o.metadata.namespace ?? 'default'}.svc.cluster.local`, o]),
+          .map((o) => [serviceHost(o.metadata.name, o.metadata.namespace ?? 'default'), o]),
       );
       const findings: RawFinding[] = [];
       for (const dr of objects.filter((o) => isIstio(o, 'DestinationRule'))) {
         const spec = dr.spec as { host?: string; subsets?: { name: string; labels?: Record<string, string> }[] };
         const host = qualifyHost(spec.host ?? '', dr.metadata.namespace ?? 'default');
-        const fqdn = host.split('.').length === 2 ? `${host}.svc.cluster.local` : host;
+        const [name, namespace, ...rest] = host.split('.');
+        const fqdn = namespace !== undefined && rest.length === 0 ? serviceHost(name, namespace) : host;
         const svc = services.get(fqdn);
         const ns = hostNamespace(fqdn);
         if (!svc || !ns || model.chartNamespaces.has(ns)) continue;

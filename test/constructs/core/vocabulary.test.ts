@@ -38,6 +38,17 @@ describe('one vocabulary (issue 11.2)', () => {
     expect(literals).toEqual([`${path.join('constructs', 'core', 'namespaces.ts')}:5: 'istio-system'`]);
   });
 
+  test('Service hosts are qualified by constructs/core/hosts.ts, not by templates of their own', () => {
+    const qualified = (n: ts.Node) =>
+      ts.isTemplateExpression(n) &&
+      !/\s/.test(n.getText()) &&
+      n.templateSpans[n.templateSpans.length - 1].literal.text.endsWith('.svc.cluster.local')
+        ? n.getText()
+        : undefined;
+    // (`${name}.${namespace}.svc.${CLUSTER_DOMAIN}` in hosts.ts ends with the domain constant.)
+    expect(find(/svc\.cluster\.local`/, qualified)).toEqual([]);
+  });
+
   test('durations are matched by constructs/core/duration.ts, not by regular expressions of their own', () => {
     const units = /\((?:ms\|s\|m\|h|h\|m\|s\|ms|ms\|h\|m\|s)\)/;
     expect(find(units, (n) => (ts.isRegularExpressionLiteral(n) && units.test(n.text) ? n.text : undefined))).toEqual([]);
