@@ -126,6 +126,11 @@ export function environmentRuleProblems(env: EnvironmentSettings, source: string
         `${source}: ${prefix}:security.defaultDeny: false is not allowed in production (every call no rule allows would pass); set ${prefix}:security.defaultDeny: true`,
       );
     }
+    if (!env.security.networkPolicies) {
+      problems.push(
+        `${source}: ${prefix}:security.networkPolicies: false is not allowed in production (no namespace would have its default-deny NetworkPolicy, so a pod without a sidecar, or one that bypasses it, reaches every platform port: the load tester's gates, istiod, Prometheus); set ${prefix}:security.networkPolicies: true`,
+      );
+    }
     if (env.delivery === 'gitops' && !env.gitops) {
       problems.push(
         `${source}: ${prefix}:gitops: production is delivered by Flux (${prefix}:delivery: gitops) but names no repository, so the Flux layer would be dropped; set ${prefix}:gitops: { url: ssh://git@<host>/<org>/<repo>.git, branch: main, secretRef: flux-system }`,

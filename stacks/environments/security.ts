@@ -24,14 +24,14 @@ const workload = z.strictObject({
 
 /**
  * `mesh:security`: zero-trust settings of the apps (the mTLS mode itself is `mesh:istio.mtls`).
- * Production requires `defaultDeny: true` and `mesh:istio.mtls: STRICT`.
+ * Production requires `defaultDeny: true`, `networkPolicies: true` and `mesh:istio.mtls: STRICT`.
  */
 export const securitySchema = z.strictObject({
   /** Deny every request no rule allows (an empty AuthorizationPolicy per app namespace). */
   defaultDeny: z.boolean(),
   /** A Sidecar per app limiting its proxy's egress to its declared dependencies plus istio-system. */
   sidecarScoping: z.boolean(),
-  /** A NetworkPolicy per app from the same dependency graph (defense in depth). */
+  /** NetworkPolicies: per app from the same dependency graph, and a default deny in every namespace the platform owns (defense in depth). */
   networkPolicies: z.boolean(),
   /** The ingress gateway the exposed apps accept traffic from. */
   ingressGateway: workload,

@@ -101,12 +101,12 @@ describe('production rules (issue 14 item 3)', () => {
     expect(parseEnvironment('prod', { ...PRODUCTION_REQUIRED }, 'Pulumi.prod.yaml').ingress.tls?.hosts).toEqual(['mesh.example.com']);
   });
 
-  test('ALLOW_ANY egress, PERMISSIVE mTLS and no default deny are refused, each on its own line', () => {
+  test('ALLOW_ANY egress, PERMISSIVE mTLS, no default deny and no NetworkPolicies are refused, each on its own line', () => {
     expect(
       prod({
         ...PRODUCTION_REQUIRED,
         'mesh:istio': { mtls: 'PERMISSIVE', install: { outboundTrafficPolicy: 'ALLOW_ANY' } },
-        'mesh:security': { defaultDeny: false },
+        'mesh:security': { defaultDeny: false, networkPolicies: false },
       }),
     ).toEqual([
       expect.stringMatching(
@@ -114,6 +114,9 @@ describe('production rules (issue 14 item 3)', () => {
       ),
       expect.stringMatching(/^Pulumi.prod.yaml: mesh:istio.mtls: "PERMISSIVE" is not allowed in production/),
       expect.stringMatching(/^Pulumi.prod.yaml: mesh:security.defaultDeny: false is not allowed in production/),
+      expect.stringMatching(
+        /^Pulumi.prod.yaml: mesh:security.networkPolicies: false is not allowed in production.*set mesh:security.networkPolicies: true$/,
+      ),
     ]);
   });
 
