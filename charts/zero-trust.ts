@@ -154,11 +154,11 @@ export interface LoadTesterAccessChartProps {
 export class LoadTesterAccessChart extends LayerChart {
   /** The policy governing the load tester. */
   readonly policy: ZeroTrustPolicy;
-  /** The paths Flagger may call: {@link LOAD_TESTER_WEBHOOK_PATHS} and every other path a Canary's webhook names. */
-  readonly webhookPaths: readonly string[];
+  private readonly loadTester: ChartWorkload;
 
   constructor(scope: Construct, id: string, props: LoadTesterAccessChartProps) {
     super(scope, id, { layer: Layer.PLATFORM, namespace: props.loadTester.namespace });
+    this.loadTester = props.loadTester;
     this.policy = new ZeroTrustPolicy(this, 'policy', {
       defaultDeny: props.defaultDeny,
       mtls: MtlsMode[props.mtls],
@@ -189,18 +189,18 @@ export class LoadTesterAccessChart extends LayerChart {
         },
       });
     }
-    this.webhookPaths = [...new Set([...LOAD_TESTER_WEBHOOK_PATHS, ...called().map((c) => c.path)])];
-    this.policy.allowPlainText(props.flagger, props.loadTester, { methods: ['POST'], paths: this.webhookPaths });
-    // A Canary created after this chart could name a path the policy does not allow: say so instead of a refused webhook.
-    this.node.addValidation({
-      validate: () =>
-        called()
-          .filter((c) => !this.webhookPaths.includes(c.path))
-          .map(
-            (c) =>
-              `LoadTesterAccessChart ${this.node.path}: ${c.canary} webhook '${c.webhook}' calls ${c.url}, a path Flagger is not allowed on the load tester; create the LoadTesterAccessChart after every CanaryRelease`,
-          ),
-    });
+    // The paths of the Canaries of the tree at synthesis: Canaries created before or after this chart alike.
+    this.policy.resolveAtSynthesis(() =>
+      this.policy.allowPlainText(props.flagger, props.loadTester, { methods: ['POST'], paths: this.webhookPaths }),
+    );
+  }
+
+  /**
+   * The paths Flagger may call: {@link LOAD_TESTER_WEBHOOK_PATHS} and every other path a Canary's webhook names
+   * (read from the construct tree: at synthesis, every Canary of it).
+   */
+  get webhookPaths(): readonly string[] {
+    return [...new Set([...LOAD_TESTER_WEBHOOK_PATHS, ...webhookCallsTo(this.node.root, this.loadTester).map((c) => c.path)])];
   }
 }
 

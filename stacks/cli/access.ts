@@ -18,12 +18,14 @@ export function environmentObjects(configDir: string, env: string): KubeObject[]
  */
 export function environmentForAccess(configDir: string, env: string): { objects: KubeObject[]; chartWorkloads: ChartWorkload[] } {
   const app = buildPlatform(loadEnvironmentFile(path.join(configDir, `Pulumi.${env}.yaml`)));
+  // Rendered first: the policies admit some workloads at synthesis (Flagger, on the paths of every Canary).
+  const objects = renderCharts(app).flatMap((c) => c.objects);
   const chartWorkloads = app.node
     .findAll()
     .filter((c): c is ZeroTrustPolicy => c instanceof ZeroTrustPolicy)
     .flatMap((p) => p.chartWorkloads);
   return {
-    objects: renderCharts(app).flatMap((c) => c.objects),
+    objects,
     chartWorkloads: [...new Map(chartWorkloads.map((w) => [`${w.namespace}/${w.name}`, w])).values()],
   };
 }
