@@ -3,7 +3,8 @@
 // `npm run synth` and `npm run bench` start with it, so that they run what the sources say without paying for the
 // TypeScript compiler when nothing changed (its incremental no-change build takes seconds; this check, milliseconds).
 //
-//   node scripts/build-if-stale.js
+//   node scripts/build-if-stale.js            compile when lib/ is stale
+//   node scripts/build-if-stale.js --always   compile in any case (`npm run build`, `prepare`), and stamp
 //
 // lib/ is up to date when a stamp written after the last successful build (lib/.build-inputs.json) lists exactly the
 // inputs there are now, each with the modification time and size it had when that build started: every file under the
@@ -88,14 +89,15 @@ function runTsc(root) {
 /**
  * Builds lib/ when it is stale ({@link staleReason}), then records what it was built from.
  * @param {string} root the package root
- * @param {{ entry?: string, compile?: (root: string) => number, quiet?: boolean }} [options] a compiled file that must
- *   exist; the compiler (default: the package's tsc); no line saying why it compiles
+ * @param {{ entry?: string, compile?: (root: string) => number, quiet?: boolean, always?: boolean }} [options] a compiled
+ *   file that must exist; the compiler (default: the package's tsc); no line saying why it compiles; compile even when
+ *   lib/ is up to date (and stamp it)
  * @returns {{ built: boolean, reason?: string, status: number }} status: the compiler's exit code (0 when nothing ran)
  */
 function buildIfStale(root, options = {}) {
-  const reason = staleReason(root, options.entry);
+  const reason = options.always ? 'asked for' : staleReason(root, options.entry);
   if (reason === undefined) return { built: false, status: 0 };
-  if (!options.quiet) process.stderr.write(`compiling to lib/: ${reason}\n`);
+  if (!options.quiet && !options.always) process.stderr.write(`compiling to lib/: ${reason}\n`);
   const layout = buildLayout(root);
   if (layout.unsupported) return { built: true, reason, status: (options.compile ?? runTsc)(root) };
   // Taken before the compiler reads anything: a file saved while it runs differs from the stamp next time.
@@ -122,5 +124,5 @@ function buildIfStale(root, options = {}) {
 module.exports = { STAMP, buildIfStale, inputSnapshot, staleReason };
 
 if (require.main === module) {
-  process.exitCode = buildIfStale(path.resolve(__dirname, '..')).status;
+  process.exitCode = buildIfStale(path.resolve(__dirname, '..'), { always: process.argv.includes('--always') }).status;
 }

@@ -6,7 +6,7 @@ import { REPO_ROOT } from '../support/shared-dir';
 const { buildIfStale, staleReason, STAMP } = require(path.join(REPO_ROOT, 'scripts', 'build-if-stale.js')) as {
   buildIfStale: (
     root: string,
-    options?: { entry?: string; compile?: (root: string) => number; quiet?: boolean },
+    options?: { entry?: string; compile?: (root: string) => number; quiet?: boolean; always?: boolean },
   ) => { built: boolean; reason?: string; status: number };
   staleReason: (root: string, entry?: string) => string | undefined;
   STAMP: string;
@@ -153,6 +153,19 @@ describe('scripts/build-if-stale.js: npm run synth compiles only when a source c
     expect(staleReason(root, 'lib/src/a.js')).toBe('lib/src/a.js is missing');
     build(root, compiler, 'lib/src/a.js');
     expect(compiler.runs).toBe(3);
+  });
+
+  test('always (npm run build, prepare): compiles when lib/ is up to date too, and stamps it', () => {
+    const root = project();
+    const compiler = fakeCompiler();
+    build(root, compiler);
+    expect(buildIfStale(root, { compile: compiler.compile, quiet: true, always: true })).toEqual({
+      built: true,
+      reason: 'asked for',
+      status: 0,
+    });
+    expect(compiler.runs).toBe(2);
+    expect(build(root, compiler).built).toBe(false);
   });
 
   test('a build configuration it cannot follow (glob patterns) compiles every time', () => {
