@@ -102,9 +102,12 @@ describe.each(environments.map((e) => [e.name, e] as const))('Pulumi program, %s
   const push: EnvironmentConfig = { ...env, delivery: 'push' };
   const gitops: EnvironmentConfig = { ...env, delivery: 'gitops' };
   // The program runs once per mode and environment (a second of CPU each); the tests read what it declared.
-  const declaredPush = once(() => declare(push));
+  // The push program's run, with what declarePlatform returned (the stack outputs).
+  let pushPlatform: ReturnType<typeof declarePlatform> | undefined;
+  const declaredPush = once(() => declareWith(() => (pushPlatform = declarePlatform(push))));
   const declaredGitops = once(() => declare(gitops));
-  const renderedPush = once(() => renderCharts(buildPlatform(push)));
+  const pushApp = once(() => buildPlatform(push));
+  const renderedPush = once(() => renderCharts(pushApp()));
   const renderedGitops = once(() => renderCharts(buildPlatform(gitops)));
 
   test('push mode declares every synthesized object and nothing else (parity)', async () => {
@@ -203,7 +206,7 @@ describe.each(environments.map((e) => [e.name, e] as const))('Pulumi program, %s
     const flagger = releaseNamed(declared, 'flagger');
     expect(objectNamed(declared, 'MetricTemplate', 'latency', 'istio-system').dependsOn).toContain(flagger);
     // Every object of a group a component's chart installs, in every layer.
-    const installers = crdInstallers(buildPlatform(push));
+    const installers = crdInstallers(pushApp());
     let checked = 0;
     for (const d of declared.filter(isObject)) {
       const providers = installers.get(apiGroupOf(d.inputs.apiVersion)) ?? [];
@@ -269,21 +272,15 @@ describe.each(environments.map((e) => [e.name, e] as const))('Pulumi program, %s
     expect(declared.filter((d) => (isObject(d) || isRelease(d)) && d.retainOnDelete)).toEqual([]);
   });
 
-  test('stack outputs: the ingress gateway Service and the observability endpoints', () => {
-    let platform: ReturnType<typeof declarePlatform> | undefined;
-    return pulumi.runtime
-      .runInPulumiStack(async () => {
-        platform = declarePlatform(push);
-        return {};
-      })
-      .then(() => {
-        expect(platform!.ingressGateway?.service).toBe('istio-system/istio-ingressgateway');
-        expect(platform!.ingressGateway?.address).toBeDefined();
-        expect(platform!.endpoints).toMatchObject({
-          grafana: expect.stringMatching(/^http:\/\/.*grafana/),
-          kiali: expect.stringMatching(/kiali/),
-        });
-      });
+  test('stack outputs: the ingress gateway Service and the observability endpoints', async () => {
+    await declaredPush();
+    const platform = pushPlatform!;
+    expect(platform.ingressGateway?.service).toBe('istio-system/istio-ingressgateway');
+    expect(platform.ingressGateway?.address).toBeDefined();
+    expect(platform.endpoints).toMatchObject({
+      grafana: expect.stringMatching(/^http:\/\/.*grafana/),
+      kiali: expect.stringMatching(/kiali/),
+    });
   });
 });
 
