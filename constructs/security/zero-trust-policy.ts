@@ -158,7 +158,9 @@ interface GovernedWorkload {
 interface Governed {
   readonly app: IMeshApp;
   /** The `app` label values of its pods: its name, and `<name>-primary` once Flagger owns it. */
-  readonly labelValues: readonly string[];
+  labelValues: readonly string[];
+  /** What creates its objects, in the order they were asked for: run again when its label values change. */
+  readonly renderers: (() => void)[];
   readonly allowRules: AccessRule[];
   readonly denyRules: AccessRule[];
   readonly extraEgressHosts: string[];
@@ -261,6 +263,8 @@ export class ZeroTrustPolicy extends Construct {
     if (this.resolved) return;
     this.resolved = true;
     for (const resolver of this.resolvers) resolver();
+    // Routing controllers created after their apps were added (whatever the creation order, the same objects).
+    for (const g of this.governed.values()) this.relabel(g);
     this.admitPlatformIdentities();
   }
 
@@ -316,54 +320,64 @@ export class ZeroTrustPolicy extends Construct {
   addApp(app: IMeshApp): IMeshApp {
     const key = keyOf(app);
     if (this.governed.has(key)) invalid('ZeroTrustPolicy', this, `app '${key}' is added twice; add each app once`);
-    const g: Governed = { app, labelValues: appLabelValues(app), allowRules: [], denyRules: [], extraEgressHosts: [], exposed: false };
+    const g: Governed = {
+      app,
+      labelValues: appLabelValues(app),
+      renderers: [],
+      allowRules: [],
+      denyRules: [],
+      extraEgressHosts: [],
+      exposed: false,
+    };
     this.governed.set(key, g);
     registryOf(this).dependents = undefined;
     this.addNamespace(app.namespace);
     const scope = new Construct(this, key.replace('/', '-'));
-    // Flagger renames the `app` label of the primary pods it creates, and Istio selectors have no
-    // "in": a canaried app gets each selecting object twice (`<app>` and `<app>-primary`).
-    forEachSelector(
-      g,
-      (value, id) =>
-        new AuthorizationPolicy(scope, `allow${id}`, {
-          metadata: { name: value, namespace: app.namespace, labels: { app: app.name } },
+    this.render(g, () => {
+      // Flagger renames the `app` label of the primary pods it creates, and Istio selectors have no
+      // "in": a canaried app gets each selecting object twice (`<app>` and `<app>-primary`).
+      forEachSelector(
+        g,
+        (value, id) =>
+          new AuthorizationPolicy(scope, `allow${id}`, {
+            metadata: { name: value, namespace: app.namespace, labels: { app: app.name } },
+            spec: {
+              action: AuthorizationPolicySpecAction.ALLOW,
+              selector: { matchLabels: { app: value } },
+              rules: Lazy.any({ produce: () => this.allowRulesOf(g) }),
+            },
+          }),
+      );
+      if (this.props.sidecarScoping ?? true)
+        forEachSelector(g, (value, id) => {
+          new Sidecar(scope, `sidecar${id}`, {
+            metadata: { name: value, namespace: app.namespace, labels: { app: app.name } },
+            spec: {
+              workloadSelector: { labels: { app: value } },
+              egress: [{ hosts: Lazy.any({ produce: () => this.egressHostsOf(g) }) }],
+              outboundTrafficPolicy: this.props.outboundTrafficPolicy
+                ? {
+                    mode:
+                      this.props.outboundTrafficPolicy === SidecarOutboundMode.REGISTRY_ONLY
+                        ? SidecarSpecOutboundTrafficPolicyMode.REGISTRY_UNDERSCORE_ONLY
+                        : SidecarSpecOutboundTrafficPolicyMode.ALLOW_UNDERSCORE_ANY,
+                  }
+                : undefined,
+            },
+          });
+        });
+      if (this.props.networkPolicies ?? true) {
+        new k8s.KubeNetworkPolicy(scope, 'network-policy', {
+          metadata: { name: app.name, namespace: app.namespace, labels: { app: app.name } },
           spec: {
-            action: AuthorizationPolicySpecAction.ALLOW,
-            selector: { matchLabels: { app: value } },
-            rules: Lazy.any({ produce: () => this.allowRulesOf(g) }),
-          },
-        }),
-    );
-    if (this.props.sidecarScoping ?? true)
-      forEachSelector(g, (value, id) => {
-        new Sidecar(scope, `sidecar${id}`, {
-          metadata: { name: value, namespace: app.namespace, labels: { app: app.name } },
-          spec: {
-            workloadSelector: { labels: { app: value } },
-            egress: [{ hosts: Lazy.any({ produce: () => this.egressHostsOf(g) }) }],
-            outboundTrafficPolicy: this.props.outboundTrafficPolicy
-              ? {
-                  mode:
-                    this.props.outboundTrafficPolicy === SidecarOutboundMode.REGISTRY_ONLY
-                      ? SidecarSpecOutboundTrafficPolicyMode.REGISTRY_UNDERSCORE_ONLY
-                      : SidecarSpecOutboundTrafficPolicyMode.ALLOW_UNDERSCORE_ANY,
-                }
-              : undefined,
+            podSelector: appPodSelector(app),
+            policyTypes: ['Ingress', 'Egress'],
+            ingress: Lazy.any({ produce: () => this.networkIngressOf(g) }),
+            egress: Lazy.any({ produce: () => this.networkEgressOf(g) }),
           },
         });
-      });
-    if (this.props.networkPolicies ?? true) {
-      new k8s.KubeNetworkPolicy(scope, 'network-policy', {
-        metadata: { name: app.name, namespace: app.namespace, labels: { app: app.name } },
-        spec: {
-          podSelector: appPodSelector(app),
-          policyTypes: ['Ingress', 'Egress'],
-          ingress: Lazy.any({ produce: () => this.networkIngressOf(g) }),
-          egress: Lazy.any({ produce: () => this.networkEgressOf(g) }),
-        },
-      });
-    }
+      }
+    });
     return app;
   }
 
@@ -440,16 +454,20 @@ export class ZeroTrustPolicy extends Construct {
     if (!g.jwtIssuers) {
       g.jwtIssuers = [];
       const issuers = g.jwtIssuers;
-      forEachSelector(
-        g,
-        (value, id) =>
-          new RequestAuthentication(this.scopeOf(g), `jwt${id}`, {
-            metadata: { name: `${value}-jwt`, namespace: app.namespace, labels: { app: app.name } },
-            spec: {
-              selector: { matchLabels: { app: value } },
-              jwtRules: Lazy.any({ produce: () => issuers.map((i) => ({ issuer: i.issuer, jwksUri: i.jwksUri, audiences: i.audiences })) }),
-            },
-          }),
+      this.render(g, () =>
+        forEachSelector(
+          g,
+          (value, id) =>
+            new RequestAuthentication(this.scopeOf(g), `jwt${id}`, {
+              metadata: { name: `${value}-jwt`, namespace: app.namespace, labels: { app: app.name } },
+              spec: {
+                selector: { matchLabels: { app: value } },
+                jwtRules: Lazy.any({
+                  produce: () => issuers.map((i) => ({ issuer: i.issuer, jwksUri: i.jwksUri, audiences: i.audiences })),
+                }),
+              },
+            }),
+        ),
       );
     }
     if (g.jwtIssuers.some((i) => i.issuer === jwt.issuer))
@@ -483,18 +501,20 @@ export class ZeroTrustPolicy extends Construct {
     if (!g.mtlsExceptions) {
       g.mtlsExceptions = new Map();
       const exceptions = g.mtlsExceptions;
-      forEachSelector(
-        g,
-        (value, id) =>
-          new PeerAuthentication(this.scopeOf(g), `peer-authentication${id}`, {
-            metadata: { name: value, namespace: app.namespace, labels: { app: app.name } },
-            spec: {
-              selector: { matchLabels: { app: value } },
-              portLevelMtls: Lazy.any({
-                produce: () => Object.fromEntries([...exceptions].map(([target, m]) => [String(target), { mode: m }])),
-              }),
-            },
-          }),
+      this.render(g, () =>
+        forEachSelector(
+          g,
+          (value, id) =>
+            new PeerAuthentication(this.scopeOf(g), `peer-authentication${id}`, {
+              metadata: { name: value, namespace: app.namespace, labels: { app: app.name } },
+              spec: {
+                selector: { matchLabels: { app: value } },
+                portLevelMtls: Lazy.any({
+                  produce: () => Object.fromEntries([...exceptions].map(([target, m]) => [String(target), { mode: m }])),
+                }),
+              },
+            }),
+        ),
       );
     }
     if (g.mtlsExceptions.has(port.targetPort))
@@ -685,18 +705,40 @@ export class ZeroTrustPolicy extends Construct {
   private denyPolicyOf(g: Governed): void {
     if (g.hasDenyPolicy) return;
     g.hasDenyPolicy = true;
-    forEachSelector(
-      g,
-      (value, id) =>
-        new AuthorizationPolicy(this.scopeOf(g), `deny${id}`, {
-          metadata: { name: `${value}-deny`, namespace: g.app.namespace, labels: { app: g.app.name } },
-          spec: {
-            action: AuthorizationPolicySpecAction.DENY,
-            selector: { matchLabels: { app: value } },
-            rules: Lazy.any({ produce: () => g.denyRules.map((r) => r.render()) }),
-          },
-        }),
+    this.render(g, () =>
+      forEachSelector(
+        g,
+        (value, id) =>
+          new AuthorizationPolicy(this.scopeOf(g), `deny${id}`, {
+            metadata: { name: `${value}-deny`, namespace: g.app.namespace, labels: { app: g.app.name } },
+            spec: {
+              action: AuthorizationPolicySpecAction.DENY,
+              selector: { matchLabels: { app: value } },
+              rules: Lazy.any({ produce: () => g.denyRules.map((r) => r.render()) }),
+            },
+          }),
+      ),
     );
+  }
+
+  /** Creates objects of `g` now, and again whenever its label values change ({@link relabel}). */
+  private render(g: Governed, renderer: () => void): void {
+    g.renderers.push(renderer);
+    renderer();
+  }
+
+  /**
+   * An app that got a routing controller after it was added (a CanaryRelease created later: Flagger labels its
+   * primary pods `<app>-primary`) gets its objects again, for both labels, in the order they were asked for: the
+   * output is the same as when the controller came first (escape-hatch patches on the replaced objects are lost).
+   */
+  private relabel(g: Governed): void {
+    const values = appLabelValues(g.app);
+    if (values.length === g.labelValues.length) return;
+    g.labelValues = values;
+    const scope = this.scopeOf(g);
+    for (const child of [...scope.node.children]) scope.node.tryRemoveChild(child.node.id);
+    g.renderers.forEach((renderer) => renderer());
   }
 
   /**
@@ -825,13 +867,6 @@ export class ZeroTrustPolicy extends Construct {
   /** Generated DestinationRules and Canaries must not originate TLS that the workloads' mTLS mode refuses. */
   private validateDestinationRules(): string[] {
     const problems: string[] = [];
-    for (const g of this.governed.values()) {
-      if (appLabelValues(g.app).length !== g.labelValues.length) {
-        problems.push(
-          `ZeroTrustPolicy ${this.node.path}: app '${keyOf(g.app)}' got a routing controller (a Flagger canary, whose primary pods are labeled app=${g.app.name}-primary) after it was added to the policy, so its primary pods would be left out; create the CanaryRelease before adding the app`,
-        );
-      }
-    }
     // The routing objects of the whole tree are checked once, by the tree's first policy, each against the
     // policy that governs its app: linear in objects, however many policies the tree has.
     const registry = registryOf(this);

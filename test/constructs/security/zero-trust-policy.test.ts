@@ -449,13 +449,19 @@ describe('ZeroTrustPolicy fails when', () => {
       expect.stringMatching(/tls mode ISTIO_MUTUAL toward demo\/httpbin port 8000.*DISABLE/),
     ]);
   });
+});
 
-  test('an app becomes canaried after it was added (its primary pods would be left out)', () => {
+describe('ZeroTrustPolicy and routing controllers', () => {
+  test('an app canaried after it was added gets its objects for its primary pods too, at synthesis', () => {
     const { chart, httpbin } = demo();
     httpbin.setRoutingController(new FakeCanary(chart, 'canary'));
-    expect(chart.node.findAll().flatMap((c) => c.node.validate())).toEqual([
-      expect.stringMatching(/'demo\/httpbin' got a routing controller.*create the CanaryRelease before adding the app/),
-    ]);
+    expect(chart.node.findAll().flatMap((c) => c.node.validate())).toEqual([]);
+    const objects = Testing.synth(chart);
+    expect(of(objects, 'AuthorizationPolicy', 'httpbin-primary').spec.selector).toEqual({ matchLabels: { app: 'httpbin-primary' } });
+    expect(of(objects, 'Sidecar', 'httpbin-primary').spec.workloadSelector).toEqual({ labels: { app: 'httpbin-primary' } });
+    expect(of(objects, 'NetworkPolicy', 'httpbin').spec.podSelector).toEqual({
+      matchExpressions: [{ key: 'app', operator: 'In', values: ['httpbin', 'httpbin-primary'] }],
+    });
   });
 });
 

@@ -1,7 +1,7 @@
 import { buildPlatform } from '../../../stacks/composition/platform';
 import { ApiObject, App, Duration, Testing, Yaml } from 'cdk8s';
 import { Layer, LayerChart, ZeroTrustChart } from '../../../charts';
-import { CanaryRelease, MeshApp, ResilientRoute, Strategy } from '../../../constructs';
+import { CanaryRelease, MeshApp, MtlsMode, ResilientRoute, Strategy, ZeroTrustPolicy } from '../../../constructs';
 import { VirtualService } from '../../../imports/networking.istio.io';
 import { renderCharts } from '../../../stacks/engines/render';
 import { parseEnvironment } from '../../../stacks/environments';
@@ -102,6 +102,39 @@ describe('results do not depend on the order constructs are created in', () => {
       retries: { attempts: 2 },
       trafficPolicy: { outlierDetection: { consecutive5xxErrors: 3 } },
     });
+  });
+});
+
+describe('ZeroTrustPolicy', () => {
+  /** A policy with JWT, an mTLS exception and a DENY on httpbin, and httpbin's CanaryRelease, in either order. */
+  function policyWithCanary(order: 'policy first' | 'canary first'): { yaml: string; policy: ZeroTrustPolicy } {
+    const app = Testing.app();
+    const chart = new LayerChart(app, 'apps', { layer: Layer.APPS, namespace: 'demo' });
+    const httpbin = new MeshApp(chart, 'httpbin', { image: IMAGE, ports: [{ port: 8000, targetPort: 8080 }] });
+    const sleep = new MeshApp(chart, 'sleep', { image: IMAGE, ports: [{ port: 80, targetPort: 8080 }] });
+    sleep.calls(httpbin);
+    const delivery = new LayerChart(app, 'delivery', { layer: Layer.APPS, namespace: 'demo' });
+    const canary = () => new CanaryRelease(delivery, 'httpbin', { app: httpbin, strategy: Strategy.progressive({ stepWeight: 20 }) });
+    if (order === 'canary first') canary();
+    const policy = new ZeroTrustPolicy(chart, 'zero-trust', { apps: [httpbin, sleep], ingressGateway: GATEWAY });
+    policy.addJwtIssuer(httpbin, { issuer: 'https://id.example.com', jwksUri: 'https://id.example.com/jwks.json' });
+    policy.addMtlsException(httpbin, 8000, MtlsMode.PERMISSIVE);
+    policy.deny(sleep, httpbin).onPaths('/admin/*');
+    if (order === 'policy first') canary();
+    const yaml = renderCharts(app, { analysis: false })
+      .map((c) => `# ${c.id}\n${Yaml.stringify(...c.objects)}`)
+      .join('\n');
+    return { yaml, policy };
+  }
+
+  test('a CanaryRelease created after its app joined the policy: the -primary objects, byte-identical to the other order', () => {
+    const late = policyWithCanary('policy first');
+    expect(late.yaml).toEqual(policyWithCanary('canary first').yaml);
+    const names = late.policy.objects.map((o) => `${o.kind} ${o.metadata.name}`);
+    for (const name of ['AuthorizationPolicy httpbin-primary', 'Sidecar httpbin-primary', 'RequestAuthentication httpbin-primary-jwt'])
+      expect(names).toContain(name);
+    expect(names).toContain('PeerAuthentication httpbin-primary');
+    expect(names).toContain('AuthorizationPolicy httpbin-primary-deny');
   });
 });
 
