@@ -48,7 +48,8 @@ export const HTTPBIN_APP: AppDeclaration = {
 /**
  * Scenario S2's sleep, as a `mesh:apps` entry: a curl client that sleeps forever (it only waits to be
  * exec'd into, so it is probed by a command), Service port 80 named http, a writable /tmp, the optional
- * Secret `sleep-secret` at /etc/sleep/tls, one replica; it calls httpbin where httpbin is deployed.
+ * Secret `sleep-secret` at /etc/sleep/tls, one replica; it calls httpbin where httpbin is deployed, and
+ * httpbin.org ({@link HTTPBIN_ORG}, allowed wherever sleep is deployed).
  */
 export function sleepApp(callsHttpbin: boolean): AppDeclaration {
   return {
@@ -60,5 +61,7 @@ export function sleepApp(callsHttpbin: boolean): AppDeclaration {
     secretMounts: [{ secretName: 'sleep-secret', mountPath: '/etc/sleep/tls', optional: true }],
     replicas: 1,
     calls: callsHttpbin ? ['httpbin'] : undefined,
+    // S2's external call (`curl http://httpbin.org/headers`): the ServiceEntry deployed with sleep.
+    egress: [...HTTPBIN_ORG.hosts],
   };
 }

@@ -22,3 +22,9 @@ export function qualifiedServiceHost(host: string, namespace: string, namespaces
   if (labels.length === 3 && labels[2] === 'svc') return serviceHost(labels[0], labels[1]);
   return host;
 }
+
+/**
+ * A host outside the cluster as a ServiceEntry names it: a fully qualified DNS name of two or more labels
+ * (`api.github.com`), lowercase, no wildcard, scheme, port or path.
+ */
+export const EXTERNAL_HOST = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)+$/;

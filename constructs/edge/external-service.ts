@@ -13,6 +13,7 @@ import {
   VirtualServiceSpecTls,
 } from '../../imports/networking.istio.io';
 import { DNS_LABEL, invalid } from '../core/errors';
+import { EXTERNAL_HOST } from '../core/hosts';
 import { ISTIO_SYSTEM_NAMESPACE } from '../core/namespaces';
 import { IstioGateway } from '../platform/istio-gateway';
 import { Protocol } from '../core/protocol';
@@ -57,7 +58,6 @@ export interface ExternalServiceProps {
 /** The egress gateway's listener per kind of traffic (the gateway chart's Service ports). */
 const EGRESS_HTTP_PORT = 80;
 const EGRESS_TLS_PORT = 443;
-const EXTERNAL_HOST = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)+$/;
 
 /**
  * A service outside the mesh that workloads may call: a `ServiceEntry` (MESH_EXTERNAL, DNS resolution)

@@ -18,6 +18,7 @@ import { IMeshApp, MeshApp } from '../workloads/mesh-app';
 import { ObservabilityStack } from '../observability/observability-stack';
 import { FlaggerLoadTester } from '../delivery/flagger';
 import { NamespaceIsolation } from './namespace-isolation';
+import { externalEgressHosts } from './external-egress';
 
 /** The namespace of Istio's control plane (its root namespace). */
 const ISTIO_NAMESPACE = ISTIO_SYSTEM_NAMESPACE;
@@ -113,8 +114,8 @@ export interface ZeroTrustPolicyProps {
   readonly tracingCollector?: TelemetryCollector;
   /**
    * A `Sidecar` per app limiting the proxy's egress configuration to exactly what it calls: its declared
-   * dependencies, the tracing collector, and the external services of istio-system (their ServiceEntries and
-   * the egress gateway they route through); not the rest of istio-system (istiod is reached through the
+   * dependencies, the tracing collector, and the external hosts it declares (`egress`, `callsExternal`: their
+   * ServiceEntries and the egress gateway they route through); not the rest of istio-system (istiod is reached through the
    * proxy's bootstrap, not the registry). Less memory and config push per proxy, and a smaller blast radius.
    * @default true
    */
@@ -779,6 +780,13 @@ export class ZeroTrustPolicy extends Construct {
           `ZeroTrustPolicy ${this.node.path}: ${keyOf(app)} calls ${keyOf(d)}, but no ZeroTrustPolicy governs namespace '${d.namespace}', so nothing there allows that call or denies any other; add ${keyOf(d)} to a ZeroTrustPolicy (its 'apps' prop or addApp), or remove ${app.name}.calls(${d.name})`,
         );
       }
+      const external = treeOf(this).externalHosts;
+      for (const host of app.externalHosts ?? []) {
+        if (external.has(host)) continue;
+        problems.push(
+          `ZeroTrustPolicy ${this.node.path}: ${keyOf(app)} declares egress to '${host}', but no ServiceEntry of the mesh names that host (external hosts: ${[...external.keys()].join(', ') || 'none'}), so its proxy would have no route to it; add it to mesh:egress.services (an ExternalService in code), or remove it from the app's egress`,
+        );
+      }
     }
     return problems;
   }
@@ -800,14 +808,15 @@ export class ZeroTrustPolicy extends Construct {
 
   private egressHostsOf(g: Governed): string[] {
     this.resolve();
-    // Exactly what the proxy calls: its dependencies, the tracing collector and the mesh's external services
-    // (their ServiceEntries, and the egress gateway they are routed through, in istio-system). Not istiod:
-    // the proxy reaches it through its bootstrap configuration, not the service registry.
+    // Exactly what the proxy calls: its dependencies, the tracing collector and the external hosts it declares
+    // (their ServiceEntries, and the egress gateway they are routed through). Not istiod: the proxy reaches it
+    // through its bootstrap configuration, not the service registry.
+    const external = treeOf(this).externalHosts;
     const hosts = [
       ...dependenciesOf(g.app).map((d) => `${d.namespace}/${d.host}`),
       ...g.extraEgressHosts,
       ...(this.tracing ? [`${this.tracing.namespace}/${this.tracing.service}`] : []),
-      ...treeOf(this).externalHosts,
+      ...(g.app.externalHosts ?? []).flatMap((h) => external.get(h) ?? []),
     ];
     // A Sidecar's egress needs a host: an app that calls nothing sees its own Service only.
     if (hosts.length === 0) hosts.push(`./${g.app.host}`);
@@ -953,10 +962,10 @@ interface TreeScan {
   /** The tree's observability stack, if any (its Prometheus scrapes the sidecars). */
   readonly observability?: ObservabilityStack;
   /**
-   * Sidecar egress hosts (`istio-system/<host>`) of the external services every app may call: the hosts of
-   * the ServiceEntries in istio-system, and the hosts their egress routing sends traffic to (the egress gateway).
+   * Per external host (of a ServiceEntry), the Sidecar egress hosts an app that declares it imports: the
+   * ServiceEntry's, and the egress gateway its mesh route goes to ({@link externalEgressHosts}).
    */
-  readonly externalHosts: string[];
+  readonly externalHosts: ReadonlyMap<string, readonly string[]>;
   /** The tree's Flagger load testers, by Service host `<name>.<namespace>`: their pods and ServiceAccount. */
   readonly loadTesters: Map<string, ChartWorkload>;
 }
@@ -983,7 +992,7 @@ function treeOf(policy: IConstruct): TreeScan {
   const routingObjects: ApiObject[] = [];
   const meshApps: MeshApp[] = [];
   let observability: ObservabilityStack | undefined;
-  const externalHosts = new Set<string>();
+  const egressObjects: { apiVersion: string; kind: string; metadata: { namespace?: string }; spec?: Record<string, any> }[] = [];
   const loadTesters = new Map<string, ChartWorkload>();
   for (const c of policy.node.root.node.findAll()) {
     if (c instanceof MeshApp) meshApps.push(c);
@@ -991,18 +1000,8 @@ function treeOf(policy: IConstruct): TreeScan {
     else if (c instanceof FlaggerLoadTester) loadTesters.set(`${c.workload.name}.${c.workload.namespace}`, c.workload);
     if (!(c instanceof ApiObject)) continue;
     if (c.apiVersion.startsWith('networking.istio.io/') && (c.kind === 'ServiceEntry' || c.kind === 'VirtualService')) {
-      // The external services of istio-system, and the egress gateway their mesh routes go to.
-      const o = c.toJson() as { metadata: { namespace?: string }; spec?: Record<string, any> };
-      const namespace = o.metadata.namespace ?? 'default';
-      if (namespace === ISTIO_NAMESPACE && c.kind === 'ServiceEntry')
-        for (const h of (o.spec?.hosts ?? []) as string[]) externalHosts.add(`${namespace}/${h}`);
-      if (namespace === ISTIO_NAMESPACE && c.kind === 'VirtualService' && ((o.spec?.gateways ?? []) as string[]).includes('mesh')) {
-        const routes = ['http', 'tcp', 'tls'].flatMap((k) => (o.spec?.[k] ?? []) as any[]).flatMap((r) => (r.route ?? []) as any[]);
-        for (const r of routes) {
-          const host = String(r.destination?.host ?? '');
-          if (host.endsWith('.svc.cluster.local')) externalHosts.add(`${host.split('.')[1]}/${host}`);
-        }
-      }
+      // The external services, and the egress gateway their mesh routes go to.
+      egressObjects.push({ apiVersion: c.apiVersion, kind: c.kind, ...(c.toJson() as { metadata: { namespace?: string } }) });
     }
     const istio = c.apiVersion.startsWith('networking.istio.io/');
     const flagger = c.apiVersion.startsWith('flagger.app/');
@@ -1025,7 +1024,7 @@ function treeOf(policy: IConstruct): TreeScan {
       }
     }
   }
-  registry.tree = { routes, routingObjects, meshApps, observability, externalHosts: [...externalHosts], loadTesters };
+  registry.tree = { routes, routingObjects, meshApps, observability, externalHosts: externalEgressHosts(egressObjects), loadTesters };
   return registry.tree;
 }
 

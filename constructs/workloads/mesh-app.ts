@@ -3,7 +3,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
 import { DNS_LABEL, invalid } from '../core/errors';
-import { serviceHost } from '../core/hosts';
+import { EXTERNAL_HOST, serviceHost } from '../core/hosts';
 import { Protocol } from '../core/protocol';
 import { requireSecret } from '../core/secret-requirement';
 import { IRouteRenderer, IRoutingController } from '../traffic/traffic';
@@ -92,6 +92,12 @@ export interface SecretMount {
   readonly optional?: boolean;
 }
 
+/**
+ * An external service a {@link MeshApp} calls: one of its host names (`api.github.com`), or an object with
+ * hosts (an `ExternalService`: all of its hosts).
+ */
+export type ExternalTarget = string | { readonly hosts: readonly string[] };
+
 /** Properties of a {@link MeshApp}. */
 export interface MeshAppProps {
   /** The container image (pin a tag or digest). */
@@ -179,6 +185,13 @@ export interface MeshAppProps {
    * @default - the namespace decides
    */
   readonly sidecarInjection?: boolean;
+  /**
+   * The external services the app calls (see {@link MeshApp.callsExternal}): its Sidecar imports their
+   * ServiceEntry hosts, and the egress gateway when they are routed through it. Each host must be one of a
+   * ServiceEntry of the tree (an `ExternalService`, such as one of `mesh:egress.services`).
+   * @default - none: the app's proxy sees no external service
+   */
+  readonly egress?: readonly ExternalTarget[];
 }
 
 /** What other constructs need to know of an app of the mesh (no construct needs its class, or its children by id). */
@@ -199,6 +212,11 @@ export interface IMeshApp extends IConstruct {
   readonly dependencies: readonly IMeshApp[];
   /** The controller that owns its Istio routing (a CanaryRelease: Flagger relabels its pods `<name>-primary`), if any. */
   readonly routingController?: IRoutingController;
+  /**
+   * The external hosts it calls (DNS names of ServiceEntries): its Sidecar imports these and no other.
+   * @default - none
+   */
+  readonly externalHosts?: readonly string[];
 }
 
 const DEFAULT_RESOURCES: ResourceRequirements = { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '500m', memory: '256Mi' } };
@@ -238,6 +256,7 @@ export class MeshApp extends Construct implements IMeshApp {
   private _serviceOwner?: IRoutingController;
 
   private readonly _dependencies = new Map<string, IMeshApp>();
+  private readonly _externalHosts = new Set<string>();
   private _routingController?: IRoutingController;
   private _routesRenderedBy?: IRouteRenderer;
   private readonly resources: kplus.ContainerResources;
@@ -323,6 +342,7 @@ export class MeshApp extends Construct implements IMeshApp {
     this.deployments = deployments;
     this.autoscalers = autoscalers;
     this.disruptionBudgets = budgets;
+    if (props.egress) this.callsExternal(...props.egress);
   }
 
   /**
@@ -378,6 +398,33 @@ export class MeshApp extends Construct implements IMeshApp {
   /** Declares that this app calls each of `targets` (see {@link addDependency}). */
   calls(...targets: IMeshApp[]): this {
     targets.forEach((t) => this.addDependency(t));
+    return this;
+  }
+
+  /** The external hosts this app calls, in the order they were declared. */
+  get externalHosts(): readonly string[] {
+    return [...this._externalHosts];
+  }
+
+  /**
+   * Declares that this app calls external services: each a host name (`api.github.com`) or an object with
+   * hosts (an `ExternalService`, all of its hosts). Its Sidecar imports those hosts (and the egress gateway
+   * they are routed through), and no other external host: under `REGISTRY_ONLY`, the app can reach exactly
+   * these. A host no ServiceEntry of the tree names is an error at synthesis.
+   */
+  callsExternal(...targets: ExternalTarget[]): this {
+    for (const target of targets) {
+      for (const host of typeof target === 'string' ? [target] : target.hosts) {
+        if (!EXTERNAL_HOST.test(host))
+          invalid(
+            'MeshApp',
+            this,
+            `egress host '${host}' is not a fully qualified external DNS name such as 'api.github.com' (no wildcard, scheme, port or path); name a host of an ExternalService (mesh:egress.services)`,
+          );
+        if (this._externalHosts.has(host)) invalid('MeshApp', this, `egress host '${host}' is declared twice; declare each host once`);
+        this._externalHosts.add(host);
+      }
+    }
     return this;
   }
 

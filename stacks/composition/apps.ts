@@ -75,6 +75,7 @@ export class UserAppsChart extends LayerChart {
         writablePaths: app.writablePaths,
         secretMounts: app.secretMounts,
         versions: app.versions?.map((v) => ({ name: v.name, image: v.image, replicas: v.replicas, env: v.env })),
+        egress: app.egress,
       });
       followVersionPorts(meshApp, app);
       built.set(name, meshApp);

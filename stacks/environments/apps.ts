@@ -4,6 +4,7 @@ import { DurationSyntax } from '../../constructs/core/duration';
 import { goDuration } from '../../constructs/core/go-duration';
 import { ISTIO_SYSTEM_NAMESPACE } from '../../constructs/core/namespaces';
 import { Protocol } from '../../constructs/core/protocol';
+import { EXTERNAL_HOST } from '../../constructs/core/hosts';
 import { GATEWAY_HOST } from '../../constructs/edge/mesh-gateway';
 import { RetryOn } from '../../constructs/traffic/resilient-route';
 import { gatewayServesHost } from '../../constructs/traffic/traffic';
@@ -218,6 +219,15 @@ const appSchema = z.strictObject({
   ports: z.array(portSchema).min(1, 'must list at least one port; every pod of the mesh sits behind a Service'),
   /** The apps it calls: `name` in the same namespace or `name.namespace`; every call must be declared in mesh:apps. */
   calls: z.array(z.string().regex(CALL, 'must be an app name such as catalog, or name.namespace such as catalog.shop')).optional(),
+  /**
+   * The external hosts it calls, each a host of `mesh:egress.services` (such as httpbin.org): its proxy imports
+   * these and no other external service. A key of its own, not `calls`: `name.namespace` is a call, so a
+   * dotted host such as `httpbin.org` would read as app httpbin in namespace org.
+   */
+  egress: z
+    .array(z.string().regex(EXTERNAL_HOST, 'must be an external DNS name such as api.github.com (no scheme, port, path or wildcard)'))
+    .refine((h) => new Set(h).size === h.length, 'must not list a host twice')
+    .optional(),
   /** Reached from the public gateway: its host names (served by mesh:ingress) and paths. */
   expose: z
     .strictObject({
@@ -602,6 +612,11 @@ export interface AppsContext {
   readonly demoNamespaces: readonly string[];
   /** The public gateway's hosts (mesh:ingress.hosts) and, with TLS, its HTTPS hosts (mesh:ingress.tls.hosts). */
   readonly gateway?: { readonly hosts: readonly string[]; readonly httpsHosts?: readonly string[] };
+  /**
+   * The hosts of the external services the environment allows (mesh:egress.services, and those of the deployed demos).
+   * @default - not checked
+   */
+  readonly egressHosts?: readonly string[];
 }
 
 /**
@@ -625,6 +640,22 @@ export function appsContextIssues(apps: AppsSettings, context: AppsContext): { p
         input: namespace,
         message: `namespace ${JSON.stringify(namespace)} ${why}; put the apps in a namespace of their own, such as ${namespace === 'default' ? 'shop' : `${namespace}-apps`}`,
       });
+    }
+  }
+  const allowed = context.egressHosts;
+  if (allowed) {
+    for (const [namespace, inNamespace] of Object.entries(apps)) {
+      for (const [name, app] of Object.entries(inNamespace ?? {})) {
+        (app?.egress ?? []).forEach((host, i) => {
+          // A host that is no DNS name is reported by the schema of mesh:apps already.
+          if (typeof host !== 'string' || !EXTERNAL_HOST.test(host) || allowed.includes(host)) return;
+          issues.push({
+            path: ['apps', namespace, name, 'egress', String(i)],
+            input: host,
+            message: `${JSON.stringify(host)} is not an external service of this environment (hosts of mesh:egress.services: ${allowed.join(', ') || 'none'}); add a service with that host to mesh:egress.services, or remove it`,
+          });
+        });
+      }
     }
   }
   const gateway = context.gateway;

@@ -102,6 +102,9 @@ export const environmentSchema = z
       gateway: Array.isArray(env.ingress?.hosts)
         ? { hosts: env.ingress.hosts, httpsHosts: Array.isArray(env.ingress.tls?.hosts) ? env.ingress.tls.hosts : undefined }
         : undefined,
+      egressHosts: Array.isArray(env.egress?.services)
+        ? env.egress.services.flatMap((s) => (Array.isArray(s?.hosts) ? s.hosts.filter((h) => typeof h === 'string') : []))
+        : undefined,
     })) {
       ctx.addIssue({ code: 'custom', ...issue });
     }

@@ -2,7 +2,7 @@ import { IConstruct } from 'constructs';
 import { MeshApp } from '../../constructs';
 import { serviceHost } from '../../constructs/core/hosts';
 import { KubeObject } from '../../constructs/core/kube-object';
-import { ISTIO_SYSTEM_NAMESPACE } from '../../constructs/core/namespaces';
+import { externalEgressHosts } from '../../constructs/security/external-egress';
 
 /** How much of the service registry the proxies of an environment are configured with. */
 export interface ProxyVisibility {
@@ -18,12 +18,15 @@ export interface ProxyVisibility {
   /** Visible-service pairs without Sidecars: every proxy sees every entry. */
   readonly unscoped: number;
   /**
-   * The physical limit: per proxy, the Services of its app's declared calls plus the platform hosts the data
-   * plane needs (the tracing collector, the external services of istio-system and the egress gateway they use).
+   * The physical limit: per proxy, the Services of its app's declared calls, the platform hosts every proxy
+   * needs (the tracing collector), and for each external host its app declares, that ServiceEntry host and the
+   * egress gateway its mesh route uses.
    */
   readonly limit: number;
-  /** The platform hosts counted in the limit, `<namespace>/<host>`. */
+  /** The platform hosts every proxy's limit counts, `<namespace>/<host>`. */
   readonly platformHosts: readonly string[];
+  /** Per external host (of a ServiceEntry), what the limit of a proxy whose app declares it counts, `<namespace>/<host>`. */
+  readonly externalHosts: ReadonlyMap<string, readonly string[]>;
 }
 
 type Json = Record<string, any>;
@@ -38,31 +41,23 @@ export function proxyVisibility(tree: IConstruct, objects: readonly KubeObject[]
   const registry: { namespace: string; host: string }[] = [];
   const platform = new Set<string>();
   if (tracingCollector) platform.add(`${tracingCollector.split('.')[1]}/${tracingCollector}`);
+  const external = externalEgressHosts(objects);
   for (const o of objects as readonly Json[]) {
     const namespace: string = o.metadata?.namespace ?? 'default';
     if (o.apiVersion === 'v1' && o.kind === 'Service') {
       registry.push({ namespace, host: serviceHost(o.metadata.name, namespace) });
     } else if (o.kind === 'ServiceEntry' && String(o.apiVersion).startsWith('networking.istio.io/')) {
-      for (const host of (o.spec?.hosts ?? []) as string[]) {
-        registry.push({ namespace, host });
-        if (namespace === ISTIO_SYSTEM_NAMESPACE) platform.add(`${namespace}/${host}`);
-      }
-    } else if (
-      o.kind === 'VirtualService' &&
-      namespace === ISTIO_SYSTEM_NAMESPACE &&
-      ((o.spec?.gateways ?? []) as string[]).includes('mesh')
-    ) {
-      const routes = ['http', 'tcp', 'tls'].flatMap((k) => (o.spec?.[k] ?? []) as Json[]).flatMap((r) => (r.route ?? []) as Json[]);
-      for (const r of routes) {
-        const host = String(r.destination?.host ?? '');
-        if (host.endsWith('.svc.cluster.local')) platform.add(`${host.split('.')[1]}/${host}`);
-      }
+      for (const host of (o.spec?.hosts ?? []) as string[]) registry.push({ namespace, host });
     }
   }
   const apps = tree.node.findAll().filter((c): c is MeshApp => c instanceof MeshApp);
   // Services installed by charts (the collector) or by controllers (Flagger's) exist in the cluster, not in the output.
   const known = new Set(registry.map((e) => `${e.namespace}/${e.host}`));
-  const extra = [...platform, ...apps.flatMap((a) => a.dependencies.map((d) => `${d.namespace}/${d.host}`))];
+  const extra = [
+    ...platform,
+    ...[...external.values()].flat(),
+    ...apps.flatMap((a) => a.dependencies.map((d) => `${d.namespace}/${d.host}`)),
+  ];
   for (const key of extra) {
     if (known.has(key)) continue;
     known.add(key);
@@ -85,7 +80,11 @@ export function proxyVisibility(tree: IConstruct, objects: readonly KubeObject[]
     proxies++;
     const hosts = ((sidecar.spec.egress ?? []) as Json[]).flatMap((e) => (e.hosts ?? []) as string[]);
     scoped += registry.filter((entry) => hosts.some((h) => imports(h, namespace, entry))).length;
-    limit += new Set(app.dependencies.map((d) => d.host)).size + platform.size;
+    limit += new Set([
+      ...app.dependencies.map((d) => `${d.namespace}/${d.host}`),
+      ...platform,
+      ...app.externalHosts.flatMap((h) => external.get(h) ?? []),
+    ]).size;
   }
   return {
     proxies,
@@ -94,6 +93,7 @@ export function proxyVisibility(tree: IConstruct, objects: readonly KubeObject[]
     unscoped: proxies * registry.length,
     limit,
     platformHosts: [...platform],
+    externalHosts: external,
   };
 }
 

@@ -86,7 +86,8 @@ describe('the S2 demo apps, built as ordinary apps (chart demo-apps)', () => {
         sleep: sleepApp(true),
       },
     };
-    const user = charts(devWith([], { 'mesh:apps': declared })).get('user-apps-demo-copy')!;
+    // sleep calls httpbin.org: the environment must list it (the demo's own is added only where sleep is deployed).
+    const user = charts(devWith([], { 'mesh:apps': declared, 'mesh:egress': { services: [HTTPBIN_ORG] } })).get('user-apps-demo-copy')!;
     const inDemo = (o: any[]) => JSON.parse(JSON.stringify(o).replaceAll('demo-copy', 'demo'));
     expect(inDemo(user)).toEqual(objects);
   });

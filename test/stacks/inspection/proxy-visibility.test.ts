@@ -17,7 +17,13 @@ describe('proxyVisibility', () => {
     const v = proxyVisibility(app, objects, JAEGER);
     expect(v.proxies).toBeGreaterThan(0);
     expect(v.platformHosts).toContain(`observability/${JAEGER}`);
-    expect(v.platformHosts).toContain('istio-system/httpbin.org');
+    expect(v.platformHosts).toEqual([`observability/${JAEGER}`]);
+    // httpbin.org counts only for the proxies whose app declares it (sleep), with the egress gateway where routed so.
+    expect(v.externalHosts.get('httpbin.org')).toEqual(
+      env === 'staging'
+        ? ['istio-system/httpbin.org', 'istio-system/istio-egressgateway.istio-system.svc.cluster.local']
+        : ['istio-system/httpbin.org'],
+    );
     // Nothing of istio-system beyond those: istiod, the gateways and the rest are not imported.
     expect(v.scoped).toBe(v.limit);
     expect(v.scoped).toBeLessThan(v.unscoped);
