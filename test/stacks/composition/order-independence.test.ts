@@ -148,4 +148,11 @@ describe('buildPlatform', () => {
     expect(keys).toEqual(expect.arrayContaining(['AuthorizationPolicy default-deny', 'AuthorizationPolicy echo', 'NetworkPolicy echo']));
     expect(app.node.findAll().some((c) => c instanceof ApiObject && c.kind === 'Sidecar' && c.metadata.namespace === 'late')).toBe(true);
   });
+
+  test('fails the synth when mesh:security.exposedApps names no app of the tree (checked once the tree is complete)', () => {
+    const app = buildPlatform(parseEnvironment('dev', { 'mesh:security': { exposedApps: ['nope'] } }, 'Pulumi.dev.yaml'));
+    expect(() => renderCharts(app, { analysis: false })).toThrow(
+      /ZeroTrustChart zero-trust: mesh:security.exposedApps names 'nope', which is not an app of this environment; use one of .* or remove it/,
+    );
+  });
 });
