@@ -27,7 +27,7 @@ import { invalid } from '../core/errors';
 import type { KubeObject } from '../core/kube-object';
 import { qualifiedServiceHost, serviceHost } from '../core/hosts';
 import { GO_DURATION } from '../core/go-duration';
-import type { MeshApp, ResolvedMeshPort } from '../workloads/mesh-app';
+import type { IReleasableMeshApp, ResolvedMeshPort } from '../workloads/mesh-app';
 import { IMeshGateway, IRoutingController, ITrafficPolicySource, ServiceTrafficSettings } from '../traffic/traffic';
 
 /** Namespace of the Flagger load tester (scenario S3). */
@@ -80,8 +80,8 @@ export interface CanaryAlert {
 
 /** Properties of a {@link CanaryRelease}. */
 export interface CanaryReleaseProps {
-  /** The app rolled out. It must have one version (Flagger rolls one Deployment). */
-  readonly app: MeshApp;
+  /** The app rolled out (a MeshApp). It must have one version (Flagger rolls one Deployment). */
+  readonly app: IReleasableMeshApp;
   /** How traffic moves to a new version. */
   readonly strategy: Strategy;
   /**
@@ -163,7 +163,7 @@ const TRAFFIC_FIELDS: readonly TrafficField[] = ['timeout', 'retries', 'trafficP
 export class CanaryRelease extends Construct implements IRoutingController {
   readonly controllerKind = 'CanaryRelease';
   /** The canaried app. */
-  readonly app: MeshApp;
+  readonly app: IReleasableMeshApp;
   /** The strategy. */
   readonly strategy: Strategy;
   /** The Service port under analysis. */

@@ -1,9 +1,8 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { DestinationRule, DestinationRuleSpecTrafficPolicyTlsMode, VirtualService } from '../../imports/networking.istio.io';
-import { StringMatch } from './resilient-route';
+import { IRoutableMeshApp, StringMatch } from './resilient-route';
 import { invalid } from '../core/errors';
-import type { MeshApp } from '../workloads/mesh-app';
 import { GATEWAY_HOST } from '../edge/mesh-gateway';
 import { gatewayServesHost, IMeshGateway, IRouteRenderer, IRoutingController } from './traffic';
 
@@ -33,7 +32,7 @@ export interface VersionHeaderRoute {
 /** Properties of a {@link WeightedSplit}. */
 export interface WeightedSplitProps {
   /** The app whose versions share its traffic. */
-  readonly app: MeshApp;
+  readonly app: IRoutableMeshApp;
   /** The split; the weights must add up to 100. */
   readonly weights: VersionWeight[];
   /**
@@ -73,7 +72,7 @@ export interface WeightedSplitProps {
  */
 export class WeightedSplit extends Construct implements IRouteRenderer {
   /** The app. */
-  readonly app: MeshApp;
+  readonly app: IRoutableMeshApp;
   /** The DestinationRule (escape hatch). */
   readonly destinationRule: ApiObject;
   /** The VirtualService (escape hatch). */

@@ -219,6 +219,23 @@ export interface IMeshApp extends IConstruct {
   readonly externalHosts?: readonly string[];
 }
 
+/**
+ * An app a progressive delivery can take over (what a CanaryRelease needs of it): its Deployment, autoscaler and
+ * disruption budget per version, and the hand-over of its routing and of its Service.
+ */
+export interface IReleasableMeshApp extends IMeshApp {
+  /** The Deployment of each version. */
+  readonly deployments: ReadonlyMap<string, kplus.Deployment>;
+  /** The HPA of each autoscaled version. */
+  readonly autoscalers: ReadonlyMap<string, kplus.HorizontalPodAutoscaler>;
+  /** The PodDisruptionBudget of each version that has one. */
+  readonly disruptionBudgets: ReadonlyMap<string, k8s.KubePodDisruptionBudget>;
+  /** Hands the app's routing to `controller` (see {@link MeshApp.setRoutingController}). */
+  setRoutingController(controller: IRoutingController): void;
+  /** Hands the app's Service to its routing controller (see {@link MeshApp.handOverService}). */
+  handOverService(controller: IRoutingController): void;
+}
+
 const DEFAULT_RESOURCES: ResourceRequirements = { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '500m', memory: '256Mi' } };
 
 /**
@@ -230,7 +247,7 @@ const DEFAULT_RESOURCES: ResourceRequirements = { requests: { cpu: '50m', memory
  * one protocol per container port, never UID 1337, non-root with no privilege escalation and no
  * capabilities, a read-only root filesystem, requests and limits, readiness and liveness probes.
  */
-export class MeshApp extends Construct implements IMeshApp {
+export class MeshApp extends Construct implements IReleasableMeshApp {
   readonly name: string;
   readonly namespace: string;
   readonly serviceAccountName: string;
