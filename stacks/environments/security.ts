@@ -31,7 +31,10 @@ export const securitySchema = z.strictObject({
   defaultDeny: z.boolean(),
   /** A Sidecar per app limiting its proxy's egress to its declared dependencies plus istio-system. */
   sidecarScoping: z.boolean(),
-  /** NetworkPolicies: per app from the same dependency graph, and a default deny in every namespace the platform owns (defense in depth). */
+  /**
+   * NetworkPolicies: per app from the same dependency graph, and a default deny in every namespace the
+   * platform owns (defense in depth).
+   */
   networkPolicies: z.boolean(),
   /** The ingress gateway the exposed apps accept traffic from. */
   ingressGateway: workload,
