@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { runCli } from './support/cli';
 
 /**
  * The README's first example is real code: it is extracted, compiled and run here, so the
@@ -238,25 +239,12 @@ describe("the README's mesh commands", () => {
 
   test('every npx mesh synth, analyze, explain, access and footprint command of the README runs and exits 0 (synth into a scratch folder)', () => {
     const os = require('node:os') as typeof import('node:os');
-    const { main, reportError } = require('../stacks/cli/main') as typeof import('../stacks/cli/main');
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'readme-mesh-'));
     for (const command of commands) {
       const argv = command.slice('npx mesh '.length).split(/\s+/);
       if (argv[0] === 'synth') argv.push('--outdir', out);
-      const spies = [
-        jest.spyOn(process.stdout, 'write').mockImplementation(() => true),
-        jest.spyOn(console, 'log').mockImplementation(() => undefined),
-        jest.spyOn(console, 'error').mockImplementation(() => undefined),
-      ];
-      let code: number;
-      try {
-        code = main(argv);
-      } catch (e) {
-        code = reportError(e);
-      } finally {
-        spies.forEach((s) => s.mockRestore());
-      }
-      expect({ command, code: code! }).toEqual({ command, code: 0 });
+      const { code } = runCli(argv);
+      expect({ command, code }).toEqual({ command, code: 0 });
     }
   });
 });

@@ -11,20 +11,8 @@ import { GATEWAY_CHART_SERVICE_PORTS } from '../../../stacks/analysis/analyzers/
 import { analyze, AnalysisError, ANALYZERS } from '../../../stacks/analysis/registry';
 import { renderCharts } from '../../../stacks/engines/render';
 import { chartDir, REPO_ROOT } from '../../support/shared-dir';
+import { kubeObject as obj } from '../../support/kube-objects';
 
-const obj = (
-  apiVersion: string,
-  kind: string,
-  ns: string,
-  name: string,
-  spec: object,
-  annotations?: Record<string, string>,
-): KubeObject => ({
-  apiVersion,
-  kind,
-  metadata: { name, namespace: ns, ...(annotations ? { annotations } : {}) },
-  spec,
-});
 const istio = (kind: string, ns: string, name: string, spec: object, annotations?: Record<string, string>) =>
   obj(
     `${kind === 'PeerAuthentication' || kind === 'AuthorizationPolicy' ? 'security' : 'networking'}.istio.io/v1`,

@@ -4,20 +4,8 @@ import { KubeObject } from '../../../constructs/core/kube-object';
 import { IGNORE_ANNOTATION } from '../../../stacks/analysis/analyzer';
 import { analyze, ANALYZERS, AnalysisError, formatFinding } from '../../../stacks/analysis/registry';
 import { renderCharts } from '../../../stacks/engines/render';
+import { kubeObject as obj } from '../../support/kube-objects';
 
-const obj = (
-  apiVersion: string,
-  kind: string,
-  ns: string,
-  name: string,
-  spec: object,
-  annotations?: Record<string, string>,
-): KubeObject => ({
-  apiVersion,
-  kind,
-  metadata: { name, namespace: ns, ...(annotations ? { annotations } : {}) },
-  spec,
-});
 const service = (ns: string, name: string) =>
   obj('v1', 'Service', ns, name, { selector: { app: name }, ports: [{ name: 'http', port: 80 }] });
 const deployment = (ns: string, name: string) =>

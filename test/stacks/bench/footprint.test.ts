@@ -14,6 +14,7 @@ import {
 } from '../../../stacks/bench/footprint';
 import { budgetProblems, environmentFootprint } from '../../../stacks/bench/footprint-command';
 import { REPO_ROOT, chartDir } from '../../support/shared-dir';
+import { runCli as run } from '../../support/cli';
 import { minihelmBinary, renderWithMinihelm } from '../../support/istio-chart-model';
 
 const dev = environmentFootprint({ env: 'dev', configDir: REPO_ROOT });
@@ -355,25 +356,6 @@ describe('the chart models agree with the upstream charts', () => {
 });
 
 describe('mesh footprint (the command line)', () => {
-  function run(argv: string[]): { code: number; out: string; err: string } {
-    const { main, reportError } = require('../../../stacks/cli/main') as typeof import('../../../stacks/cli/main');
-    const out: string[] = [];
-    const err: string[] = [];
-    const spies = [
-      jest.spyOn(process.stdout, 'write').mockImplementation((c: any) => (out.push(String(c)), true)),
-      jest.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(`${a.join(' ')}\n`)),
-    ];
-    let code: number;
-    try {
-      code = main(argv);
-    } catch (e) {
-      code = reportError(e);
-    } finally {
-      spies.forEach((s) => s.mockRestore());
-    }
-    return { code: code!, out: out.join(''), err: err.join('') };
-  }
-
   test('prints the table and exits 0 within the budget; above it, exit 1 with the reason', () => {
     const ok = run(['footprint', '--env', 'dev', '--max-cpu', '2', '--max-memory', '4Gi']);
     expect(ok.code).toBe(0);

@@ -3,30 +3,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { defaultConfigDir, packageRoot } from '../../../stacks/cli/context';
-import { main, reportError } from '../../../stacks/cli/main';
+import { runCli as run } from '../../support/cli';
 
 const root = path.resolve(__dirname, '..', '..', '..');
-
-/** Runs the command line in-process: its exit code and what it printed. */
-function run(argv: string[]): { code: number; out: string; err: string } {
-  const out: string[] = [];
-  const err: string[] = [];
-  const spies = [
-    jest.spyOn(process.stdout, 'write').mockImplementation((c: any) => (out.push(String(c)), true)),
-    jest.spyOn(process.stderr, 'write').mockImplementation((c: any) => (err.push(String(c)), true)),
-    jest.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(`${a.join(' ')}\n`)),
-    jest.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(`${a.join(' ')}\n`)),
-  ];
-  let code: number;
-  try {
-    code = main(argv);
-  } catch (e) {
-    code = reportError(e);
-  } finally {
-    spies.forEach((s) => s.mockRestore());
-  }
-  return { code: code!, out: out.join(''), err: err.join('') };
-}
 
 describe('mesh (the command line)', () => {
   test('--version prints the version of package.json and exits 0', () => {
