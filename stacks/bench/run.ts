@@ -156,31 +156,51 @@ export function benchTable(rows: readonly BenchRow[]): string {
 /** Targets of issue 15. */
 export const BENCH_TARGETS = { maxRatio: 2, maxExponent: 1.05, maxPeakRssMiBAt4000: 600 } as const;
 
-/** Runs every size and pipeline in a fresh child process each (so peak RSS is its own), prints the table and a JSON line. */
-export function main(sizes: readonly number[]): number {
+/**
+ * Of several samples of one size and pipeline, the one of median CPU time (the lower middle one of an even count), so
+ * that its figures stay those of one run.
+ */
+export function medianSample(samples: readonly BenchSample[]): BenchSample {
+  if (samples.length === 0) throw new Error('bench: no sample to take the median of');
+  const sorted = [...samples].sort((a, b) => a.cpuMs - b.cpuMs);
+  return sorted[Math.floor((sorted.length - 1) / 2)];
+}
+
+/**
+ * Runs every size and pipeline in a fresh child process each (so peak RSS is its own), `repeat` times (the baseline and
+ * the mesh alternating, so that a change of the machine's load touches both), keeps the run of median CPU time of each,
+ * prints the table and a JSON line.
+ */
+export function main(sizes: readonly number[], repeat = 1): number {
   const samples: BenchSample[] = [];
   for (const size of sizes) {
-    for (const kind of ['baseline', 'mesh'] as const) {
-      const register = __filename.endsWith('.ts') && !process.execArgv.includes('ts-node/register/transpile-only');
-      const execArgv = [...process.execArgv, ...(register ? ['-r', 'ts-node/register/transpile-only'] : [])];
-      const child = spawnSync(process.execPath, [...execArgv, __filename, '--child', kind, String(size)], {
-        encoding: 'utf8',
-        maxBuffer: 1 << 24,
-      });
-      if (child.status !== 0) {
-        process.stderr.write(child.stderr);
-        throw new Error(`bench: the ${kind} of ${size} services failed (exit ${child.status})`);
+    const runs: BenchSample[] = [];
+    for (let r = 0; r < repeat; r++) {
+      for (const kind of ['baseline', 'mesh'] as const) {
+        const register = __filename.endsWith('.ts') && !process.execArgv.includes('ts-node/register/transpile-only');
+        const execArgv = [...process.execArgv, ...(register ? ['-r', 'ts-node/register/transpile-only'] : [])];
+        const child = spawnSync(process.execPath, [...execArgv, __filename, '--child', kind, String(size)], {
+          encoding: 'utf8',
+          maxBuffer: 1 << 24,
+        });
+        if (child.status !== 0) {
+          process.stderr.write(child.stderr);
+          throw new Error(`bench: the ${kind} of ${size} services failed (exit ${child.status})`);
+        }
+        const line = child.stdout.trim().split('\n').pop()!;
+        runs.push(JSON.parse(line) as BenchSample);
       }
-      const line = child.stdout.trim().split('\n').pop()!;
-      samples.push(JSON.parse(line) as BenchSample);
     }
+    for (const kind of ['baseline', 'mesh'] as const) samples.push(medianSample(runs.filter((s) => s.kind === kind)));
   }
   const rows = benchRows(samples);
+  if (repeat > 1) process.stdout.write(`Each row: the run of median CPU time of ${repeat}.\n\n`);
   process.stdout.write(`${benchTable(rows)}\n\n`);
   const largest = rows[rows.length - 1];
   const summary = {
     bench: 'mesh-vs-cdk8s-plus',
     node: process.version,
+    repeat,
     rows: rows.map((r) => ({
       services: r.mesh.services,
       objects: r.mesh.objects,
@@ -209,7 +229,14 @@ if (require.main === module) {
     const sample = measure(args[1] as 'mesh' | 'baseline', Number(args[2]));
     process.stdout.write(`${JSON.stringify(sample)}\n`);
   } else {
-    const sizes = args.length > 0 ? args.map(Number) : [100, 1000, 4000];
-    process.exitCode = main(sizes);
+    // `[--repeat N] [sizes...]`: N runs of each size and pipeline, the median kept (default 1).
+    const at = args.indexOf('--repeat');
+    const repeat = at >= 0 ? Number(args[at + 1]) : 1;
+    const rest = at >= 0 ? [...args.slice(0, at), ...args.slice(at + 2)] : args;
+    const sizes = rest.length > 0 ? rest.map(Number) : [100, 1000, 4000];
+    if (!Number.isInteger(repeat) || repeat < 1) {
+      process.stderr.write(`bench: --repeat ${args[at + 1]} is not a whole number of runs; use --repeat 3 (or more)\n`);
+      process.exitCode = 2;
+    } else process.exitCode = main(sizes, repeat);
   }
 }

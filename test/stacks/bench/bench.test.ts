@@ -1,5 +1,5 @@
 import { benchMeshDeclaration, declaredCalls } from '../../../stacks/bench/mesh';
-import { BenchSample, benchRows, benchTable, measure } from '../../../stacks/bench/run';
+import { BenchSample, benchRows, benchTable, measure, medianSample } from '../../../stacks/bench/run';
 
 describe('bench', () => {
   test('the synthetic mesh: three calls each, some across namespaces, a quarter canaried', () => {
@@ -20,6 +20,22 @@ describe('bench', () => {
     // The proxies of the mesh see exactly what they need.
     expect(mesh.visibility!.scoped).toBe(mesh.visibility!.limit);
     expect(baseline.visibility).toBeUndefined();
+  });
+
+  test('of repeated runs, the one of median CPU time is kept whole', () => {
+    const run = (cpuMs: number, peakRssMiB: number): BenchSample => ({
+      kind: 'mesh',
+      services: 100,
+      objects: 900,
+      ms: { config: 1, construct: 2, render: 3, write: 4 },
+      totalMs: 10,
+      cpuMs,
+      peakRssMiB,
+    });
+    expect(medianSample([run(300, 1), run(100, 2), run(200, 3)])).toEqual(run(200, 3));
+    expect(medianSample([run(400, 1), run(100, 2), run(300, 3), run(200, 4)])).toEqual(run(200, 4));
+    expect(medianSample([run(7, 1)])).toEqual(run(7, 1));
+    expect(() => medianSample([])).toThrow(/no sample/);
   });
 
   test('ratio to the baseline and the log-log scaling exponent', () => {
