@@ -12,9 +12,6 @@ export const DEMO_IMAGES = {
 /** The demo apps of the environment (`mesh:demo.apps`). */
 export type DemoApp = 'httpbin' | 'sleep' | 'bookinfo';
 
-/** The demo apps deployed into `mesh:demo.namespace` (bookinfo has a namespace of its own). */
-export const DEMO_APPS_CHART_APPS: readonly DemoApp[] = ['httpbin', 'sleep'];
-
 /** httpbin.org, the external service scenario S2's sleep calls (`curl http://httpbin.org/headers`), over HTTP and HTTPS. */
 export const HTTPBIN_ORG: ExternalServiceSpec = {
   name: 'httpbin-org',
