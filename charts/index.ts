@@ -1,6 +1,5 @@
 export * from './layer';
 export * from './mesh-config';
-export * from './demos';
 export * from './observability';
 export * from './zero-trust';
 export * from './istio';

@@ -2,7 +2,7 @@ import { ApiObject, App, Duration, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { demoApps, Layer, LayerChart } from '../../charts';
+import { Layer, LayerChart } from '../../charts';
 import {
   AlertProvider,
   CanaryMetric,
@@ -27,6 +27,7 @@ import {
 import { DestinationRule, DestinationRuleSpecTrafficPolicyTlsMode } from '../../imports/networking.istio.io';
 import { EnvironmentConfig, resilienceDefaults } from '../environments';
 import { AppSettings, appsSchema, ProbeSettings, releaseDefaults, ReleaseDefaults } from '../environments/apps';
+import { demoApps } from './demos';
 
 /** What the apps of `mesh:apps` bind to. */
 export interface UserAppsInputs {
@@ -248,7 +249,7 @@ interface AppsOfNamespace {
 
 /**
  * The demo apps the environment opts into (`mesh:demo`, `mesh:canary`), declared as `mesh:apps` entries
- * (`charts/demos`) and validated by the same schema, so they are built exactly as a user's apps are.
+ * (`stacks/composition/demos`) and validated by the same schema, so they are built exactly as a user's apps are.
  */
 export function demoAppsOf(config: EnvironmentConfig, gateway: IMeshGateway): AppsOfNamespace[] {
   const demos = demoApps({

@@ -1,5 +1,5 @@
 import { App } from 'cdk8s';
-import { demoExternalServices, LoadTesterAccessChart, MeshConfigChart, ObservabilityChart, ZeroTrustChart } from '../../charts';
+import { LoadTesterAccessChart, MeshConfigChart, ObservabilityChart, ZeroTrustChart } from '../../charts';
 import { ISTIO_SYSTEM_NAMESPACE, jaegerTracingProvider, MeshNamespace } from '../../constructs';
 import { EnvironmentConfig } from '../environments';
 import type { EgressSettings } from '../environments/egress';
@@ -9,6 +9,7 @@ import { addFluxSystem, addMeshPlatform } from './mesh-platform';
 import { addProgressiveDelivery } from './progressive-delivery';
 import { addUserApps } from './apps';
 import { addPlatformNamespaces } from './platform-namespaces';
+import { demoExternalServices } from './demos';
 
 /** Namespaces of Kubernetes, Istio and Flux, never an app's. */
 const RESERVED_NAMESPACES = ['kube-system', ISTIO_SYSTEM_NAMESPACE, 'flux-system'];

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { Testing } from 'cdk8s';
-import { BookinfoRouting, PUBLIC_GATEWAY_REFERENCE } from '../../../charts';
+import { PUBLIC_GATEWAY_REFERENCE } from '../../../charts';
+import type { BookinfoRouting } from '../../../stacks/composition/demos';
 import { UserAppsChart } from '../../../stacks/composition/apps';
 import { flaggerCollisions, gatewayServesHost, MeshApp, prometheusUrl, WeightedSplit } from '../../../constructs';
 import { AccessExplainer, accessMatrix, allowedEdges, matrixRequest, workloadsOf } from '../../../stacks/inspection/access';

@@ -1,5 +1,5 @@
-import type { AppDeclaration } from '../../stacks/environments/apps';
-import { ExternalServiceSpec } from '../egress';
+import type { AppDeclaration } from '../../environments/apps';
+import { ExternalServiceSpec } from '../../../charts/egress';
 
 /** Images of the demo apps, pinned. */
 export const DEMO_IMAGES = {

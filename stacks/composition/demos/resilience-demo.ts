@@ -1,6 +1,6 @@
 import { Duration } from 'cdk8s';
-import { FaultInjection, RetryOn } from '../../constructs';
-import type { AppDeclaration } from '../../stacks/environments/apps';
+import { FaultInjection, RetryOn } from '../../../constructs';
+import type { AppDeclaration } from '../../environments/apps';
 
 /** Scenario S4's retry conditions: the HTTP ones and the gRPC ones. */
 export const S4_RETRY_ON: readonly RetryOn[] = [

@@ -1,5 +1,5 @@
-import { IMeshGateway, MeshValidationError } from '../../constructs';
-import type { AppDeclaration } from '../../stacks/environments/apps';
+import { IMeshGateway, MeshValidationError } from '../../../constructs';
+import type { AppDeclaration } from '../../environments/apps';
 import { bookinfoApps, BookinfoOptions } from './bookinfo';
 import { DemoApp, HTTPBIN_APP, sleepApp } from './demo-apps';
 import { httpbinCanaryRelease, S3_HTTPBIN_AUTOSCALING } from './httpbin-canary';

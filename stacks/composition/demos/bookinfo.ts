@@ -1,4 +1,4 @@
-import type { AppDeclaration } from '../../stacks/environments/apps';
+import type { AppDeclaration } from '../../environments/apps';
 
 /** Tag of the bookinfo images. */
 export const BOOKINFO_VERSION = '1.20.3';

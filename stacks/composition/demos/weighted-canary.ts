@@ -1,5 +1,5 @@
-import { gatewayServesHost, IMeshGateway, MeshValidationError } from '../../constructs';
-import type { AppDeclaration } from '../../stacks/environments/apps';
+import { gatewayServesHost, IMeshGateway, MeshValidationError } from '../../../constructs';
+import type { AppDeclaration } from '../../environments/apps';
 import { DEMO_IMAGES } from './demo-apps';
 
 /** The container port httpbin v2 listens on (scenario S7). */

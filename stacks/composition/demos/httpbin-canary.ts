@@ -1,4 +1,4 @@
-import type { AppDeclaration } from '../../stacks/environments/apps';
+import type { AppDeclaration } from '../../environments/apps';
 
 /** Scenario S3's httpbin autoscaling: min 2, max 4 replicas, CPU target 99 %. */
 export const S3_HTTPBIN_AUTOSCALING = { minReplicas: 2, maxReplicas: 4, cpuUtilization: 99 } as const;

@@ -1,5 +1,6 @@
-import { PRODUCTION_REQUIRED } from '../../support/production';
+import { PRODUCTION_REQUIRED } from '../../../support/production';
 import * as path from 'node:path';
+import { PUBLIC_GATEWAY_REFERENCE } from '../../../../charts';
 import {
   bookinfoApps,
   DEMO_IMAGES,
@@ -7,18 +8,17 @@ import {
   demoExternalServices,
   HTTPBIN_APP,
   HTTPBIN_ORG,
-  PUBLIC_GATEWAY_REFERENCE,
   s4Resilience,
   sleepApp,
   weightedCanaryApp,
-} from '../../../charts';
-import { appsSchema } from '../../../stacks/environments/apps';
-import { UserAppsChart } from '../../../stacks/composition/apps';
-import { EnvironmentConfig, loadEnvironmentFile, parseEnvironment, presets } from '../../../stacks/environments';
-import { buildPlatform } from '../../../stacks/composition/platform';
-import { renderCharts } from '../../../stacks/engines/render';
-import { prodWithDemos } from '../../support/demo-opt-in';
-import { REPO_ROOT } from '../../support/shared-dir';
+} from '../../../../stacks/composition/demos';
+import { appsSchema } from '../../../../stacks/environments/apps';
+import { UserAppsChart } from '../../../../stacks/composition/apps';
+import { EnvironmentConfig, loadEnvironmentFile, parseEnvironment, presets } from '../../../../stacks/environments';
+import { buildPlatform } from '../../../../stacks/composition/platform';
+import { renderCharts } from '../../../../stacks/engines/render';
+import { prodWithDemos } from '../../../support/demo-opt-in';
+import { REPO_ROOT } from '../../../support/shared-dir';
 
 /** Rendered objects of an environment, by chart id. */
 function charts(config: EnvironmentConfig): Map<string, any[]> {
