@@ -86,7 +86,7 @@ export class UserAppsChart extends LayerChart {
 
   /**
    * The releases, weighted splits and routes of the namespace's apps; after every app of every namespace
-   * exists (a route is rendered by the release that owns the app's routing, so releases come first).
+   * exists. A canaried app's route renders into its release (the Canary's `spec.service`).
    */
   addTraffic(apps: Record<string, AppSettings>, config: EnvironmentConfig, inputs: UserAppsInputs): void {
     const tierDefaults = releaseDefaults[config.tier];

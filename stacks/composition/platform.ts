@@ -48,24 +48,21 @@ export function buildPlatform(config: EnvironmentConfig, options: BuildPlatformO
   new MeshConfigChart(app, 'mesh-config', { ...config.istio, tracingProvider: tracing.name });
   // Prometheus, Grafana, Jaeger, Kiali and the mesh alerts, sized for the tier (layer platform).
   const observability = new ObservabilityChart(app, 'observability', { ...config.observability, tier: config.tier });
-  // Flagger and its load tester, S6's bookinfo.
+  // Flagger and its load tester, and the latency template and alert provider the apps' releases share.
   const delivery = addProgressiveDelivery(app, config, { mesh, prometheusUrl: observability.stack.prometheusUrl });
   // The platform team's own apps (mesh:apps) and the demo apps the environment opts into (mesh:demo, mesh:canary:
-  // S2's httpbin and sleep, S3's canary and S4's resilience on httpbin, S7's weighted split), built alike, after
-  // Flagger's shared templates their releases use and before the charts that find apps and Canaries in the tree.
+  // S2's httpbin and sleep, S3's canary and S4's resilience on httpbin, S7's weighted split, S6's bookinfo), built
+  // alike; their releases use Flagger's shared latency template and alert provider.
   addUserApps(app, config, {
     gateway: mesh.ingress.gateway,
     latency: delivery.configs.latency,
     alertProvider: delivery.configs.alertProvider,
   });
-  // Flagger (outside the mesh) may call its load tester's webhooks under STRICT mTLS, and nothing else may
-  // (layer platform, beside the load tester; after the Canaries, whose webhook paths it allows).
   const prometheus = config.security.prometheus ?? observability.stack.prometheusIdentity;
   // istio-system, cert-manager and observability: declared with their Pod Security level, default-deny ingress
   // and exactly the traffic their components need (layers infrastructure and platform).
   const platformNamespaces = addPlatformNamespaces(app, config, { mesh, observability: observability.stack, delivery, prometheus });
-  // The team's apps in code (apps/index.ts): before the load tester's access (their Canaries' webhook paths)
-  // and zero trust (which governs every MeshApp of the tree).
+  // The team's apps in code (apps/index.ts), kept out of the namespaces the platform uses or declares itself.
   addCodeApps(app, config, options.apps ?? codeApps, {
     publicGateway: mesh.ingress.gateway,
     loadTesterUrl: delivery.platform.loadTester.url,
@@ -79,6 +76,8 @@ export function buildPlatform(config: EnvironmentConfig, options: BuildPlatformO
       ]),
     ],
   });
+  // Flagger (outside the mesh) may call its load tester's webhooks under STRICT mTLS, and nothing else may (layer
+  // platform, beside the load tester): on the webhook paths of every Canary of the tree, found at synthesis.
   new LoadTesterAccessChart(app, 'load-tester-access', {
     flagger: delivery.platform.flagger.workload,
     loadTester: delivery.platform.loadTester.workload,
