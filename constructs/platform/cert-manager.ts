@@ -6,6 +6,9 @@ import { ChartResources, chartValues, checkChartResources } from './istio-releas
 /** The cert-manager release the platform installs. */
 export const CERT_MANAGER_VERSION = 'v1.20.3';
 
+/** The namespace cert-manager is installed into unless `namespace` says otherwise. */
+export const CERT_MANAGER_NAMESPACE = 'cert-manager';
+
 /**
  * The API groups of the CRDs the `cert-manager` chart installs with `crds.enabled` (its
  * `templates/crd-*.yaml`): issuers and certificates go in a later layer than cert-manager.
@@ -82,7 +85,7 @@ export const CERT_MANAGER_DEFAULT_RESOURCES: Required<CertManagerResources> = {
 export interface CertManagerProps {
   /**
    * Namespace of cert-manager.
-   * @default 'cert-manager'
+   * @default CERT_MANAGER_NAMESPACE ('cert-manager')
    */
   readonly namespace?: string;
   /**
@@ -123,7 +126,7 @@ export class CertManager extends HelmComponent {
       repository: JETSTACK_REPOSITORY,
       chart: 'cert-manager',
       version: CERT_MANAGER_VERSION,
-      namespace: props.namespace ?? 'cert-manager',
+      namespace: props.namespace ?? CERT_MANAGER_NAMESPACE,
       releaseName: 'cert-manager',
       values: chartValues(values),
       crdApiGroups: CERT_MANAGER_API_GROUPS,

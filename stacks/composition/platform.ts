@@ -1,7 +1,8 @@
 import { App } from 'cdk8s';
 import { LoadTesterAccessChart, MeshConfigChart, ObservabilityChart, ZeroTrustChart } from '../../charts';
-import { ISTIO_SYSTEM_NAMESPACE, jaegerTracingProvider, MeshNamespace } from '../../constructs';
+import { jaegerTracingProvider, MeshNamespace } from '../../constructs';
 import { EnvironmentConfig } from '../environments';
+import { RESERVED_APP_NAMESPACES } from '../environments/namespaces';
 import type { EgressSettings } from '../environments/egress';
 import codeApps from '../../apps';
 import { addCodeApps, AppsRegistration } from './code-apps';
@@ -12,7 +13,6 @@ import { addPlatformNamespaces } from './platform-namespaces';
 import { demoExternalServices } from './demos';
 
 /** Namespaces of Kubernetes, Istio and Flux, never an app's. */
-const RESERVED_NAMESPACES = ['kube-system', ISTIO_SYSTEM_NAMESPACE, 'flux-system'];
 
 /** Options of {@link buildPlatform}. */
 export interface BuildPlatformOptions {
@@ -69,7 +69,7 @@ export function buildPlatform(config: EnvironmentConfig, options: BuildPlatformO
     prometheus,
     platformNamespaces: [
       ...new Set([
-        ...RESERVED_NAMESPACES,
+        ...RESERVED_APP_NAMESPACES,
         config.observability.namespace,
         ...platformNamespaces.namespaces.namespaces.keys(),
         ...app.node.findAll().flatMap((c) => (c instanceof MeshNamespace ? [c.name] : [])),

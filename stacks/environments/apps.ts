@@ -2,12 +2,12 @@ import { z } from 'zod';
 import { DNS_LABEL } from '../../constructs/core/errors';
 import { DurationSyntax } from '../../constructs/core/duration';
 import { goDuration } from '../../constructs/core/go-duration';
-import { ISTIO_SYSTEM_NAMESPACE } from '../../constructs/core/namespaces';
 import { Protocol } from '../../constructs/core/protocol';
 import { EXTERNAL_HOST } from '../../constructs/core/hosts';
 import { GATEWAY_HOST } from '../../constructs/edge/mesh-gateway';
 import { RetryOn } from '../../constructs/traffic/resilient-route';
 import { gatewayServesHost } from '../../constructs/traffic/traffic';
+import { isReservedAppNamespace } from './namespaces';
 import { resourcesSchema } from './resources';
 import type { Tier } from './schema';
 
@@ -16,24 +16,6 @@ import type { Tier } from './schema';
  * Namespace, then app name, then its settings; the composition step (`stacks/composition/apps.ts`)
  * turns them into MeshNamespaces, MeshApps, their calls, routes and releases.
  */
-
-/**
- * Namespaces an app may not be declared in: Kubernetes' own, Istio's, Flux's, and the platform's
- * (cert-manager, the Flagger load tester's `test`). The observability namespace and the namespaces of
- * deployed demo apps are reserved too, from the environment's own settings (see `appsConfigProblems`).
- */
-export const RESERVED_NAMESPACES: readonly string[] = [
-  'default',
-  'kube-system',
-  'kube-public',
-  'kube-node-lease',
-  ISTIO_SYSTEM_NAMESPACE,
-  'istio-ingress',
-  'flux-system',
-  'cert-manager',
-  'observability',
-  'test',
-];
 
 const PROTOCOL_NAMES = Protocol.ALL.map((p) => p.name);
 const dnsLabel = z.string().regex(DNS_LABEL, 'must be a DNS-1123 label (lowercase letters, digits and -)');
@@ -626,14 +608,13 @@ export interface AppsContext {
 export function appsContextIssues(apps: AppsSettings, context: AppsContext): { path: string[]; input: unknown; message: string }[] {
   const issues: { path: string[]; input: unknown; message: string }[] = [];
   for (const namespace of Object.keys(apps)) {
-    const why =
-      RESERVED_NAMESPACES.includes(namespace) || namespace.startsWith('kube-')
-        ? 'is reserved for Kubernetes, Istio, Flux or the platform'
-        : namespace === context.observabilityNamespace
-          ? 'is the observability stack’s (mesh:observability.namespace)'
-          : context.demoNamespaces.includes(namespace)
-            ? 'is used by the demo apps this environment deploys (mesh:demo, mesh:canary)'
-            : undefined;
+    const why = isReservedAppNamespace(namespace)
+      ? 'is reserved for Kubernetes, Istio, Flux or the platform'
+      : namespace === context.observabilityNamespace
+        ? 'is the observability stack’s (mesh:observability.namespace)'
+        : context.demoNamespaces.includes(namespace)
+          ? 'is used by the demo apps this environment deploys (mesh:demo, mesh:canary)'
+          : undefined;
     if (why) {
       issues.push({
         path: ['apps', namespace],

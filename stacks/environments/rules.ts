@@ -1,7 +1,5 @@
 import * as YAML from 'yaml';
-import { FLAGGER_LOAD_TESTER_NAMESPACE } from '../../constructs/delivery/canary-release';
-import { ISTIO_SYSTEM_NAMESPACE } from '../../constructs/platform/istio-release';
-import { FLUX_NAMESPACE } from '../../constructs/platform/helm-component';
+import { isKubernetesNamespace, PLATFORM_NAMESPACES } from './namespaces';
 import type { EnvironmentSettings } from './schema';
 
 /**
@@ -9,18 +7,6 @@ import type { EnvironmentSettings } from './schema';
  * platform or Kubernetes owns, credentials written into URLs, and what production requires. Each problem is
  * one line naming the file, the key, the value and the fix (the same shape as the schema's messages).
  */
-
-/** Namespaces Kubernetes itself owns; any other `kube-` name is reserved by Kubernetes too. */
-export const KUBERNETES_NAMESPACES = ['kube-system', 'kube-public', 'kube-node-lease'] as const;
-
-/** The cert-manager namespace the platform installs into (CertManager's default). */
-const CERT_MANAGER_NAMESPACE = 'cert-manager';
-
-/**
- * The namespaces the platform itself creates and owns, whatever the environment says: Istio's root namespace,
- * Flux's, cert-manager's and the Flagger load tester's. The observability namespace is added per environment.
- */
-export const PLATFORM_NAMESPACES = [ISTIO_SYSTEM_NAMESPACE, FLUX_NAMESPACE, CERT_MANAGER_NAMESPACE, FLAGGER_LOAD_TESTER_NAMESPACE] as const;
 
 /**
  * Sections whose `namespace` keys refer to a namespace something else created (an identity the policies trust),
@@ -77,7 +63,7 @@ export function environmentRuleProblems(env: EnvironmentSettings, source: string
     if (p[p.length - 1] === 'namespace' && !REFERENCE_SECTIONS.includes(p[0])) {
       const k = key(p);
       const isObservabilityKey = k === `${prefix}:observability.namespace`;
-      if (value.startsWith('kube-') || (KUBERNETES_NAMESPACES as readonly string[]).includes(value)) {
+      if (isKubernetesNamespace(value)) {
         problems.push(
           `${source}: ${k}: ${quoteValue(value)} is a namespace Kubernetes reserves (kube-*); the platform would put its policies and objects there and own it through Flux; choose a namespace of your own, such as demo`,
         );
