@@ -29,3 +29,22 @@ export function oncePerRun<T>(key: string, subject: object, compute: () => T): T
   values.set(subject, value);
   return value;
 }
+
+/**
+ * The objects of `objects` whose `kind` is `kind`, in their order. Inside a {@link withRunCache} run the index of every
+ * kind is built once, in one pass, so each analyzer reads the objects of the kinds it checks instead of testing every
+ * object; outside a run it is one pass per call.
+ */
+export function objectsOfKind<T extends { readonly kind: string }>(objects: readonly T[], kind: string): readonly T[] {
+  return oncePerRun('objectsOfKind', objects, () => indexByKind(objects)).get(kind) ?? [];
+}
+
+function indexByKind<T extends { readonly kind: string }>(objects: readonly T[]): Map<string, T[]> {
+  const byKind = new Map<string, T[]>();
+  for (const o of objects) {
+    const list = byKind.get(o.kind);
+    if (list) list.push(o);
+    else byKind.set(o.kind, [o]);
+  }
+  return byKind;
+}

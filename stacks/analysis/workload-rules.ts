@@ -1,5 +1,6 @@
 import { Protocol } from '../../constructs';
 import { KubeObject, objectKey } from '../../constructs/core/kube-object';
+import { objectsOfKind } from './run-cache';
 
 /**
  * Istio's workload requirements, checked on the whole rendered output. `MeshApp` generates objects
@@ -34,7 +35,7 @@ export function workloadRuleProblems(objects: readonly KubeObject[]): WorkloadRu
   );
   const services = new Map<string, { object: KubeObject; selector: Record<string, string> }[]>();
   const protocols = new Map<string, { protocol: string; service: string; port: number }>();
-  for (const o of objects.filter((x) => x.kind === 'Service')) {
+  for (const o of objectsOfKind(objects, 'Service')) {
     const spec = o.spec as {
       selector?: Record<string, string>;
       ports?: { name?: string; port: number; targetPort?: number | string; appProtocol?: string }[];
@@ -59,8 +60,8 @@ export function workloadRuleProblems(objects: readonly KubeObject[]): WorkloadRu
   // A Flagger Canary's target is served by the Services Flagger generates from the Canary (`<app>`,
   // `<app>-canary` selecting its pods, `<app>-primary` the copies): they are not in the output by design.
   const canaryTargets = new Set(
-    objects
-      .filter((x) => x.kind === 'Canary' && x.apiVersion.startsWith('flagger.app/'))
+    objectsOfKind(objects, 'Canary')
+      .filter((x) => x.apiVersion.startsWith('flagger.app/'))
       .map((c) => `${c.metadata.namespace}/${(c.spec as { targetRef: { name: string } }).targetRef.name}`),
   );
   for (const o of objects.filter(

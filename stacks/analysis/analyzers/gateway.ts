@@ -1,6 +1,7 @@
 import { KubeObject } from '../../../constructs/core/kube-object';
+import { objectsOfKind } from '../run-cache';
 import { Analyzer, objectName, RawFinding } from '../analyzer';
-import { isIstio, meshModel } from './mesh-model';
+import { istioObjects, meshModel } from './mesh-model';
 
 type Labels = Readonly<Record<string, string>>;
 
@@ -72,7 +73,7 @@ function gatewayRelease(release: KubeObject): GatewayWorkload | undefined {
 function plainWorkloads(objects: readonly KubeObject[], selector: Labels): GatewayWorkload[] {
   const pods = meshModel(objects).pods.filter((p) => p.owner.kind !== 'Canary' && matches(selector, p.labels));
   if (pods.length === 0) return [];
-  const services = objects.filter((o) => o.kind === 'Service' && o.apiVersion === 'v1');
+  const services = objectsOfKind(objects, 'Service').filter((o) => o.apiVersion === 'v1');
   return pods.map((p) => {
     const targetPorts = services
       .filter((s) => (s.metadata.namespace ?? 'default') === p.namespace)
@@ -97,7 +98,7 @@ export const GATEWAY_ANALYZERS: readonly Analyzer[] = [
     description:
       "every server port of a Gateway is a target port of the Service of the gateway deployment it selects (the gateway chart's service.ports, else its defaults 15021, 80 and 443)",
     analyze: ({ objects }) => {
-      const gateways = objects.filter((o) => isIstio(o, 'Gateway'));
+      const gateways = istioObjects(objects, 'Gateway');
       if (gateways.length === 0) return [];
       const releases = objects
         .filter((o) => o.kind === 'HelmRelease' && o.apiVersion.startsWith('helm.toolkit.fluxcd.io/'))

@@ -1,5 +1,5 @@
 import { KubeObject } from '../../../constructs/core/kube-object';
-import { oncePerRun } from '../run-cache';
+import { objectsOfKind, oncePerRun } from '../run-cache';
 
 /** The cluster's DNS suffix of Service hosts. */
 const CLUSTER_SUFFIX = '.svc.cluster.local';
@@ -49,6 +49,11 @@ export interface MeshModel {
 const isIstio = (o: KubeObject, kind: string) => o.kind === kind && /^(networking|security)\.istio\.io\//.test(o.apiVersion);
 export { isIstio };
 
+/** The Istio objects (networking or security.istio.io) of one kind, in output order, from the run's index of kinds. */
+export function istioObjects(objects: readonly KubeObject[], kind: string): readonly KubeObject[] {
+  return oncePerRun(`istioObjects:${kind}`, objects, () => objectsOfKind(objects, kind).filter((o) => isIstio(o, kind)));
+}
+
 /** Builds the {@link MeshModel} of a list of objects (once per analysis run: every analyzer reads the same one). */
 export function meshModel(objects: readonly KubeObject[]): MeshModel {
   return oncePerRun('meshModel', objects, () => buildMeshModel(objects));
@@ -87,7 +92,7 @@ function buildMeshModel(objects: readonly KubeObject[]): MeshModel {
     if (!firstPod.has(key)) firstPod.set(key, p);
   };
   pods.forEach(addPod);
-  for (const c of objects.filter((o) => o.kind === 'Canary' && o.apiVersion.startsWith('flagger.app/'))) {
+  for (const c of objectsOfKind(objects, 'Canary').filter((o) => o.apiVersion.startsWith('flagger.app/'))) {
     const ns = c.metadata.namespace ?? 'default';
     const target = firstPod.get(`${ns}/${(c.spec as any)?.targetRef?.name}`);
     if (!target) continue;

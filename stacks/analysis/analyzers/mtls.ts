@@ -1,8 +1,9 @@
 import { serviceHost } from '../../../constructs/core/hosts';
 import { KubeObject } from '../../../constructs/core/kube-object';
 import { ISTIO_SYSTEM_NAMESPACE } from '../../../constructs/platform/istio-release';
+import { objectsOfKind } from '../run-cache';
 import { Analyzer, objectName, RawFinding } from '../analyzer';
-import { hostNamespace, isIstio, meshModel, MeshModel, PodTemplate, qualifyHost } from './mesh-model';
+import { hostNamespace, istioObjects, meshModel, MeshModel, PodTemplate, qualifyHost } from './mesh-model';
 
 type Labels = Readonly<Record<string, string>>;
 
@@ -33,7 +34,7 @@ const setMode = (mode: string | undefined) => (mode && mode !== 'UNSET' ? mode :
 
 /** The PeerAuthentications of the output: mesh-wide (root namespace), per namespace, per workload. */
 function peerAuthentications(objects: readonly KubeObject[]) {
-  const all = objects.filter((o) => isIstio(o, 'PeerAuthentication'));
+  const all = istioObjects(objects, 'PeerAuthentication');
   const selectorOf = (o: KubeObject) => (o.spec as PeerAuthenticationSpec | undefined)?.selector?.matchLabels;
   const hasSelector = (o: KubeObject) => Object.keys(selectorOf(o) ?? {}).length > 0;
   return {
@@ -184,8 +185,8 @@ export const MTLS_ANALYZERS: readonly Analyzer[] = [
     description:
       "a DestinationRule's (or Canary's) TLS mode agrees with the PeerAuthentication of the sidecar pods it reaches: ISTIO_MUTUAL toward STRICT, DISABLE toward DISABLE",
     analyze: ({ objects }) => {
-      const drs = objects.filter((o) => isIstio(o, 'DestinationRule') && setsTls(o.spec));
-      const canaries = objects.filter((o) => o.kind === 'Canary' && o.apiVersion.startsWith('flagger.app/') && setsTls(o.spec));
+      const drs = istioObjects(objects, 'DestinationRule').filter((o) => setsTls(o.spec));
+      const canaries = objectsOfKind(objects, 'Canary').filter((o) => o.apiVersion.startsWith('flagger.app/') && setsTls(o.spec));
       if (drs.length + canaries.length === 0) return [];
       const model = meshModel(objects);
       const index = indexOutput(objects, model);

@@ -2,7 +2,7 @@ import { serviceHost } from '../../../constructs/core/hosts';
 import { KubeObject } from '../../../constructs/core/kube-object';
 import { ISTIO_SYSTEM_NAMESPACE } from '../../../constructs/core/namespaces';
 import { Analyzer, objectName, RawFinding } from '../analyzer';
-import { hostExists, hostMatches, hostNamespace, isIstio, meshModel, podsIn, qualifyHost } from './mesh-model';
+import { hostExists, hostMatches, hostNamespace, istioObjects, meshModel, podsIn, qualifyHost } from './mesh-model';
 
 interface Destination {
   readonly host: string;
@@ -41,7 +41,7 @@ export const ROUTING_ANALYZERS: readonly Analyzer[] = [
     analyze: ({ objects }) => {
       const model = meshModel(objects);
       const findings: RawFinding[] = [];
-      const rules = objects.filter((o) => isIstio(o, 'DestinationRule'));
+      const rules = istioObjects(objects, 'DestinationRule');
       // The subsets of each host, from its DestinationRules in output order.
       const subsetsOf = new Map<string, string[]>();
       for (const dr of rules) {
@@ -49,7 +49,7 @@ export const ROUTING_ANALYZERS: readonly Analyzer[] = [
         const names = ((dr.spec as { subsets?: { name: string }[] }).subsets ?? []).map((s) => s.name);
         subsetsOf.set(drHost, [...(subsetsOf.get(drHost) ?? []), ...names]);
       }
-      for (const vs of objects.filter((o) => isIstio(o, 'VirtualService'))) {
+      for (const vs of istioObjects(objects, 'VirtualService')) {
         const ns = vs.metadata.namespace ?? 'default';
         for (const { field, destination } of destinations(vs)) {
           const host = qualifyHost(destination.host, ns);
@@ -103,7 +103,7 @@ export const ROUTING_ANALYZERS: readonly Analyzer[] = [
     description: 'one VirtualService per host for in-mesh callers (the mesh gateway): Istio keeps one of two and drops the other',
     analyze: ({ objects }) => {
       const owners = new Map<string, KubeObject[]>();
-      for (const vs of objects.filter((o) => isIstio(o, 'VirtualService') && gatewaysOf(o).includes('mesh'))) {
+      for (const vs of istioObjects(objects, 'VirtualService').filter((o) => gatewaysOf(o).includes('mesh'))) {
         const ns = vs.metadata.namespace ?? 'default';
         for (const h of new Set(((vs.spec as { hosts?: string[] }).hosts ?? []).map((x) => qualifyHost(x, ns)))) {
           owners.set(h, [...(owners.get(h) ?? []), vs]);
@@ -130,7 +130,7 @@ export const ROUTING_ANALYZERS: readonly Analyzer[] = [
     description: 'at most one Sidecar without a workloadSelector per namespace: with several, which one applies is undefined',
     analyze: ({ objects }) => {
       const byNamespace = new Map<string, KubeObject[]>();
-      for (const s of objects.filter((o) => isIstio(o, 'Sidecar') && !(o.spec as { workloadSelector?: unknown })?.workloadSelector)) {
+      for (const s of istioObjects(objects, 'Sidecar').filter((o) => !(o.spec as { workloadSelector?: unknown })?.workloadSelector)) {
         const ns = s.metadata.namespace ?? 'default';
         byNamespace.set(ns, [...(byNamespace.get(ns) ?? []), s]);
       }
@@ -152,11 +152,9 @@ export const ROUTING_ANALYZERS: readonly Analyzer[] = [
     description:
       "every host of a VirtualService bound to a Gateway is served by one of that Gateway's servers (else the gateway never routes it)",
     analyze: ({ objects }) => {
-      const gateways = new Map(
-        objects.filter((o) => isIstio(o, 'Gateway')).map((g) => [`${g.metadata.namespace ?? 'default'}/${g.metadata.name}`, g]),
-      );
+      const gateways = new Map(istioObjects(objects, 'Gateway').map((g) => [`${g.metadata.namespace ?? 'default'}/${g.metadata.name}`, g]));
       const findings: RawFinding[] = [];
-      for (const vs of objects.filter((o) => isIstio(o, 'VirtualService'))) {
+      for (const vs of istioObjects(objects, 'VirtualService')) {
         const ns = vs.metadata.namespace ?? 'default';
         for (const ref of gatewaysOf(vs).filter((g) => g !== 'mesh')) {
           const gw = gateways.get(ref.includes('/') ? ref : `${ns}/${ref}`);
@@ -189,11 +187,9 @@ export const ROUTING_ANALYZERS: readonly Analyzer[] = [
     description:
       'routing on @request.auth.claims needs a RequestAuthentication where the route is applied (else the claims are never set and the match never holds)',
     analyze: ({ objects }) => {
-      const authNamespaces = new Set(
-        objects.filter((o) => isIstio(o, 'RequestAuthentication')).map((o) => o.metadata.namespace ?? 'default'),
-      );
+      const authNamespaces = new Set(istioObjects(objects, 'RequestAuthentication').map((o) => o.metadata.namespace ?? 'default'));
       const findings: RawFinding[] = [];
-      for (const vs of objects.filter((o) => isIstio(o, 'VirtualService'))) {
+      for (const vs of istioObjects(objects, 'VirtualService')) {
         const ns = vs.metadata.namespace ?? 'default';
         const claims = (
           (vs.spec as { http?: { match?: { headers?: Record<string, unknown>; withoutHeaders?: Record<string, unknown> }[] }[] }).http ?? []
@@ -232,7 +228,7 @@ export const ROUTING_ANALYZERS: readonly Analyzer[] = [
           .map((o) => [serviceHost(o.metadata.name, o.metadata.namespace ?? 'default'), o]),
       );
       const findings: RawFinding[] = [];
-      for (const dr of objects.filter((o) => isIstio(o, 'DestinationRule'))) {
+      for (const dr of istioObjects(objects, 'DestinationRule')) {
         const spec = dr.spec as { host?: string; subsets?: { name: string; labels?: Record<string, string> }[] };
         const host = qualifyHost(spec.host ?? '', dr.metadata.namespace ?? 'default');
         const [name, namespace, ...rest] = host.split('.');

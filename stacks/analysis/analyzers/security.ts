@@ -1,6 +1,6 @@
 import { ISTIO_SYSTEM_NAMESPACE } from '../../../constructs/platform/istio-release';
 import { Analyzer, objectName, RawFinding } from '../analyzer';
-import { hostNamespace, isIstio, meshModel, podsIn } from './mesh-model';
+import { hostNamespace, istioObjects, meshModel, podsIn } from './mesh-model';
 
 interface PolicySpec {
   readonly action?: string;
@@ -20,7 +20,7 @@ export const SECURITY_ANALYZERS: readonly Analyzer[] = [
     analyze: ({ objects }) => {
       const model = meshModel(objects);
       const findings: RawFinding[] = [];
-      for (const ap of objects.filter((o) => isIstio(o, 'AuthorizationPolicy'))) {
+      for (const ap of istioObjects(objects, 'AuthorizationPolicy')) {
         const spec = (ap.spec ?? {}) as PolicySpec;
         const labels = spec.selector?.matchLabels;
         if (!labels || Object.keys(labels).length === 0 || spec.targetRef || spec.targetRefs) continue;
@@ -45,8 +45,8 @@ export const SECURITY_ANALYZERS: readonly Analyzer[] = [
     severity: 'error',
     description: 'a DENY AuthorizationPolicy has rules: without any it matches no request, so it denies nothing',
     analyze: ({ objects }) =>
-      objects
-        .filter((o) => isIstio(o, 'AuthorizationPolicy') && (o.spec as PolicySpec | undefined)?.action === 'DENY')
+      istioObjects(objects, 'AuthorizationPolicy')
+        .filter((o) => (o.spec as PolicySpec | undefined)?.action === 'DENY')
         .filter((o) => ((o.spec as PolicySpec).rules ?? []).length === 0)
         .map((ap) => ({
           target: ap,
@@ -61,7 +61,7 @@ export const SECURITY_ANALYZERS: readonly Analyzer[] = [
     description:
       "a Sidecar's egress host (a declared call) is in a namespace some AuthorizationPolicy governs (else nothing there allows that call or denies any other)",
     analyze: ({ objects }) => {
-      const policies = objects.filter((o) => isIstio(o, 'AuthorizationPolicy'));
+      const policies = istioObjects(objects, 'AuthorizationPolicy');
       const governed = new Set(policies.map((o) => o.metadata.namespace ?? 'default'));
       // A policy of the root namespace without a selector applies to every namespace.
       const meshWide = policies.find(
@@ -81,7 +81,7 @@ export const SECURITY_ANALYZERS: readonly Analyzer[] = [
       );
       const present = new Set(objects.map((o) => (o.kind === 'Namespace' ? o.metadata.name : o.metadata.namespace)));
       const findings: RawFinding[] = [];
-      for (const sidecar of objects.filter((o) => isIstio(o, 'Sidecar'))) {
+      for (const sidecar of istioObjects(objects, 'Sidecar')) {
         const egress = ((sidecar.spec as { egress?: { hosts?: string[] }[] } | undefined)?.egress ?? []).flatMap((e) => e.hosts ?? []);
         const ungoverned = [...new Set(egress)].flatMap((entry) => {
           const host = entry.includes('/') ? entry.slice(entry.indexOf('/') + 1) : entry;
