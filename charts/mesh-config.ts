@@ -1,7 +1,8 @@
 import { Construct } from 'constructs';
-import { PeerAuthentication, PeerAuthenticationSpecMtlsMode } from '../imports/security.istio.io';
+import { PeerAuthentication } from '../imports/security.istio.io';
 import { JAEGER_TRACING_PROVIDER, meshDefaultTelemetry } from '../constructs/observability/observability-stack';
 import { ISTIO_SYSTEM_NAMESPACE } from '../constructs/core/namespaces';
+import { MtlsMode } from '../constructs/security/mtls-mode';
 import { Layer, LayerChart } from './layer';
 
 /** The namespace of Istio's control plane, whose policies apply mesh-wide. */
@@ -9,8 +10,8 @@ export const ISTIO_ROOT_NAMESPACE = ISTIO_SYSTEM_NAMESPACE;
 
 /** Properties of a {@link MeshConfigChart}. */
 export interface MeshConfigChartProps {
-  /** Mesh-wide mTLS mode. */
-  readonly mtls: 'STRICT' | 'PERMISSIVE';
+  /** Mesh-wide mTLS mode (`mesh:istio.mtls`): the mode of the root namespace's default PeerAuthentication. */
+  readonly mtls: MtlsMode;
   /** Percentage of requests traced, 0-100. */
   readonly tracingSampling: number;
   /** Envoy access logs to stdout. */
@@ -31,7 +32,7 @@ export class MeshConfigChart extends LayerChart {
     super(scope, id, { layer: Layer.MESH, namespace: ISTIO_ROOT_NAMESPACE });
     new PeerAuthentication(this, 'default-peer-authentication', {
       metadata: { name: 'default' },
-      spec: { mtls: { mode: PeerAuthenticationSpecMtlsMode[props.mtls] } },
+      spec: { mtls: { mode: props.mtls._render() } },
     });
     meshDefaultTelemetry(this, 'mesh-default-telemetry', {
       rootNamespace: ISTIO_ROOT_NAMESPACE,

@@ -24,7 +24,7 @@ export interface ZeroTrustChartProps {
   /** Production enforces STRICT mTLS and default deny. */
   readonly production: boolean;
   /** The mesh-wide mTLS mode (`mesh:istio.mtls`; the PeerAuthentication itself is rendered by the mesh-config chart). */
-  readonly mtls: 'STRICT' | 'PERMISSIVE';
+  readonly mtls: MtlsMode;
   /** Deny what no rule allows. */
   readonly defaultDeny: boolean;
   /** A Sidecar per app scoped to its dependencies. */
@@ -58,7 +58,7 @@ export class ZeroTrustChart extends LayerChart {
 
   constructor(scope: Construct, id: string, props: ZeroTrustChartProps) {
     super(scope, id, { layer: Layer.APPS });
-    if (props.production && props.mtls !== 'STRICT') {
+    if (props.production && props.mtls !== MtlsMode.STRICT) {
       invalid('ZeroTrustChart', this, `production requires STRICT mTLS, but mesh:istio.mtls is ${props.mtls}; set mesh:istio.mtls: STRICT`);
     }
     if (props.production && !props.defaultDeny) {
@@ -71,7 +71,7 @@ export class ZeroTrustChart extends LayerChart {
     this.policy = new ZeroTrustPolicy(this, 'policy', {
       apps: props.apps && [...props.apps],
       defaultDeny: props.defaultDeny,
-      mtls: MtlsMode[props.mtls],
+      mtls: props.mtls,
       sidecarScoping: props.sidecarScoping,
       networkPolicies: props.networkPolicies,
       ingressGateway: props.ingressGateway,
@@ -120,7 +120,7 @@ export interface LoadTesterAccessChartProps {
   /** Flagger's load tester, in an injected namespace. */
   readonly loadTester: ChartWorkload;
   /** The mesh-wide mTLS mode (`mesh:istio.mtls`): under STRICT the load tester's port accepts plain text. */
-  readonly mtls: 'STRICT' | 'PERMISSIVE';
+  readonly mtls: MtlsMode;
   /** Deny what no rule allows in the load tester's namespace (`mesh:security.defaultDeny`). */
   readonly defaultDeny: boolean;
   /** A NetworkPolicy that lets only Flagger's pods reach the load tester's API (`mesh:security.networkPolicies`). */
@@ -161,7 +161,7 @@ export class LoadTesterAccessChart extends LayerChart {
     this.loadTester = props.loadTester;
     this.policy = new ZeroTrustPolicy(this, 'policy', {
       defaultDeny: props.defaultDeny,
-      mtls: MtlsMode[props.mtls],
+      mtls: props.mtls,
       networkPolicies: props.networkPolicies,
       sidecarScoping: false,
       prometheus: props.prometheus,

@@ -18,6 +18,7 @@ import { IMeshApp, MeshApp } from '../workloads/mesh-app';
 import { ObservabilityStack } from '../observability/observability-stack';
 import { FlaggerLoadTester } from '../delivery/flagger';
 import { NamespaceIsolation } from './namespace-isolation';
+import { MtlsMode } from './mtls-mode';
 import { externalEgressHosts } from './external-egress';
 
 /** The namespace of Istio's control plane (its root namespace). */
@@ -26,16 +27,6 @@ const ISTIO_NAMESPACE = ISTIO_SYSTEM_NAMESPACE;
 const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 /** The sidecar's merged Prometheus endpoint (pilot-agent) and Envoy's own stats port. */
 const SIDECAR_METRICS_PORTS = [15020, 15090];
-
-/** A PeerAuthentication mTLS mode. */
-export enum MtlsMode {
-  /** Only mutual TLS is accepted. */
-  STRICT = 'STRICT',
-  /** Mutual TLS and plain text are accepted: the migration mode. */
-  PERMISSIVE = 'PERMISSIVE',
-  /** Plain text only. */
-  DISABLE = 'DISABLE',
-}
 
 /** Where a sidecar may send traffic for hosts it does not know. */
 export enum SidecarOutboundMode {
@@ -511,7 +502,7 @@ export class ZeroTrustPolicy extends Construct {
               spec: {
                 selector: { matchLabels: { app: value } },
                 portLevelMtls: Lazy.any({
-                  produce: () => Object.fromEntries([...exceptions].map(([target, m]) => [String(target), { mode: m }])),
+                  produce: () => Object.fromEntries([...exceptions].map(([target, m]) => [String(target), { mode: m._renderPortLevel() }])),
                 }),
               },
             }),

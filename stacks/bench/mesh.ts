@@ -6,6 +6,7 @@ import {
   jaegerTracingProvider,
   MeshApp,
   MeshNamespace,
+  MtlsMode,
   prometheusIdentity,
   Protocol,
   ResilientRoute,
@@ -101,7 +102,7 @@ export function buildBenchMesh(services: readonly BenchService[]): App {
   new ZeroTrustChart(app, 'zero-trust', {
     apps,
     production: true,
-    mtls: 'STRICT',
+    mtls: MtlsMode.STRICT,
     defaultDeny: true,
     sidecarScoping: true,
     networkPolicies: true,

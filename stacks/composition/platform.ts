@@ -11,6 +11,7 @@ import { addProgressiveDelivery } from './progressive-delivery';
 import { addUserApps } from './apps';
 import { addPlatformNamespaces } from './platform-namespaces';
 import { demoExternalServices } from './demos';
+import { mtlsModeOf } from './variants';
 
 /** Namespaces of Kubernetes, Istio and Flux, never an app's. */
 
@@ -45,7 +46,8 @@ export function buildPlatform(config: EnvironmentConfig, options: BuildPlatformO
     ...(demoExternalServices(config.demo.apps).filter((s) => !listed.has(s.name)) as EgressSettings['services']),
   ];
   const mesh = addMeshPlatform(app, { ...config, egress: { ...config.egress, services: egressServices } }, tracing);
-  new MeshConfigChart(app, 'mesh-config', { ...config.istio, tracingProvider: tracing.name });
+  const mtls = mtlsModeOf(config.istio.mtls);
+  new MeshConfigChart(app, 'mesh-config', { ...config.istio, mtls, tracingProvider: tracing.name });
   // Prometheus, Grafana, Jaeger, Kiali and the mesh alerts, sized for the tier (layer platform).
   const observability = new ObservabilityChart(app, 'observability', { ...config.observability, tier: config.tier });
   // Flagger and its load tester, and the latency template and alert provider the apps' releases share.
@@ -81,7 +83,7 @@ export function buildPlatform(config: EnvironmentConfig, options: BuildPlatformO
   new LoadTesterAccessChart(app, 'load-tester-access', {
     flagger: delivery.platform.flagger.workload,
     loadTester: delivery.platform.loadTester.workload,
-    mtls: config.istio.mtls,
+    mtls,
     defaultDeny: config.security.defaultDeny,
     networkPolicies: config.security.networkPolicies,
     prometheus,
@@ -96,7 +98,7 @@ export function buildPlatform(config: EnvironmentConfig, options: BuildPlatformO
     ...config.security,
     prometheus,
     tracingCollector: tracing,
-    mtls: config.istio.mtls,
+    mtls,
     production: config.tier === 'production',
   });
   // Last: Flux's bootstrap layer, which needs to know which layers above have objects.

@@ -2,6 +2,7 @@ import { PRODUCTION_REQUIRED } from '../../support/production';
 import { Chart, Duration, Testing } from 'cdk8s';
 import { MeshConfigChart, ObservabilityChart, ObservabilityChartProps } from '../../../charts';
 import {
+  MtlsMode,
   AlertReceiver,
   AlertRule,
   FLAGGER_CANARY_DASHBOARD,
@@ -459,7 +460,7 @@ describe('the platform in each environment', () => {
 
   test('the mesh Telemetry of MeshConfigChart names the stack provider by default', () => {
     const app = Testing.app();
-    const chart = new MeshConfigChart(app, 'mesh-config', { mtls: 'STRICT', tracingSampling: 1, accessLogging: false });
+    const chart = new MeshConfigChart(app, 'mesh-config', { mtls: MtlsMode.STRICT, tracingSampling: 1, accessLogging: false });
     expect(Testing.synth(chart).find((o) => o.kind === 'Telemetry')?.spec.tracing).toEqual([
       { providers: [{ name: 'jaeger' }], randomSamplingPercentage: 1 },
     ]);

@@ -500,7 +500,7 @@ describe('ZeroTrustPolicy reads apps through IMeshApp', () => {
 describe('ZeroTrustChart fails when', () => {
   const props = {
     apps: [],
-    mtls: 'STRICT' as const,
+    mtls: MtlsMode.STRICT,
     production: true,
     defaultDeny: true,
     sidecarScoping: true,
@@ -511,7 +511,7 @@ describe('ZeroTrustChart fails when', () => {
   };
 
   test('production is not STRICT', () => {
-    expect(() => new ZeroTrustChart(Testing.app(), 'zero-trust', { ...props, mtls: 'PERMISSIVE' })).toThrow(
+    expect(() => new ZeroTrustChart(Testing.app(), 'zero-trust', { ...props, mtls: MtlsMode.PERMISSIVE })).toThrow(
       /^ZeroTrustChart zero-trust: production requires STRICT mTLS, but mesh:istio.mtls is PERMISSIVE; set mesh:istio.mtls: STRICT/,
     );
   });
@@ -536,7 +536,7 @@ describe('ZeroTrustChart', () => {
     const web = new MeshApp(apps, 'web', { image: 'x:1', ports: [{ port: 80 }] });
     const chart = new ZeroTrustChart(app, 'zero-trust', {
       apps: [web],
-      mtls: 'STRICT',
+      mtls: MtlsMode.STRICT,
       production: true,
       defaultDeny: true,
       sidecarScoping: true,
@@ -585,7 +585,7 @@ describe('ZeroTrustChart', () => {
     });
     const chart = new ZeroTrustChart(app, 'zero-trust', {
       apps: [web, api],
-      mtls: 'STRICT',
+      mtls: MtlsMode.STRICT,
       production: true,
       defaultDeny: true,
       sidecarScoping: true,

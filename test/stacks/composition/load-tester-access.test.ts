@@ -331,7 +331,7 @@ describe('LoadTesterAccessChart', () => {
   const props = {
     flagger: FLAGGER,
     loadTester: LOAD_TESTER,
-    mtls: 'STRICT' as const,
+    mtls: MtlsMode.STRICT,
     defaultDeny: true,
     networkPolicies: true,
     prometheus: PROMETHEUS,

@@ -22,7 +22,7 @@ function steps(app: App) {
   return {
     zeroTrust: () =>
       new ZeroTrustChart(app, 'zero-trust', {
-        mtls: 'STRICT',
+        mtls: MtlsMode.STRICT,
         production: true,
         defaultDeny: true,
         sidecarScoping: true,

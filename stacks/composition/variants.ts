@@ -1,0 +1,20 @@
+import { MtlsMode } from '../../constructs';
+
+/**
+ * The config layer speaks in strings (`Pulumi.<env>.yaml`), the library in enum-like classes: this module maps
+ * each configured variant name onto its class, one function per concept, so no other place converts them.
+ */
+
+/** The variant of `all` named `name`; the config schema admits only these names, so a miss is a schema bug. */
+function variantNamed<T extends { readonly name: string }>(key: string, all: readonly T[], name: string): T {
+  const found = all.find((v) => v.name === name);
+  if (!found) {
+    throw new Error(`${key}: '${name}' is not allowed; use one of ${all.map((v) => v.name).join(', ')}`);
+  }
+  return found;
+}
+
+/** `mesh:istio.mtls` (`STRICT`, `PERMISSIVE`) as the mesh-wide {@link MtlsMode}. */
+export function mtlsModeOf(name: string): MtlsMode {
+  return variantNamed('mesh:istio.mtls', MtlsMode.ALL, name);
+}
