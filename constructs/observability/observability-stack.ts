@@ -10,7 +10,7 @@ import { requireSecret } from '../core/secret-requirement';
 import { formatDuration } from '../core/duration';
 import { ISTIO_SYSTEM_NAMESPACE } from '../core/namespaces';
 import type { ChatService } from '../core/chat';
-import type { TracingProvider } from '../core/tracing';
+import { TracingProtocol, TracingProvider } from '../core/tracing';
 import { serviceHost } from '../core/hosts';
 
 /** The namespace the observability stack installs into unless told otherwise. */
@@ -111,7 +111,7 @@ export type MeshTracingBackend = TracingProvider;
  */
 export function jaegerTracingProvider(namespace: string = OBSERVABILITY_NAMESPACE): TracingProvider {
   const { name, port } = OBSERVABILITY_SERVICES.jaegerOtlpGrpc;
-  return { name: JAEGER_TRACING_PROVIDER, protocol: 'opentelemetry', service: serviceHost(name, namespace), port };
+  return { name: JAEGER_TRACING_PROVIDER, protocol: TracingProtocol.OPENTELEMETRY, service: serviceHost(name, namespace), port };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -236,7 +236,7 @@ export class Istiod extends HelmComponent {
         accessLogFile: props.accessLogFile ?? '',
         outboundTrafficPolicy: { mode: props.outboundTrafficPolicy ?? 'REGISTRY_ONLY' },
         extensionProviders: tracing
-          ? [{ name: tracing.name, [tracing.protocol]: { service: tracing.service, port: tracing.port } }]
+          ? [{ name: tracing.name, [tracing.protocol.name]: { service: tracing.service, port: tracing.port } }]
           : undefined,
         // Always explicit: the chart's own `metrics: [prometheus]` disappears as soon as defaultProviders is set.
         defaultProviders: { metrics: [ISTIO_PROMETHEUS_PROVIDER], tracing: tracing ? [tracing.name] : undefined },

@@ -10,6 +10,7 @@ import {
 } from '../../charts';
 import { IssuerType, LETS_ENCRYPT_PRODUCTION, goDuration, TracingProvider } from '../../constructs';
 import { EnvironmentConfig } from '../environments';
+import { tracingProviderOf } from './variants';
 
 /** What {@link addMeshPlatform} built, for the charts that bind to it. */
 export interface MeshPlatform {
@@ -42,7 +43,7 @@ export function addMeshPlatform(app: App, config: EnvironmentConfig, tracing?: T
     cni: install.cni,
     outboundTrafficPolicy: install.outboundTrafficPolicy,
     accessLogFile: config.istio.accessLogging ? '/dev/stdout' : undefined,
-    tracing: install.tracing ?? tracing,
+    tracing: tracingProviderOf(install.tracing) ?? tracing,
     istiod: install.istiod,
     proxyResources: install.proxy.resources,
     ingressGateway: install.ingressGateway,

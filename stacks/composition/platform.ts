@@ -11,7 +11,7 @@ import { addProgressiveDelivery } from './progressive-delivery';
 import { addUserApps } from './apps';
 import { addPlatformNamespaces } from './platform-namespaces';
 import { demoExternalServices } from './demos';
-import { mtlsModeOf } from './variants';
+import { mtlsModeOf, tracingProviderOf } from './variants';
 
 /** Namespaces of Kubernetes, Istio and Flux, never an app's. */
 
@@ -36,7 +36,7 @@ export function buildPlatform(config: EnvironmentConfig, options: BuildPlatformO
   // Istio (base, CNI, istiod, gateways), cert-manager, the public gateway with TLS, the egress services.
   // Istio's tracing extension provider is mesh:istio.install.tracing, else the observability stack's Jaeger;
   // the mesh-wide Telemetry samples into that same provider.
-  const tracing = config.istio.install.tracing ?? jaegerTracingProvider(config.observability.namespace);
+  const tracing = tracingProviderOf(config.istio.install.tracing) ?? jaegerTracingProvider(config.observability.namespace);
   // The demo apps are opt-in (mesh:demo.apps, none in production): the external service they call
   // (httpbin.org) is allowed only where they are deployed, unless the environment lists it itself.
   const listed = new Set(config.egress.services.map((s) => s.name));

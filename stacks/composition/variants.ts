@@ -1,4 +1,5 @@
-import { MtlsMode } from '../../constructs';
+import { MtlsMode, TracingProtocol, TracingProvider } from '../../constructs';
+import type { IstioInstallSettings } from '../environments/istio-install';
 
 /**
  * The config layer speaks in strings (`Pulumi.<env>.yaml`), the library in enum-like classes: this module maps
@@ -17,4 +18,14 @@ function variantNamed<T extends { readonly name: string }>(key: string, all: rea
 /** `mesh:istio.mtls` (`STRICT`, `PERMISSIVE`) as the mesh-wide {@link MtlsMode}. */
 export function mtlsModeOf(name: string): MtlsMode {
   return variantNamed('mesh:istio.mtls', MtlsMode.ALL, name);
+}
+
+/** `mesh:istio.install.tracing.protocol` (`opentelemetry`, `zipkin`) as its {@link TracingProtocol}. */
+export function tracingProtocolOf(name: string): TracingProtocol {
+  return variantNamed('mesh:istio.install.tracing.protocol', TracingProtocol.ALL, name);
+}
+
+/** `mesh:istio.install.tracing` as the {@link TracingProvider} it declares, or undefined when it is not set. */
+export function tracingProviderOf(settings: IstioInstallSettings['tracing']): TracingProvider | undefined {
+  return settings && { ...settings, protocol: tracingProtocolOf(settings.protocol) };
 }

@@ -1,7 +1,14 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as ts from 'typescript';
-import { DurationSyntax, ISTIO_SYSTEM_NAMESPACE, jaegerTracingProvider, MeshTracingBackend, TracingProvider } from '../../../constructs';
+import {
+  DurationSyntax,
+  ISTIO_SYSTEM_NAMESPACE,
+  jaegerTracingProvider,
+  MeshTracingBackend,
+  TracingProtocol,
+  TracingProvider,
+} from '../../../constructs';
 import { resilienceSchema } from '../../../stacks/environments/resilience';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
@@ -64,10 +71,15 @@ describe('one vocabulary (issue 11.2)', () => {
   });
 
   test('the tracing backend of the observability stack is the one TracingProvider type', () => {
-    const zipkin: TracingProvider = { name: 'zipkin', protocol: 'zipkin', service: 'zipkin.tracing.svc.cluster.local', port: 9411 };
+    const zipkin: TracingProvider = {
+      name: 'zipkin',
+      protocol: TracingProtocol.ZIPKIN,
+      service: 'zipkin.tracing.svc.cluster.local',
+      port: 9411,
+    };
     // A type of its own would refuse a Zipkin provider here (it allowed OTLP only).
     const backend: MeshTracingBackend = zipkin;
     const jaeger: TracingProvider = jaegerTracingProvider('observability');
-    expect([backend.protocol, jaeger.protocol]).toEqual(['zipkin', 'opentelemetry']);
+    expect([backend.protocol, jaeger.protocol]).toEqual([TracingProtocol.ZIPKIN, TracingProtocol.OPENTELEMETRY]);
   });
 });

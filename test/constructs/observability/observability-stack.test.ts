@@ -3,6 +3,7 @@ import { Chart, Duration, Testing } from 'cdk8s';
 import { MeshConfigChart, ObservabilityChart, ObservabilityChartProps } from '../../../charts';
 import {
   MtlsMode,
+  TracingProtocol,
   AlertReceiver,
   AlertRule,
   FLAGGER_CANARY_DASHBOARD,
@@ -125,7 +126,11 @@ describe('ObservabilityStack alone', () => {
     expect(stack.kialiUrl).toBe('http://kiali.telemetry.svc.cluster.local:20001/kiali');
 
     // The proxies' spans: the provider Istio declares points at the OTLP receiver the Jaeger release listens on.
-    expect(stack.tracingProvider).toEqual({ name: JAEGER_TRACING_PROVIDER, protocol: 'opentelemetry', ...declared.jaegerOtlp(jaeger) });
+    expect(stack.tracingProvider).toEqual({
+      name: JAEGER_TRACING_PROVIDER,
+      protocol: TracingProtocol.OPENTELEMETRY,
+      ...declared.jaegerOtlp(jaeger),
+    });
     expect(jaegerTracingProvider('telemetry')).toEqual(stack.tracingProvider);
     expect(jaeger.spec.values.userconfig.service.pipelines.traces.receivers).toContain('otlp');
   });

@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as YAML from 'yaml';
 import { Chart, Testing } from 'cdk8s';
-import { IstioBase, IstioCni, IstioGateway, Istiod, ISTIO_VERSION, OBSERVABILITY_CHARTS } from '../../../constructs';
+import { IstioBase, IstioCni, IstioGateway, Istiod, ISTIO_VERSION, OBSERVABILITY_CHARTS, TracingProtocol } from '../../../constructs';
 import { EnvironmentConfig, listEnvironmentFiles, loadEnvironmentFile, parseEnvironment } from '../../../stacks/environments';
 import { buildPlatform } from '../../../stacks/composition/platform';
 import { KubeObject, renderCharts } from '../../../stacks/engines/render';
@@ -75,7 +75,7 @@ describe('istiod: what the chart renders as mesh config', () => {
     const base = new IstioBase(c, 'base');
     const traced = new Istiod(c, 'istiod', {
       base,
-      tracing: { name: 'jaeger', protocol: 'opentelemetry', service: 'jaeger.observability.svc.cluster.local', port: 4317 },
+      tracing: { name: 'jaeger', protocol: TracingProtocol.OPENTELEMETRY, service: 'jaeger.observability.svc.cluster.local', port: 4317 },
     });
     const plain = new Istiod(new Chart(Testing.app(), 'plain'), 'istiod', { base: new IstioBase(c, 'base2') });
     expect(istiodMeshConfig(ISTIO_VERSION, traced.values).defaultProviders).toEqual({ metrics: ['prometheus'], tracing: ['jaeger'] });

@@ -1,5 +1,5 @@
 import { Chart, Testing } from 'cdk8s';
-import { HelmComponent, IstioBase, IstioCni, IstioGateway, Istiod, ISTIO_VERSION } from '../../../constructs';
+import { HelmComponent, IstioBase, IstioCni, IstioGateway, Istiod, ISTIO_VERSION, TracingProtocol } from '../../../constructs';
 import { IstioBaseChart, IstioControlPlaneChart } from '../../../charts';
 
 function chart(): Chart {
@@ -49,7 +49,7 @@ describe('Istio components', () => {
       base: new IstioBase(c, 'base'),
       accessLogFile: '/dev/stdout',
       outboundTrafficPolicy: 'ALLOW_ANY',
-      tracing: { name: 'jaeger', protocol: 'opentelemetry', service: 'jaeger.observability.svc.cluster.local', port: 4317 },
+      tracing: { name: 'jaeger', protocol: TracingProtocol.OPENTELEMETRY, service: 'jaeger.observability.svc.cluster.local', port: 4317 },
     });
     expect(istiod.typedValues.meshConfig).toEqual({
       accessLogFile: '/dev/stdout',
@@ -202,7 +202,7 @@ describe('Istio components', () => {
       () =>
         new Istiod(c, 'istiod', {
           base: new IstioBase(c, 'base'),
-          tracing: { name: 'jaeger', protocol: 'zipkin', service: 'http://jaeger:9411', port: 9411 },
+          tracing: { name: 'jaeger', protocol: TracingProtocol.ZIPKIN, service: 'http://jaeger:9411', port: 9411 },
         }),
     ).toThrow(/Istiod test\/istiod: tracing service 'http:\/\/jaeger:9411' is not a fully qualified Service name/);
   });
@@ -213,7 +213,7 @@ describe('Istio components', () => {
       () =>
         new Istiod(c, 'istiod', {
           base: new IstioBase(c, 'base'),
-          tracing: { name: 'prometheus', protocol: 'opentelemetry', service: 'otel.tracing.svc.cluster.local', port: 4317 },
+          tracing: { name: 'prometheus', protocol: TracingProtocol.OPENTELEMETRY, service: 'otel.tracing.svc.cluster.local', port: 4317 },
         }),
     ).toThrow(
       "Istiod test/istiod: tracing provider name 'prometheus' is one of Istio's built-in providers (prometheus, stackdriver, envoy); name the collector, e.g. 'jaeger' or 'otel'",

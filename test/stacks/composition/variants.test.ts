@@ -1,7 +1,7 @@
-import { MtlsMode } from '../../../constructs';
+import { MtlsMode, TracingProtocol } from '../../../constructs';
 import { parseEnvironment } from '../../../stacks/environments';
 import { buildPlatform } from '../../../stacks/composition/platform';
-import { mtlsModeOf } from '../../../stacks/composition/variants';
+import { mtlsModeOf, tracingProtocolOf, tracingProviderOf } from '../../../stacks/composition/variants';
 import { renderCharts } from '../../../stacks/engines/render';
 
 describe('config variant names onto the library classes', () => {
@@ -19,5 +19,30 @@ describe('config variant names onto the library classes', () => {
     expect(peers.find((o) => o.metadata.name === 'default')?.spec).toEqual({ mtls: { mode: mtls } });
     // Under STRICT only, Flagger (outside the mesh) needs a plain-text port on its load tester.
     expect(peers.some((o) => o.metadata.name === 'flagger-loadtester')).toBe(mtls === 'STRICT');
+  });
+
+  test('mesh:istio.install.tracing: the protocol name maps onto its TracingProtocol', () => {
+    expect(tracingProtocolOf('opentelemetry')).toBe(TracingProtocol.OPENTELEMETRY);
+    expect(tracingProtocolOf('zipkin')).toBe(TracingProtocol.ZIPKIN);
+    expect(() => tracingProtocolOf('jaeger')).toThrow(
+      "mesh:istio.install.tracing.protocol: 'jaeger' is not allowed; use one of opentelemetry, zipkin",
+    );
+    const settings = { name: 'zipkin', protocol: 'zipkin' as const, service: 'zipkin.tracing.svc.cluster.local', port: 9411 };
+    expect(tracingProviderOf(settings)).toEqual({ ...settings, protocol: TracingProtocol.ZIPKIN });
+    expect(tracingProviderOf(undefined)).toBeUndefined();
+  });
+
+  test('mesh:istio.install.tracing with Zipkin reaches istiod and the mesh Telemetry', () => {
+    const tracing = { name: 'zipkin', protocol: 'zipkin', service: 'zipkin.tracing.svc.cluster.local', port: 9411 };
+    const app = buildPlatform(parseEnvironment('dev', { 'mesh:istio': { install: { tracing } } }, 'Pulumi.dev.yaml'));
+    const objects = renderCharts(app).flatMap((c) => c.objects);
+    const istiod = objects.find((o) => o.kind === 'HelmRelease' && o.metadata.name === 'istiod');
+    expect(istiod?.spec).toMatchObject({
+      values: {
+        meshConfig: { extensionProviders: [{ name: 'zipkin', zipkin: { service: 'zipkin.tracing.svc.cluster.local', port: 9411 } }] },
+      },
+    });
+    const telemetry = objects.find((o) => o.kind === 'Telemetry' && o.metadata.namespace === 'istio-system');
+    expect(telemetry?.spec).toMatchObject({ tracing: [{ providers: [{ name: 'zipkin' }] }] });
   });
 });
