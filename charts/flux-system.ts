@@ -6,6 +6,7 @@ import {
   FLUX_NAMESPACE,
   FluxGitSource,
   FluxKustomization,
+  FluxEventSeverity,
   FluxNotifications,
   NotificationChannel,
   invalid,
@@ -59,9 +60,9 @@ export interface FluxSystemChartProps {
     readonly channel?: string;
     /**
      * The lowest severity sent.
-     * @default 'info'
+     * @default FluxEventSeverity.INFO
      */
-    readonly severity?: 'info' | 'error';
+    readonly severity?: FluxEventSeverity;
   };
 }
 

@@ -15,6 +15,32 @@ import { ChatService, chatService } from '../core/chat';
 /** Where Flux posts its events: a {@link ChatService}, or `msteams` (Flux's name for `teams`). */
 export type NotificationChannel = ChatService | 'msteams';
 
+/** The lowest severity of the Flux events a {@link FluxNotifications} posts (the Alert's `eventSeverity`). */
+export class FluxEventSeverity {
+  /** Every event: each reconciliation, upgrades included. */
+  static readonly INFO = new FluxEventSeverity('info', AlertSpecEventSeverity.INFO);
+  /** Failures only. */
+  static readonly ERROR = new FluxEventSeverity('error', AlertSpecEventSeverity.ERROR);
+
+  /** Every severity. */
+  static readonly ALL: readonly FluxEventSeverity[] = [FluxEventSeverity.INFO, FluxEventSeverity.ERROR];
+
+  private constructor(
+    /** The name Flux reads. */
+    readonly name: 'info' | 'error',
+    private readonly value: AlertSpecEventSeverity,
+  ) {}
+
+  /** @internal the L1 value */
+  _render(): AlertSpecEventSeverity {
+    return this.value;
+  }
+
+  toString(): string {
+    return this.name;
+  }
+}
+
 /** Properties of a {@link FluxNotifications}. */
 export interface FluxNotificationsProps {
   /** Slack or Microsoft Teams (`teams`, or Flux's name for it, `msteams`). */
@@ -30,10 +56,10 @@ export interface FluxNotificationsProps {
    */
   readonly channel?: string;
   /**
-   * Which events are sent: `info` (every reconciliation, upgrades included) or `error` (failures only).
-   * @default 'info'
+   * Which events are sent: `INFO` (every reconciliation, upgrades included) or `ERROR` (failures only).
+   * @default FluxEventSeverity.INFO
    */
-  readonly severity?: 'info' | 'error';
+  readonly severity?: FluxEventSeverity;
   /**
    * Name of the Provider and the Alert.
    * @default - the construct id
@@ -90,7 +116,7 @@ export class FluxNotifications extends Construct {
       metadata: { name, namespace: FLUX_NAMESPACE },
       spec: {
         providerRef: { name },
-        eventSeverity: props.severity === 'error' ? AlertSpecEventSeverity.ERROR : AlertSpecEventSeverity.INFO,
+        eventSeverity: (props.severity ?? FluxEventSeverity.INFO)._render(),
         eventSources: [
           { kind: AlertSpecEventSourcesKind.GIT_REPOSITORY, name: '*', namespace: FLUX_NAMESPACE },
           { kind: AlertSpecEventSourcesKind.KUSTOMIZATION, name: '*', namespace: FLUX_NAMESPACE },

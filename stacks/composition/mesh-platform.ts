@@ -10,7 +10,7 @@ import {
 } from '../../charts';
 import { IssuerType, LETS_ENCRYPT_PRODUCTION, goDuration, TracingProvider } from '../../constructs';
 import { EnvironmentConfig } from '../environments';
-import { tracingProviderOf } from './variants';
+import { fluxEventSeverityOf, tracingProviderOf } from './variants';
 
 /** What {@link addMeshPlatform} built, for the charts that bind to it. */
 export interface MeshPlatform {
@@ -96,7 +96,7 @@ export function addFluxSystem(app: App, config: EnvironmentConfig): FluxSystemCh
       type: gitops.notifications.type,
       webhookSecretName: gitops.notifications.secretRef,
       channel: gitops.notifications.channel,
-      severity: gitops.notifications.severity,
+      severity: fluxEventSeverityOf(gitops.notifications.severity),
     },
   });
 }

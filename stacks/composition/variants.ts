@@ -1,4 +1,4 @@
-import { MtlsMode, TracingProtocol, TracingProvider } from '../../constructs';
+import { FluxEventSeverity, MtlsMode, TracingProtocol, TracingProvider } from '../../constructs';
 import type { IstioInstallSettings } from '../environments/istio-install';
 
 /**
@@ -28,4 +28,9 @@ export function tracingProtocolOf(name: string): TracingProtocol {
 /** `mesh:istio.install.tracing` as the {@link TracingProvider} it declares, or undefined when it is not set. */
 export function tracingProviderOf(settings: IstioInstallSettings['tracing']): TracingProvider | undefined {
   return settings && { ...settings, protocol: tracingProtocolOf(settings.protocol) };
+}
+
+/** `mesh:gitops.notifications.severity` (`info`, `error`) as its {@link FluxEventSeverity}. */
+export function fluxEventSeverityOf(name: string): FluxEventSeverity {
+  return variantNamed('mesh:gitops.notifications.severity', FluxEventSeverity.ALL, name);
 }

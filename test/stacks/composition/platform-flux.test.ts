@@ -1,7 +1,14 @@
 import { PRODUCTION_REQUIRED } from '../../support/production';
 import { Chart, Duration, Testing } from 'cdk8s';
 import { FluxSystemChart, Layer, layersWithObjects } from '../../../charts';
-import { FluxGitSource, FluxKustomization, FluxNotifications, formatGoDuration, parseGoDuration } from '../../../constructs';
+import {
+  FluxGitSource,
+  FluxEventSeverity,
+  FluxKustomization,
+  FluxNotifications,
+  formatGoDuration,
+  parseGoDuration,
+} from '../../../constructs';
 import { parseEnvironment } from '../../../stacks/environments';
 import { buildPlatform } from '../../../stacks/composition/platform';
 import { renderCharts } from '../../../stacks/engines/render';
@@ -71,7 +78,9 @@ describe('FluxSystemChart', () => {
 
   test('notifications: a Slack Provider with the webhook Secret reference and an Alert on the Git source, Kustomizations and HelmReleases', () => {
     const objects = Testing.synth(
-      fluxChart({ notifications: { type: 'slack', webhookSecretName: 'slack-webhook', channel: 'platform', severity: 'error' } }),
+      fluxChart({
+        notifications: { type: 'slack', webhookSecretName: 'slack-webhook', channel: 'platform', severity: FluxEventSeverity.ERROR },
+      }),
     );
     expect(objects.find((o) => o.kind === 'Provider')).toEqual({
       apiVersion: 'notification.toolkit.fluxcd.io/v1beta3',

@@ -1,7 +1,7 @@
-import { MtlsMode, TracingProtocol } from '../../../constructs';
+import { FluxEventSeverity, MtlsMode, TracingProtocol } from '../../../constructs';
 import { parseEnvironment } from '../../../stacks/environments';
 import { buildPlatform } from '../../../stacks/composition/platform';
-import { mtlsModeOf, tracingProtocolOf, tracingProviderOf } from '../../../stacks/composition/variants';
+import { fluxEventSeverityOf, mtlsModeOf, tracingProtocolOf, tracingProviderOf } from '../../../stacks/composition/variants';
 import { renderCharts } from '../../../stacks/engines/render';
 
 describe('config variant names onto the library classes', () => {
@@ -44,5 +44,19 @@ describe('config variant names onto the library classes', () => {
     });
     const telemetry = objects.find((o) => o.kind === 'Telemetry' && o.metadata.namespace === 'istio-system');
     expect(telemetry?.spec).toMatchObject({ tracing: [{ providers: [{ name: 'zipkin' }] }] });
+  });
+
+  test('mesh:gitops.notifications.severity maps onto its FluxEventSeverity and reaches the Alert', () => {
+    expect(fluxEventSeverityOf('info')).toBe(FluxEventSeverity.INFO);
+    expect(fluxEventSeverityOf('error')).toBe(FluxEventSeverity.ERROR);
+    expect(() => fluxEventSeverityOf('warn')).toThrow("mesh:gitops.notifications.severity: 'warn' is not allowed; use one of info, error");
+    const gitops = {
+      url: 'ssh://git@github.com/acme/mesh.git',
+      notifications: { type: 'slack', secretRef: 'slack-webhook', severity: 'error' },
+    };
+    const objects = renderCharts(buildPlatform(parseEnvironment('dev', { 'mesh:gitops': gitops }, 'Pulumi.dev.yaml'))).flatMap(
+      (c) => c.objects,
+    );
+    expect(objects.find((o) => o.kind === 'Alert')?.spec).toMatchObject({ eventSeverity: 'error' });
   });
 });

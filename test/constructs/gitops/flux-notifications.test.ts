@@ -1,0 +1,20 @@
+import { Chart, Testing } from 'cdk8s';
+import { FluxEventSeverity, FluxNotifications } from '../../../constructs';
+
+describe('FluxEventSeverity', () => {
+  test('ALL lists info and error by the names Flux reads', () => {
+    expect(FluxEventSeverity.ALL).toEqual([FluxEventSeverity.INFO, FluxEventSeverity.ERROR]);
+    expect(FluxEventSeverity.ALL.map((s) => s.name)).toEqual(['info', 'error']);
+    expect(`${FluxEventSeverity.ERROR}`).toBe('error');
+  });
+
+  test.each([
+    [FluxEventSeverity.INFO, 'info'],
+    [FluxEventSeverity.ERROR, 'error'],
+    [undefined, 'info'],
+  ])('severity %s renders the Alert eventSeverity %s', (severity, rendered) => {
+    const chart = new Chart(Testing.app(), 'test');
+    new FluxNotifications(chart, 'slack', { type: 'slack', webhookSecretName: 'slack-webhook', severity });
+    expect(Testing.synth(chart).find((o) => o.kind === 'Alert').spec.eventSeverity).toBe(rendered);
+  });
+});
