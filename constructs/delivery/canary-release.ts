@@ -479,6 +479,15 @@ function flaggerOwnedKeys(canary: CanaryLike): string[] {
  */
 export type RenderedObject = KubeObject;
 
+/** The kinds of the objects {@link flaggerOwnedKeys} names, which include every kind {@link flaggerCollisions} checks. */
+const FLAGGER_COLLISION_KINDS: ReadonlySet<string> = new Set([
+  'Service',
+  'VirtualService',
+  'DestinationRule',
+  'Deployment',
+  'HorizontalPodAutoscaler',
+]);
+
 /**
  * Finds objects that fight Flagger: an object with the identity of one Flagger creates for a Canary
  * (`<app>`, `<app>-primary`, `<app>-canary` Services, their DestinationRules, the `<app>`
@@ -503,6 +512,8 @@ export function flaggerCollisions(objects: readonly RenderedObject[]): string[] 
   const problems: string[] = [];
   if (owned.size === 0) return problems;
   for (const o of objects) {
+    // Only these kinds can collide (what Flagger owns, and the routing and replicas it takes over).
+    if (!FLAGGER_COLLISION_KINDS.has(o.kind)) continue;
     const ns = o.metadata.namespace ?? 'default';
     const key = `${o.kind} ${ns}/${o.metadata.name}`;
     const owner = owned.get(key);

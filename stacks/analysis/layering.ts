@@ -64,13 +64,20 @@ export interface CrdInstaller {
   readonly layer: Layer;
 }
 
+/** The Helm components of the tree, in construct order. */
+function helmComponents(app: IConstruct): HelmComponent[] {
+  return app.node.findAll().filter((c): c is HelmComponent => c instanceof HelmComponent);
+}
+
 /**
  * Every Helm component of the app that installs CRDs ({@link HelmComponent.crdApiGroups}), by API group,
  * in construct order.
+ * @param components the app's Helm components, when the caller has them already
+ * @default components - every HelmComponent of the app's tree
  */
-export function crdInstallers(app: IConstruct): Map<string, CrdInstaller[]> {
+export function crdInstallers(app: IConstruct, components: readonly HelmComponent[] = helmComponents(app)): Map<string, CrdInstaller[]> {
   const installers = new Map<string, CrdInstaller[]>();
-  for (const component of app.node.findAll().filter((c): c is HelmComponent => c instanceof HelmComponent)) {
+  for (const component of components) {
     const chart = Chart.of(component);
     if (!LayerChart.isLayerChart(chart)) continue;
     for (const group of component.crdApiGroups) {
@@ -122,7 +129,9 @@ export function layeringProblems(
 ): LayeringProblem[] {
   const problems: LayeringProblem[] = [];
   const rank = (layer: Layer) => LAYERS.indexOf(layer);
-  const installers = crdInstallers(app);
+  // One walk of the construct tree for both rules.
+  const components = helmComponents(app);
+  const installers = crdInstallers(app, components);
   const crdObjects = new Map<string, { chart: string; layer: Layer }>();
   const namespaces = new Map<string, { chart: string; layer: Layer }>();
   for (const chart of charts) {
@@ -175,7 +184,7 @@ export function layeringProblems(
     }
   }
 
-  for (const component of app.node.findAll().filter((c): c is HelmComponent => c instanceof HelmComponent)) {
+  for (const component of components) {
     const chart = Chart.of(component);
     if (!LayerChart.isLayerChart(chart)) continue;
     const namespace = namespaces.get(component.namespace);

@@ -52,44 +52,37 @@ function isScalar(v: unknown): v is string | number | boolean | null {
   return v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
 }
 
-function isEmpty(v: unknown): boolean {
-  return Array.isArray(v) ? v.length === 0 : Object.keys(v as object).length === 0;
-}
-
-/** Appends the entries of a non-empty map, each line at `indent` (the first one's indentation already written when `inline`). */
-function emitMap(out: string[], map: Record<string, unknown>, indent: string, inline: boolean): void {
-  let first = inline;
-  for (const key of Object.keys(map)) {
-    let value = map[key];
-    if (value === undefined) value = null;
-    out.push(first ? '' : indent, keyText(key), ':');
-    first = false;
-    emitValue(out, value, indent, false);
+/** Appends the entries of a map (`keys`, at least one), each line at `indent` (the first one's indentation written when `inline`). */
+function emitMap(out: string[], map: Record<string, unknown>, keys: readonly string[], indent: string, inline: boolean): void {
+  for (let i = 0; i < keys.length; i++) {
+    const value = map[keys[i]];
+    out.push(i === 0 && inline ? '' : indent, keyText(keys[i]), ':');
+    emitValue(out, value === undefined ? null : value, indent, false);
   }
 }
 
-/** Appends a value after `key:` (`inSeq` false) or after `-` (`inSeq` true), then its end of line. */
+/**
+ * Appends a value after `key:` (`inSeq` false) or after `-` (`inSeq` true), then its end of line. A map's keys are
+ * listed once, for both the test of emptiness and the entries.
+ */
 function emitValue(out: string[], value: unknown, indent: string, inSeq: boolean): void {
   if (isScalar(value)) {
     out.push(' ', scalarText(value), '\n');
   } else if (typeof value !== 'object') {
     throw new NeedsFullEmitter();
-  } else if (isEmpty(value)) {
-    out.push(Array.isArray(value) ? ' []\n' : ' {}\n');
   } else if (Array.isArray(value)) {
-    if (inSeq) {
-      out.push(' ');
-      emitSeq(out, value, `${indent}  `, true);
-    } else {
-      out.push('\n');
-      emitSeq(out, value, `${indent}  `, false);
+    if (value.length === 0) out.push(' []\n');
+    else {
+      out.push(inSeq ? ' ' : '\n');
+      emitSeq(out, value, `${indent}  `, inSeq);
     }
-  } else if (inSeq) {
-    out.push(' ');
-    emitMap(out, value as Record<string, unknown>, `${indent}  `, true);
   } else {
-    out.push('\n');
-    emitMap(out, value as Record<string, unknown>, `${indent}  `, false);
+    const keys = Object.keys(value as object);
+    if (keys.length === 0) out.push(' {}\n');
+    else {
+      out.push(inSeq ? ' ' : '\n');
+      emitMap(out, value as Record<string, unknown>, keys, `${indent}  `, inSeq);
+    }
   }
 }
 
@@ -102,11 +95,17 @@ function emitSeq(out: string[], seq: readonly unknown[], indent: string, inline:
 
 /** One document, laid out here when it holds only maps, sequences and one-line scalars. */
 function fastDocument(doc: unknown): string | undefined {
-  if (typeof doc !== 'object' || doc === null || isEmpty(doc)) return undefined;
+  if (typeof doc !== 'object' || doc === null) return undefined;
   const out: string[] = [];
   try {
-    if (Array.isArray(doc)) emitSeq(out, doc, '', false);
-    else emitMap(out, doc as Record<string, unknown>, '', false);
+    if (Array.isArray(doc)) {
+      if (doc.length === 0) return undefined;
+      emitSeq(out, doc, '', false);
+    } else {
+      const keys = Object.keys(doc);
+      if (keys.length === 0) return undefined;
+      emitMap(out, doc as Record<string, unknown>, keys, '', false);
+    }
   } catch (e) {
     if (e instanceof NeedsFullEmitter) return undefined;
     throw e;

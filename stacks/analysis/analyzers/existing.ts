@@ -61,8 +61,10 @@ export const EXISTING_ANALYZERS: readonly Analyzer[] = [
     description:
       "no object fights Flagger over what it generates for a Canary (its Services, DestinationRules, VirtualService, primary Deployment, the target's replicas)",
     analyze: ({ objects }) => {
+      const messages = flaggerCollisions(objects);
+      if (messages.length === 0) return [];
       const byKey = new Map(objects.map((o) => [`${o.kind} ${o.metadata.namespace ?? 'default'}/${o.metadata.name}`, o]));
-      return flaggerCollisions(objects).map((message) => {
+      return messages.map((message) => {
         const key = /^(\S+ [^/\s]+\/\S+)/.exec(message)?.[1];
         return {
           target: key ? byKey.get(key) : undefined,

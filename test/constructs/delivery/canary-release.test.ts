@@ -475,6 +475,18 @@ describe('flaggerCollisions', () => {
       expect.stringContaining('VirtualService other/edge routes host httpbin.demo'),
     ]);
   });
+
+  test('every object Flagger generates for a Canary is a collision when the output holds it too, of whichever kind', () => {
+    const { objects, canary } = release({}, { autoscaling: { minReplicas: 2, maxReplicas: 4, cpuUtilization: 80 } });
+    expect(canary.flaggerOwnedObjects).toContain('HorizontalPodAutoscaler demo/httpbin-primary');
+    for (const key of canary.flaggerOwnedObjects) {
+      const [, kind, namespace, name] = /^(\S+) ([^/]+)\/(\S+)$/.exec(key)!;
+      const generated = { apiVersion: 'example.com/v1', kind, metadata: { name, namespace }, spec: {} };
+      expect(flaggerCollisions([...objects, generated])).toEqual([
+        `${key} is created by Flagger for Canary demo/httpbin; generating it too makes two writers fight`,
+      ]);
+    }
+  });
 });
 
 describe('CanaryRelease validation', () => {
