@@ -15,6 +15,39 @@ export const FLUX_NAMESPACE = 'flux-system';
 /** The API group of a CustomResourceDefinition: a lower-case DNS subdomain with at least one dot. */
 const API_GROUP = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/;
 
+/**
+ * What a {@link HelmComponent}'s release does with the CustomResourceDefinitions of its chart on install and upgrade
+ * (Flux's `install.crds` and `upgrade.crds`).
+ */
+export class HelmCrdPolicy {
+  /** Install the chart's CRDs and replace them on upgrade. */
+  static readonly CREATE_REPLACE = new HelmCrdPolicy('CreateReplace');
+  /** Leave the chart's CRDs alone: another release (or the cluster) owns them. */
+  static readonly SKIP = new HelmCrdPolicy('Skip');
+
+  /** Every policy. */
+  static readonly ALL: readonly HelmCrdPolicy[] = [HelmCrdPolicy.CREATE_REPLACE, HelmCrdPolicy.SKIP];
+
+  private constructor(
+    /** The name Flux reads, e.g. `CreateReplace`. */
+    readonly name: 'CreateReplace' | 'Skip',
+  ) {}
+
+  /** @internal the L1 value of `install.crds` */
+  _renderInstall(): HelmReleaseSpecInstallCrds {
+    return this === HelmCrdPolicy.SKIP ? HelmReleaseSpecInstallCrds.SKIP : HelmReleaseSpecInstallCrds.CREATE_REPLACE;
+  }
+
+  /** @internal the L1 value of `upgrade.crds` */
+  _renderUpgrade(): HelmReleaseSpecUpgradeCrds {
+    return this === HelmCrdPolicy.SKIP ? HelmReleaseSpecUpgradeCrds.SKIP : HelmReleaseSpecUpgradeCrds.CREATE_REPLACE;
+  }
+
+  toString(): string {
+    return this.name;
+  }
+}
+
 /** A Helm chart repository, by name and URL (HTTPS index or `oci://` registry). */
 export interface HelmRepositoryRef {
   /** Name of the Flux `HelmRepository` (one per repository, shared by every chart from it). */
@@ -54,10 +87,10 @@ export interface HelmComponentProps {
    */
   readonly timeout?: Duration;
   /**
-   * Install and upgrade the chart's CRDs (`CreateReplace`), or leave them to another release (`Skip`).
-   * @default 'CreateReplace'
+   * Install and upgrade the chart's CRDs (`CREATE_REPLACE`), or leave them to another release (`SKIP`).
+   * @default HelmCrdPolicy.CREATE_REPLACE
    */
-  readonly crds?: 'CreateReplace' | 'Skip';
+  readonly crds?: HelmCrdPolicy;
   /**
    * The API groups whose CustomResourceDefinitions the chart installs, such as `flagger.app` (read
    * them from the chart's `crds/` folder or its CRD templates). Objects of these groups exist only once
@@ -91,7 +124,7 @@ export class HelmComponent extends Construct {
   /** How long install, upgrade and their health checks may take. */
   readonly timeout: Duration;
   /** Whether the release installs and upgrades the chart's CRDs. */
-  readonly crds: 'CreateReplace' | 'Skip';
+  readonly crds: HelmCrdPolicy;
   /** The releases that must be ready first. */
   readonly dependsOn: readonly HelmComponent[];
   /** The Flux HelmRelease (escape hatch). */
@@ -127,7 +160,7 @@ export class HelmComponent extends Construct {
         );
     }
     this.timeout = props.timeout ?? Duration.minutes(10);
-    this.crds = props.crds ?? 'CreateReplace';
+    this.crds = props.crds ?? HelmCrdPolicy.CREATE_REPLACE;
     this.dependsOn = [...(props.dependsOn ?? [])];
     const { timeout, crds } = this;
     const source = this.repositorySource();
@@ -149,11 +182,11 @@ export class HelmComponent extends Construct {
         },
         install: {
           createNamespace: true,
-          crds: HelmReleaseSpecInstallCrds[crds === 'Skip' ? 'SKIP' : 'CREATE_REPLACE'],
+          crds: crds._renderInstall(),
           remediation: { retries: 3 },
         },
         upgrade: {
-          crds: HelmReleaseSpecUpgradeCrds[crds === 'Skip' ? 'SKIP' : 'CREATE_REPLACE'],
+          crds: crds._renderUpgrade(),
           remediation: { retries: 3, remediateLastFailure: true },
           cleanupOnFail: true,
         },

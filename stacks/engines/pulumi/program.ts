@@ -2,7 +2,7 @@ import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { Layer, LAYERS } from '../../../charts';
 import { App } from 'cdk8s';
-import { FLUX_NAMESPACE, HelmComponent, IstioGateway, ObservabilityStack } from '../../../constructs';
+import { FLUX_NAMESPACE, HelmComponent, HelmCrdPolicy, IstioGateway, ObservabilityStack } from '../../../constructs';
 import { ConfigError, EnvironmentConfig } from '../../environments';
 import { buildPlatform } from '../../composition/platform';
 import { apiGroupOf, crdInstallers } from '../../analysis/layering';
@@ -247,7 +247,7 @@ function declareHelmRelease(
       repositoryOpts: url.startsWith('oci://') ? undefined : { repo: url },
       // As rendered: plain JSON, keys whose value is undefined left out.
       values: JSON.parse(JSON.stringify(component.values)) as Record<string, unknown>,
-      skipCrds: component.crds === 'Skip',
+      skipCrds: component.crds === HelmCrdPolicy.SKIP,
       timeout: component.timeout.toSeconds(),
       atomic: true,
       cleanupOnFail: true,

@@ -1,7 +1,7 @@
 import * as pulumi from '@pulumi/pulumi';
 import { ApiObject, Duration, Testing } from 'cdk8s';
 import { LAYERS, Layer, LayerChart } from '../../../../charts';
-import { HelmComponent, parseGoDuration } from '../../../../constructs';
+import { HelmComponent, HelmCrdPolicy, parseGoDuration } from '../../../../constructs';
 import { EnvironmentConfig, listEnvironmentFiles, loadEnvironmentFile } from '../../../../stacks/environments';
 import { buildPlatform } from '../../../../stacks/composition/platform';
 import { apiGroupOf, crdInstallers } from '../../../../stacks/analysis/layering';
@@ -312,7 +312,13 @@ describe('Helm releases from the model', () => {
     const app = Testing.app();
     const platform = new LayerChart(app, 'platform', { layer: Layer.PLATFORM });
     const repository = { name: 'example', url: 'https://charts.example.com' };
-    const base = new HelmComponent(platform, 'base', { repository, chart: 'base', version: '1.0.0', namespace: 'widgets', crds: 'Skip' });
+    const base = new HelmComponent(platform, 'base', {
+      repository,
+      chart: 'base',
+      version: '1.0.0',
+      namespace: 'widgets',
+      crds: HelmCrdPolicy.SKIP,
+    });
     new HelmComponent(platform, 'widgets', {
       repository,
       chart: 'widgets',
