@@ -3,6 +3,7 @@ import {
   ChartResources,
   IstioBase,
   IstioCni,
+  GatewayServiceType,
   IstioGateway,
   Istiod,
   IstioProfile,
@@ -81,7 +82,7 @@ export interface IstioControlPlaneChartProps {
    */
   readonly proxyResources?: ChartResources;
   /** The ingress gateway's scaling and Service type. */
-  readonly ingressGateway: IstioDeploymentScaling & { readonly serviceType: 'LoadBalancer' | 'NodePort' | 'ClusterIP' };
+  readonly ingressGateway: IstioDeploymentScaling & { readonly serviceType: GatewayServiceType };
   /**
    * The egress gateway's scaling.
    * @default - no egress gateway

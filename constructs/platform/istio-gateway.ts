@@ -16,6 +16,32 @@ import {
 } from './istio-release';
 import { checkAutoscaling, ComponentAutoscaling, Istiod } from './istiod';
 
+/** How an {@link IstioGateway}'s Service is exposed (the Kubernetes Service `type`). */
+export class GatewayServiceType {
+  /** An external load balancer of the cloud provider: the usual ingress. */
+  static readonly LOAD_BALANCER = new GatewayServiceType('LoadBalancer');
+  /** A port on every node: clusters without a load balancer (kind, bare metal). */
+  static readonly NODE_PORT = new GatewayServiceType('NodePort');
+  /** Reachable inside the cluster only: the egress gateway, or an ingress behind another load balancer. */
+  static readonly CLUSTER_IP = new GatewayServiceType('ClusterIP');
+
+  /** Every Service type a gateway can have. */
+  static readonly ALL: readonly GatewayServiceType[] = [
+    GatewayServiceType.LOAD_BALANCER,
+    GatewayServiceType.NODE_PORT,
+    GatewayServiceType.CLUSTER_IP,
+  ];
+
+  private constructor(
+    /** The Service type's name in Kubernetes, e.g. `LoadBalancer`. */
+    readonly name: 'LoadBalancer' | 'NodePort' | 'ClusterIP',
+  ) {}
+
+  toString(): string {
+    return this.name;
+  }
+}
+
 /** Which way a gateway deployment carries traffic. */
 export type GatewayDirection = 'ingress' | 'egress';
 
@@ -77,9 +103,9 @@ export interface IstioGatewayProps {
   readonly podDisruptionBudget?: boolean;
   /**
    * How the gateway's Service is exposed.
-   * @default - LoadBalancer for ingress, ClusterIP for egress
+   * @default - GatewayServiceType.LOAD_BALANCER for ingress, GatewayServiceType.CLUSTER_IP for egress
    */
-  readonly serviceType?: 'LoadBalancer' | 'ClusterIP' | 'NodePort';
+  readonly serviceType?: GatewayServiceType;
   /**
    * Requests and limits of the gateway proxy (the chart's `resources`; give CPU and memory of what you set, since
    * Helm merges them over the chart's).
@@ -143,7 +169,10 @@ export class IstioGateway extends HelmComponent {
         ? { enabled: true, minReplicas: a.minReplicas, maxReplicas: a.maxReplicas, targetCPUUtilizationPercentage: a.cpuUtilization ?? 80 }
         : { enabled: false },
       podDisruptionBudget: (props.podDisruptionBudget ?? minReplicas >= 2) ? { minAvailable: 1 } : undefined,
-      service: { type: props.serviceType ?? (props.direction === 'ingress' ? 'LoadBalancer' : 'ClusterIP') },
+      service: {
+        type: (props.serviceType ?? (props.direction === 'ingress' ? GatewayServiceType.LOAD_BALANCER : GatewayServiceType.CLUSTER_IP))
+          .name,
+      },
       resources: props.resources,
     };
   }

@@ -10,7 +10,7 @@ import {
 } from '../../charts';
 import { IssuerType, LETS_ENCRYPT_PRODUCTION, goDuration, TracingProvider } from '../../constructs';
 import { EnvironmentConfig } from '../environments';
-import { fluxEventSeverityOf, tracingProviderOf } from './variants';
+import { fluxEventSeverityOf, gatewayServiceTypeOf, tracingProviderOf } from './variants';
 
 /** What {@link addMeshPlatform} built, for the charts that bind to it. */
 export interface MeshPlatform {
@@ -46,7 +46,7 @@ export function addMeshPlatform(app: App, config: EnvironmentConfig, tracing?: T
     tracing: tracingProviderOf(install.tracing) ?? tracing,
     istiod: install.istiod,
     proxyResources: install.proxy.resources,
-    ingressGateway: install.ingressGateway,
+    ingressGateway: { ...install.ingressGateway, serviceType: gatewayServiceTypeOf(install.ingressGateway.serviceType) },
     egressGateway: install.egressGateway.enabled ? install.egressGateway : undefined,
     highAvailability: config.tier === 'production',
   });

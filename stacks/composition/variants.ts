@@ -1,4 +1,4 @@
-import { FluxEventSeverity, MtlsMode, TracingProtocol, TracingProvider } from '../../constructs';
+import { FluxEventSeverity, GatewayServiceType, MtlsMode, TracingProtocol, TracingProvider } from '../../constructs';
 import type { IstioInstallSettings } from '../environments/istio-install';
 
 /**
@@ -33,4 +33,9 @@ export function tracingProviderOf(settings: IstioInstallSettings['tracing']): Tr
 /** `mesh:gitops.notifications.severity` (`info`, `error`) as its {@link FluxEventSeverity}. */
 export function fluxEventSeverityOf(name: string): FluxEventSeverity {
   return variantNamed('mesh:gitops.notifications.severity', FluxEventSeverity.ALL, name);
+}
+
+/** `mesh:istio.install.ingressGateway.serviceType` (`LoadBalancer`, `NodePort`, `ClusterIP`) as its {@link GatewayServiceType}. */
+export function gatewayServiceTypeOf(name: string): GatewayServiceType {
+  return variantNamed('mesh:istio.install.ingressGateway.serviceType', GatewayServiceType.ALL, name);
 }

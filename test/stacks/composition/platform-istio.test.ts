@@ -1,5 +1,14 @@
 import { Chart, Testing } from 'cdk8s';
-import { HelmComponent, IstioBase, IstioCni, IstioGateway, Istiod, ISTIO_VERSION, TracingProtocol } from '../../../constructs';
+import {
+  GatewayServiceType,
+  HelmComponent,
+  IstioBase,
+  IstioCni,
+  IstioGateway,
+  Istiod,
+  ISTIO_VERSION,
+  TracingProtocol,
+} from '../../../constructs';
 import { IstioBaseChart, IstioControlPlaneChart } from '../../../charts';
 
 function chart(): Chart {
@@ -240,7 +249,7 @@ describe('Istio charts', () => {
       cni: true,
       outboundTrafficPolicy: 'REGISTRY_ONLY',
       istiod: scaling,
-      ingressGateway: { ...scaling, serviceType: 'LoadBalancer' },
+      ingressGateway: { ...scaling, serviceType: GatewayServiceType.LOAD_BALANCER },
       egressGateway: scaling,
       highAvailability: false,
     });
@@ -269,7 +278,7 @@ describe('Istio charts', () => {
           cni: false,
           outboundTrafficPolicy: 'REGISTRY_ONLY',
           istiod: scaling,
-          ingressGateway: { ...scaling, serviceType: 'LoadBalancer' },
+          ingressGateway: { ...scaling, serviceType: GatewayServiceType.LOAD_BALANCER },
           highAvailability: true,
         }),
     ).toThrow(

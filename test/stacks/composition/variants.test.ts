@@ -1,7 +1,13 @@
-import { FluxEventSeverity, MtlsMode, TracingProtocol } from '../../../constructs';
+import { FluxEventSeverity, GatewayServiceType, MtlsMode, TracingProtocol } from '../../../constructs';
 import { parseEnvironment } from '../../../stacks/environments';
 import { buildPlatform } from '../../../stacks/composition/platform';
-import { fluxEventSeverityOf, mtlsModeOf, tracingProtocolOf, tracingProviderOf } from '../../../stacks/composition/variants';
+import {
+  fluxEventSeverityOf,
+  gatewayServiceTypeOf,
+  mtlsModeOf,
+  tracingProtocolOf,
+  tracingProviderOf,
+} from '../../../stacks/composition/variants';
 import { renderCharts } from '../../../stacks/engines/render';
 
 describe('config variant names onto the library classes', () => {
@@ -58,5 +64,16 @@ describe('config variant names onto the library classes', () => {
       (c) => c.objects,
     );
     expect(objects.find((o) => o.kind === 'Alert')?.spec).toMatchObject({ eventSeverity: 'error' });
+  });
+
+  test('mesh:istio.install.ingressGateway.serviceType maps onto its GatewayServiceType and reaches the gateway chart', () => {
+    expect(GatewayServiceType.ALL.map((t) => gatewayServiceTypeOf(t.name))).toEqual(GatewayServiceType.ALL);
+    expect(() => gatewayServiceTypeOf('ExternalName')).toThrow(
+      "mesh:istio.install.ingressGateway.serviceType: 'ExternalName' is not allowed; use one of LoadBalancer, NodePort, ClusterIP",
+    );
+    const config = { 'mesh:istio': { install: { ingressGateway: { serviceType: 'NodePort' } } } };
+    const objects = renderCharts(buildPlatform(parseEnvironment('dev', config, 'Pulumi.dev.yaml'))).flatMap((c) => c.objects);
+    const ingress = objects.find((o) => o.kind === 'HelmRelease' && o.metadata.name === 'istio-ingressgateway');
+    expect(ingress?.spec).toMatchObject({ values: { service: { type: 'NodePort' } } });
   });
 });
