@@ -165,6 +165,26 @@ const METHOD = /^[A-Z]+$/;
 /** An HTTP header name (RFC 9110 token). */
 const HEADER_NAME = /^[A-Za-z0-9!#$%&'+.^_`|~-]+$/;
 
+/** What an {@link AccessRule} does with the requests it matches (the Istio AuthorizationPolicy `action`). */
+export class AccessAction {
+  /** The requests may pass (when no DENY rule matches them). */
+  static readonly ALLOW = new AccessAction('ALLOW');
+  /** The requests are refused, whatever ALLOW rules say. */
+  static readonly DENY = new AccessAction('DENY');
+
+  /** Every action. */
+  static readonly ALL: readonly AccessAction[] = [AccessAction.ALLOW, AccessAction.DENY];
+
+  private constructor(
+    /** The action's name in an AuthorizationPolicy, e.g. `ALLOW`. */
+    readonly name: 'ALLOW' | 'DENY',
+  ) {}
+
+  toString(): string {
+    return this.name;
+  }
+}
+
 /** An authorization rule in intent form, rendered into one Istio `rules` entry. */
 export interface RenderedRule {
   readonly from?: { readonly source: Record<string, string[]> }[];
@@ -188,7 +208,7 @@ export class AccessRule {
     /** The construct that owns the rule, named in errors. */
     private readonly owner: IConstruct,
     /** What a match does. */
-    readonly action: 'ALLOW' | 'DENY',
+    readonly action: AccessAction,
     from: readonly PeerLike[],
     /** The app the rule protects. */
     readonly target: IMeshApp,

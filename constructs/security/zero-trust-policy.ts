@@ -9,7 +9,7 @@ import {
   PeerAuthenticationSpecPortLevelMtlsMode,
   RequestAuthentication,
 } from '../../imports/security.istio.io';
-import { AccessRule, ChartWorkload, Peer, PeerLike, RenderedRule, WorkloadIdentity, principalOf } from './access-rule';
+import { AccessAction, AccessRule, ChartWorkload, Peer, PeerLike, RenderedRule, WorkloadIdentity, principalOf } from './access-rule';
 import { DNS_LABEL, invalid } from '../core/errors';
 import { qualifiedServiceHost, serviceHost } from '../core/hosts';
 import { ISTIO_SYSTEM_NAMESPACE } from '../core/namespaces';
@@ -287,7 +287,7 @@ export class ZeroTrustPolicy extends Construct {
         if (!covered && !(peer.kind === 'namespace' && namespace === g.app.namespace) && !peers.some((p) => p.value === peer.value))
           peers.push(peer);
       }
-      if (peers.length > 0) g.allowRules.push(new AccessRule(this, 'ALLOW', peers, g.app));
+      if (peers.length > 0) g.allowRules.push(new AccessRule(this, AccessAction.ALLOW, peers, g.app));
     }
   }
 
@@ -359,7 +359,10 @@ export class ZeroTrustPolicy extends Construct {
           });
         });
       if (this.props.networkPolicies ?? true) {
-        new k8s.KubeNetworkPolicy(scope, 'network-policy', {
+        // A plain ApiObject of the NetworkPolicy's JSON (ports as numbers): the L1 class would convert the resolved object
+        // once more, a third of the cost of rendering the largest object of each app, for the same text.
+        new ApiObject(scope, 'network-policy', {
+          ...k8s.KubeNetworkPolicy.GVK,
           metadata: { name: app.name, namespace: app.namespace, labels: { app: app.name } },
           spec: {
             podSelector: appPodSelector(app),
@@ -397,7 +400,7 @@ export class ZeroTrustPolicy extends Construct {
    */
   allow(from: PeerLike | readonly PeerLike[], to: IMeshApp): AccessRule {
     const g = this.governedOf(to, 'allow');
-    const rule = new AccessRule(this, 'ALLOW', Array.isArray(from) ? from : [from as PeerLike], to);
+    const rule = new AccessRule(this, AccessAction.ALLOW, Array.isArray(from) ? from : [from as PeerLike], to);
     for (const peer of rule.sources) {
       const caller = peer.app;
       if (caller && !caller.dependencies.some((d) => keyOf(d) === keyOf(to))) {
@@ -419,7 +422,7 @@ export class ZeroTrustPolicy extends Construct {
    */
   deny(from: PeerLike | readonly PeerLike[], to: IMeshApp): AccessRule {
     const g = this.governedOf(to, 'deny');
-    const rule = new AccessRule(this, 'DENY', Array.isArray(from) ? from : [from as PeerLike], to);
+    const rule = new AccessRule(this, AccessAction.DENY, Array.isArray(from) ? from : [from as PeerLike], to);
     g.denyRules.push(rule);
     this.denyPolicyOf(g);
     return rule;
@@ -616,7 +619,8 @@ export class ZeroTrustPolicy extends Construct {
       });
     }
     if (this.props.networkPolicies ?? true) {
-      new k8s.KubeNetworkPolicy(scope, 'network-policy', {
+      new ApiObject(scope, 'network-policy', {
+        ...k8s.KubeNetworkPolicy.GVK,
         metadata,
         spec: {
           podSelector: { matchLabels: { ...w.podLabels } },
@@ -626,11 +630,11 @@ export class ZeroTrustPolicy extends Construct {
             produce: () => [
               {
                 from: g.callers.map((c) => podPeer(c.from.namespace, c.from.podLabels)),
-                ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(w.port) }],
+                ports: [{ protocol: 'TCP', port: w.port }],
               },
               {
                 from: [podPeer(this.prometheus.namespace, this.prometheus.podLabels)],
-                ports: SIDECAR_METRICS_PORTS.map((port) => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) })),
+                ports: SIDECAR_METRICS_PORTS.map((port) => ({ protocol: 'TCP', port: port })),
               },
             ],
           }),
@@ -831,7 +835,7 @@ export class ZeroTrustPolicy extends Construct {
     const rules: Record<string, unknown>[] = [fromAnywhere ? { ports: appPorts } : { from: unique, ports: appPorts }];
     rules.push({
       from: [podPeer(this.prometheus.namespace, this.prometheus.podLabels)],
-      ports: SIDECAR_METRICS_PORTS.map((port) => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) })),
+      ports: SIDECAR_METRICS_PORTS.map((port) => ({ protocol: 'TCP', port: port })),
     });
     return rules;
   }
@@ -847,8 +851,8 @@ export class ZeroTrustPolicy extends Construct {
           },
         ],
         ports: [
-          { protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) },
-          { protocol: 'TCP', port: k8s.IntOrString.fromNumber(53) },
+          { protocol: 'UDP', port: 53 },
+          { protocol: 'TCP', port: 53 },
         ],
       },
       { to: [namespacePeer(ISTIO_NAMESPACE)] },
@@ -858,7 +862,7 @@ export class ZeroTrustPolicy extends Construct {
     if (this.tracing && this.tracing.namespace !== ISTIO_NAMESPACE) {
       rules.push({
         to: [namespacePeer(this.tracing.namespace)],
-        ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(this.tracing.port) }],
+        ports: [{ protocol: 'TCP', port: this.tracing.port }],
       });
     }
     return rules;
@@ -1022,7 +1026,7 @@ function treeOf(policy: IConstruct): TreeScan {
 /** A DENY rule on requests without a request principal (no valid JWT). */
 class RequireTokenRule extends AccessRule {
   constructor(owner: ZeroTrustPolicy, target: IMeshApp) {
-    super(owner, 'DENY', [Peer.anyone()], target);
+    super(owner, AccessAction.DENY, [Peer.anyone()], target);
   }
 
   render(): RenderedRule {
@@ -1055,9 +1059,9 @@ function dependenciesOf(app: IMeshApp): readonly IMeshApp[] {
   return app.dependencies;
 }
 
-function tcpPorts(app: IMeshApp): { protocol: string; port: k8s.IntOrString }[] {
+function tcpPorts(app: IMeshApp): { protocol: string; port: number }[] {
   const ports = [...new Set(app.ports.filter((p) => p.protocol.transport !== 'UDP').map((p) => p.targetPort))];
-  return ports.map((port) => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) }));
+  return ports.map((port) => ({ protocol: 'TCP', port: port }));
 }
 
 function namespacePeer(namespace: string): Record<string, unknown> {
