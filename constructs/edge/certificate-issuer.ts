@@ -70,12 +70,32 @@ export interface ClusterCertificateIssuerProps {
   readonly name?: string;
 }
 
+/** The kind of a cert-manager issuer, as a `Certificate`'s `issuerRef.kind` names it. */
+export class IssuerKind {
+  /** A cluster-wide `ClusterIssuer`: Certificates of every namespace may use it. */
+  static readonly CLUSTER_ISSUER = new IssuerKind('ClusterIssuer');
+  /** A namespaced `Issuer`: only Certificates of its own namespace may use it. */
+  static readonly ISSUER = new IssuerKind('Issuer');
+
+  /** Every kind. */
+  static readonly ALL: readonly IssuerKind[] = [IssuerKind.CLUSTER_ISSUER, IssuerKind.ISSUER];
+
+  private constructor(
+    /** The Kubernetes kind, e.g. `ClusterIssuer`. */
+    readonly name: 'ClusterIssuer' | 'Issuer',
+  ) {}
+
+  toString(): string {
+    return this.name;
+  }
+}
+
 /** Something a cert-manager `Certificate` can reference as its issuer. */
 export interface ICertificateIssuer {
   /** The issuer's name. */
   readonly issuerName: string;
   /** `ClusterIssuer` or `Issuer`. */
-  readonly issuerKind: 'ClusterIssuer' | 'Issuer';
+  readonly issuerKind: IssuerKind;
   /**
    * True when the issuer proves domain ownership by ACME HTTP-01: the CA fetches
    * `http://<host>/.well-known/acme-challenge/<token>` on port 80, so that path must not be redirected.
@@ -86,7 +106,7 @@ export interface ICertificateIssuer {
 /** A cert-manager `ClusterIssuer`: self-signed in development, ACME (Let's Encrypt) in production. */
 export class ClusterCertificateIssuer extends Construct implements ICertificateIssuer {
   readonly issuerName: string;
-  readonly issuerKind = 'ClusterIssuer' as const;
+  readonly issuerKind = IssuerKind.CLUSTER_ISSUER;
   readonly solvesHttp01: boolean;
   /** The generated ClusterIssuer (escape hatch). */
   readonly apiObject: ApiObject;

@@ -172,7 +172,7 @@ export class MeshGateway extends Construct implements IMeshGateway {
           spec: {
             secretName: credentialName,
             dnsNames: tlsHosts,
-            issuerRef: { name: issuer.issuerName, kind: issuer.issuerKind, group: 'cert-manager.io' },
+            issuerRef: { name: issuer.issuerName, kind: issuer.issuerKind.name, group: 'cert-manager.io' },
             privateKey: {
               algorithm: CertificateSpecPrivateKeyAlgorithm.ECDSA,
               size: 256,
