@@ -16,7 +16,24 @@ import {
 } from './istio-release';
 
 /** What sidecars may reach outside the mesh registry (`meshConfig.outboundTrafficPolicy.mode`). */
-export type MeshOutboundTrafficMode = 'ALLOW_ANY' | 'REGISTRY_ONLY';
+export class MeshOutboundTrafficMode {
+  /** Any host: a host without a `ServiceEntry` is passed through unchecked. */
+  static readonly ALLOW_ANY = new MeshOutboundTrafficMode('ALLOW_ANY');
+  /** Only hosts of the service registry: every external host needs a `ServiceEntry`. */
+  static readonly REGISTRY_ONLY = new MeshOutboundTrafficMode('REGISTRY_ONLY');
+
+  /** Every mode. */
+  static readonly ALL: readonly MeshOutboundTrafficMode[] = [MeshOutboundTrafficMode.ALLOW_ANY, MeshOutboundTrafficMode.REGISTRY_ONLY];
+
+  private constructor(
+    /** The mode's name in Istio's meshConfig, e.g. `REGISTRY_ONLY`. */
+    readonly name: 'ALLOW_ANY' | 'REGISTRY_ONLY',
+  ) {}
+
+  toString(): string {
+    return this.name;
+  }
+}
 
 /** Horizontal autoscaling of a control-plane or gateway Deployment, on CPU utilization. */
 export interface ComponentAutoscaling {
@@ -66,7 +83,7 @@ export interface IstiodValues {
     /** Where proxies write access logs (`/dev/stdout`), empty for none. */
     readonly accessLogFile?: string;
     /** What sidecars may reach outside the service registry. */
-    readonly outboundTrafficPolicy?: { readonly mode: MeshOutboundTrafficMode };
+    readonly outboundTrafficPolicy?: { readonly mode: 'ALLOW_ANY' | 'REGISTRY_ONLY' };
     /** Backends the Telemetry API can select. */
     readonly extensionProviders?: ReadonlyArray<{
       readonly name: string;
@@ -140,7 +157,7 @@ export interface IstiodProps {
   /**
    * What sidecars may reach outside the service registry. `REGISTRY_ONLY` blocks every host that has
    * no `ServiceEntry` (declare them with `ExternalService`).
-   * @default 'REGISTRY_ONLY'
+   * @default MeshOutboundTrafficMode.REGISTRY_ONLY
    */
   readonly outboundTrafficPolicy?: MeshOutboundTrafficMode;
   /**
@@ -234,7 +251,7 @@ export class Istiod extends HelmComponent {
       },
       meshConfig: {
         accessLogFile: props.accessLogFile ?? '',
-        outboundTrafficPolicy: { mode: props.outboundTrafficPolicy ?? 'REGISTRY_ONLY' },
+        outboundTrafficPolicy: { mode: (props.outboundTrafficPolicy ?? MeshOutboundTrafficMode.REGISTRY_ONLY).name },
         extensionProviders: tracing
           ? [{ name: tracing.name, [tracing.protocol.name]: { service: tracing.service, port: tracing.port } }]
           : undefined,

@@ -10,7 +10,7 @@ import {
 } from '../../charts';
 import { IssuerType, LETS_ENCRYPT_PRODUCTION, goDuration, TracingProvider } from '../../constructs';
 import { EnvironmentConfig } from '../environments';
-import { fluxEventSeverityOf, gatewayServiceTypeOf, tracingProviderOf } from './variants';
+import { fluxEventSeverityOf, gatewayServiceTypeOf, meshOutboundTrafficModeOf, tracingProviderOf } from './variants';
 
 /** What {@link addMeshPlatform} built, for the charts that bind to it. */
 export interface MeshPlatform {
@@ -41,7 +41,7 @@ export function addMeshPlatform(app: App, config: EnvironmentConfig, tracing?: T
     base: istioBase.base,
     profile: install.profile,
     cni: install.cni,
-    outboundTrafficPolicy: install.outboundTrafficPolicy,
+    outboundTrafficPolicy: meshOutboundTrafficModeOf(install.outboundTrafficPolicy),
     accessLogFile: config.istio.accessLogging ? '/dev/stdout' : undefined,
     tracing: tracingProviderOf(install.tracing) ?? tracing,
     istiod: install.istiod,

@@ -1,4 +1,11 @@
-import { FluxEventSeverity, GatewayServiceType, MtlsMode, TracingProtocol, TracingProvider } from '../../constructs';
+import {
+  FluxEventSeverity,
+  GatewayServiceType,
+  MeshOutboundTrafficMode,
+  MtlsMode,
+  TracingProtocol,
+  TracingProvider,
+} from '../../constructs';
 import type { IstioInstallSettings } from '../environments/istio-install';
 
 /**
@@ -38,4 +45,9 @@ export function fluxEventSeverityOf(name: string): FluxEventSeverity {
 /** `mesh:istio.install.ingressGateway.serviceType` (`LoadBalancer`, `NodePort`, `ClusterIP`) as its {@link GatewayServiceType}. */
 export function gatewayServiceTypeOf(name: string): GatewayServiceType {
   return variantNamed('mesh:istio.install.ingressGateway.serviceType', GatewayServiceType.ALL, name);
+}
+
+/** `mesh:istio.install.outboundTrafficPolicy` (`ALLOW_ANY`, `REGISTRY_ONLY`) as its {@link MeshOutboundTrafficMode}. */
+export function meshOutboundTrafficModeOf(name: string): MeshOutboundTrafficMode {
+  return variantNamed('mesh:istio.install.outboundTrafficPolicy', MeshOutboundTrafficMode.ALL, name);
 }

@@ -1,6 +1,7 @@
 import { Chart, Testing } from 'cdk8s';
 import {
   GatewayServiceType,
+  MeshOutboundTrafficMode,
   HelmComponent,
   IstioBase,
   IstioCni,
@@ -57,7 +58,7 @@ describe('Istio components', () => {
     const istiod = new Istiod(c, 'istiod', {
       base: new IstioBase(c, 'base'),
       accessLogFile: '/dev/stdout',
-      outboundTrafficPolicy: 'ALLOW_ANY',
+      outboundTrafficPolicy: MeshOutboundTrafficMode.ALLOW_ANY,
       tracing: { name: 'jaeger', protocol: TracingProtocol.OPENTELEMETRY, service: 'jaeger.observability.svc.cluster.local', port: 4317 },
     });
     expect(istiod.typedValues.meshConfig).toEqual({
@@ -247,7 +248,7 @@ describe('Istio charts', () => {
       base: base.base,
       profile: 'default',
       cni: true,
-      outboundTrafficPolicy: 'REGISTRY_ONLY',
+      outboundTrafficPolicy: MeshOutboundTrafficMode.REGISTRY_ONLY,
       istiod: scaling,
       ingressGateway: { ...scaling, serviceType: GatewayServiceType.LOAD_BALANCER },
       egressGateway: scaling,
@@ -276,7 +277,7 @@ describe('Istio charts', () => {
           base: base.base,
           profile: 'default',
           cni: false,
-          outboundTrafficPolicy: 'REGISTRY_ONLY',
+          outboundTrafficPolicy: MeshOutboundTrafficMode.REGISTRY_ONLY,
           istiod: scaling,
           ingressGateway: { ...scaling, serviceType: GatewayServiceType.LOAD_BALANCER },
           highAvailability: true,

@@ -1,9 +1,10 @@
-import { FluxEventSeverity, GatewayServiceType, MtlsMode, TracingProtocol } from '../../../constructs';
+import { FluxEventSeverity, GatewayServiceType, MeshOutboundTrafficMode, MtlsMode, TracingProtocol } from '../../../constructs';
 import { parseEnvironment } from '../../../stacks/environments';
 import { buildPlatform } from '../../../stacks/composition/platform';
 import {
   fluxEventSeverityOf,
   gatewayServiceTypeOf,
+  meshOutboundTrafficModeOf,
   mtlsModeOf,
   tracingProtocolOf,
   tracingProviderOf,
@@ -76,4 +77,18 @@ describe('config variant names onto the library classes', () => {
     const ingress = objects.find((o) => o.kind === 'HelmRelease' && o.metadata.name === 'istio-ingressgateway');
     expect(ingress?.spec).toMatchObject({ values: { service: { type: 'NodePort' } } });
   });
+
+  test.each(['ALLOW_ANY', 'REGISTRY_ONLY'])(
+    'mesh:istio.install.outboundTrafficPolicy: %s maps onto its MeshOutboundTrafficMode and reaches istiod',
+    (mode) => {
+      expect(meshOutboundTrafficModeOf(mode)).toBe(MeshOutboundTrafficMode.ALL.find((m) => m.name === mode));
+      expect(() => meshOutboundTrafficModeOf('DENY')).toThrow(
+        "mesh:istio.install.outboundTrafficPolicy: 'DENY' is not allowed; use one of ALLOW_ANY, REGISTRY_ONLY",
+      );
+      const config = { 'mesh:istio': { install: { outboundTrafficPolicy: mode } } };
+      const objects = renderCharts(buildPlatform(parseEnvironment('dev', config, 'Pulumi.dev.yaml'))).flatMap((c) => c.objects);
+      const istiod = objects.find((o) => o.kind === 'HelmRelease' && o.metadata.name === 'istiod');
+      expect(istiod?.spec).toMatchObject({ values: { meshConfig: { outboundTrafficPolicy: { mode } } } });
+    },
+  );
 });
