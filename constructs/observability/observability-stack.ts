@@ -243,7 +243,26 @@ export const FLAGGER_CANARY_DASHBOARD = GrafanaDashboard.fromUrl({
 });
 
 /** How urgent an alert is (the `severity` label Alertmanager routes on). */
-export type AlertSeverity = 'critical' | 'warning' | 'info';
+export class AlertSeverity {
+  /** Someone must act now: the mesh or a service is failing. */
+  static readonly CRITICAL = new AlertSeverity('critical');
+  /** Something degrades and needs a look soon. */
+  static readonly WARNING = new AlertSeverity('warning');
+  /** For the record: no action expected. */
+  static readonly INFO = new AlertSeverity('info');
+
+  /** Every severity, most urgent first. */
+  static readonly ALL: readonly AlertSeverity[] = [AlertSeverity.CRITICAL, AlertSeverity.WARNING, AlertSeverity.INFO];
+
+  private constructor(
+    /** The value of the `severity` label, e.g. `critical`. */
+    readonly name: 'critical' | 'warning' | 'info',
+  ) {}
+
+  toString(): string {
+    return this.name;
+  }
+}
 
 /** Properties of an {@link AlertRule}. */
 export interface AlertRuleProps {
@@ -258,7 +277,7 @@ export interface AlertRuleProps {
   readonly for?: Duration;
   /**
    * Severity label.
-   * @default 'warning'
+   * @default AlertSeverity.WARNING
    */
   readonly severity?: AlertSeverity;
   /** One-line summary (may use `{{ $labels.x }}` and `{{ $value }}`). */
@@ -283,7 +302,7 @@ export class AlertRule {
       name: 'IstioServiceP99LatencyHigh',
       expr: `histogram_quantile(0.99, sum by (${PER_SERVICE}, le) (rate(istio_request_duration_milliseconds_bucket{reporter="destination"}[5m]))) > ${ms}`,
       for: Duration.minutes(5),
-      severity: 'warning',
+      severity: AlertSeverity.WARNING,
       summary: `P99 latency of {{ $labels.destination_service_name }}.{{ $labels.destination_service_namespace }} is {{ $value }} ms (threshold ${ms} ms)`,
     });
   }
@@ -296,7 +315,7 @@ export class AlertRule {
       name: 'IstioService5xxRatioHigh',
       expr: `${errors} / ${total} > ${ratio}`,
       for: Duration.minutes(5),
-      severity: 'critical',
+      severity: AlertSeverity.CRITICAL,
       summary: `{{ $labels.destination_service_name }}.{{ $labels.destination_service_namespace }} answers {{ $value | humanizePercentage }} 5xx (threshold ${ratio * 100} %)`,
     });
   }
@@ -307,7 +326,7 @@ export class AlertRule {
       name: 'FlaggerCanaryFailed',
       expr: 'flagger_canary_status > 1',
       for: Duration.minutes(1),
-      severity: 'warning',
+      severity: AlertSeverity.WARNING,
       summary: 'Canary {{ $labels.name }}.{{ $labels.namespace }} failed its analysis and was rolled back',
     });
   }
@@ -318,7 +337,7 @@ export class AlertRule {
       name: 'IstiodDown',
       expr: 'absent(up{job="istiod"} == 1)',
       for: Duration.minutes(2),
-      severity: 'critical',
+      severity: AlertSeverity.CRITICAL,
       summary: 'No istiod instance is up: configuration, certificates and sidecar injection are unavailable',
     });
   }
@@ -336,7 +355,7 @@ export class AlertRule {
       name: 'SidecarInjectionFailing',
       expr: `${failed} or ${unreachable}`,
       for: Duration.minutes(5),
-      severity: 'critical',
+      severity: AlertSeverity.CRITICAL,
       summary: 'Sidecar injection is failing ({{ $value }} failures/s): pods in injected namespaces cannot be created',
     });
   }
@@ -356,7 +375,7 @@ export class AlertRule {
     this.name = props.name;
     this.expr = props.expr;
     this.for = props.for ?? Duration.minutes(5);
-    this.severity = props.severity ?? 'warning';
+    this.severity = props.severity ?? AlertSeverity.WARNING;
     this.summary = props.summary;
   }
 }
@@ -370,7 +389,7 @@ export interface PrometheusRuleValues {
   readonly alert: string;
   readonly expr: string;
   readonly for: string;
-  readonly labels: { readonly severity: AlertSeverity };
+  readonly labels: { readonly severity: AlertSeverity['name'] };
   readonly annotations: { readonly summary: string };
 }
 
@@ -866,7 +885,7 @@ export class ObservabilityStack extends Construct {
       alert: rule.name,
       expr: rule.expr,
       for: promDuration(rule.for),
-      labels: { severity: rule.severity },
+      labels: { severity: rule.severity.name },
       annotations: { summary: rule.summary },
     };
     this.ruleNames.add(rule.name);

@@ -2,6 +2,7 @@ import { PRODUCTION_REQUIRED } from '../../support/production';
 import { Chart, Duration, Testing } from 'cdk8s';
 import { MeshConfigChart, ObservabilityChart, ObservabilityChartProps } from '../../../charts';
 import {
+  AlertSeverity,
   MtlsMode,
   TracingProtocol,
   AlertReceiver,
@@ -297,7 +298,7 @@ describe('alert rules', () => {
     const chart = Testing.chart();
     const stack = new ObservabilityStack(chart, 'obs');
     const rendered = stack.addAlertRule(
-      new AlertRule({ name: 'CheckoutSlow', expr: 'x > 1', for: Duration.seconds(90), severity: 'info', summary: 's' }),
+      new AlertRule({ name: 'CheckoutSlow', expr: 'x > 1', for: Duration.seconds(90), severity: AlertSeverity.INFO, summary: 's' }),
     );
     expect(rendered).toEqual({
       alert: 'CheckoutSlow',
