@@ -40,7 +40,7 @@ export interface IstioBaseValues {
 export interface IstioBaseProps {
   /**
    * The kind of cluster: `openshift` renders `platform: openshift`.
-   * @default 'default' (plain Kubernetes: no platform overlay)
+   * @default IstioProfile.DEFAULT (plain Kubernetes: no platform overlay)
    */
   readonly profile?: IstioProfile;
   /**

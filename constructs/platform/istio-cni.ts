@@ -35,7 +35,7 @@ export interface IstioCniProps {
   readonly base: IstioBase;
   /**
    * The kind of cluster: `openshift` renders `global.platform: openshift`.
-   * @default 'default' (plain Kubernetes: no platform overlay)
+   * @default IstioProfile.DEFAULT (plain Kubernetes: no platform overlay)
    */
   readonly profile?: IstioProfile;
   /**

@@ -78,7 +78,7 @@ export interface IstioGatewayProps {
   readonly direction: GatewayDirection;
   /**
    * The kind of cluster: `openshift` renders `platform: openshift`.
-   * @default 'default' (plain Kubernetes: no platform overlay)
+   * @default IstioProfile.DEFAULT (plain Kubernetes: no platform overlay)
    */
   readonly profile?: IstioProfile;
   /**

@@ -21,10 +21,27 @@ export { ISTIO_SYSTEM_NAMESPACE } from '../core/namespaces';
  *   run without the privileged/anyuid SCCs; traffic redirection is done by the Istio CNI plugin (which
  *   OpenShift requires) instead of a privileged init container.
  */
-export type IstioProfile = 'default' | 'openshift';
+export class IstioProfile {
+  /** A plain Kubernetes cluster: no platform overlay. */
+  static readonly DEFAULT = new IstioProfile('default');
+  /** OpenShift: the charts' `platform: openshift` overlay, with the Istio CNI plugin. */
+  static readonly OPENSHIFT = new IstioProfile('openshift');
 
-/** The profiles {@link IstioProfile} allows, for validation messages. */
-export const ISTIO_PROFILES: readonly IstioProfile[] = ['default', 'openshift'];
+  /** Every profile. */
+  static readonly ALL: readonly IstioProfile[] = [IstioProfile.DEFAULT, IstioProfile.OPENSHIFT];
+
+  private constructor(
+    /** The profile's name in the platform's config (`mesh:istio.install.profile`), e.g. `openshift`. */
+    readonly name: 'default' | 'openshift',
+  ) {}
+
+  toString(): string {
+    return this.name;
+  }
+}
+
+/** The profiles {@link IstioProfile} allows, for validation messages (`IstioProfile.ALL`). */
+export const ISTIO_PROFILES: readonly IstioProfile[] = IstioProfile.ALL;
 
 /**
  * The platform overlay (`files/profile-platform-<platform>.yaml`) an Istio chart merges into its defaults:
@@ -47,7 +64,7 @@ export interface IstioGlobalValues {
 
 /** The platform value of an Istio chart for a profile: `openshift` for OpenShift, nothing for plain Kubernetes. */
 export function istioPlatform(profile: IstioProfile | undefined): IstioPlatformValue | undefined {
-  return profile === 'openshift' ? 'openshift' : undefined;
+  return profile === IstioProfile.OPENSHIFT ? 'openshift' : undefined;
 }
 
 /**
@@ -57,7 +74,7 @@ export function istioPlatform(profile: IstioProfile | undefined): IstioPlatformV
 export function checkIstioProfile(profile: unknown, fail: (message: string) => never): void {
   if (profile !== undefined && !(ISTIO_PROFILES as readonly unknown[]).includes(profile)) {
     fail(
-      `profile '${String(profile)}' is not allowed; use one of ${ISTIO_PROFILES.join(', ')} (OpenShift is 'openshift', rendered as the charts' platform value)`,
+      `profile '${String(profile)}' is not allowed; use one of ${ISTIO_PROFILES.map((p) => `IstioProfile.${p.name.toUpperCase()}`).join(', ')} (OpenShift is IstioProfile.OPENSHIFT, rendered as the charts' platform value)`,
     );
   }
 }

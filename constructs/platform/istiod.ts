@@ -104,7 +104,7 @@ export interface IstiodProps {
   readonly base: IstioBase;
   /**
    * The kind of cluster: `openshift` renders `global.platform: openshift` and requires `cni: true`.
-   * @default 'default' (plain Kubernetes: no platform overlay)
+   * @default IstioProfile.DEFAULT (plain Kubernetes: no platform overlay)
    */
   readonly profile?: IstioProfile;
   /**
@@ -206,7 +206,7 @@ export class Istiod extends HelmComponent {
     const fail = (message: string): never => invalid('Istiod', this, message);
     checkIstioProfile(props.profile, fail);
     this.cni = props.cni ?? false;
-    if (props.profile === 'openshift' && !this.cni) {
+    if (props.profile === IstioProfile.OPENSHIFT && !this.cni) {
       fail(
         "profile 'openshift' needs the Istio CNI plugin (OpenShift does not let pods run the privileged istio-init container); set cni: true",
       );

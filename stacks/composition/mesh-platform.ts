@@ -10,7 +10,7 @@ import {
 } from '../../charts';
 import { IssuerType, LETS_ENCRYPT_PRODUCTION, goDuration, TracingProvider } from '../../constructs';
 import { EnvironmentConfig } from '../environments';
-import { fluxEventSeverityOf, gatewayServiceTypeOf, meshOutboundTrafficModeOf, tracingProviderOf } from './variants';
+import { fluxEventSeverityOf, gatewayServiceTypeOf, istioProfileOf, meshOutboundTrafficModeOf, tracingProviderOf } from './variants';
 
 /** What {@link addMeshPlatform} built, for the charts that bind to it. */
 export interface MeshPlatform {
@@ -34,12 +34,13 @@ export interface MeshPlatform {
  */
 export function addMeshPlatform(app: App, config: EnvironmentConfig, tracing?: TracingProvider): MeshPlatform {
   const install = config.istio.install;
-  const istioBase = new IstioBaseChart(app, 'istio-base', { profile: install.profile, cni: install.cni });
+  const profile = istioProfileOf(install.profile);
+  const istioBase = new IstioBaseChart(app, 'istio-base', { profile, cni: install.cni });
   const tls = config.ingress.tls;
   const certManager = tls ? new CertManagerChart(app, 'cert-manager', { replicas: tls.certManagerReplicas }) : undefined;
   const controlPlane = new IstioControlPlaneChart(app, 'istio-control-plane', {
     base: istioBase.base,
-    profile: install.profile,
+    profile,
     cni: install.cni,
     outboundTrafficPolicy: meshOutboundTrafficModeOf(install.outboundTrafficPolicy),
     accessLogFile: config.istio.accessLogging ? '/dev/stdout' : undefined,

@@ -1,6 +1,7 @@
 import {
   FluxEventSeverity,
   GatewayServiceType,
+  IstioProfile,
   MeshOutboundTrafficMode,
   MtlsMode,
   TracingProtocol,
@@ -50,4 +51,9 @@ export function gatewayServiceTypeOf(name: string): GatewayServiceType {
 /** `mesh:istio.install.outboundTrafficPolicy` (`ALLOW_ANY`, `REGISTRY_ONLY`) as its {@link MeshOutboundTrafficMode}. */
 export function meshOutboundTrafficModeOf(name: string): MeshOutboundTrafficMode {
   return variantNamed('mesh:istio.install.outboundTrafficPolicy', MeshOutboundTrafficMode.ALL, name);
+}
+
+/** `mesh:istio.install.profile` (`default`, `openshift`) as its {@link IstioProfile}. */
+export function istioProfileOf(name: string): IstioProfile {
+  return variantNamed('mesh:istio.install.profile', IstioProfile.ALL, name);
 }

@@ -152,7 +152,9 @@ describe("OpenShift: the charts' platform value, never an Istio profile", () => 
     ],
   ])('fails when %s is given a profile that is not default or openshift', (kind, make) => {
     expect(() => make(new Chart(Testing.app(), 'test'))).toThrow(
-      new RegExp(`^${kind} test/\\w+: profile 'ambient' is not allowed; use one of default, openshift`),
+      new RegExp(
+        `^${kind} test/\\w+: profile 'ambient' is not allowed; use one of IstioProfile\\.DEFAULT, IstioProfile\\.OPENSHIFT \\(OpenShift is IstioProfile\\.OPENSHIFT`,
+      ),
     );
   });
 });

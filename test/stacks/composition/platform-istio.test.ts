@@ -1,6 +1,7 @@
 import { Chart, Testing } from 'cdk8s';
 import {
   GatewayServiceType,
+  IstioProfile,
   MeshOutboundTrafficMode,
   HelmComponent,
   IstioBase,
@@ -92,10 +93,10 @@ describe('Istio components', () => {
 
   test('CNI plugin and OpenShift: the platform value openshift on every chart, never an Istio profile (unknown since Istio 1.24)', () => {
     const c = chart();
-    const base = new IstioBase(c, 'istio-base', { profile: 'openshift' });
-    new IstioCni(c, 'istio-cni', { base, profile: 'openshift' });
-    const istiod = new Istiod(c, 'istiod', { base, profile: 'openshift', cni: true });
-    new IstioGateway(c, 'gw', { istiod, direction: 'ingress', profile: 'openshift' });
+    const base = new IstioBase(c, 'istio-base', { profile: IstioProfile.OPENSHIFT });
+    new IstioCni(c, 'istio-cni', { base, profile: IstioProfile.OPENSHIFT });
+    const istiod = new Istiod(c, 'istiod', { base, profile: IstioProfile.OPENSHIFT, cni: true });
+    new IstioGateway(c, 'gw', { istiod, direction: 'ingress', profile: IstioProfile.OPENSHIFT });
     expect(release(c, 'istio-cni')).toMatchObject({
       spec: {
         chart: { spec: { chart: 'cni', version: '1.30.3' } },
@@ -194,7 +195,7 @@ describe('Istio components', () => {
 
   test('fails when the OpenShift profile is used without the CNI plugin', () => {
     const c = chart();
-    expect(() => new Istiod(c, 'istiod', { base: new IstioBase(c, 'base'), profile: 'openshift' })).toThrow(
+    expect(() => new Istiod(c, 'istiod', { base: new IstioBase(c, 'base'), profile: IstioProfile.OPENSHIFT })).toThrow(
       /Istiod test\/istiod: profile 'openshift' needs the Istio CNI plugin.*set cni: true/,
     );
   });
@@ -243,10 +244,10 @@ describe('Istio charts', () => {
 
   test('base (and CNI) in the infrastructure layer, istiod and gateways in the mesh layer', () => {
     const app = Testing.app();
-    const base = new IstioBaseChart(app, 'istio-base', { profile: 'default', cni: true });
+    const base = new IstioBaseChart(app, 'istio-base', { profile: IstioProfile.DEFAULT, cni: true });
     const cp = new IstioControlPlaneChart(app, 'istio-control-plane', {
       base: base.base,
-      profile: 'default',
+      profile: IstioProfile.DEFAULT,
       cni: true,
       outboundTrafficPolicy: MeshOutboundTrafficMode.REGISTRY_ONLY,
       istiod: scaling,
@@ -270,12 +271,12 @@ describe('Istio charts', () => {
 
   test('fails when production istiod is not highly available', () => {
     const app = Testing.app();
-    const base = new IstioBaseChart(app, 'istio-base', { profile: 'default', cni: false });
+    const base = new IstioBaseChart(app, 'istio-base', { profile: IstioProfile.DEFAULT, cni: false });
     expect(
       () =>
         new IstioControlPlaneChart(app, 'istio-control-plane', {
           base: base.base,
-          profile: 'default',
+          profile: IstioProfile.DEFAULT,
           cni: false,
           outboundTrafficPolicy: MeshOutboundTrafficMode.REGISTRY_ONLY,
           istiod: scaling,

@@ -1,9 +1,17 @@
-import { FluxEventSeverity, GatewayServiceType, MeshOutboundTrafficMode, MtlsMode, TracingProtocol } from '../../../constructs';
+import {
+  FluxEventSeverity,
+  GatewayServiceType,
+  IstioProfile,
+  MeshOutboundTrafficMode,
+  MtlsMode,
+  TracingProtocol,
+} from '../../../constructs';
 import { parseEnvironment } from '../../../stacks/environments';
 import { buildPlatform } from '../../../stacks/composition/platform';
 import {
   fluxEventSeverityOf,
   gatewayServiceTypeOf,
+  istioProfileOf,
   meshOutboundTrafficModeOf,
   mtlsModeOf,
   tracingProtocolOf,
@@ -91,4 +99,14 @@ describe('config variant names onto the library classes', () => {
       expect(istiod?.spec).toMatchObject({ values: { meshConfig: { outboundTrafficPolicy: { mode } } } });
     },
   );
+
+  test('mesh:istio.install.profile maps onto its IstioProfile and reaches the Istio charts', () => {
+    expect(istioProfileOf('default')).toBe(IstioProfile.DEFAULT);
+    expect(istioProfileOf('openshift')).toBe(IstioProfile.OPENSHIFT);
+    expect(() => istioProfileOf('ambient')).toThrow("mesh:istio.install.profile: 'ambient' is not allowed; use one of default, openshift");
+    const config = { 'mesh:istio': { install: { profile: 'openshift', cni: true } } };
+    const objects = renderCharts(buildPlatform(parseEnvironment('dev', config, 'Pulumi.dev.yaml'))).flatMap((c) => c.objects);
+    const istiod = objects.find((o) => o.kind === 'HelmRelease' && o.metadata.name === 'istiod');
+    expect(istiod?.spec).toMatchObject({ values: { global: { platform: 'openshift' } } });
+  });
 });
