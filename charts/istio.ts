@@ -3,6 +3,7 @@ import {
   ChartResources,
   IstioBase,
   IstioCni,
+  GatewayDirection,
   GatewayServiceType,
   IstioGateway,
   Istiod,
@@ -137,7 +138,7 @@ export class IstioControlPlaneChart extends LayerChart {
     });
     this.ingressGateway = new IstioGateway(this, 'istio-ingressgateway', {
       istiod: this.istiod,
-      direction: 'ingress',
+      direction: GatewayDirection.INGRESS,
       profile: props.profile,
       replicas: props.ingressGateway.replicas,
       autoscaling: props.ingressGateway.autoscaling,
@@ -148,7 +149,7 @@ export class IstioControlPlaneChart extends LayerChart {
     if (props.egressGateway) {
       this.egressGateway = new IstioGateway(this, 'istio-egressgateway', {
         istiod: this.istiod,
-        direction: 'egress',
+        direction: GatewayDirection.EGRESS,
         profile: props.profile,
         replicas: props.egressGateway.replicas,
         autoscaling: props.egressGateway.autoscaling,

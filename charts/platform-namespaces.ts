@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import {
   CertManager,
   ChartWorkload,
+  GatewayDirection,
   IstioCni,
   IstioGateway,
   Istiod,
@@ -144,7 +145,7 @@ export class PlatformNamespacesChart extends LayerChart {
     const gateways = props.gateways ?? [];
     add(props.istiod.namespace, 'baseline', ...istioSystemIngress(props.prometheus, props.kiali));
     for (const gateway of gateways) add(gateway.namespace, 'baseline', ...gatewayIngress(gateway, props.prometheus));
-    const ingressGateway = gateways.find((g) => g.direction === 'ingress');
+    const ingressGateway = gateways.find((g) => g.direction === GatewayDirection.INGRESS);
     if (props.acmeHttp01) {
       if (!ingressGateway)
         invalid('PlatformNamespacesChart', this, 'acmeHttp01 needs the ingress gateway that routes the challenges; pass it in gateways');
@@ -227,10 +228,10 @@ export function istioSystemIngress(prometheus: WorkloadIdentity, kiali?: Workloa
  * metrics from Prometheus.
  */
 export function gatewayIngress(gateway: IstioGateway, prometheus: WorkloadIdentity): NetworkIngress[] {
-  const ingress = gateway.direction === 'ingress';
+  const ingress = gateway.direction === GatewayDirection.INGRESS;
   return [
     {
-      name: `${gateway.direction}-gateway`,
+      name: `${gateway.direction.name}-gateway`,
       pods: { ...gateway.selector },
       from: [ingress ? NetworkPeer.anywhere() : NetworkPeer.anyPod()],
       ports: ingress ? GATEWAY_PORTS : [80, 443],
@@ -239,7 +240,7 @@ export function gatewayIngress(gateway: IstioGateway, prometheus: WorkloadIdenti
         : 'the sidecars send external calls through the egress gateway',
     },
     {
-      name: `${gateway.direction}-gateway-metrics`,
+      name: `${gateway.direction.name}-gateway-metrics`,
       pods: { ...gateway.selector },
       from: [NetworkPeer.pods(prometheus.namespace, prometheus.podLabels)],
       ports: PROXY_METRICS_PORTS,

@@ -15,7 +15,7 @@ import {
 import { DNS_LABEL, invalid } from '../core/errors';
 import { EXTERNAL_HOST } from '../core/hosts';
 import { ISTIO_SYSTEM_NAMESPACE } from '../core/namespaces';
-import { IstioGateway } from '../platform/istio-gateway';
+import { GatewayDirection, IstioGateway } from '../platform/istio-gateway';
 import { Protocol } from '../core/protocol';
 
 /** One port of an external service. */
@@ -108,7 +108,7 @@ export class ExternalService extends Construct {
     });
 
     if (props.egressGateway) {
-      if (props.egressGateway.direction !== 'egress')
+      if (props.egressGateway.direction !== GatewayDirection.EGRESS)
         fail(`egressGateway ${props.egressGateway.node.path} is an ${props.egressGateway.direction} gateway; give the egress gateway`);
       this.egressRouting = this.routeThrough(props.egressGateway, ports, fail);
     }

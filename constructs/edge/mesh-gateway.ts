@@ -10,7 +10,7 @@ import {
 import { ICertificateIssuer } from './certificate-issuer';
 import { DNS_LABEL, invalid } from '../core/errors';
 import { ISTIO_SYSTEM_NAMESPACE } from '../platform/istio-release';
-import { IstioGateway } from '../platform/istio-gateway';
+import { GatewayDirection, IstioGateway } from '../platform/istio-gateway';
 import { requireSecret } from '../core/secret-requirement';
 import { IMeshGateway } from '../traffic/traffic';
 
@@ -132,7 +132,7 @@ export class MeshGateway extends Construct implements IMeshGateway {
     const httpHosts = [...(props.hosts ?? ['*'])];
     checkHosts(httpHosts, 'hosts', fail);
     const selector = { ...(props.deployment?.selector ?? { istio: 'ingressgateway' }) };
-    if (props.deployment && props.deployment.direction !== 'ingress')
+    if (props.deployment && props.deployment.direction !== GatewayDirection.INGRESS)
       fail(
         `deployment ${props.deployment.node.path} is an ${props.deployment.direction} gateway; a MeshGateway lets traffic in, so give it the ingress gateway`,
       );

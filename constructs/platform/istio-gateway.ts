@@ -43,7 +43,24 @@ export class GatewayServiceType {
 }
 
 /** Which way a gateway deployment carries traffic. */
-export type GatewayDirection = 'ingress' | 'egress';
+export class GatewayDirection {
+  /** Into the mesh: `istio-ingressgateway`, pod label `istio: ingressgateway`. */
+  static readonly INGRESS = new GatewayDirection('ingress');
+  /** Out of the mesh: `istio-egressgateway`, pod label `istio: egressgateway`. */
+  static readonly EGRESS = new GatewayDirection('egress');
+
+  /** Every direction. */
+  static readonly ALL: readonly GatewayDirection[] = [GatewayDirection.INGRESS, GatewayDirection.EGRESS];
+
+  private constructor(
+    /** The direction's name, the prefix of the gateway's release name and label: `ingress` or `egress`. */
+    readonly name: 'ingress' | 'egress',
+  ) {}
+
+  toString(): string {
+    return this.name;
+  }
+}
 
 /** The values of Istio's `gateway` chart that the platform sets. */
 export interface IstioGatewayValues {
@@ -127,7 +144,7 @@ export class IstioGateway extends HelmComponent {
 
   constructor(scope: Construct, id: string, props: IstioGatewayProps) {
     const namespace = props.namespace ?? ISTIO_SYSTEM_NAMESPACE;
-    const name = `istio-${props.direction}gateway`;
+    const name = `istio-${props.direction.name}gateway`;
     const values = IstioGateway.valuesOf(props, name);
     super(scope, id, {
       repository: ISTIO_REPOSITORY,
@@ -140,11 +157,12 @@ export class IstioGateway extends HelmComponent {
     });
     this.typedValues = values;
     this.direction = props.direction;
-    this.selector = { istio: `${props.direction}gateway` };
+    this.selector = { istio: `${props.direction.name}gateway` };
     this.serviceHost = serviceHost(name, namespace);
     const fail = (message: string): never => invalid('IstioGateway', this, message);
     checkIstioProfile(props.profile, fail);
-    if (props.direction !== 'ingress' && props.direction !== 'egress') fail(`direction '${props.direction}' is not 'ingress' or 'egress'`);
+    if (!GatewayDirection.ALL.includes(props.direction))
+      fail(`direction '${String(props.direction)}' is not allowed; use GatewayDirection.INGRESS or GatewayDirection.EGRESS`);
     const replicas = props.replicas ?? 1;
     if (!Number.isInteger(replicas) || replicas < 1) fail(`replicas ${replicas} is not a positive integer`);
     if (props.autoscaling) checkAutoscaling(props.autoscaling, fail);
@@ -163,15 +181,17 @@ export class IstioGateway extends HelmComponent {
     return {
       platform: istioPlatform(props.profile),
       name,
-      labels: { istio: `${props.direction}gateway`, app: name },
+      labels: { istio: `${props.direction.name}gateway`, app: name },
       replicaCount: a ? undefined : (props.replicas ?? 1),
       autoscaling: a
         ? { enabled: true, minReplicas: a.minReplicas, maxReplicas: a.maxReplicas, targetCPUUtilizationPercentage: a.cpuUtilization ?? 80 }
         : { enabled: false },
       podDisruptionBudget: (props.podDisruptionBudget ?? minReplicas >= 2) ? { minAvailable: 1 } : undefined,
       service: {
-        type: (props.serviceType ?? (props.direction === 'ingress' ? GatewayServiceType.LOAD_BALANCER : GatewayServiceType.CLUSTER_IP))
-          .name,
+        type: (
+          props.serviceType ??
+          (props.direction === GatewayDirection.INGRESS ? GatewayServiceType.LOAD_BALANCER : GatewayServiceType.CLUSTER_IP)
+        ).name,
       },
       resources: props.resources,
     };

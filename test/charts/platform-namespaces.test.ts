@@ -274,7 +274,7 @@ describe('PlatformNamespacesChart', () => {
     const scope = new Chart(app, 'mesh');
     const base = new c.IstioBase(scope, 'base');
     const istiod = new c.Istiod(scope, 'istiod', { base });
-    return { app, istiod, ingress: new c.IstioGateway(scope, 'ingress', { istiod, direction: 'ingress' }) };
+    return { app, istiod, ingress: new c.IstioGateway(scope, 'ingress', { istiod, direction: c.GatewayDirection.INGRESS }) };
   }
 
   test('fails when acmeHttp01 is set without the ingress gateway that routes the challenges', () => {

@@ -2,7 +2,7 @@ import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { Layer, LAYERS } from '../../../charts';
 import { App } from 'cdk8s';
-import { FLUX_NAMESPACE, HelmComponent, HelmCrdPolicy, IstioGateway, ObservabilityStack } from '../../../constructs';
+import { FLUX_NAMESPACE, GatewayDirection, HelmComponent, HelmCrdPolicy, IstioGateway, ObservabilityStack } from '../../../constructs';
 import { ConfigError, EnvironmentConfig } from '../../environments';
 import { buildPlatform } from '../../composition/platform';
 import { apiGroupOf, crdInstallers } from '../../analysis/layering';
@@ -202,7 +202,7 @@ function outputsOf(
   provider?: k8s.Provider,
 ): Pick<DeclaredPlatform, 'ingressGateway' | 'endpoints'> {
   const constructs = app.node.findAll();
-  const gateway = constructs.find((c): c is IstioGateway => c instanceof IstioGateway && c.direction === 'ingress');
+  const gateway = constructs.find((c): c is IstioGateway => c instanceof IstioGateway && c.direction === GatewayDirection.INGRESS);
   const stack = constructs.find((c): c is ObservabilityStack => c instanceof ObservabilityStack);
   const endpoints: Record<string, string> = stack
     ? { prometheus: stack.prometheusUrl, grafana: stack.grafanaUrl, jaeger: stack.jaegerQueryUrl, kiali: stack.kialiUrl }

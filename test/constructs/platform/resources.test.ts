@@ -1,5 +1,6 @@
 import { Chart, Testing } from 'cdk8s';
 import {
+  GatewayDirection,
   CERT_MANAGER_DEFAULT_RESOURCES,
   CertManager,
   IstioBase,
@@ -40,7 +41,7 @@ describe('requests and limits of the Istio components (issue 15 item 3)', () => 
     const c = chart();
     const base = new IstioBase(c, 'base');
     const istiod = new Istiod(c, 'istiod', { base });
-    const gateway = new IstioGateway(c, 'gw', { istiod, direction: 'ingress' });
+    const gateway = new IstioGateway(c, 'gw', { istiod, direction: GatewayDirection.INGRESS });
     const cni = new IstioCni(c, 'cni', { base });
     expect(istiod.values).not.toHaveProperty('global.proxy');
     expect(istiod.values).not.toHaveProperty('pilot.resources');
@@ -62,7 +63,7 @@ describe('requests and limits of the Istio components (issue 15 item 3)', () => 
       () =>
         new IstioGateway(c, 'gw', {
           istiod,
-          direction: 'ingress',
+          direction: GatewayDirection.INGRESS,
           resources: { requests: { cpu: '10m', memory: '2Gi' }, limits: { cpu: '1', memory: '1Gi' } },
         }),
     ).toThrow(/IstioGateway test\/gw: resources: the memory request 2Gi exceeds its limit 1Gi/);

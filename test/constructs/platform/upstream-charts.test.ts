@@ -3,7 +3,16 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as YAML from 'yaml';
 import { Chart, Testing } from 'cdk8s';
-import { IstioBase, IstioCni, IstioGateway, Istiod, ISTIO_VERSION, OBSERVABILITY_CHARTS, TracingProtocol } from '../../../constructs';
+import {
+  GatewayDirection,
+  IstioBase,
+  IstioCni,
+  IstioGateway,
+  Istiod,
+  ISTIO_VERSION,
+  OBSERVABILITY_CHARTS,
+  TracingProtocol,
+} from '../../../constructs';
 import { EnvironmentConfig, listEnvironmentFiles, loadEnvironmentFile, parseEnvironment } from '../../../stacks/environments';
 import { buildPlatform } from '../../../stacks/composition/platform';
 import { KubeObject, renderCharts } from '../../../stacks/engines/render';
@@ -146,7 +155,7 @@ describe("OpenShift: the charts' platform value, never an Istio profile", () => 
       (c: Chart) =>
         new IstioGateway(c, 'gw', {
           istiod: new Istiod(c, 'istiod', { base: new IstioBase(c, 'base') }),
-          direction: 'ingress',
+          direction: GatewayDirection.INGRESS,
           profile: 'ambient' as any,
         }),
     ],

@@ -1,5 +1,14 @@
 import { App, Chart, Testing } from 'cdk8s';
-import { ExternalService, IstioBase, IstioGateway, Istiod, MeshApp, Protocol, ZeroTrustPolicy } from '../../../constructs';
+import {
+  GatewayDirection,
+  ExternalService,
+  IstioBase,
+  IstioGateway,
+  Istiod,
+  MeshApp,
+  Protocol,
+  ZeroTrustPolicy,
+} from '../../../constructs';
 import { externalEgressHosts } from '../../../constructs/security/external-egress';
 
 /** A mesh with two external services (one through the egress gateway when asked), and three apps in `shop`. */
@@ -7,7 +16,7 @@ function shop(options: { throughGateway?: boolean; webEgress?: (string | Externa
   const app = Testing.app();
   const system = new Chart(app, 'mesh', { namespace: 'istio-system' });
   const istiod = new Istiod(system, 'istiod', { base: new IstioBase(system, 'base') });
-  const gateway = new IstioGateway(system, 'egress', { istiod, direction: 'egress' });
+  const gateway = new IstioGateway(system, 'egress', { istiod, direction: GatewayDirection.EGRESS });
   const github = new ExternalService(system, 'github-api', {
     hosts: ['api.github.com'],
     ports: [{ port: 443, protocol: Protocol.TLS }],

@@ -3,6 +3,7 @@ import * as path from 'path';
 import { ApiObject, App, Testing } from 'cdk8s';
 import { Layer, LayerChart, LAYERS } from '../../../charts';
 import {
+  GatewayDirection,
   CERT_MANAGER_API_GROUPS,
   CertManager,
   Flagger,
@@ -319,7 +320,7 @@ describe('the API groups components declare are the ones their upstream charts i
       () =>
         new IstioGateway(chart(), 'istio-ingressgateway', {
           istiod: new Istiod(chart(), 'istiod', { base: base() }),
-          direction: 'ingress',
+          direction: GatewayDirection.INGRESS,
         }),
     ],
     ['cert-manager', () => new CertManager(chart(), 'cert-manager')],

@@ -1,11 +1,11 @@
 import { Chart, Testing } from 'cdk8s';
 import { EgressChart } from '../../../charts';
-import { ExternalService, IstioBase, IstioGateway, Istiod, Protocol } from '../../../constructs';
+import { GatewayDirection, ExternalService, IstioBase, IstioGateway, Istiod, Protocol } from '../../../constructs';
 
 function setup() {
   const c = new Chart(Testing.app(), 'test', { namespace: 'istio-system' });
   const istiod = new Istiod(c, 'istiod', { base: new IstioBase(c, 'base') });
-  const egress = new IstioGateway(c, 'egress', { istiod, direction: 'egress' });
+  const egress = new IstioGateway(c, 'egress', { istiod, direction: GatewayDirection.EGRESS });
   return { c, egress, istiod };
 }
 
@@ -120,7 +120,7 @@ describe('ExternalService', () => {
 
   test('fails when given the ingress gateway as egress gateway', () => {
     const { c, istiod } = setup();
-    const ingress = new IstioGateway(c, 'ingress', { istiod, direction: 'ingress' });
+    const ingress = new IstioGateway(c, 'ingress', { istiod, direction: GatewayDirection.INGRESS });
     expect(() => new ExternalService(c, 'x', { hosts: ['x.example.com'], ports: [{ port: 443 }], egressGateway: ingress })).toThrow(
       /is an ingress gateway; give the egress gateway/,
     );
@@ -147,7 +147,7 @@ describe('EgressChart', () => {
     });
     expect(chart.layer).toBe('mesh');
     expect(Testing.synth(chart).map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['ServiceEntry/httpbin-org']);
-    expect(egress.direction).toBe('egress');
+    expect(egress.direction).toBe(GatewayDirection.EGRESS);
   });
 
   test('fails when routing through an egress gateway that is not installed', () => {

@@ -1,6 +1,7 @@
 import * as path from 'path';
 import { Chart, Testing } from 'cdk8s';
 import {
+  GatewayDirection,
   CertManager,
   ClusterCertificateIssuer,
   GatewayCertificate,
@@ -40,7 +41,7 @@ describe('MeshGateway', () => {
   test('takes the selector and namespace of its gateway deployment', () => {
     const c = chart();
     const istiod = new Istiod(c, 'istiod', { base: new IstioBase(c, 'base') });
-    const deployment = new IstioGateway(c, 'ingress', { istiod, direction: 'ingress', namespace: 'istio-ingress' });
+    const deployment = new IstioGateway(c, 'ingress', { istiod, direction: GatewayDirection.INGRESS, namespace: 'istio-ingress' });
     const gw = new MeshGateway(c, 'public-gateway', { deployment });
     expect(gw.gatewayNamespace).toBe('istio-ingress');
     expect(gw.apiObject.toJson()).toMatchObject({
@@ -172,7 +173,7 @@ describe('MeshGateway', () => {
   test('fails when given the egress gateway', () => {
     const c = chart();
     const istiod = new Istiod(c, 'istiod', { base: new IstioBase(c, 'base') });
-    const deployment = new IstioGateway(c, 'egress', { istiod, direction: 'egress' });
+    const deployment = new IstioGateway(c, 'egress', { istiod, direction: GatewayDirection.EGRESS });
     expect(() => new MeshGateway(c, 'public-gateway', { deployment })).toThrow(/is an egress gateway; a MeshGateway lets traffic in/);
   });
 });

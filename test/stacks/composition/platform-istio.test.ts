@@ -1,5 +1,6 @@
 import { Chart, Testing } from 'cdk8s';
 import {
+  GatewayDirection,
   GatewayServiceType,
   IstioProfile,
   MeshOutboundTrafficMode,
@@ -26,7 +27,7 @@ describe('Istio components', () => {
     const c = chart();
     const base = new IstioBase(c, 'istio-base');
     const istiod = new Istiod(c, 'istiod', { base });
-    new IstioGateway(c, 'ingress', { istiod, direction: 'ingress' });
+    new IstioGateway(c, 'ingress', { istiod, direction: GatewayDirection.INGRESS });
     const objects = Testing.synth(c);
     expect(objects.find((o) => o.kind === 'HelmRepository')).toMatchObject({
       metadata: { name: 'istio', namespace: 'flux-system' },
@@ -96,7 +97,7 @@ describe('Istio components', () => {
     const base = new IstioBase(c, 'istio-base', { profile: IstioProfile.OPENSHIFT });
     new IstioCni(c, 'istio-cni', { base, profile: IstioProfile.OPENSHIFT });
     const istiod = new Istiod(c, 'istiod', { base, profile: IstioProfile.OPENSHIFT, cni: true });
-    new IstioGateway(c, 'gw', { istiod, direction: 'ingress', profile: IstioProfile.OPENSHIFT });
+    new IstioGateway(c, 'gw', { istiod, direction: GatewayDirection.INGRESS, profile: IstioProfile.OPENSHIFT });
     expect(release(c, 'istio-cni')).toMatchObject({
       spec: {
         chart: { spec: { chart: 'cni', version: '1.30.3' } },
@@ -126,7 +127,7 @@ describe('Istio components', () => {
   test('the egress gateway: istio-egressgateway, label istio: egressgateway, ClusterIP', () => {
     const c = chart();
     const istiod = new Istiod(c, 'istiod', { base: new IstioBase(c, 'base') });
-    const egress = new IstioGateway(c, 'egress', { istiod, direction: 'egress', replicas: 2 });
+    const egress = new IstioGateway(c, 'egress', { istiod, direction: GatewayDirection.EGRESS, replicas: 2 });
     expect(egress.serviceHost).toBe('istio-egressgateway.istio-system.svc.cluster.local');
     expect(release(c, 'istio-egressgateway').spec.values).toMatchObject({
       labels: { istio: 'egressgateway' },
@@ -139,7 +140,11 @@ describe('Istio components', () => {
   test('gateway autoscaling', () => {
     const c = chart();
     const istiod = new Istiod(c, 'istiod', { base: new IstioBase(c, 'base') });
-    new IstioGateway(c, 'ingress', { istiod, direction: 'ingress', autoscaling: { minReplicas: 3, maxReplicas: 10, cpuUtilization: 70 } });
+    new IstioGateway(c, 'ingress', {
+      istiod,
+      direction: GatewayDirection.INGRESS,
+      autoscaling: { minReplicas: 3, maxReplicas: 10, cpuUtilization: 70 },
+    });
     expect(release(c, 'istio-ingressgateway').spec.values).toMatchObject({
       autoscaling: { enabled: true, minReplicas: 3, maxReplicas: 10, targetCPUUtilizationPercentage: 70 },
       podDisruptionBudget: { minAvailable: 1 },
@@ -168,7 +173,7 @@ describe('Istio components', () => {
   test('fails when a gateway has a PDB with a single replica', () => {
     const c = chart();
     const istiod = new Istiod(c, 'istiod', { base: new IstioBase(c, 'base') });
-    expect(() => new IstioGateway(c, 'ingress', { istiod, direction: 'ingress', podDisruptionBudget: true })).toThrow(
+    expect(() => new IstioGateway(c, 'ingress', { istiod, direction: GatewayDirection.INGRESS, podDisruptionBudget: true })).toThrow(
       'IstioGateway test/ingress: a PodDisruptionBudget with 1 replica would block every node drain; run at least 2 replicas or set podDisruptionBudget: false',
     );
   });
@@ -187,7 +192,7 @@ describe('Istio components', () => {
       () =>
         new IstioGateway(c, 'ingress', {
           istiod,
-          direction: 'ingress',
+          direction: GatewayDirection.INGRESS,
           autoscaling: { minReplicas: 2, maxReplicas: 4, cpuUtilization: 150 },
         }),
     ).toThrow('IstioGateway test/ingress: autoscaling cpuUtilization 150 is not a percentage in 1-100');
