@@ -317,7 +317,72 @@ export interface MirrorSettings {
 }
 
 /** gRPC status codes an abort fault can return. */
-export type GrpcStatus =
+export class GrpcStatus {
+  /** gRPC code 1. */
+  static readonly CANCELLED = new GrpcStatus('CANCELLED');
+  /** gRPC code 2. */
+  static readonly UNKNOWN = new GrpcStatus('UNKNOWN');
+  /** gRPC code 3. */
+  static readonly INVALID_ARGUMENT = new GrpcStatus('INVALID_ARGUMENT');
+  /** gRPC code 4. */
+  static readonly DEADLINE_EXCEEDED = new GrpcStatus('DEADLINE_EXCEEDED');
+  /** gRPC code 5. */
+  static readonly NOT_FOUND = new GrpcStatus('NOT_FOUND');
+  /** gRPC code 6. */
+  static readonly ALREADY_EXISTS = new GrpcStatus('ALREADY_EXISTS');
+  /** gRPC code 7. */
+  static readonly PERMISSION_DENIED = new GrpcStatus('PERMISSION_DENIED');
+  /** gRPC code 8. */
+  static readonly RESOURCE_EXHAUSTED = new GrpcStatus('RESOURCE_EXHAUSTED');
+  /** gRPC code 9. */
+  static readonly FAILED_PRECONDITION = new GrpcStatus('FAILED_PRECONDITION');
+  /** gRPC code 10. */
+  static readonly ABORTED = new GrpcStatus('ABORTED');
+  /** gRPC code 11. */
+  static readonly OUT_OF_RANGE = new GrpcStatus('OUT_OF_RANGE');
+  /** gRPC code 12. */
+  static readonly UNIMPLEMENTED = new GrpcStatus('UNIMPLEMENTED');
+  /** gRPC code 13. */
+  static readonly INTERNAL = new GrpcStatus('INTERNAL');
+  /** gRPC code 14. */
+  static readonly UNAVAILABLE = new GrpcStatus('UNAVAILABLE');
+  /** gRPC code 15. */
+  static readonly DATA_LOSS = new GrpcStatus('DATA_LOSS');
+  /** gRPC code 16. */
+  static readonly UNAUTHENTICATED = new GrpcStatus('UNAUTHENTICATED');
+
+  /** Every status an abort can return, in code order. */
+  static readonly ALL: readonly GrpcStatus[] = [
+    GrpcStatus.CANCELLED,
+    GrpcStatus.UNKNOWN,
+    GrpcStatus.INVALID_ARGUMENT,
+    GrpcStatus.DEADLINE_EXCEEDED,
+    GrpcStatus.NOT_FOUND,
+    GrpcStatus.ALREADY_EXISTS,
+    GrpcStatus.PERMISSION_DENIED,
+    GrpcStatus.RESOURCE_EXHAUSTED,
+    GrpcStatus.FAILED_PRECONDITION,
+    GrpcStatus.ABORTED,
+    GrpcStatus.OUT_OF_RANGE,
+    GrpcStatus.UNIMPLEMENTED,
+    GrpcStatus.INTERNAL,
+    GrpcStatus.UNAVAILABLE,
+    GrpcStatus.DATA_LOSS,
+    GrpcStatus.UNAUTHENTICATED,
+  ];
+
+  private constructor(
+    /** The status as Istio names it in `fault.abort.grpcStatus`, e.g. `UNAVAILABLE`. */
+    readonly name: GrpcStatusName,
+  ) {}
+
+  toString(): string {
+    return this.name;
+  }
+}
+
+/** The names of the gRPC statuses (see {@link GrpcStatus}). */
+type GrpcStatusName =
   | 'CANCELLED'
   | 'UNKNOWN'
   | 'INVALID_ARGUMENT'
@@ -488,24 +553,6 @@ export const DEFAULT_FAULT_HEADER = { name: 'x-fault-test', value: 'true' } as c
 const HEADER_NAME = /^[a-z0-9!#$%&'*+.^_`|~-]+$/;
 const INT32_MAX = 2_147_483_647;
 const UINT32_MAX = 4_294_967_295;
-const GRPC_STATUSES: readonly GrpcStatus[] = [
-  'CANCELLED',
-  'UNKNOWN',
-  'INVALID_ARGUMENT',
-  'DEADLINE_EXCEEDED',
-  'NOT_FOUND',
-  'ALREADY_EXISTS',
-  'PERMISSION_DENIED',
-  'RESOURCE_EXHAUSTED',
-  'FAILED_PRECONDITION',
-  'ABORTED',
-  'OUT_OF_RANGE',
-  'UNIMPLEMENTED',
-  'INTERNAL',
-  'UNAVAILABLE',
-  'DATA_LOSS',
-  'UNAUTHENTICATED',
-];
 
 /**
  * Resilience policy for the traffic to one app: timeout, retries, connection pool and outlier detection
@@ -862,11 +909,11 @@ export class ResilientRoute extends Construct implements IRouteRenderer, ITraffi
           `faults.abort.httpStatus ${httpStatus} is not allowed; use an HTTP status from 200 to 599, e.g. 503`,
         );
       }
-      if (grpcStatus !== undefined && !GRPC_STATUSES.includes(grpcStatus))
+      if (grpcStatus !== undefined && !GrpcStatus.ALL.includes(grpcStatus))
         invalid(
           'ResilientRoute',
           this,
-          `faults.abort.grpcStatus '${grpcStatus}' is not a gRPC status; use one of ${GRPC_STATUSES.join(', ')}`,
+          `faults.abort.grpcStatus '${String(grpcStatus)}' is not a GrpcStatus; use one of ${GrpcStatus.ALL.map((g) => `GrpcStatus.${g.name}`).join(', ')}`,
         );
       this.checkPercentage('faults.abort.percentage', faults.abort.percentage);
     }
@@ -910,7 +957,7 @@ export class ResilientRoute extends Construct implements IRouteRenderer, ITraffi
               faults.abort &&
               compact({
                 httpStatus: faults.abort.httpStatus,
-                grpcStatus: faults.abort.grpcStatus,
+                grpcStatus: faults.abort.grpcStatus?.name,
                 percentage: { value: faults.abort.percentage },
               }),
           }),

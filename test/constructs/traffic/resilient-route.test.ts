@@ -3,6 +3,7 @@ import { Construct, IConstruct } from 'constructs';
 import { Layer, LayerChart } from '../../../charts';
 import { DestinationRuleSpecTrafficPolicyLoadBalancerSimple } from '../../../imports/networking.istio.io';
 import {
+  GrpcStatus,
   IMeshGateway,
   IRoutingController,
   ITrafficPolicySource,
@@ -361,7 +362,7 @@ describe('fault injection', () => {
   test('a custom header is added to every match; gRPC aborts', () => {
     const { vs } = route({
       matches: [{ path: StringMatch.prefix('/status') }],
-      faults: { abort: { grpcStatus: 'UNAVAILABLE', percentage: 100 }, header: { name: 'x-chaos', value: 'on' } },
+      faults: { abort: { grpcStatus: GrpcStatus.UNAVAILABLE, percentage: 100 }, header: { name: 'x-chaos', value: 'on' } },
     });
     expect(vs.spec.http[0]).toMatchObject({
       match: [{ uri: { prefix: '/status' }, headers: { 'x-chaos': { exact: 'on' } } }],
@@ -381,10 +382,13 @@ describe('fault injection', () => {
     [{ abort: { httpStatus: 600, percentage: 1 } }, /faults.abort.httpStatus 600 is not allowed; use an HTTP status from 200 to 599/],
     [{ abort: { httpStatus: 199, percentage: 1 } }, /faults.abort.httpStatus 199 is not allowed/],
     [
-      { abort: { httpStatus: 503, grpcStatus: 'INTERNAL', percentage: 1 } },
+      { abort: { httpStatus: 503, grpcStatus: GrpcStatus.INTERNAL, percentage: 1 } },
       /faults.abort needs exactly one of httpStatus \(HTTP\) and grpcStatus \(gRPC\)/,
     ],
-    [{ abort: { grpcStatus: 'BROKEN', percentage: 1 } }, /faults.abort.grpcStatus 'BROKEN' is not a gRPC status; use one of CANCELLED/],
+    [
+      { abort: { grpcStatus: 'BROKEN', percentage: 1 } },
+      /faults.abort.grpcStatus 'BROKEN' is not a GrpcStatus; use one of GrpcStatus.CANCELLED, GrpcStatus.UNKNOWN/,
+    ],
     [{ abort: { httpStatus: 503, percentage: 101 } }, /faults.abort.percentage 101 is not a percentage; use 0-100/],
     [{ delay: { fixedDelay: Duration.seconds(1), percentage: -1 } }, /faults.delay.percentage -1 is not a percentage; use 0-100/],
     [{}, /'faults' has neither 'delay' nor 'abort'/],
