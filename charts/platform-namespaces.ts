@@ -138,18 +138,18 @@ export class PlatformNamespacesChart extends LayerChart {
     const add = (namespace: string, level: PodSecurityLevel, ...ingress: NetworkIngress[]) => {
       const current = this.podSecurity.get(namespace);
       // The most permissive level a component of the namespace needs.
-      const order: PodSecurityLevel[] = ['restricted', 'baseline', 'privileged'];
+      const order = [PodSecurityLevel.RESTRICTED, PodSecurityLevel.BASELINE, PodSecurityLevel.PRIVILEGED];
       if (!current || order.indexOf(level) > order.indexOf(current)) this.podSecurity.set(namespace, level);
       rules.set(namespace, [...(rules.get(namespace) ?? []), ...ingress]);
     };
     const gateways = props.gateways ?? [];
-    add(props.istiod.namespace, 'baseline', ...istioSystemIngress(props.prometheus, props.kiali));
-    for (const gateway of gateways) add(gateway.namespace, 'baseline', ...gatewayIngress(gateway, props.prometheus));
+    add(props.istiod.namespace, PodSecurityLevel.BASELINE, ...istioSystemIngress(props.prometheus, props.kiali));
+    for (const gateway of gateways) add(gateway.namespace, PodSecurityLevel.BASELINE, ...gatewayIngress(gateway, props.prometheus));
     const ingressGateway = gateways.find((g) => g.direction === GatewayDirection.INGRESS);
     if (props.acmeHttp01) {
       if (!ingressGateway)
         invalid('PlatformNamespacesChart', this, 'acmeHttp01 needs the ingress gateway that routes the challenges; pass it in gateways');
-      add(ingressGateway.namespace, 'baseline', {
+      add(ingressGateway.namespace, PodSecurityLevel.BASELINE, {
         name: 'acme-http01-solver',
         pods: ACME_SOLVER.podLabels,
         from: [NetworkPeer.pods(ingressGateway.namespace, ingressGateway.selector)],
@@ -158,15 +158,15 @@ export class PlatformNamespacesChart extends LayerChart {
       });
     }
     if (props.flagger)
-      add(props.flagger.namespace, 'baseline', {
+      add(props.flagger.namespace, PodSecurityLevel.BASELINE, {
         name: 'flagger-metrics',
         pods: props.flagger.podLabels,
         from: [NetworkPeer.pods(props.prometheus.namespace, props.prometheus.podLabels)],
         ports: [props.flagger.port],
         purpose: "Prometheus scrapes Flagger's metrics",
       });
-    if (props.cni) add(props.cni.namespace, 'privileged');
-    if (props.certManager) add(props.certManager.namespace, 'restricted', ...certManagerIngress(props.prometheus));
+    if (props.cni) add(props.cni.namespace, PodSecurityLevel.PRIVILEGED);
+    if (props.certManager) add(props.certManager.namespace, PodSecurityLevel.RESTRICTED, ...certManagerIngress(props.prometheus));
 
     for (const [namespace, level] of this.podSecurity) {
       const ns = new k8s.KubeNamespace(this, `namespace-${namespace}`, {

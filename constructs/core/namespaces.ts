@@ -10,7 +10,26 @@ export const ISTIO_SYSTEM_NAMESPACE = 'istio-system';
  * host paths, privileged containers or added capabilities beyond the default set) or `restricted`
  * (baseline, plus non-root, no privilege escalation, every capability dropped, a seccomp profile).
  */
-export type PodSecurityLevel = 'privileged' | 'baseline' | 'restricted';
+export class PodSecurityLevel {
+  /** No restriction. */
+  static readonly PRIVILEGED = new PodSecurityLevel('privileged');
+  /** No host namespaces, host paths, privileged containers or capabilities beyond the default set. */
+  static readonly BASELINE = new PodSecurityLevel('baseline');
+  /** Baseline, plus non-root, no privilege escalation, every capability dropped and a seccomp profile. */
+  static readonly RESTRICTED = new PodSecurityLevel('restricted');
+
+  /** Every level, the most permissive first. */
+  static readonly ALL: readonly PodSecurityLevel[] = [PodSecurityLevel.PRIVILEGED, PodSecurityLevel.BASELINE, PodSecurityLevel.RESTRICTED];
+
+  private constructor(
+    /** The level's name in the `pod-security.kubernetes.io/*` labels, e.g. `restricted`. */
+    readonly name: 'privileged' | 'baseline' | 'restricted',
+  ) {}
+
+  toString(): string {
+    return this.name;
+  }
+}
 
 /**
  * The version of the Pod Security Standards the platform's namespaces are evaluated against: the oldest
@@ -27,9 +46,9 @@ export const POD_SECURITY_VERSION = 'v1.27';
 export function podSecurityLabels(level: PodSecurityLevel): Record<string, string> {
   const labels: Record<string, string> = {};
   for (const [mode, value] of [
-    ['enforce', level],
-    ['warn', 'restricted'],
-    ['audit', 'restricted'],
+    ['enforce', level.name],
+    ['warn', PodSecurityLevel.RESTRICTED.name],
+    ['audit', PodSecurityLevel.RESTRICTED.name],
   ] as const) {
     labels[`pod-security.kubernetes.io/${mode}`] = value;
     labels[`pod-security.kubernetes.io/${mode}-version`] = POD_SECURITY_VERSION;
@@ -49,5 +68,5 @@ export function podSecurityLabels(level: PodSecurityLevel): Record<string, strin
  *   a meshed pod, and only `privileged` can be enforced (the `warn`/`audit` labels still report `restricted`).
  */
 export function meshedPodSecurity(cni: boolean): PodSecurityLevel {
-  return cni ? 'restricted' : 'privileged';
+  return cni ? PodSecurityLevel.RESTRICTED : PodSecurityLevel.PRIVILEGED;
 }

@@ -53,11 +53,11 @@ export class MeshNamespace extends Construct {
     }
     // Resolved at synthesis: the data plane may be declared after the namespace.
     const podSecurity: Record<string, string> = {};
-    for (const [key, value] of Object.entries(podSecurityLabels('restricted')))
+    for (const [key, value] of Object.entries(podSecurityLabels(PodSecurityLevel.RESTRICTED)))
       podSecurity[key] = Lazy.any({
         produce: () => {
           const level = this.levelOf(true);
-          return level && (key === 'pod-security.kubernetes.io/enforce' ? level : value);
+          return level && (key === 'pod-security.kubernetes.io/enforce' ? level.name : value);
         },
       }) as unknown as string;
     this.explicitPodSecurity = props.podSecurity;
@@ -81,7 +81,7 @@ export class MeshNamespace extends Construct {
     if (this.explicitPodSecurity) return this.explicitPodSecurity;
     const istiod = istiodOf(this, synthesis);
     if (!istiod) return undefined;
-    return this.sidecarInjection ? meshedPodSecurity(istiod.cni) : 'baseline';
+    return this.sidecarInjection ? meshedPodSecurity(istiod.cni) : PodSecurityLevel.BASELINE;
   }
 }
 

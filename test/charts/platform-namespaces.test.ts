@@ -288,7 +288,7 @@ describe('PlatformNamespacesChart', () => {
     const { app, istiod, ingress } = parts();
     const certManager = new c.CertManager(new Chart(app, 'cm'), 'cert-manager', { namespace: 'istio-system' });
     const chart = new PlatformNamespacesChart(app, 'ns', { istiod, gateways: [ingress], certManager, prometheus: PROM });
-    expect([...chart.podSecurity]).toEqual([['istio-system', 'baseline']]);
+    expect([...chart.podSecurity]).toEqual([['istio-system', c.PodSecurityLevel.BASELINE]]);
     expect(Testing.synth(chart).filter((o) => o.kind === 'Namespace')).toHaveLength(1);
   });
 

@@ -1,5 +1,5 @@
 import { Chart, Testing } from 'cdk8s';
-import { IstioBase, Istiod, MeshNamespace, meshedPodSecurity, podSecurityLabels } from '../../../constructs';
+import { IstioBase, Istiod, MeshNamespace, meshedPodSecurity, PodSecurityLevel, podSecurityLabels } from '../../../constructs';
 
 /** The Pod Security labels of a namespace's rendered object. */
 function podSecurityOf(chart: Chart): Record<string, string> {
@@ -22,8 +22,8 @@ function withIstio(cni: boolean, ns: (chart: Chart) => void): Chart {
 describe('MeshNamespace Pod Security', () => {
   test('with the Istio CNI plugin a meshed namespace enforces restricted', () => {
     const chart = withIstio(true, (c) => new MeshNamespace(c, 'shop'));
-    expect(podSecurityOf(chart)).toEqual(podSecurityLabels('restricted'));
-    expect((chart.node.findChild('shop') as MeshNamespace).podSecurity).toBe('restricted');
+    expect(podSecurityOf(chart)).toEqual(podSecurityLabels(PodSecurityLevel.RESTRICTED));
+    expect((chart.node.findChild('shop') as MeshNamespace).podSecurity).toBe(PodSecurityLevel.RESTRICTED);
   });
 
   test('without it a meshed namespace enforces privileged (istio-init needs NET_ADMIN and NET_RAW), and warns and audits at restricted', () => {
@@ -35,7 +35,7 @@ describe('MeshNamespace Pod Security', () => {
       'pod-security.kubernetes.io/audit': 'restricted',
       'pod-security.kubernetes.io/audit-version': 'v1.27',
     });
-    expect(meshedPodSecurity(false)).toBe('privileged');
+    expect(meshedPodSecurity(false)).toBe(PodSecurityLevel.PRIVILEGED);
   });
 
   test('a namespace without sidecar injection enforces baseline', () => {
@@ -44,7 +44,7 @@ describe('MeshNamespace Pod Security', () => {
   });
 
   test('an explicit level wins over the data plane', () => {
-    const chart = withIstio(false, (c) => new MeshNamespace(c, 'shop', { podSecurity: 'baseline' }));
+    const chart = withIstio(false, (c) => new MeshNamespace(c, 'shop', { podSecurity: PodSecurityLevel.BASELINE }));
     expect(podSecurityOf(chart)['pod-security.kubernetes.io/enforce']).toBe('baseline');
   });
 
@@ -54,4 +54,24 @@ describe('MeshNamespace Pod Security', () => {
     expect(podSecurityOf(chart)).toEqual({});
     expect((chart.node.findChild('shop') as MeshNamespace).podSecurity).toBeUndefined();
   });
+});
+
+describe('PodSecurityLevel', () => {
+  test('ALL lists privileged, baseline and restricted, the most permissive first', () => {
+    expect(PodSecurityLevel.ALL).toEqual([PodSecurityLevel.PRIVILEGED, PodSecurityLevel.BASELINE, PodSecurityLevel.RESTRICTED]);
+    expect(PodSecurityLevel.ALL.map((l) => l.name)).toEqual(['privileged', 'baseline', 'restricted']);
+    expect(`${PodSecurityLevel.BASELINE}`).toBe('baseline');
+  });
+
+  test.each(PodSecurityLevel.ALL.map((l) => [l.name, l] as const))(
+    'an explicit %s renders the enforce label by name',
+    (name, podSecurity) => {
+      const chart = withIstio(true, (c) => new MeshNamespace(c, 'shop', { podSecurity }));
+      expect(podSecurityOf(chart)).toEqual({
+        ...podSecurityLabels(PodSecurityLevel.RESTRICTED),
+        'pod-security.kubernetes.io/enforce': name,
+      });
+      expect((chart.node.findChild('shop') as MeshNamespace).podSecurity).toBe(podSecurity);
+    },
+  );
 });
