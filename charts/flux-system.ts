@@ -2,13 +2,12 @@ import { ApiObject, Duration } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import {
   chatProviderType,
-  chatService,
+  ChatService,
   FLUX_NAMESPACE,
   FluxGitSource,
   FluxKustomization,
   FluxEventSeverity,
   FluxNotifications,
-  NotificationChannel,
   invalid,
 } from '../constructs';
 import { Layer, LayerChart, LAYERS } from './layer';
@@ -50,7 +49,7 @@ export interface FluxSystemChartProps {
    */
   readonly notifications?: {
     /** Slack or Microsoft Teams. */
-    readonly type: NotificationChannel;
+    readonly type: ChatService;
     /** The Secret (key `address`) holding the webhook URL; created outside Git. */
     readonly webhookSecretName: string;
     /**
@@ -119,8 +118,7 @@ export class FluxSystemChart extends LayerChart {
     this.kustomizations = kustomizations;
     if (props.notifications) {
       // The id (and so the Provider's name) keeps Flux's provider type: `flux-system-msteams` for Teams.
-      const service = chatService(props.notifications.type);
-      const id = `${FLUX_NAMESPACE}-${service ? chatProviderType(service) : props.notifications.type}`;
+      const id = `${FLUX_NAMESPACE}-${chatProviderType(props.notifications.type)}`;
       this.notifications = new FluxNotifications(this, id, {
         type: props.notifications.type,
         webhookSecretName: props.notifications.webhookSecretName,

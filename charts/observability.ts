@@ -1,6 +1,6 @@
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
-import { AlertReceiver, ChatService, DurationSyntax, invalid, KialiAuth, ObservabilityStack, ResourceRequirements } from '../constructs';
+import { AlertReceiver, DurationSyntax, invalid, KialiAuth, ObservabilityStack, ResourceRequirements } from '../constructs';
 import { Layer, LayerChart } from './layer';
 import { ISTIO_ROOT_NAMESPACE } from './mesh-config';
 
@@ -86,8 +86,8 @@ export interface ObservabilityChartProps {
   };
   /** Alert routing and thresholds. */
   readonly alerts: {
-    /** Chat service, or none. */
-    readonly receiver: ChatService | 'none';
+    /** Chat service (`mesh:observability.alerts.receiver`: `slack`, `teams`), or `none`. */
+    readonly receiver: 'slack' | 'teams' | 'none';
     /** Secret holding the webhook URL. */
     readonly webhookSecret: string;
     /** Key of the webhook URL in the Secret. */

@@ -11,7 +11,7 @@ import {
   MetricTemplate,
 } from '../constructs';
 import { ISTIO_SYSTEM_NAMESPACE } from '../constructs/core/namespaces';
-import type { ChatService } from '../constructs/core/chat';
+import { ChatService } from '../constructs/core/chat';
 import { Layer, LayerChart } from './layer';
 
 /** Namespace of Flagger and of the metric templates and alert providers canaries share (scenario S3). */
@@ -95,7 +95,7 @@ export class ProgressiveDeliveryConfigsChart extends LayerChart {
     this.latency = MetricTemplate.istioP99Latency(this, 'latency', { prometheusUrl: props.flagger.prometheusUrl });
     if (props.alerts) {
       this.alertProvider = new AlertProvider(this, 'canary-alerts', {
-        channel: props.alerts.channel === 'slack' ? AlertChannel.SLACK : AlertChannel.TEAMS,
+        channel: props.alerts.channel === ChatService.SLACK ? AlertChannel.SLACK : AlertChannel.TEAMS,
         secretName: props.alerts.secretName,
         chatChannel: props.alerts.chatChannel,
       });

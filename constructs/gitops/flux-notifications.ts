@@ -10,10 +10,13 @@ import {
 import { DNS_LABEL, invalid } from '../core/errors';
 import { FLUX_NAMESPACE } from '../platform/helm-component';
 import { requireSecret } from '../core/secret-requirement';
-import { ChatService, chatService } from '../core/chat';
+import { ChatService } from '../core/chat';
 
-/** Where Flux posts its events: a {@link ChatService}, or `msteams` (Flux's name for `teams`). */
-export type NotificationChannel = ChatService | 'msteams';
+/**
+ * Where Flux posts its events.
+ * @deprecated use ChatService
+ */
+export type NotificationChannel = ChatService;
 
 /** The lowest severity of the Flux events a {@link FluxNotifications} posts (the Alert's `eventSeverity`). */
 export class FluxEventSeverity {
@@ -43,8 +46,8 @@ export class FluxEventSeverity {
 
 /** Properties of a {@link FluxNotifications}. */
 export interface FluxNotificationsProps {
-  /** Slack or Microsoft Teams (`teams`, or Flux's name for it, `msteams`). */
-  readonly type: NotificationChannel;
+  /** Slack or Microsoft Teams. */
+  readonly type: ChatService;
   /**
    * Name of the Secret in flux-system whose `address` key holds the webhook URL. The URL is a
    * credential: it never goes to Git, only this reference does.
@@ -83,12 +86,14 @@ export class FluxNotifications extends Construct {
     const fail = (message: string): never => invalid('FluxNotifications', this, message);
     const name = props.name ?? id;
     if (!DNS_LABEL.test(name)) fail(`name '${name}' is not a DNS-1123 label`);
-    const service = chatService(props.type) ?? fail(`type '${props.type}' is not supported; use 'slack' or 'teams' (or 'msteams')`);
+    const service = ChatService.ALL.includes(props.type)
+      ? props.type
+      : fail(`type '${String(props.type)}' is not allowed; use ChatService.SLACK or ChatService.TEAMS`);
     if (!DNS_LABEL.test(props.webhookSecretName ?? ''))
       fail(
         `webhookSecretName '${props.webhookSecretName}' is not a DNS-1123 label; name the Secret holding the webhook URL under 'address'`,
       );
-    if (props.channel !== undefined && service !== 'slack')
+    if (props.channel !== undefined && service !== ChatService.SLACK)
       fail(`channel '${props.channel}' only applies to Slack; the Teams webhook URL already names its channel`);
     // Optional: a v1beta3 Provider has no readiness and resolves its Secret per event, so a missing Secret
     // only drops the events (notification-controller logs it); it never holds up a layer.
@@ -96,18 +101,20 @@ export class FluxNotifications extends Construct {
       name: props.webhookSecretName,
       namespace: FLUX_NAMESPACE,
       keys: ['address'],
-      purpose: `the ${service === 'slack' ? 'Slack' : 'Teams'} webhook URL Flux posts its events to`,
+      purpose: `the ${service === ChatService.SLACK ? 'Slack' : 'Teams'} webhook URL Flux posts its events to`,
       whenMissing: 'Flux keeps reconciling; its events are not posted (notification-controller logs the missing Secret)',
       optional: true,
       exampleValues: {
         address:
-          service === 'slack' ? 'https://hooks.slack.com/services/REPLACE/WITH/YOURS' : 'https://REPLACE.webhook.office.com/WITH/YOURS',
+          service === ChatService.SLACK
+            ? 'https://hooks.slack.com/services/REPLACE/WITH/YOURS'
+            : 'https://REPLACE.webhook.office.com/WITH/YOURS',
       },
     });
     this.provider = new Provider(this, 'Provider', {
       metadata: { name, namespace: FLUX_NAMESPACE },
       spec: {
-        type: service === 'slack' ? ProviderSpecType.SLACK : ProviderSpecType.MSTEAMS,
+        type: service === ChatService.SLACK ? ProviderSpecType.SLACK : ProviderSpecType.MSTEAMS,
         secretRef: { name: props.webhookSecretName },
         ...(props.channel ? { channel: props.channel } : {}),
       },

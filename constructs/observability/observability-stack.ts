@@ -9,7 +9,7 @@ import { MeshNamespace } from '../workloads/mesh-namespace';
 import { requireSecret } from '../core/secret-requirement';
 import { formatDuration } from '../core/duration';
 import { ISTIO_SYSTEM_NAMESPACE } from '../core/namespaces';
-import type { ChatService } from '../core/chat';
+import { ChatService } from '../core/chat';
 import { TracingProtocol, TracingProvider } from '../core/tracing';
 import { serviceHost } from '../core/hosts';
 
@@ -146,12 +146,12 @@ export interface GrafanaAdminSecret {
 export class AlertReceiver {
   /** A Slack incoming webhook (`slack_configs`, `api_url_file`). */
   static slack(props: { readonly webhookSecret: SecretKeyReference; readonly channel?: string }): AlertReceiver {
-    return new AlertReceiver('slack', props.webhookSecret, props.channel);
+    return new AlertReceiver(ChatService.SLACK, props.webhookSecret, props.channel);
   }
 
   /** A Microsoft Teams Workflows webhook (`msteamsv2_configs`, `webhook_url_file`). */
   static teams(props: { readonly webhookSecret: SecretKeyReference }): AlertReceiver {
-    return new AlertReceiver('teams', props.webhookSecret);
+    return new AlertReceiver(ChatService.TEAMS, props.webhookSecret);
   }
 
   private constructor(
@@ -958,13 +958,13 @@ export class ObservabilityStack extends Construct {
         name,
         namespace: this.namespace,
         keys: [key],
-        purpose: `the ${receiver.kind === 'slack' ? 'Slack' : 'Teams'} webhook URL Alertmanager sends the mesh alerts to`,
+        purpose: `the ${receiver.kind === ChatService.SLACK ? 'Slack' : 'Teams'} webhook URL Alertmanager sends the mesh alerts to`,
         whenMissing:
           'Alertmanager still starts (the Secret volume is optional) and shows the alerts; notifications fail, logged, until the Secret exists',
         optional: true,
         exampleValues: {
           [key]:
-            receiver.kind === 'slack'
+            receiver.kind === ChatService.SLACK
               ? 'https://hooks.slack.com/services/REPLACE/WITH/YOURS'
               : 'https://REPLACE.webhook.office.com/WITH/YOURS',
         },
@@ -1012,9 +1012,9 @@ export class ObservabilityStack extends Construct {
     }
     const webhookFile = receiver ? `${ALERTMANAGER_SECRETS_PATH}/${receiver.webhookSecret.name}/${receiver.webhookSecret.key}` : undefined;
     const receiverConfig: Record<string, unknown> & { name: string } = { name: 'platform' };
-    if (receiver?.kind === 'slack')
+    if (receiver?.kind === ChatService.SLACK)
       receiverConfig.slack_configs = [{ api_url_file: webhookFile, channel: receiver.channel, send_resolved: true }];
-    if (receiver?.kind === 'teams') receiverConfig.msteamsv2_configs = [{ webhook_url_file: webhookFile, send_resolved: true }];
+    if (receiver?.kind === ChatService.TEAMS) receiverConfig.msteamsv2_configs = [{ webhook_url_file: webhookFile, send_resolved: true }];
 
     const istiodJob = {
       job_name: 'istiod',

@@ -10,7 +10,14 @@ import {
 } from '../../charts';
 import { IssuerType, LETS_ENCRYPT_PRODUCTION, goDuration, TracingProvider } from '../../constructs';
 import { EnvironmentConfig } from '../environments';
-import { fluxEventSeverityOf, gatewayServiceTypeOf, istioProfileOf, meshOutboundTrafficModeOf, tracingProviderOf } from './variants';
+import {
+  chatServiceOf,
+  fluxEventSeverityOf,
+  gatewayServiceTypeOf,
+  istioProfileOf,
+  meshOutboundTrafficModeOf,
+  tracingProviderOf,
+} from './variants';
 
 /** What {@link addMeshPlatform} built, for the charts that bind to it. */
 export interface MeshPlatform {
@@ -94,7 +101,7 @@ export function addFluxSystem(app: App, config: EnvironmentConfig): FluxSystemCh
     timeout: goDuration(gitops.timeout),
     layers: layersWithObjects(app),
     notifications: gitops.notifications && {
-      type: gitops.notifications.type,
+      type: chatServiceOf('mesh:gitops.notifications.type', gitops.notifications.type),
       webhookSecretName: gitops.notifications.secretRef,
       channel: gitops.notifications.channel,
       severity: fluxEventSeverityOf(gitops.notifications.severity),

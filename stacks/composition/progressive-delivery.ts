@@ -2,6 +2,7 @@ import { App } from 'cdk8s';
 import { ProgressiveDeliveryChart, ProgressiveDeliveryConfigsChart } from '../../charts';
 import { EnvironmentConfig } from '../environments';
 import { MeshPlatform } from './mesh-platform';
+import { chatServiceOf } from './variants';
 
 /** What progressive delivery binds to. */
 export interface ProgressiveDeliveryInputs {
@@ -34,7 +35,7 @@ export function addProgressiveDelivery(app: App, config: EnvironmentConfig, inpu
   });
   const configs = new ProgressiveDeliveryConfigsChart(app, 'progressive-delivery-configs', {
     flagger: platform.flagger,
-    alerts: delivery.alerts,
+    alerts: delivery.alerts && { ...delivery.alerts, channel: chatServiceOf('mesh:canary.alerts.channel', delivery.alerts.channel) },
   });
   return { platform, configs };
 }

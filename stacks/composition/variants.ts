@@ -1,4 +1,6 @@
 import {
+  ChatService,
+  chatService,
   FluxEventSeverity,
   GatewayServiceType,
   IstioProfile,
@@ -56,4 +58,11 @@ export function meshOutboundTrafficModeOf(name: string): MeshOutboundTrafficMode
 /** `mesh:istio.install.profile` (`default`, `openshift`) as its {@link IstioProfile}. */
 export function istioProfileOf(name: string): IstioProfile {
   return variantNamed('mesh:istio.install.profile', IstioProfile.ALL, name);
+}
+
+/** A configured chat service name (`slack`, `teams`, or Flux's and Flagger's `msteams`) at `key` as its {@link ChatService}. */
+export function chatServiceOf(key: string, name: string): ChatService {
+  const service = chatService(name);
+  if (!service) throw new Error(`${key}: '${name}' is not allowed; use one of slack, teams (or msteams)`);
+  return service;
 }

@@ -2,6 +2,7 @@ import { PRODUCTION_REQUIRED } from '../../support/production';
 import { Chart, Duration, Testing } from 'cdk8s';
 import { FluxSystemChart, Layer, layersWithObjects } from '../../../charts';
 import {
+  ChatService,
   FluxGitSource,
   FluxEventSeverity,
   FluxKustomization,
@@ -79,7 +80,12 @@ describe('FluxSystemChart', () => {
   test('notifications: a Slack Provider with the webhook Secret reference and an Alert on the Git source, Kustomizations and HelmReleases', () => {
     const objects = Testing.synth(
       fluxChart({
-        notifications: { type: 'slack', webhookSecretName: 'slack-webhook', channel: 'platform', severity: FluxEventSeverity.ERROR },
+        notifications: {
+          type: ChatService.SLACK,
+          webhookSecretName: 'slack-webhook',
+          channel: 'platform',
+          severity: FluxEventSeverity.ERROR,
+        },
       }),
     );
     expect(objects.find((o) => o.kind === 'Provider')).toEqual({
@@ -101,7 +107,7 @@ describe('FluxSystemChart', () => {
 
   test('Teams notifications', () => {
     const c = new Chart(Testing.app(), 'test');
-    new FluxNotifications(c, 'teams', { type: 'msteams', webhookSecretName: 'teams-webhook' });
+    new FluxNotifications(c, 'teams', { type: ChatService.TEAMS, webhookSecretName: 'teams-webhook' });
     expect(Testing.synth(c)[0].spec).toEqual({ type: 'msteams', secretRef: { name: 'teams-webhook' } });
   });
 
@@ -151,16 +157,16 @@ describe('FluxSystemChart', () => {
 
   test('fails when the webhook Secret name is not a DNS label', () => {
     const c = new Chart(Testing.app(), 'test');
-    expect(() => new FluxNotifications(c, 'slack', { type: 'slack', webhookSecretName: 'https://hooks.slack.com/x' })).toThrow(
+    expect(() => new FluxNotifications(c, 'slack', { type: ChatService.SLACK, webhookSecretName: 'https://hooks.slack.com/x' })).toThrow(
       "FluxNotifications test/slack: webhookSecretName 'https://hooks.slack.com/x' is not a DNS-1123 label; name the Secret holding the webhook URL under 'address'",
     );
   });
 
   test('fails when the Teams provider is given a channel', () => {
     const c = new Chart(Testing.app(), 'test');
-    expect(() => new FluxNotifications(c, 'teams', { type: 'msteams', webhookSecretName: 'teams-webhook', channel: 'ops' })).toThrow(
-      /channel 'ops' only applies to Slack/,
-    );
+    expect(
+      () => new FluxNotifications(c, 'teams', { type: ChatService.TEAMS, webhookSecretName: 'teams-webhook', channel: 'ops' }),
+    ).toThrow(/channel 'ops' only applies to Slack/);
   });
 });
 

@@ -1,4 +1,5 @@
 import {
+  ChatService,
   FluxEventSeverity,
   GatewayServiceType,
   IstioProfile,
@@ -9,6 +10,7 @@ import {
 import { parseEnvironment } from '../../../stacks/environments';
 import { buildPlatform } from '../../../stacks/composition/platform';
 import {
+  chatServiceOf,
   fluxEventSeverityOf,
   gatewayServiceTypeOf,
   istioProfileOf,
@@ -108,5 +110,23 @@ describe('config variant names onto the library classes', () => {
     const objects = renderCharts(buildPlatform(parseEnvironment('dev', config, 'Pulumi.dev.yaml'))).flatMap((c) => c.objects);
     const istiod = objects.find((o) => o.kind === 'HelmRelease' && o.metadata.name === 'istiod');
     expect(istiod?.spec).toMatchObject({ values: { global: { platform: 'openshift' } } });
+  });
+
+  test("chat service names (Flux's and Flagger's msteams too) map onto ChatService and reach Flux's Provider and Flagger's AlertProvider", () => {
+    expect(chatServiceOf('mesh:canary.alerts.channel', 'slack')).toBe(ChatService.SLACK);
+    expect(chatServiceOf('mesh:canary.alerts.channel', 'teams')).toBe(ChatService.TEAMS);
+    expect(chatServiceOf('mesh:gitops.notifications.type', 'msteams')).toBe(ChatService.TEAMS);
+    expect(() => chatServiceOf('mesh:gitops.notifications.type', 'discord')).toThrow(
+      "mesh:gitops.notifications.type: 'discord' is not allowed; use one of slack, teams (or msteams)",
+    );
+    const config = {
+      'mesh:gitops': { url: 'ssh://git@github.com/acme/mesh.git', notifications: { type: 'msteams', secretRef: 'teams-webhook' } },
+      'mesh:canary': { alerts: { channel: 'teams', secretName: 'flagger-teams' } },
+    };
+    const objects = renderCharts(buildPlatform(parseEnvironment('dev', config, 'Pulumi.dev.yaml'))).flatMap((c) => c.objects);
+    const flux = objects.find((o) => o.kind === 'Provider' && o.apiVersion.startsWith('notification.toolkit.fluxcd.io'));
+    expect(flux?.metadata.name).toBe('flux-system-msteams');
+    expect(flux?.spec).toMatchObject({ type: 'msteams' });
+    expect(objects.find((o) => o.kind === 'AlertProvider')?.spec).toMatchObject({ type: 'msteams' });
   });
 });
