@@ -19,6 +19,7 @@ import { ObservabilityStack } from '../observability/observability-stack';
 import { FlaggerLoadTester } from '../delivery/flagger';
 import { NamespaceIsolation } from './namespace-isolation';
 import { MtlsMode } from './mtls-mode';
+import { MeshOutboundTrafficMode } from '../platform/istiod';
 import { externalEgressHosts } from './external-egress';
 
 /** The namespace of Istio's control plane (its root namespace). */
@@ -28,13 +29,13 @@ const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 /** The sidecar's merged Prometheus endpoint (pilot-agent) and Envoy's own stats port. */
 const SIDECAR_METRICS_PORTS = [15020, 15090];
 
-/** Where a sidecar may send traffic for hosts it does not know. */
-export enum SidecarOutboundMode {
-  /** Only hosts of the service registry (Services, ServiceEntries) are reachable. */
-  REGISTRY_ONLY = 'REGISTRY_ONLY',
-  /** Unknown hosts are passed through. */
-  ALLOW_ANY = 'ALLOW_ANY',
-}
+/**
+ * Where a sidecar may send traffic for hosts it does not know: the mesh-wide modes, set per Sidecar.
+ * @deprecated use MeshOutboundTrafficMode (the same variants: `REGISTRY_ONLY`, `ALLOW_ANY`)
+ */
+export const SidecarOutboundMode = MeshOutboundTrafficMode;
+/** @deprecated use MeshOutboundTrafficMode */
+export type SidecarOutboundMode = MeshOutboundTrafficMode;
 
 /** A JWT issuer whose tokens an app accepts (a `RequestAuthentication` rule). */
 export interface JwtIssuer {
@@ -115,7 +116,7 @@ export interface ZeroTrustPolicyProps {
    * Set the outbound traffic policy on each generated Sidecar.
    * @default - the mesh-wide setting of the Istio installation
    */
-  readonly outboundTrafficPolicy?: SidecarOutboundMode;
+  readonly outboundTrafficPolicy?: MeshOutboundTrafficMode;
   /**
    * A NetworkPolicy per app (defense in depth under the mesh): ingress from its declared callers,
    * istio-system, the gateway (when exposed) and Prometheus; egress to its dependencies, istio-system
@@ -350,7 +351,7 @@ export class ZeroTrustPolicy extends Construct {
               outboundTrafficPolicy: this.props.outboundTrafficPolicy
                 ? {
                     mode:
-                      this.props.outboundTrafficPolicy === SidecarOutboundMode.REGISTRY_ONLY
+                      this.props.outboundTrafficPolicy === MeshOutboundTrafficMode.REGISTRY_ONLY
                         ? SidecarSpecOutboundTrafficPolicyMode.REGISTRY_UNDERSCORE_ONLY
                         : SidecarSpecOutboundTrafficPolicyMode.ALLOW_UNDERSCORE_ANY,
                   }
