@@ -1,8 +1,10 @@
+import { Variant } from './variant';
+
 /**
  * A chat service that alerts and events are posted to, by its one internal name: `slack` or `teams`
  * (Microsoft Teams). Flux and Flagger call Teams `msteams`: {@link chatService} accepts that name too.
  */
-export class ChatService {
+export class ChatService extends Variant<'slack' | 'teams'> {
   /** Slack (incoming webhooks). */
   static readonly SLACK = new ChatService('slack', 'slack');
   /** Microsoft Teams (Flux's and Flagger's `msteams`). */
@@ -13,13 +15,11 @@ export class ChatService {
 
   private constructor(
     /** The one internal name, e.g. `teams`. */
-    readonly name: 'slack' | 'teams',
+    name: ChatService['name'],
     /** The provider type Flux's notification-controller and Flagger's AlertProvider give the service. */
     readonly providerType: 'slack' | 'msteams',
-  ) {}
-
-  toString(): string {
-    return this.name;
+  ) {
+    super(name);
   }
 }
 

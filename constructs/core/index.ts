@@ -1,4 +1,5 @@
 export * from './errors';
+export * from './variant';
 export * from './protocol';
 export * from './duration';
 export * from './go-duration';

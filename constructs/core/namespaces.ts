@@ -1,3 +1,5 @@
+import { Variant } from './variant';
+
 /**
  * Istio's root namespace: its control plane, its gateways, the mesh-wide policies (a policy there applies to
  * every workload) and, in this platform, Flagger. The one place the name is written.
@@ -10,7 +12,7 @@ export const ISTIO_SYSTEM_NAMESPACE = 'istio-system';
  * host paths, privileged containers or added capabilities beyond the default set) or `restricted`
  * (baseline, plus non-root, no privilege escalation, every capability dropped, a seccomp profile).
  */
-export class PodSecurityLevel {
+export class PodSecurityLevel extends Variant<'privileged' | 'baseline' | 'restricted'> {
   /** No restriction. */
   static readonly PRIVILEGED = new PodSecurityLevel('privileged');
   /** No host namespaces, host paths, privileged containers or capabilities beyond the default set. */
@@ -21,13 +23,9 @@ export class PodSecurityLevel {
   /** Every level, the most permissive first. */
   static readonly ALL: readonly PodSecurityLevel[] = [PodSecurityLevel.PRIVILEGED, PodSecurityLevel.BASELINE, PodSecurityLevel.RESTRICTED];
 
-  private constructor(
-    /** The level's name in the `pod-security.kubernetes.io/*` labels, e.g. `restricted`. */
-    readonly name: 'privileged' | 'baseline' | 'restricted',
-  ) {}
-
-  toString(): string {
-    return this.name;
+  /** @param name - The level's name in the `pod-security.kubernetes.io/*` labels, e.g. `restricted`. */
+  private constructor(name: PodSecurityLevel['name']) {
+    super(name);
   }
 }
 

@@ -1,9 +1,11 @@
+import { Variant } from './variant';
+
 /**
  * The application protocol of a Service port, as Istio infers it from the port name
  * (`<protocol>[-<suffix>]`). A port whose name does not start with a known protocol is treated as
  * opaque TCP: no HTTP routing, retries or metrics. {@link MeshApp} names ports from this type.
  */
-export class Protocol {
+export class Protocol extends Variant {
   static readonly HTTP = new Protocol('http');
   static readonly HTTP2 = new Protocol('http2');
   static readonly HTTPS = new Protocol('https');
@@ -38,17 +40,15 @@ export class Protocol {
 
   private constructor(
     /** The port name prefix, e.g. `http`. */
-    readonly name: string,
+    name: string,
     /** The transport protocol of the Kubernetes port. */
     readonly transport: 'TCP' | 'UDP' = 'TCP',
-  ) {}
+  ) {
+    super(name);
+  }
 
   /** True for the protocols Istio routes at layer 7 (VirtualService http routes, retries, metrics). */
   get isHttp(): boolean {
     return [Protocol.HTTP, Protocol.HTTP2, Protocol.GRPC, Protocol.GRPC_WEB].includes(this);
-  }
-
-  toString(): string {
-    return this.name;
   }
 }

@@ -1,5 +1,7 @@
+import { Variant } from './variant';
+
 /** The wire protocol a {@link TracingProvider} receives spans in: the key of its mesh `extensionProvider`. */
-export class TracingProtocol {
+export class TracingProtocol extends Variant<'opentelemetry' | 'zipkin'> {
   /** OpenTelemetry, OTLP over gRPC (a collector usually listens on 4317). */
   static readonly OPENTELEMETRY = new TracingProtocol('opentelemetry');
   /** Zipkin's HTTP API (a collector usually listens on 9411). */
@@ -8,13 +10,9 @@ export class TracingProtocol {
   /** Every protocol. */
   static readonly ALL: readonly TracingProtocol[] = [TracingProtocol.OPENTELEMETRY, TracingProtocol.ZIPKIN];
 
-  private constructor(
-    /** The provider kind in Istio's meshConfig `extensionProviders`, e.g. `opentelemetry`. */
-    readonly name: 'opentelemetry' | 'zipkin',
-  ) {}
-
-  toString(): string {
-    return this.name;
+  /** @param name - The provider kind in Istio's meshConfig `extensionProviders`, e.g. `opentelemetry`. */
+  private constructor(name: TracingProtocol['name']) {
+    super(name);
   }
 }
 

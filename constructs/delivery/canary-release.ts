@@ -27,6 +27,7 @@ import { invalid } from '../core/errors';
 import type { KubeObject } from '../core/kube-object';
 import { qualifiedServiceHost, serviceHost } from '../core/hosts';
 import { GO_DURATION } from '../core/go-duration';
+import { Variant } from '../core/variant';
 import type { IReleasableMeshApp, ResolvedMeshPort } from '../workloads/mesh-app';
 import { IMeshGateway, IRoutingController, ITrafficPolicySource, ServiceTrafficSettings } from '../traffic/traffic';
 
@@ -38,7 +39,7 @@ export const FLAGGER_LOAD_TESTER_NAME = 'flagger-loadtester';
 export const FLAGGER_LOAD_TESTER_URL = `http://${FLAGGER_LOAD_TESTER_NAME}.${FLAGGER_LOAD_TESTER_NAMESPACE}/`;
 
 /** The lowest severity of the events a {@link CanaryRelease} posts to an alert provider (Flagger's alert `severity`). */
-export class CanaryAlertSeverity {
+export class CanaryAlertSeverity extends Variant<'info' | 'warn' | 'error'> {
   /** Every event: each analysis step, promotion, rollback. */
   static readonly INFO = new CanaryAlertSeverity('info', CanarySpecAnalysisAlertsSeverity.INFO);
   /** Warnings (a failed check, a halted analysis) and errors. */
@@ -48,17 +49,15 @@ export class CanaryAlertSeverity {
 
   private constructor(
     /** The name Flagger reads. */
-    readonly name: 'info' | 'warn' | 'error',
+    name: CanaryAlertSeverity['name'],
     private readonly value: CanarySpecAnalysisAlertsSeverity,
-  ) {}
+  ) {
+    super(name);
+  }
 
   /** @internal the L1 value */
   _render(): CanarySpecAnalysisAlertsSeverity {
     return this.value;
-  }
-
-  toString(): string {
-    return this.name;
   }
 }
 

@@ -3,6 +3,7 @@ import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { ClusterIssuer, ClusterIssuerSpec } from '../../imports/cert-manager.io';
 import { DNS_LABEL, invalid } from '../core/errors';
+import { Variant } from '../core/variant';
 
 /** Let's Encrypt's production ACME directory. */
 export const LETS_ENCRYPT_PRODUCTION = 'https://acme-v02.api.letsencrypt.org/directory';
@@ -71,7 +72,7 @@ export interface ClusterCertificateIssuerProps {
 }
 
 /** The kind of a cert-manager issuer, as a `Certificate`'s `issuerRef.kind` names it. */
-export class IssuerKind {
+export class IssuerKind extends Variant<'ClusterIssuer' | 'Issuer'> {
   /** A cluster-wide `ClusterIssuer`: Certificates of every namespace may use it. */
   static readonly CLUSTER_ISSUER = new IssuerKind('ClusterIssuer');
   /** A namespaced `Issuer`: only Certificates of its own namespace may use it. */
@@ -80,13 +81,9 @@ export class IssuerKind {
   /** Every kind. */
   static readonly ALL: readonly IssuerKind[] = [IssuerKind.CLUSTER_ISSUER, IssuerKind.ISSUER];
 
-  private constructor(
-    /** The Kubernetes kind, e.g. `ClusterIssuer`. */
-    readonly name: 'ClusterIssuer' | 'Issuer',
-  ) {}
-
-  toString(): string {
-    return this.name;
+  /** @param name - The Kubernetes kind, e.g. `ClusterIssuer`. */
+  private constructor(name: IssuerKind['name']) {
+    super(name);
   }
 }
 

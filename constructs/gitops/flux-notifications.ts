@@ -11,6 +11,7 @@ import { DNS_LABEL, invalid } from '../core/errors';
 import { FLUX_NAMESPACE } from '../platform/helm-component';
 import { requireSecret } from '../core/secret-requirement';
 import { ChatService } from '../core/chat';
+import { Variant } from '../core/variant';
 
 /**
  * Where Flux posts its events.
@@ -19,7 +20,7 @@ import { ChatService } from '../core/chat';
 export type NotificationChannel = ChatService;
 
 /** The lowest severity of the Flux events a {@link FluxNotifications} posts (the Alert's `eventSeverity`). */
-export class FluxEventSeverity {
+export class FluxEventSeverity extends Variant<'info' | 'error'> {
   /** Every event: each reconciliation, upgrades included. */
   static readonly INFO = new FluxEventSeverity('info', AlertSpecEventSeverity.INFO);
   /** Failures only. */
@@ -30,17 +31,15 @@ export class FluxEventSeverity {
 
   private constructor(
     /** The name Flux reads. */
-    readonly name: 'info' | 'error',
+    name: FluxEventSeverity['name'],
     private readonly value: AlertSpecEventSeverity,
-  ) {}
+  ) {
+    super(name);
+  }
 
   /** @internal the L1 value */
   _render(): AlertSpecEventSeverity {
     return this.value;
-  }
-
-  toString(): string {
-    return this.name;
   }
 }
 

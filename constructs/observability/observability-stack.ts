@@ -12,6 +12,7 @@ import { ISTIO_SYSTEM_NAMESPACE } from '../core/namespaces';
 import { ChatService } from '../core/chat';
 import { TracingProtocol, TracingProvider } from '../core/tracing';
 import { serviceHost } from '../core/hosts';
+import { Variant } from '../core/variant';
 
 /** The namespace the observability stack installs into unless told otherwise. */
 export const OBSERVABILITY_NAMESPACE = 'observability';
@@ -243,7 +244,7 @@ export const FLAGGER_CANARY_DASHBOARD = GrafanaDashboard.fromUrl({
 });
 
 /** How urgent an alert is (the `severity` label Alertmanager routes on). */
-export class AlertSeverity {
+export class AlertSeverity extends Variant<'critical' | 'warning' | 'info'> {
   /** Someone must act now: the mesh or a service is failing. */
   static readonly CRITICAL = new AlertSeverity('critical');
   /** Something degrades and needs a look soon. */
@@ -254,13 +255,9 @@ export class AlertSeverity {
   /** Every severity, most urgent first. */
   static readonly ALL: readonly AlertSeverity[] = [AlertSeverity.CRITICAL, AlertSeverity.WARNING, AlertSeverity.INFO];
 
-  private constructor(
-    /** The value of the `severity` label, e.g. `critical`. */
-    readonly name: 'critical' | 'warning' | 'info',
-  ) {}
-
-  toString(): string {
-    return this.name;
+  /** @param name - The value of the `severity` label, e.g. `critical`. */
+  private constructor(name: AlertSeverity['name']) {
+    super(name);
   }
 }
 

@@ -8,6 +8,7 @@ import {
 } from '../../imports/helm.toolkit.fluxcd.io';
 import { HelmRepository as FluxHelmRepository, HelmRepositorySpecType } from '../../imports/source.toolkit.fluxcd.io';
 import { DNS_LABEL, invalid } from '../core/errors';
+import { Variant } from '../core/variant';
 
 /** Namespace of Flux's controllers and of the Helm repositories they read. */
 export const FLUX_NAMESPACE = 'flux-system';
@@ -19,7 +20,7 @@ const API_GROUP = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])
  * What a {@link HelmComponent}'s release does with the CustomResourceDefinitions of its chart on install and upgrade
  * (Flux's `install.crds` and `upgrade.crds`).
  */
-export class HelmCrdPolicy {
+export class HelmCrdPolicy extends Variant<'CreateReplace' | 'Skip'> {
   /** Install the chart's CRDs and replace them on upgrade. */
   static readonly CREATE_REPLACE = new HelmCrdPolicy('CreateReplace');
   /** Leave the chart's CRDs alone: another release (or the cluster) owns them. */
@@ -28,10 +29,10 @@ export class HelmCrdPolicy {
   /** Every policy. */
   static readonly ALL: readonly HelmCrdPolicy[] = [HelmCrdPolicy.CREATE_REPLACE, HelmCrdPolicy.SKIP];
 
-  private constructor(
-    /** The name Flux reads, e.g. `CreateReplace`. */
-    readonly name: 'CreateReplace' | 'Skip',
-  ) {}
+  /** @param name - The name Flux reads, e.g. `CreateReplace`. */
+  private constructor(name: HelmCrdPolicy['name']) {
+    super(name);
+  }
 
   /** @internal the L1 value of `install.crds` */
   _renderInstall(): HelmReleaseSpecInstallCrds {
@@ -41,10 +42,6 @@ export class HelmCrdPolicy {
   /** @internal the L1 value of `upgrade.crds` */
   _renderUpgrade(): HelmReleaseSpecUpgradeCrds {
     return this === HelmCrdPolicy.SKIP ? HelmReleaseSpecUpgradeCrds.SKIP : HelmReleaseSpecUpgradeCrds.CREATE_REPLACE;
-  }
-
-  toString(): string {
-    return this.name;
   }
 }
 

@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { invalid } from '../core/errors';
 import { serviceHost } from '../core/hosts';
+import { Variant } from '../core/variant';
 import { HelmComponent } from './helm-component';
 import {
   ChartResources,
@@ -17,7 +18,7 @@ import {
 import { checkAutoscaling, ComponentAutoscaling, Istiod } from './istiod';
 
 /** How an {@link IstioGateway}'s Service is exposed (the Kubernetes Service `type`). */
-export class GatewayServiceType {
+export class GatewayServiceType extends Variant<'LoadBalancer' | 'NodePort' | 'ClusterIP'> {
   /** An external load balancer of the cloud provider: the usual ingress. */
   static readonly LOAD_BALANCER = new GatewayServiceType('LoadBalancer');
   /** A port on every node: clusters without a load balancer (kind, bare metal). */
@@ -32,18 +33,14 @@ export class GatewayServiceType {
     GatewayServiceType.CLUSTER_IP,
   ];
 
-  private constructor(
-    /** The Service type's name in Kubernetes, e.g. `LoadBalancer`. */
-    readonly name: 'LoadBalancer' | 'NodePort' | 'ClusterIP',
-  ) {}
-
-  toString(): string {
-    return this.name;
+  /** @param name - The Service type's name in Kubernetes, e.g. `LoadBalancer`. */
+  private constructor(name: GatewayServiceType['name']) {
+    super(name);
   }
 }
 
 /** Which way a gateway deployment carries traffic. */
-export class GatewayDirection {
+export class GatewayDirection extends Variant<'ingress' | 'egress'> {
   /** Into the mesh: `istio-ingressgateway`, pod label `istio: ingressgateway`. */
   static readonly INGRESS = new GatewayDirection('ingress');
   /** Out of the mesh: `istio-egressgateway`, pod label `istio: egressgateway`. */
@@ -52,13 +49,9 @@ export class GatewayDirection {
   /** Every direction. */
   static readonly ALL: readonly GatewayDirection[] = [GatewayDirection.INGRESS, GatewayDirection.EGRESS];
 
-  private constructor(
-    /** The direction's name, the prefix of the gateway's release name and label: `ingress` or `egress`. */
-    readonly name: 'ingress' | 'egress',
-  ) {}
-
-  toString(): string {
-    return this.name;
+  /** @param name - The direction's name, the prefix of the gateway's release name and label: `ingress` or `egress`. */
+  private constructor(name: GatewayDirection['name']) {
+    super(name);
   }
 }
 

@@ -1,5 +1,6 @@
 import { HelmRepositoryRef } from './helm-component';
 import { milliValue, parseQuantity } from '../core/quantity';
+import { Variant } from '../core/variant';
 
 /** The Istio release the platform installs (every Istio chart is versioned with the release). */
 export const ISTIO_VERSION = '1.30.3';
@@ -21,7 +22,7 @@ export { ISTIO_SYSTEM_NAMESPACE } from '../core/namespaces';
  *   run without the privileged/anyuid SCCs; traffic redirection is done by the Istio CNI plugin (which
  *   OpenShift requires) instead of a privileged init container.
  */
-export class IstioProfile {
+export class IstioProfile extends Variant<'default' | 'openshift'> {
   /** A plain Kubernetes cluster: no platform overlay. */
   static readonly DEFAULT = new IstioProfile('default');
   /** OpenShift: the charts' `platform: openshift` overlay, with the Istio CNI plugin. */
@@ -30,13 +31,9 @@ export class IstioProfile {
   /** Every profile. */
   static readonly ALL: readonly IstioProfile[] = [IstioProfile.DEFAULT, IstioProfile.OPENSHIFT];
 
-  private constructor(
-    /** The profile's name in the platform's config (`mesh:istio.install.profile`), e.g. `openshift`. */
-    readonly name: 'default' | 'openshift',
-  ) {}
-
-  toString(): string {
-    return this.name;
+  /** @param name - The profile's name in the platform's config (`mesh:istio.install.profile`), e.g. `openshift`. */
+  private constructor(name: IstioProfile['name']) {
+    super(name);
   }
 }
 

@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { DNS_LABEL, invalid } from '../core/errors';
+import { Variant } from '../core/variant';
 import { HelmComponent } from './helm-component';
 import { IstioBase } from './istio-base';
 import {
@@ -16,7 +17,7 @@ import {
 } from './istio-release';
 
 /** What sidecars may reach outside the mesh registry (`meshConfig.outboundTrafficPolicy.mode`). */
-export class MeshOutboundTrafficMode {
+export class MeshOutboundTrafficMode extends Variant<'ALLOW_ANY' | 'REGISTRY_ONLY'> {
   /** Any host: a host without a `ServiceEntry` is passed through unchecked. */
   static readonly ALLOW_ANY = new MeshOutboundTrafficMode('ALLOW_ANY');
   /** Only hosts of the service registry: every external host needs a `ServiceEntry`. */
@@ -25,13 +26,9 @@ export class MeshOutboundTrafficMode {
   /** Every mode. */
   static readonly ALL: readonly MeshOutboundTrafficMode[] = [MeshOutboundTrafficMode.ALLOW_ANY, MeshOutboundTrafficMode.REGISTRY_ONLY];
 
-  private constructor(
-    /** The mode's name in Istio's meshConfig, e.g. `REGISTRY_ONLY`. */
-    readonly name: 'ALLOW_ANY' | 'REGISTRY_ONLY',
-  ) {}
-
-  toString(): string {
-    return this.name;
+  /** @param name - The mode's name in Istio's meshConfig, e.g. `REGISTRY_ONLY`. */
+  private constructor(name: MeshOutboundTrafficMode['name']) {
+    super(name);
   }
 }
 

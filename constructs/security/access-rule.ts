@@ -1,5 +1,6 @@
 import { IConstruct } from 'constructs';
 import { invalid } from '../core/errors';
+import { Variant } from '../core/variant';
 import { IMeshApp } from '../workloads/mesh-app';
 
 /** The SPIFFE trust domain of the mesh's workload identities. */
@@ -166,7 +167,7 @@ const METHOD = /^[A-Z]+$/;
 const HEADER_NAME = /^[A-Za-z0-9!#$%&'+.^_`|~-]+$/;
 
 /** What an {@link AccessRule} does with the requests it matches (the Istio AuthorizationPolicy `action`). */
-export class AccessAction {
+export class AccessAction extends Variant<'ALLOW' | 'DENY'> {
   /** The requests may pass (when no DENY rule matches them). */
   static readonly ALLOW = new AccessAction('ALLOW');
   /** The requests are refused, whatever ALLOW rules say. */
@@ -175,13 +176,9 @@ export class AccessAction {
   /** Every action. */
   static readonly ALL: readonly AccessAction[] = [AccessAction.ALLOW, AccessAction.DENY];
 
-  private constructor(
-    /** The action's name in an AuthorizationPolicy, e.g. `ALLOW`. */
-    readonly name: 'ALLOW' | 'DENY',
-  ) {}
-
-  toString(): string {
-    return this.name;
+  /** @param name - The action's name in an AuthorizationPolicy, e.g. `ALLOW`. */
+  private constructor(name: AccessAction['name']) {
+    super(name);
   }
 }
 

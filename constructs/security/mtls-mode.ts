@@ -1,10 +1,11 @@
 import { PeerAuthenticationSpecMtlsMode, PeerAuthenticationSpecPortLevelMtlsMode } from '../../imports/security.istio.io';
+import { Variant } from '../core/variant';
 
 /**
  * A PeerAuthentication mTLS mode: what the sidecars of a mesh, a workload or one of its ports accept.
  * {@link ZeroTrustPolicy}, the mesh-config chart and the zero-trust charts take it.
  */
-export class MtlsMode {
+export class MtlsMode extends Variant<'STRICT' | 'PERMISSIVE' | 'DISABLE'> {
   /** Only mutual TLS is accepted. */
   static readonly STRICT = new MtlsMode('STRICT');
   /** Mutual TLS and plain text are accepted: the migration mode. */
@@ -15,10 +16,10 @@ export class MtlsMode {
   /** Every mode. */
   static readonly ALL: readonly MtlsMode[] = [MtlsMode.STRICT, MtlsMode.PERMISSIVE, MtlsMode.DISABLE];
 
-  private constructor(
-    /** The mode's name in a PeerAuthentication, e.g. `STRICT`. */
-    readonly name: 'STRICT' | 'PERMISSIVE' | 'DISABLE',
-  ) {}
+  /** @param name - The mode's name in a PeerAuthentication, e.g. `STRICT`. */
+  private constructor(name: MtlsMode['name']) {
+    super(name);
+  }
 
   /** @internal the L1 value of `spec.mtls.mode` */
   _render(): PeerAuthenticationSpecMtlsMode {
@@ -28,9 +29,5 @@ export class MtlsMode {
   /** @internal the L1 value of `spec.portLevelMtls[port].mode` */
   _renderPortLevel(): PeerAuthenticationSpecPortLevelMtlsMode {
     return PeerAuthenticationSpecPortLevelMtlsMode[this.name];
-  }
-
-  toString(): string {
-    return this.name;
   }
 }

@@ -13,6 +13,7 @@ import {
 } from '../../imports/networking.istio.io';
 import { formatDuration } from '../core/duration';
 import { invalid, warn } from '../core/errors';
+import { Variant } from '../core/variant';
 import { IMeshApp, ResolvedMeshPort } from '../workloads/mesh-app';
 import { IMeshGateway, IRouteRenderer, IRoutingController, ITrafficPolicySource, ServiceTrafficSettings } from './traffic';
 
@@ -20,7 +21,7 @@ import { IMeshGateway, IRouteRenderer, IRoutingController, ITrafficPolicySource,
  * A condition under which Istio retries a request (a `retryOn` entry of an HTTP route). The HTTP ones
  * are Envoy's `x-envoy-retry-on` policies, the gRPC ones its `x-envoy-retry-grpc-on` status codes.
  */
-export class RetryOn {
+export class RetryOn extends Variant {
   /** Any 5xx response, or no response at all (disconnect, reset, read timeout). */
   static readonly FIVE_XX = new RetryOn('5xx');
   /** 502, 503 or 504 only. */
@@ -85,13 +86,9 @@ export class RetryOn {
     return RetryOn.ALL.find((r) => r.name === name);
   }
 
-  private constructor(
-    /** The name Istio reads in `retryOn`. */
-    readonly name: string,
-  ) {}
-
-  toString(): string {
-    return this.name;
+  /** @param name - The name Istio reads in `retryOn`. */
+  private constructor(name: string) {
+    super(name);
   }
 }
 
@@ -317,7 +314,7 @@ export interface MirrorSettings {
 }
 
 /** gRPC status codes an abort fault can return. */
-export class GrpcStatus {
+export class GrpcStatus extends Variant<GrpcStatusName> {
   /** gRPC code 1. */
   static readonly CANCELLED = new GrpcStatus('CANCELLED');
   /** gRPC code 2. */
@@ -371,13 +368,9 @@ export class GrpcStatus {
     GrpcStatus.UNAUTHENTICATED,
   ];
 
-  private constructor(
-    /** The status as Istio names it in `fault.abort.grpcStatus`, e.g. `UNAVAILABLE`. */
-    readonly name: GrpcStatusName,
-  ) {}
-
-  toString(): string {
-    return this.name;
+  /** @param name - The status as Istio names it in `fault.abort.grpcStatus`, e.g. `UNAVAILABLE`. */
+  private constructor(name: GrpcStatusName) {
+    super(name);
   }
 }
 
