@@ -42,7 +42,10 @@ function find(filter: RegExp, pick: (node: ts.Node) => string | undefined): stri
 describe('one vocabulary (issue 11.2)', () => {
   test("'istio-system' is written once, in constructs/core/namespaces.ts (messages and docs aside)", () => {
     const literals = find(/'istio-system'/, (n) => (ts.isStringLiteral(n) && n.text === ISTIO_SYSTEM_NAMESPACE ? n.getText() : undefined));
-    expect(literals).toEqual([`${path.join('constructs', 'core', 'namespaces.ts')}:7: 'istio-system'`]);
+    // One literal, in that file (whatever its line).
+    expect(literals).toEqual([
+      expect.stringMatching(new RegExp(`^${path.join('constructs', 'core', 'namespaces\\.ts')}:\\d+: 'istio-system'$`)),
+    ]);
   });
 
   test('Service hosts are qualified by constructs/core/hosts.ts, not by templates of their own', () => {
