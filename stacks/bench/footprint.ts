@@ -316,11 +316,11 @@ export const CHART_MODELS: Record<string, { readonly defaults: Values; readonly 
 };
 
 /**
- * Flux's controllers at the defaults of the flux2 chart 2.17.0, which `pulumi up` installs in gitops mode: six
- * controllers (source, kustomize, helm, notification, image reflection and image automation), each requesting 100m and
- * 64Mi (`flux install` installs the first four). Not installed by the environment's objects: listed beside the total.
+ * Flux's controllers as `pulumi up` installs them in gitops mode (the flux2 chart 2.17.0 with `FLUX_VALUES`, as
+ * `flux install` does): source, kustomize, helm and notification, each requesting the chart's 100m and 64Mi. Not
+ * installed by the environment's objects: listed beside the total.
  */
-export const FLUX_CONTROLLERS = { pods: 6, requests: { cpuMilli: 600, memoryBytes: 6 * 64 * 2 ** 20 } } as const;
+export const FLUX_CONTROLLERS = { pods: 4, requests: { cpuMilli: 400, memoryBytes: 4 * 64 * 2 ** 20 } } as const;
 
 /** Requests of one resources value: CPU in millicores and memory in bytes, 0 where none is requested. */
 export function requestsOf(resources: ResourceSpec | undefined): Requests & { readonly missing: readonly ('cpu' | 'memory')[] } {
@@ -515,7 +515,7 @@ export function computeFootprint(objects: readonly KubeObject[]): Footprint {
             name: 'Flux controllers',
             pods: FLUX_CONTROLLERS.pods,
             requests: FLUX_CONTROLLERS.requests,
-            note: 'the flux2 chart pulumi up installs in gitops mode, at its defaults',
+            note: 'the flux2 chart pulumi up installs in gitops mode: source, kustomize, helm, notification',
           },
         ]
       : [],

@@ -53,6 +53,14 @@ export const PUSH_RETAIN_ON_DELETE = true;
 /** The Flux installation gitops mode declares (fluxcd-community's chart of the Flux controllers). */
 export const FLUX_CHART = { chart: 'flux2', version: '2.17.0', repo: 'https://fluxcd-community.github.io/helm-charts' } as const;
 
+/**
+ * Values of {@link FLUX_CHART}: the controllers the platform's objects use (source, kustomize, helm, notification),
+ * as `flux install` installs them. The chart also creates the image reflection and image automation controllers by
+ * default (with their CRDs); the platform has no ImagePolicy or ImageUpdateAutomation, so they are left out
+ * (200m and 128Mi of requests that would do nothing).
+ */
+export const FLUX_VALUES = { imageAutomationController: { create: false }, imageReflectionController: { create: false } } as const;
+
 /** A group of resources in the Pulumi resource tree. */
 class Group extends pulumi.ComponentResource {
   constructor(type: string, name: string, outputs: Record<string, unknown>, opts?: pulumi.ComponentResourceOptions) {
@@ -105,6 +113,7 @@ export function declareApp(app: App, config: Pick<EnvironmentConfig, 'delivery'>
         repositoryOpts: { repo: FLUX_CHART.repo },
         namespace: FLUX_NAMESPACE,
         createNamespace: true,
+        values: FLUX_VALUES,
       },
       { parent: flux, provider },
     );

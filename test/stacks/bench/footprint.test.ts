@@ -13,6 +13,7 @@ import {
   requestsOf,
 } from '../../../stacks/bench/footprint';
 import { budgetProblems, environmentFootprint } from '../../../stacks/bench/footprint-command';
+import { FLUX_VALUES } from '../../../stacks/engines/pulumi/program';
 import { REPO_ROOT, chartDir } from '../../support/shared-dir';
 import { runCli as run } from '../../support/cli';
 import { minihelmBinary, renderWithMinihelm } from '../../support/istio-chart-model';
@@ -295,9 +296,11 @@ describe('the chart models agree with the upstream charts', () => {
     }
   });
 
-  test("Flux's controllers: what the flux2 chart creates by default, and their requests", () => {
+  test("Flux's controllers: what the flux2 chart creates with the program's values, and their requests", () => {
     const values = YAML.parse(fs.readFileSync(path.join(chartDir('flux2', '2.17.0'), 'values.yaml'), 'utf8'));
-    const controllers = Object.entries(values)
+    // Each key the program sets is one the chart has (a misspelt key would be ignored silently).
+    for (const [key, v] of Object.entries(FLUX_VALUES)) expect([key, typeof values[key]?.create]).toEqual([key, typeof v.create]);
+    const controllers = Object.entries(coalesceValues(FLUX_VALUES, values) as Record<string, unknown>)
       .filter(([key, v]: [string, any]) => key.endsWith('Controller') && v.create === true)
       .map(([, v]) => v) as any[];
     const sum = controllers.reduce(
