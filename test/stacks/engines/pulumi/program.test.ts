@@ -9,6 +9,7 @@ import {
   chartsDeclaredBy,
   declareApp,
   declarePlatform,
+  FLUX_VALUES,
   LAYER_TYPE,
   PUSH_RETAIN_ON_DELETE,
 } from '../../../../stacks/engines/pulumi/program';
@@ -171,6 +172,8 @@ describe.each(environments.map((e) => [e.name, e] as const))('Pulumi program, %s
     const declared = await declaredGitops();
     const releases = declared.filter((d) => d.type === 'kubernetes:helm.sh/v3:Release');
     expect(releases.map((r) => r.inputs.name)).toEqual(['flux']);
+    // Only the controllers the platform uses: the chart's image reflection and automation controllers are off.
+    expect(releases[0].inputs.values).toEqual(FLUX_VALUES);
     const expected = chartsDeclaredBy(renderedGitops(), 'gitops')
       .flatMap((c) => c.objects)
       .map(objectKey)
