@@ -16,6 +16,13 @@ const workloadRule = (rule: 'port-protocol' | 'pod-without-service', markers: st
     .filter((p) => p.rule === rule)
     .map((p): RawFinding => ({ target: p.target, message: p.message, fix: fixClause(p.message, markers) }));
 
+const layeringRule =
+  (rule: 'crd-order' | 'release-namespace', markers: string[]): Analyzer['analyze'] =>
+  ({ app, charts, clusterApiGroups }) =>
+    oncePerRun('layeringProblems', charts!, () => layeringProblems(app!, charts!, clusterApiGroups))
+      .filter((p) => p.rule === rule)
+      .map((p) => ({ target: p.target, where: p.where, message: p.message, fix: fixClause(p.message, markers) }));
+
 /** The checks the platform had before the registry, with their messages unchanged. */
 export const EXISTING_ANALYZERS: readonly Analyzer[] = [
   {
@@ -38,10 +45,7 @@ export const EXISTING_ANALYZERS: readonly Analyzer[] = [
     severity: 'error',
     description: 'every custom resource is in a layer after the Helm release, or in or after the layer of the CRD, that installs its kind',
     needsApp: true,
-    analyze: ({ app, charts, clusterApiGroups }) =>
-      oncePerRun('layeringProblems', charts!, () => layeringProblems(app!, charts!, clusterApiGroups))
-        .filter((p) => p.rule === 'crd-order')
-        .map((p) => ({ target: p.target, where: p.where, message: p.message, fix: fixClause(p.message, ['; move the', '; declare the']) })),
+    analyze: layeringRule('crd-order', ['; move the', '; declare the']),
   },
   {
     code: 'MESH0004',
@@ -49,10 +53,7 @@ export const EXISTING_ANALYZERS: readonly Analyzer[] = [
     severity: 'error',
     description: 'no Helm release installs into a namespace the platform declares in a later layer',
     needsApp: true,
-    analyze: ({ app, charts, clusterApiGroups }) =>
-      oncePerRun('layeringProblems', charts!, () => layeringProblems(app!, charts!, clusterApiGroups))
-        .filter((p) => p.rule === 'release-namespace')
-        .map((p) => ({ target: p.target, where: p.where, message: p.message, fix: fixClause(p.message, ['; declare the Namespace']) })),
+    analyze: layeringRule('release-namespace', ['; declare the Namespace']),
   },
   {
     code: 'MESH0005',
