@@ -1,8 +1,9 @@
+import { CLUSTER_DOMAIN, serviceHost } from '../../../constructs/core/hosts';
 import { KubeObject } from '../../../constructs/core/kube-object';
 import { objectsOfKind, oncePerRun } from '../run-cache';
 
 /** The cluster's DNS suffix of Service hosts. */
-const CLUSTER_SUFFIX = '.svc.cluster.local';
+const CLUSTER_SUFFIX = `.svc.${CLUSTER_DOMAIN}`;
 
 /**
  * A host as Istio resolves it from an object in `namespace`: a short name (`httpbin`) is a Service of that
@@ -10,7 +11,7 @@ const CLUSTER_SUFFIX = '.svc.cluster.local';
  * {@link hostExists} also accepts as the Service's host, as cluster DNS resolves it).
  */
 export function qualifyHost(host: string, namespace: string): string {
-  return host.includes('.') || host.includes('*') ? host : `${host}.${namespace}${CLUSTER_SUFFIX}`;
+  return host.includes('.') || host.includes('*') ? host : serviceHost(host, namespace);
 }
 
 /** The namespace of a cluster-local host (`name.ns.svc.cluster.local`), else undefined. */
