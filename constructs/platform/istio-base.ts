@@ -1,16 +1,7 @@
 import { Construct } from 'constructs';
 import { invalid } from '../core/errors';
 import { HelmComponent } from './helm-component';
-import {
-  chartValues,
-  checkIstioProfile,
-  ISTIO_REPOSITORY,
-  ISTIO_SYSTEM_NAMESPACE,
-  ISTIO_VERSION,
-  IstioPlatformValue,
-  IstioProfile,
-  istioPlatform,
-} from './istio-release';
+import { checkIstioProfile, ISTIO_SYSTEM_NAMESPACE, IstioPlatformValue, IstioProfile, istioChart, istioPlatform } from './istio-release';
 
 /**
  * The API groups of the CRDs Istio's `base` chart installs (`files/crd-all.gen.yaml`, rendered by its
@@ -65,15 +56,7 @@ export class IstioBase extends HelmComponent {
       global: { istioNamespace: namespace },
       defaultRevision: 'default',
     };
-    super(scope, id, {
-      repository: ISTIO_REPOSITORY,
-      chart: 'base',
-      version: ISTIO_VERSION,
-      namespace,
-      releaseName: 'istio-base',
-      values: chartValues(values),
-      crdApiGroups: ISTIO_API_GROUPS,
-    });
+    super(scope, id, istioChart('base', { namespace, releaseName: 'istio-base', values, crdApiGroups: ISTIO_API_GROUPS }));
     this.typedValues = values;
     checkIstioProfile(props.profile, (message) => invalid('IstioBase', this, message));
   }

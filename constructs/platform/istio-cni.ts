@@ -4,14 +4,12 @@ import { HelmComponent } from './helm-component';
 import { IstioBase } from './istio-base';
 import {
   ChartResources,
-  chartValues,
   checkChartResources,
   checkIstioProfile,
-  ISTIO_REPOSITORY,
   ISTIO_SYSTEM_NAMESPACE,
-  ISTIO_VERSION,
   IstioPlatformValue,
   IstioProfile,
+  istioChart,
   istioPlatform,
 } from './istio-release';
 
@@ -63,15 +61,7 @@ export class IstioCni extends HelmComponent {
     const namespace = props.namespace ?? ISTIO_SYSTEM_NAMESPACE;
     const platform = istioPlatform(props.profile);
     const values: IstioCniValues = { global: platform ? { platform } : undefined, resources: props.resources };
-    super(scope, id, {
-      repository: ISTIO_REPOSITORY,
-      chart: 'cni',
-      version: ISTIO_VERSION,
-      namespace,
-      releaseName: 'istio-cni',
-      dependsOn: [props.base],
-      values: chartValues(values),
-    });
+    super(scope, id, istioChart('cni', { namespace, releaseName: 'istio-cni', dependsOn: [props.base], values }));
     this.typedValues = values;
     const fail = (message: string): never => invalid('IstioCni', this, message);
     checkIstioProfile(props.profile, fail);

@@ -5,14 +5,12 @@ import { Variant } from '../core/variant';
 import { HelmComponent } from './helm-component';
 import {
   ChartResources,
-  chartValues,
   checkChartResources,
   checkIstioProfile,
-  ISTIO_REPOSITORY,
   ISTIO_SYSTEM_NAMESPACE,
-  ISTIO_VERSION,
   IstioPlatformValue,
   IstioProfile,
+  istioChart,
   istioPlatform,
 } from './istio-release';
 import { checkAutoscaling, ComponentAutoscaling, Istiod } from './istiod';
@@ -139,15 +137,7 @@ export class IstioGateway extends HelmComponent {
     const namespace = props.namespace ?? ISTIO_SYSTEM_NAMESPACE;
     const name = `istio-${props.direction.name}gateway`;
     const values = IstioGateway.valuesOf(props, name);
-    super(scope, id, {
-      repository: ISTIO_REPOSITORY,
-      chart: 'gateway',
-      version: ISTIO_VERSION,
-      namespace,
-      releaseName: name,
-      dependsOn: [props.istiod],
-      values: chartValues(values),
-    });
+    super(scope, id, istioChart('gateway', { namespace, releaseName: name, dependsOn: [props.istiod], values }));
     this.typedValues = values;
     this.direction = props.direction;
     this.selector = { istio: `${props.direction.name}gateway` };

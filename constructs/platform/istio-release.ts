@@ -1,4 +1,4 @@
-import { HelmRepositoryRef } from './helm-component';
+import type { HelmComponentProps, HelmRepositoryRef } from './helm-component';
 import { milliValue, parseQuantity } from '../core/quantity';
 import { Variant } from '../core/variant';
 
@@ -90,6 +90,19 @@ export interface ChartResources {
  */
 export function chartValues<T extends object>(values: T): Record<string, unknown> {
   return JSON.parse(JSON.stringify(values)) as Record<string, unknown>;
+}
+
+/**
+ * The {@link HelmComponent} props of one of Istio's charts: Istio's repository, the pinned
+ * {@link ISTIO_VERSION}, and the typed values as the plain map the release carries (see {@link chartValues}).
+ * @param chart the chart's name in Istio's repository: `base`, `istiod`, `cni` or `gateway`
+ * @param release the release's other props (namespace, release name, dependencies)
+ */
+export function istioChart(
+  chart: string,
+  release: Omit<HelmComponentProps, 'repository' | 'chart' | 'version' | 'values'> & { readonly values: object },
+): HelmComponentProps {
+  return { ...release, repository: ISTIO_REPOSITORY, chart, version: ISTIO_VERSION, values: chartValues(release.values) };
 }
 
 /**

@@ -5,14 +5,12 @@ import { HelmComponent } from './helm-component';
 import { IstioBase } from './istio-base';
 import {
   ChartResources,
-  chartValues,
   checkChartResources,
   checkIstioProfile,
-  ISTIO_REPOSITORY,
   ISTIO_SYSTEM_NAMESPACE,
-  ISTIO_VERSION,
   IstioGlobalValues,
   IstioProfile,
+  istioChart,
   istioPlatform,
 } from './istio-release';
 
@@ -190,15 +188,7 @@ export class Istiod extends HelmComponent {
   constructor(scope: Construct, id: string, props: IstiodProps) {
     const namespace = props.namespace ?? ISTIO_SYSTEM_NAMESPACE;
     const values = Istiod.valuesOf(props, namespace);
-    super(scope, id, {
-      repository: ISTIO_REPOSITORY,
-      chart: 'istiod',
-      version: ISTIO_VERSION,
-      namespace,
-      releaseName: 'istiod',
-      dependsOn: [props.base],
-      values: chartValues(values),
-    });
+    super(scope, id, istioChart('istiod', { namespace, releaseName: 'istiod', dependsOn: [props.base], values }));
     this.typedValues = values;
     const fail = (message: string): never => invalid('Istiod', this, message);
     checkIstioProfile(props.profile, fail);
