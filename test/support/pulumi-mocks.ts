@@ -13,21 +13,35 @@ export interface Declared {
   readonly type: string;
   readonly name: string;
   readonly inputs: Record<string, any>;
+  /** Explicit dependencies, outputs resolved (a resource of a ConfigGroup is an Output of it). */
+  dependsOn: readonly Declared[];
   readonly parent?: Declared;
+  /** A read of an existing object (`Resource.get`), not a declaration. */
+  readonly read: boolean;
+  /** Declared with `retainOnDelete`. */
+  readonly retainOnDelete: boolean;
 }
 
-/** Runs `program` as a Pulumi stack under the official mocks and records every resource it declares. */
+/** The value of an Output, once known. */
+const valueOf = <T>(output: pulumi.Output<T>) => new Promise<T>((resolve) => output.apply((v) => (resolve(v), v)));
+
+/** Runs `program` as a Pulumi stack under the official mocks and records every resource it declares, with dependencies. */
 export async function declareUnderMocks(program: () => unknown): Promise<Declared[]> {
   const declared: Declared[] = [];
   const byResource = new Map<pulumi.Resource, Declared>();
+  const pending: [Declared, unknown[]][] = [];
   await pulumi.runtime.runInPulumiStack(async () => {
     pulumi.runtime.registerStackTransformation((args) => {
       const entry: Declared = {
         type: args.type,
         name: args.name,
         inputs: args.props as Record<string, any>,
-        parent: args.opts.parent && byResource.get(args.opts.parent),
+        dependsOn: [],
+        parent: args.opts.parent ? byResource.get(args.opts.parent) : undefined,
+        read: (args.opts as pulumi.CustomResourceOptions).id !== undefined,
+        retainOnDelete: args.opts.retainOnDelete === true,
       };
+      pending.push([entry, ([] as unknown[]).concat(args.opts.dependsOn ?? [])]);
       byResource.set(args.resource, entry);
       declared.push(entry);
       return undefined;
@@ -36,6 +50,16 @@ export async function declareUnderMocks(program: () => unknown): Promise<Declare
     return {};
   });
   await new Promise((resolve) => setTimeout(resolve, 50));
+  for (const [entry, deps] of pending) {
+    entry.dependsOn = await Promise.all(
+      deps.map(async (d) => {
+        const resource = pulumi.Output.isInstance(d) ? await valueOf(d as pulumi.Output<pulumi.Resource>) : (d as pulumi.Resource);
+        const found = byResource.get(resource);
+        if (!found) throw new Error(`${entry.type} ${entry.name} depends on a resource the program did not declare`);
+        return found;
+      }),
+    );
+  }
   return declared;
 }
 

@@ -14,78 +14,15 @@ import {
   PUSH_RETAIN_ON_DELETE,
 } from '../../../../stacks/engines/pulumi/program';
 import { objectKey, renderCharts } from '../../../../stacks/engines/render';
+import { Declared, declareUnderMocks, layerOf } from '../../../support/pulumi-mocks';
 import { REPO_ROOT } from '../../../support/shared-dir';
 
-pulumi.runtime.setMocks(
-  { newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs }), call: (args) => args.inputs },
-  'mesh',
-  'test',
-  false,
-);
-
-interface Declared {
-  readonly type: string;
-  readonly name: string;
-  readonly inputs: Record<string, any>;
-  /** Explicit dependencies, outputs resolved (a resource of a ConfigGroup is an Output of it). */
-  dependsOn: readonly Declared[];
-  readonly parent?: Declared;
-  /** A read of an existing object (`Resource.get`), not a declaration. */
-  readonly read: boolean;
-  /** Declared with `retainOnDelete`. */
-  readonly retainOnDelete: boolean;
-}
-
-/** The value of an Output, once known. */
-const valueOf = <T>(output: pulumi.Output<T>) => new Promise<T>((resolve) => output.apply((v) => (resolve(v), v)));
-
 /** Runs the Pulumi program under the official mocks and records what it declares, with dependencies. */
-function declare(config: EnvironmentConfig): Promise<Declared[]> {
-  return declareWith(() => declarePlatform(config));
-}
-
-/** Runs `program` under the official mocks and records what it declares, with dependencies. */
-async function declareWith(program: () => unknown): Promise<Declared[]> {
-  const declared: Declared[] = [];
-  const byResource = new Map<pulumi.Resource, Declared>();
-  const pending: [Declared, unknown[]][] = [];
-  await pulumi.runtime.runInPulumiStack(async () => {
-    pulumi.runtime.registerStackTransformation((args) => {
-      const entry: Declared = {
-        type: args.type,
-        name: args.name,
-        inputs: args.props as Record<string, any>,
-        dependsOn: [],
-        parent: args.opts.parent ? byResource.get(args.opts.parent) : undefined,
-        read: (args.opts as pulumi.CustomResourceOptions).id !== undefined,
-        retainOnDelete: args.opts.retainOnDelete === true,
-      };
-      pending.push([entry, ([] as unknown[]).concat(args.opts.dependsOn ?? [])]);
-      byResource.set(args.resource, entry);
-      declared.push(entry);
-      return undefined;
-    });
-    program();
-    return {};
-  });
-  await new Promise((resolve) => setTimeout(resolve, 50));
-  for (const [entry, deps] of pending) {
-    entry.dependsOn = await Promise.all(
-      deps.map(async (d) => {
-        const resource = pulumi.Output.isInstance(d) ? await valueOf(d as pulumi.Output<pulumi.Resource>) : (d as pulumi.Resource);
-        const found = byResource.get(resource);
-        if (!found) throw new Error(`${entry.type} ${entry.name} depends on a resource the program did not declare`);
-        return found;
-      }),
-    );
-  }
-  return declared;
-}
+const declare = (config: EnvironmentConfig) => declareUnderMocks(() => declarePlatform(config));
 
 const environments = listEnvironmentFiles(`${REPO_ROOT}`).map(loadEnvironmentFile);
 const isObject = (d: Declared) =>
   !d.read && d.type.startsWith('kubernetes:') && d.type !== 'kubernetes:yaml:ConfigGroup' && d.type !== 'kubernetes:helm.sh/v3:Release';
-const layerOf = (d: Declared): Declared | undefined => (d.type === LAYER_TYPE ? d : d.parent && layerOf(d.parent));
 const isRelease = (d: Declared) => d.type === 'kubernetes:helm.sh/v3:Release';
 const releaseNamed = (declared: Declared[], name: string) => declared.find((d) => isRelease(d) && d.inputs.name === name)!;
 const objectNamed = (declared: Declared[], kind: string, name: string, namespace?: string) =>
@@ -105,7 +42,7 @@ describe.each(environments.map((e) => [e.name, e] as const))('Pulumi program, %s
   // The program runs once per mode and environment (a second of CPU each); the tests read what it declared.
   // The push program's run, with what declarePlatform returned (the stack outputs).
   let pushPlatform: ReturnType<typeof declarePlatform> | undefined;
-  const declaredPush = once(() => declareWith(() => (pushPlatform = declarePlatform(push))));
+  const declaredPush = once(() => declareUnderMocks(() => (pushPlatform = declarePlatform(push))));
   const declaredGitops = once(() => declare(gitops));
   const pushApp = once(() => buildPlatform(push));
   const renderedPush = once(() => renderCharts(pushApp()));
@@ -301,7 +238,7 @@ describe('the program on any app of layer charts', () => {
     new ApiObject(infrastructure, 'a', { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'a' } });
     const apps = new LayerChart(app, 'apps', { layer: Layer.APPS });
     new ApiObject(apps, 'b', { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'b' } });
-    const declared = await declareWith(() => declareApp(app, { delivery: 'push' }));
+    const declared = await declareUnderMocks(() => declareApp(app, { delivery: 'push' }));
     const definition = objectNamed(declared, 'CustomResourceDefinition', 'widgets.example.com');
     expect(definition.dependsOn.filter((d) => d.inputs?.kind === 'CustomResourceDefinition')).toEqual([]);
     expect(objectNamed(declared, 'Widget', 'a').dependsOn).toContain(definition);
@@ -331,7 +268,7 @@ describe('Helm releases from the model', () => {
       timeout: Duration.minutes(15),
       dependsOn: [base],
     });
-    const declared = await declareWith(() => declareApp(app, { delivery: 'push' }));
+    const declared = await declareUnderMocks(() => declareApp(app, { delivery: 'push' }));
     expect(releaseNamed(declared, 'base').inputs).toMatchObject({ chart: 'base', skipCrds: true, timeout: 600 });
     const widgets = releaseNamed(declared, 'widgets');
     expect(widgets.inputs).toMatchObject({
