@@ -78,10 +78,38 @@ export function checkIstioProfile(profile: unknown, fail: (message: string) => n
 
 /** Kubernetes requests and limits, as a chart's `resources` value. */
 export interface ChartResources {
-  /** What the scheduler reserves. */
-  readonly requests?: { readonly cpu?: string; readonly memory?: string };
-  /** The ceiling. */
-  readonly limits?: { readonly cpu?: string; readonly memory?: string };
+  /**
+   * What the scheduler reserves.
+   * @default - the chart's own requests
+   */
+  readonly requests?: {
+    /**
+     * CPU, as a Kubernetes quantity (`100m`, `0.5`).
+     * @default - the chart's own CPU request
+     */
+    readonly cpu?: string;
+    /**
+     * Memory, as a Kubernetes quantity (`128Mi`, `1Gi`).
+     * @default - the chart's own memory request
+     */
+    readonly memory?: string;
+  };
+  /**
+   * The ceiling.
+   * @default - the chart's own limits
+   */
+  readonly limits?: {
+    /**
+     * CPU, as a Kubernetes quantity (`500m`, `1`).
+     * @default - the chart's own CPU limit
+     */
+    readonly cpu?: string;
+    /**
+     * Memory, as a Kubernetes quantity (`256Mi`, `1Gi`).
+     * @default - the chart's own memory limit
+     */
+    readonly memory?: string;
+  };
 }
 
 /**

@@ -432,7 +432,12 @@ export interface FaultInjection {
    * Only requests carrying this header (exact value) get faults, so that real traffic is never hit.
    * @default - `x-fault-test: true`
    */
-  readonly header?: { readonly name: string; readonly value: string };
+  readonly header?: {
+    /** The header's name, such as `x-fault-test`. */
+    readonly name: string;
+    /** The value it must carry exactly, such as `true`. */
+    readonly value: string;
+  };
   /**
    * Inject into all matching traffic instead of only requests with `header`.
    * @default false
@@ -468,7 +473,10 @@ export interface ResilienceDefaults {
 
 /** An app whose Istio routing a {@link ResilientRoute} can own or hand to the app's routing controller. */
 export interface IRoutableMeshApp extends IMeshApp {
-  /** The controller owning the app's routing (a CanaryRelease), if any. */
+  /**
+   * The controller owning the app's routing (a CanaryRelease), if any.
+   * @default - none: its own routing objects (a ResilientRoute, or none) route to it
+   */
   readonly routingController?: IRoutingController;
   /** Records that `by` renders the app's VirtualService/DestinationRule; throws when it cannot. */
   claimRoutes(by: IRouteRenderer): void;

@@ -14,9 +14,19 @@ export const ISTIO_PROXY_UID = 1337;
 /** CPU and memory of a container, as Kubernetes quantities (`100m`, `0.5`; `128Mi`, `1Gi`). */
 export interface ResourceRequirements {
   /** What the scheduler reserves. */
-  readonly requests: { readonly cpu: string; readonly memory: string };
+  readonly requests: {
+    /** CPU, such as `50m`. */
+    readonly cpu: string;
+    /** Memory, such as `64Mi`. */
+    readonly memory: string;
+  };
   /** The ceiling. */
-  readonly limits: { readonly cpu: string; readonly memory: string };
+  readonly limits: {
+    /** CPU, such as `500m`. */
+    readonly cpu: string;
+    /** Memory, such as `256Mi`. */
+    readonly memory: string;
+  };
 }
 
 /** One port of a {@link MeshApp}: a Service port and the container port behind it. */
@@ -42,9 +52,13 @@ export interface MeshPort {
 
 /** A named port of a {@link MeshApp}, resolved. */
 export interface ResolvedMeshPort {
+  /** The Service port's name, `<protocol>[-suffix]` (such as `http` or `grpc-admin`). */
   readonly name: string;
+  /** The Service port. */
   readonly port: number;
+  /** The container port behind it. */
   readonly targetPort: number;
+  /** The protocol Istio treats its traffic as. */
   readonly protocol: Protocol;
 }
 
@@ -210,7 +224,10 @@ export interface IMeshApp extends IConstruct {
   readonly host: string;
   /** The apps it calls (its Sidecar's egress and the callers its targets allow). */
   readonly dependencies: readonly IMeshApp[];
-  /** The controller that owns its Istio routing (a CanaryRelease: Flagger relabels its pods `<name>-primary`), if any. */
+  /**
+   * The controller that owns its Istio routing (a CanaryRelease: Flagger relabels its pods `<name>-primary`), if any.
+   * @default - none: its own routing objects (a ResilientRoute, or none) route to it
+   */
   readonly routingController?: IRoutingController;
   /**
    * The external hosts it calls (DNS names of ServiceEntries): its Sidecar imports these and no other.
