@@ -3,7 +3,7 @@ import { Testing } from 'cdk8s';
 import { PUBLIC_GATEWAY_REFERENCE } from '../../../charts';
 import type { BookinfoRouting } from '../../../stacks/composition/demos';
 import { UserAppsChart } from '../../../stacks/composition/apps';
-import { flaggerCollisions, gatewayServesHost, MeshApp, prometheusUrl, WeightedSplit } from '../../../constructs';
+import { flaggerCollisions, gatewayServesHost, MeshApp, prometheusUrl, WeightedSplit, WeightedSplitProps } from '../../../constructs';
 import { AccessExplainer, accessMatrix, allowedEdges, matrixRequest, workloadsOf } from '../../../stacks/inspection/access';
 import { Layer, LayerChart } from '../../../charts/layer';
 import { ConfigError, loadEnvironmentFile, parseEnvironment } from '../../../stacks/environments';
@@ -144,6 +144,12 @@ describe('no object collides with what Flagger generates', () => {
 });
 
 describe('scenario S7: the manual weighted canary', () => {
+  /** The dev environment with `canary` as its `mesh:canary` value. */
+  const devWithCanary = (canary: object) => parseEnvironment('dev', { 'mesh:canary': canary }, 'Pulumi.dev.yaml');
+  /** The dev environment with the weighted split enabled in namespace canary at `weights`. */
+  const devWithWeights = (weights: Record<string, number>) =>
+    devWithCanary({ weightedSplit: { enabled: true, namespace: 'canary', weights } });
+
   test('DestinationRule subsets v1/v2 and a VirtualService for the public host and the mesh sending 80 % to v1 on 8000 and 20 % to v2 on 8001', () => {
     const objects = environment('dev').byChart.get('weighted-canary')!;
     expect(find(objects, 'Namespace', 'canary').metadata.labels).toMatchObject({ 'istio-injection': 'enabled' });
@@ -272,7 +278,7 @@ describe('scenario S7: the manual weighted canary', () => {
   });
 
   test('fails when the configured public host is a wildcard or not a DNS name', () => {
-    const host = (h: string) => () => parseEnvironment('dev', { 'mesh:canary': { weightedSplit: { host: h } } }, 'Pulumi.dev.yaml');
+    const host = (h: string) => () => devWithCanary({ weightedSplit: { host: h } });
     expect(host('*.localhost')).toThrow('Pulumi.dev.yaml: mesh:canary.weightedSplit.host: must be one host name, not a wildcard');
     expect(host('https://httpbin.example.com')).toThrow(
       /mesh:canary\.weightedSplit\.host: must be a DNS name such as httpbin-canary\.example\.com/,
@@ -304,40 +310,18 @@ describe('scenario S7: the manual weighted canary', () => {
   });
 
   test('the weights come from the environment configuration', () => {
-    const config = parseEnvironment(
-      'dev',
-      { 'mesh:canary': { weightedSplit: { enabled: true, namespace: 'canary', weights: { v1: 50, v2: 50 } } } },
-      'Pulumi.dev.yaml',
-    );
+    const config = devWithWeights({ v1: 50, v2: 50 });
     const objects = renderCharts(buildPlatform(config)).flatMap((c) => c.objects) as any[];
     expect(find(objects, 'VirtualService', 'httpbin', 'canary').spec.http[0].route.map((r: any) => r.weight)).toEqual([50, 50]);
   });
 
   test('fails when the configured weights do not add up to 100', () => {
-    expect(() =>
-      parseEnvironment(
-        'dev',
-        { 'mesh:canary': { weightedSplit: { enabled: true, namespace: 'canary', weights: { v1: 80, v2: 30 } } } },
-        'Pulumi.dev.yaml',
-      ),
-    ).toThrow(ConfigError);
-    expect(() =>
-      parseEnvironment(
-        'dev',
-        { 'mesh:canary': { weightedSplit: { enabled: true, namespace: 'canary', weights: { v1: 80, v2: 30 } } } },
-        'Pulumi.dev.yaml',
-      ),
-    ).toThrow(/weights\.v1 \+ weights\.v2 must add up to 100/);
+    expect(() => devWithWeights({ v1: 80, v2: 30 })).toThrow(ConfigError);
+    expect(() => devWithWeights({ v1: 80, v2: 30 })).toThrow(/weights\.v1 \+ weights\.v2 must add up to 100/);
   });
 
   test('fails when the configuration has an unknown key', () => {
-    expect(() =>
-      parseEnvironment(
-        'dev',
-        { 'mesh:canary': { httpbinCanary: { enabled: true, manualPromotion: false, stepWeigth: 10 } } },
-        'Pulumi.dev.yaml',
-      ),
-    ).toThrow(/stepWeigth/);
+    expect(() => devWithCanary({ httpbinCanary: { enabled: true, manualPromotion: false, stepWeigth: 10 } })).toThrow(/stepWeigth/);
   });
 });
 
@@ -349,7 +333,10 @@ describe('WeightedSplit', () => {
       ports: [{ port: 9080 }],
       versions: [{ name: 'v1' }, { name: 'v2' }, { name: 'v3' }],
     });
-    return { chart, reviews };
+    /** A WeightedSplit of reviews named `id`: v1 takes every request unless `props` says otherwise. */
+    const split = (props: Partial<WeightedSplitProps> = {}, id = 'split') =>
+      new WeightedSplit(chart, id, { app: reviews, weights: [{ version: 'v1', weight: 100 }], ...props });
+    return { chart, reviews, split };
   }
   const fails = (build: () => unknown, ...parts: string[]) => {
     let message = '';
@@ -362,9 +349,8 @@ describe('WeightedSplit', () => {
   };
 
   test('header routes come before the split; ISTIO_MUTUAL on the DestinationRule; gateways add mesh', () => {
-    const { chart, reviews } = setup();
-    new WeightedSplit(chart, 'split', {
-      app: reviews,
+    const { chart, split } = setup();
+    split({
       weights: [
         { version: 'v1', weight: 100 },
         { version: 'v2', weight: 0 },
@@ -389,11 +375,10 @@ describe('WeightedSplit', () => {
   });
 
   test('fails when the weights do not add up to 100', () => {
-    const { chart, reviews } = setup();
+    const { split } = setup();
     fails(
       () =>
-        new WeightedSplit(chart, 'split', {
-          app: reviews,
+        split({
           weights: [
             { version: 'v1', weight: 80 },
             { version: 'v2', weight: 30 },
@@ -404,11 +389,10 @@ describe('WeightedSplit', () => {
     );
   });
   test('fails when a weight is negative', () => {
-    const { chart, reviews } = setup();
+    const { split } = setup();
     fails(
       () =>
-        new WeightedSplit(chart, 'split', {
-          app: reviews,
+        split({
           weights: [
             { version: 'v1', weight: 120 },
             { version: 'v2', weight: -20 },
@@ -419,50 +403,39 @@ describe('WeightedSplit', () => {
     );
   });
   test('fails when a version is unknown or given twice', () => {
-    const { chart, reviews } = setup();
-    fails(
-      () => new WeightedSplit(chart, 'split', { app: reviews, weights: [{ version: 'v9', weight: 100 }] }),
-      "names version 'v9'",
-      'versions: v1, v2, v3',
-    );
+    const { split } = setup();
+    fails(() => split({ weights: [{ version: 'v9', weight: 100 }] }), "names version 'v9'", 'versions: v1, v2, v3');
     fails(
       () =>
-        new WeightedSplit(chart, 'split2', {
-          app: reviews,
-          weights: [
-            { version: 'v1', weight: 50 },
-            { version: 'v1', weight: 50 },
-          ],
-        }),
+        split(
+          {
+            weights: [
+              { version: 'v1', weight: 50 },
+              { version: 'v1', weight: 50 },
+            ],
+          },
+          'split2',
+        ),
       "version 'v1' has two weights",
     );
   });
   test('fails when a version targets a port the Service does not have', () => {
-    const { chart, reviews } = setup();
-    fails(
-      () => new WeightedSplit(chart, 'split', { app: reviews, weights: [{ version: 'v1', weight: 100, port: 8001 }] }),
-      'port 8001 of version',
-      'ports: 9080',
-    );
+    const { split } = setup();
+    fails(() => split({ weights: [{ version: 'v1', weight: 100, port: 8001 }] }), 'port 8001 of version', 'ports: 9080');
   });
   test('fails when the weights are empty', () => {
-    const { chart, reviews } = setup();
-    fails(() => new WeightedSplit(chart, 'split', { app: reviews, weights: [] }), 'WeightedSplit apps/split', 'weights is empty');
+    const { split } = setup();
+    fails(() => split({ weights: [] }), 'WeightedSplit apps/split', 'weights is empty');
   });
   test('fails when a header route has no valid header name', () => {
-    const { chart, reviews } = setup();
+    const { split } = setup();
     fails(
-      () =>
-        new WeightedSplit(chart, 'split', {
-          app: reviews,
-          weights: [{ version: 'v1', weight: 100 }],
-          headerRoutes: [{ header: 'end user', value: 'jason', version: 'v2' }],
-        }),
+      () => split({ headerRoutes: [{ header: 'end user', value: 'jason', version: 'v2' }] }),
       "header 'end user' is not an HTTP header name",
     );
   });
   test('extra hosts are routed through gateways that serve them: `*`, a wildcard (any depth over HTTP, one label over HTTPS) or the name', () => {
-    const { chart, reviews } = setup();
+    const { chart, split } = setup();
     const http = { ...PUBLIC_GATEWAY_REFERENCE, reference: 'istio-system/http-gateway', hosts: ['*.example.com'] };
     const https = {
       ...PUBLIC_GATEWAY_REFERENCE,
@@ -470,12 +443,7 @@ describe('WeightedSplit', () => {
       hosts: ['*', '*.example.com'],
       httpsHosts: ['*.example.com', 'reviews.shop.io'],
     };
-    new WeightedSplit(chart, 'split', {
-      app: reviews,
-      weights: [{ version: 'v1', weight: 100 }],
-      gateways: [PUBLIC_GATEWAY_REFERENCE, http, https],
-      hosts: ['reviews.example.com'],
-    });
+    split({ gateways: [PUBLIC_GATEWAY_REFERENCE, http, https], hosts: ['reviews.example.com'] });
     expect(find(Testing.synth(chart), 'VirtualService', 'reviews').spec).toMatchObject({
       hosts: ['reviews.shop.svc.cluster.local', 'reviews.example.com'],
       gateways: ['istio-system/public-gateway', 'istio-system/http-gateway', 'istio-system/tls-gateway', 'mesh'],
@@ -487,55 +455,30 @@ describe('WeightedSplit', () => {
     expect(gatewayServesHost(http, 'reviews.example.com.evil.io')).toBe(false);
   });
   test('fails when a gateway does not serve an extra host', () => {
-    const { chart, reviews } = setup();
+    const { split } = setup();
     const tls = { ...PUBLIC_GATEWAY_REFERENCE, hosts: ['*', 'shop.example.com'], httpsHosts: ['shop.example.com'] };
     fails(
-      () =>
-        new WeightedSplit(chart, 'split', {
-          app: reviews,
-          weights: [{ version: 'v1', weight: 100 }],
-          gateways: [tls],
-          hosts: ['reviews.example.com'],
-        }),
+      () => split({ gateways: [tls], hosts: ['reviews.example.com'] }),
       "WeightedSplit apps/split: host 'reviews.example.com' is not served by gateway istio-system/public-gateway (it serves over HTTPS only shop.example.com), so the gateway would never route it; add the host to the gateway's HTTPS hosts, or route another host",
     );
     const http = { ...PUBLIC_GATEWAY_REFERENCE, hosts: ['shop.example.com'] };
     fails(
-      () =>
-        new WeightedSplit(chart, 'split2', {
-          app: reviews,
-          weights: [{ version: 'v1', weight: 100 }],
-          gateways: [http],
-          hosts: ['reviews.example.com'],
-        }),
+      () => split({ gateways: [http], hosts: ['reviews.example.com'] }, 'split2'),
       "host 'reviews.example.com' is not served by gateway istio-system/public-gateway (it serves shop.example.com), so the gateway would never route it; add the host to the gateway's hosts, or route another host",
     );
   });
   test('fails when an extra host is not a DNS name', () => {
-    const { chart, reviews } = setup();
+    const { split } = setup();
     fails(
-      () =>
-        new WeightedSplit(chart, 'split', {
-          app: reviews,
-          weights: [{ version: 'v1', weight: 100 }],
-          hosts: ['https://reviews.example.com'],
-        }),
+      () => split({ hosts: ['https://reviews.example.com'] }),
       "WeightedSplit apps/split: host 'https://reviews.example.com' is not a DNS name; use a name such as 'shop.example.com'",
     );
-    fails(
-      () => new WeightedSplit(chart, 'split2', { app: reviews, weights: [{ version: 'v1', weight: 100 }], hosts: ['*'] }),
-      "host '*' is not a DNS name",
-    );
+    fails(() => split({ hosts: ['*'] }, 'split2'), "host '*' is not a DNS name");
   });
   test('fails when a header route names an unknown version', () => {
-    const { chart, reviews } = setup();
+    const { split } = setup();
     fails(
-      () =>
-        new WeightedSplit(chart, 'split', {
-          app: reviews,
-          weights: [{ version: 'v1', weight: 100 }],
-          headerRoutes: [{ header: 'end-user', value: 'jason', version: 'v7' }],
-        }),
+      () => split({ headerRoutes: [{ header: 'end-user', value: 'jason', version: 'v7' }] }),
       "header route 'end-user' names version 'v7'",
     );
   });
