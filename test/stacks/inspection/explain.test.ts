@@ -12,6 +12,24 @@ import { REPO_ROOT } from '../../support/shared-dir';
 
 const root = REPO_ROOT;
 const chartOf = (...objects: KubeObject[]): RenderedChart[] => [{ id: 'test', layer: Layer.APPS, objects }];
+/** An Istio `kind` with `spec`, named `name` in `namespace`. */
+const istio = (kind: 'VirtualService' | 'DestinationRule', spec: object, namespace = 'demo', name = 'httpbin'): KubeObject => ({
+  apiVersion: 'networking.istio.io/v1',
+  kind,
+  metadata: { name, namespace },
+  spec,
+});
+/** What the `mesh` command line prints on stdout for `args`. */
+function printed(args: string[]): string {
+  const written: string[] = [];
+  const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: any) => (written.push(String(chunk)), true));
+  try {
+    main(args);
+  } finally {
+    spy.mockRestore();
+  }
+  return written.join('');
+}
 
 describe('explain routes on scenario S4 (from the synthesized objects)', () => {
   // S4 on a plain httpbin (no CanaryRelease), with the development defaults: the demo apps of dev without
@@ -84,24 +102,12 @@ describe('explain routes: what the objects really say', () => {
   test('one Service is one host, however it is written (httpbin.demo and its full name); external hosts stay as written', () => {
     const reports = explainRoutes(
       chartOf(
-        {
-          apiVersion: 'networking.istio.io/v1',
-          kind: 'VirtualService',
-          metadata: { name: 'httpbin', namespace: 'demo' },
-          spec: { hosts: ['httpbin.demo'], http: [{ route: [{ destination: { host: 'httpbin.demo.svc' } }] }] },
-        },
-        {
-          apiVersion: 'networking.istio.io/v1',
-          kind: 'DestinationRule',
-          metadata: { name: 'httpbin', namespace: 'demo' },
-          spec: { host: 'httpbin.demo.svc.cluster.local', trafficPolicy: { connectionPool: { tcp: { maxConnections: 1 } } } },
-        },
-        {
-          apiVersion: 'networking.istio.io/v1',
-          kind: 'DestinationRule',
-          metadata: { name: 'httpbin-org', namespace: 'demo' },
-          spec: { host: 'httpbin.org', trafficPolicy: { tls: { mode: 'SIMPLE' } } },
-        },
+        istio('VirtualService', { hosts: ['httpbin.demo'], http: [{ route: [{ destination: { host: 'httpbin.demo.svc' } }] }] }),
+        istio('DestinationRule', {
+          host: 'httpbin.demo.svc.cluster.local',
+          trafficPolicy: { connectionPool: { tcp: { maxConnections: 1 } } },
+        }),
+        istio('DestinationRule', { host: 'httpbin.org', trafficPolicy: { tls: { mode: 'SIMPLE' } } }, 'demo', 'httpbin-org'),
       ),
     );
     expect(reports.map((r) => r.host)).toEqual(['httpbin.demo.svc.cluster.local', 'httpbin.org']);
@@ -113,11 +119,8 @@ describe('explain routes: what the objects really say', () => {
 
   test('S4 with timeout 1s and retries 3 x 1s: retries cut short, effective timeout 1s', () => {
     const [r] = explainRoutes(
-      chartOf({
-        apiVersion: 'networking.istio.io/v1',
-        kind: 'VirtualService',
-        metadata: { name: 'httpbin', namespace: 'demo' },
-        spec: {
+      chartOf(
+        istio('VirtualService', {
           hosts: ['httpbin'],
           gateways: ['demo/httpbin-gateway', 'mesh'],
           http: [
@@ -127,8 +130,8 @@ describe('explain routes: what the objects really say', () => {
               retries: { attempts: 3, perTryTimeout: '1s' },
             },
           ],
-        },
-      }),
+        }),
+      ),
     );
     expect(r.routes[0]).toMatchObject({
       gateways: ['demo/httpbin-gateway', 'mesh'],
@@ -143,17 +146,14 @@ describe('explain routes: what the objects really say', () => {
 
   test('perTryTimeout above the timeout (patched in by hand) is reported as an error', () => {
     const [r] = explainRoutes(
-      chartOf({
-        apiVersion: 'networking.istio.io/v1',
-        kind: 'VirtualService',
-        metadata: { name: 'httpbin', namespace: 'demo' },
-        spec: {
+      chartOf(
+        istio('VirtualService', {
           hosts: ['httpbin'],
           http: [
             { route: [{ destination: { host: 'httpbin' } }], timeout: '1s', retries: { attempts: 2, perTryTimeout: '2s', retryOn: '5xx' } },
           ],
-        },
-      }),
+        }),
+      ),
     );
     expect(r.routes[0]).toMatchObject({ gateways: [], effectiveTimeoutMs: 1000, perTryTimeoutExceedsTimeout: true });
     expect(formatExplain([r])).toContain(
@@ -163,30 +163,24 @@ describe('explain routes: what the objects really say', () => {
 
   test('retries without a per-try timeout: each attempt may take the whole route timeout', () => {
     const [r] = explainRoutes(
-      chartOf({
-        apiVersion: 'networking.istio.io/v1',
-        kind: 'VirtualService',
-        metadata: { name: 'httpbin', namespace: 'demo' },
-        spec: {
+      chartOf(
+        istio('VirtualService', {
           hosts: ['httpbin'],
           http: [{ route: [{ destination: { host: 'httpbin' } }], timeout: '5s', retries: { attempts: 3, retryOn: '5xx' } }],
-        },
-      }),
+        }),
+      ),
     );
     expect(formatExplain([r])).toContain('    retries: 3 x up to the route timeout on 5xx\n    effective timeout: 5s\n');
   });
 
   test('the hand-written original: outlierDetection inside connectionPool and consecutiveErrors are shown as ignored', () => {
     const [r] = explainRoutes(
-      chartOf({
-        apiVersion: 'networking.istio.io/v1',
-        kind: 'DestinationRule',
-        metadata: { name: 'httpbin', namespace: 'demo' },
-        spec: {
+      chartOf(
+        istio('DestinationRule', {
           host: 'httpbin',
           trafficPolicy: { connectionPool: { tcp: { maxConnections: 1 }, outlierDetection: { consecutiveErrors: 1 } } },
-        },
-      }),
+        }),
+      ),
     );
     const text = formatExplain([r]);
     expect(text).toContain('connection pool: tcp maxConnections 1 (IGNORED by Istio: outlierDetection inside connectionPool)');
@@ -205,35 +199,29 @@ describe('explain routes: what the objects really say', () => {
     [{ consecutive5xxErrors: 2, consecutiveGatewayErrors: 3 }, 'eject a host after 2 consecutive 5xx, sweeping'],
     [{ consecutive5xxErrors: 0 }, 'off (consecutive5xxErrors 0, no consecutiveGatewayErrors)'],
   ])('ejection %j: Istio ejects after 5 consecutive 5xx unless told otherwise', (outlierDetection, expected) => {
-    const [r] = explainRoutes(
-      chartOf({
-        apiVersion: 'networking.istio.io/v1',
-        kind: 'DestinationRule',
-        metadata: { name: 'httpbin', namespace: 'demo' },
-        spec: { host: 'httpbin', trafficPolicy: { outlierDetection } },
-      }),
-    );
+    const [r] = explainRoutes(chartOf(istio('DestinationRule', { host: 'httpbin', trafficPolicy: { outlierDetection } })));
     expect(formatExplain([r])).toContain(`    ejection: ${expected}`);
   });
 
   test('weights of a split, and no retries set: Istio default', () => {
     const [r] = explainRoutes(
-      chartOf({
-        apiVersion: 'networking.istio.io/v1',
-        kind: 'VirtualService',
-        metadata: { name: 'httpbin', namespace: 'canary' },
-        spec: {
-          hosts: ['httpbin'],
-          http: [
-            {
-              route: [
-                { destination: { host: 'httpbin', subset: 'v1', port: { number: 8000 } }, weight: 80 },
-                { destination: { host: 'httpbin', subset: 'v2', port: { number: 8001 } }, weight: 20 },
-              ],
-            },
-          ],
-        },
-      }),
+      chartOf(
+        istio(
+          'VirtualService',
+          {
+            hosts: ['httpbin'],
+            http: [
+              {
+                route: [
+                  { destination: { host: 'httpbin', subset: 'v1', port: { number: 8000 } }, weight: 80 },
+                  { destination: { host: 'httpbin', subset: 'v2', port: { number: 8001 } }, weight: 20 },
+                ],
+              },
+            ],
+          },
+          'canary',
+        ),
+      ),
     );
     expect(formatExplain([r])).toContain(
       'to: httpbin.canary.svc.cluster.local:8000 subset v1 80%, httpbin.canary.svc.cluster.local:8001 subset v2 20%\n    timeout: none (Istio default)\n    retries: 2 x no per-try timeout on connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes (Istio default)\n    effective timeout: unbounded',
@@ -294,14 +282,7 @@ describe('mesh explain routes (CLI)', () => {
       'config:\n  mesh:tier: production\n  mesh:demo: { apps: [httpbin, sleep] }\n  mesh:canary: { httpbinCanary: { enabled: true } }\n' +
         `  mesh:ingress: ${JSON.stringify(PRODUCTION_REQUIRED['mesh:ingress'])}\n  mesh:gitops: ${JSON.stringify(PRODUCTION_REQUIRED['mesh:gitops'])}\n`,
     );
-    const written: string[] = [];
-    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: any) => (written.push(String(chunk)), true));
-    try {
-      main(['explain', 'routes', '--env', 'prod', '--host', 'httpbin', '--config-dir', dir]);
-    } finally {
-      spy.mockRestore();
-    }
-    const text = written.join('');
+    const text = printed(['explain', 'routes', '--env', 'prod', '--host', 'httpbin', '--config-dir', dir]);
     expect(text).toMatch(/^httpbin\.demo\.svc\.cluster\.local\n/);
     expect(text).toContain('timeout: 8s\n    retries: 3 x 1s on 5xx,');
     expect(text).toContain('effective timeout: 3s');
@@ -310,16 +291,10 @@ describe('mesh explain routes (CLI)', () => {
 
   test('the repository environments explain without error', () => {
     for (const env of ['dev', 'staging', 'prod']) {
-      const written: string[] = [];
-      const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: any) => (written.push(String(chunk)), true));
-      try {
-        main(['explain', 'routes', '--env', env, '--config-dir', root]);
-      } finally {
-        spy.mockRestore();
-      }
+      const text = printed(['explain', 'routes', '--env', env, '--config-dir', root]);
       // prod deploys no demo app, so it has no route to explain.
-      if (env === 'prod') expect(written.join('')).toMatch(/^no routes: /);
-      else expect(written.join('')).toContain('httpbin.demo.svc.cluster.local');
+      if (env === 'prod') expect(text).toMatch(/^no routes: /);
+      else expect(text).toContain('httpbin.demo.svc.cluster.local');
     }
   });
 });
