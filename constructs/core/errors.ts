@@ -19,6 +19,16 @@ export function invalid(kind: string, construct: IConstruct, message: string): n
 /** A DNS-1123 label: Kubernetes names of Services, namespaces and most objects. */
 export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
+/**
+ * The message for a value that is not a {@link DNS_LABEL}: the value, what a label may be, and an example.
+ * @param what the prop or config key, such as `name` or `secretName`
+ * @param value the value given
+ * @param example a valid value for that prop, such as `istio-system`
+ */
+export function notDnsLabel(what: string, value: string, example: string): string {
+  return `${what} '${value}' is not a DNS-1123 label; use at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit, such as '${example}'`;
+}
+
 const WARNING_METADATA = 'mesh:warning';
 
 /**

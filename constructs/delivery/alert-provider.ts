@@ -1,7 +1,7 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { AlertProvider as AlertProviderResource, AlertProviderSpecType } from '../../imports/flagger.app';
-import { DNS_LABEL, invalid } from '../core/errors';
+import { DNS_LABEL, invalid, notDnsLabel } from '../core/errors';
 import { requireSecret } from '../core/secret-requirement';
 
 /** The chat services a {@link AlertProvider} can post to. */
@@ -69,12 +69,7 @@ export class AlertProvider extends Construct {
       props.namespace ??
       Chart.of(this).namespace ??
       invalid('AlertProvider', this, "no namespace: set 'namespace' or declare it in a chart that has one");
-    if (!DNS_LABEL.test(this.providerName))
-      invalid(
-        'AlertProvider',
-        this,
-        `name '${this.providerName}' is not a DNS-1123 label; use lower-case letters, digits and '-', e.g. 'on-call'`,
-      );
+    if (!DNS_LABEL.test(this.providerName)) invalid('AlertProvider', this, notDnsLabel('name', this.providerName, 'on-call'));
     if (!DNS_LABEL.test(props.secretName)) {
       invalid(
         'AlertProvider',

@@ -2,7 +2,7 @@ import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { MetricTemplate as MetricTemplateResource, MetricTemplateSpecProviderType } from '../../imports/flagger.app';
 import type { IMetricTemplate } from './canary-analysis';
-import { DNS_LABEL, invalid } from '../core/errors';
+import { DNS_LABEL, invalid, notDnsLabel } from '../core/errors';
 
 /** Properties of a {@link MetricTemplate}. */
 export interface MetricTemplateProps {
@@ -71,12 +71,7 @@ export class MetricTemplate extends Construct implements IMetricTemplate {
       props.namespace ??
       Chart.of(this).namespace ??
       invalid('MetricTemplate', this, "no namespace: set 'namespace' or declare it in a chart that has one");
-    if (!DNS_LABEL.test(this.templateName))
-      invalid(
-        'MetricTemplate',
-        this,
-        `name '${this.templateName}' is not a DNS-1123 label; use lower-case letters, digits and '-', e.g. 'latency'`,
-      );
+    if (!DNS_LABEL.test(this.templateName)) invalid('MetricTemplate', this, notDnsLabel('name', this.templateName, 'latency'));
     if (!/^https?:\/\/[^\s]+$/.test(props.prometheusUrl))
       invalid(
         'MetricTemplate',

@@ -2,7 +2,7 @@ import { ApiObject, Chart, JsonPatch } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { ClusterIssuer, ClusterIssuerSpec } from '../../imports/cert-manager.io';
-import { DNS_LABEL, invalid } from '../core/errors';
+import { DNS_LABEL, invalid, notDnsLabel } from '../core/errors';
 import { Variant } from '../core/variant';
 
 /** Let's Encrypt's production ACME directory. */
@@ -112,7 +112,7 @@ export class ClusterCertificateIssuer extends Construct implements ICertificateI
     super(scope, id);
     this.issuerName = props.name ?? id;
     const fail = (message: string): never => invalid('ClusterCertificateIssuer', this, message);
-    if (!DNS_LABEL.test(this.issuerName)) fail(`name '${this.issuerName}' is not a DNS-1123 label`);
+    if (!DNS_LABEL.test(this.issuerName)) fail(notDnsLabel('name', this.issuerName, 'letsencrypt'));
     let spec: ClusterIssuerSpec;
     this.solvesHttp01 = props.type.kind === 'acme';
     if (props.type.kind === 'acme') {
@@ -122,7 +122,7 @@ export class ClusterCertificateIssuer extends Construct implements ICertificateI
       if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(acme.email ?? ''))
         fail(`ACME email '${acme.email}' is not an e-mail address; the CA sends expiry notices there`);
       if (!/^https:\/\/[^\s]+$/.test(server)) fail(`ACME server '${server}' is not an https:// URL; use e.g. ${LETS_ENCRYPT_PRODUCTION}`);
-      if (!DNS_LABEL.test(accountKey)) fail(`account key Secret name '${accountKey}' is not a DNS-1123 label`);
+      if (!DNS_LABEL.test(accountKey)) fail(notDnsLabel('account key Secret name', accountKey, 'letsencrypt-account-key'));
       const ingressClassName = acme.ingressClassName ?? ISTIO_INGRESS_CLASS;
       if (!DNS_LABEL.test(ingressClassName))
         fail(`ingress class '${ingressClassName}' is not a DNS-1123 label such as '${ISTIO_INGRESS_CLASS}'`);

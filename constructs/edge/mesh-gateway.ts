@@ -8,7 +8,7 @@ import {
   GatewaySpecServersTlsMode,
 } from '../../imports/networking.istio.io';
 import { ICertificateIssuer } from './certificate-issuer';
-import { DNS_LABEL, invalid } from '../core/errors';
+import { DNS_LABEL, invalid, notDnsLabel } from '../core/errors';
 import { ISTIO_SYSTEM_NAMESPACE } from '../platform/istio-release';
 import { GatewayDirection, IstioGateway } from '../platform/istio-gateway';
 import { requireSecret } from '../core/secret-requirement';
@@ -128,7 +128,7 @@ export class MeshGateway extends Construct implements IMeshGateway {
     this.gatewayNamespace = props.namespace ?? props.deployment?.namespace ?? ISTIO_SYSTEM_NAMESPACE;
     this.reference = `${this.gatewayNamespace}/${this.gatewayName}`;
     if (!DNS_LABEL.test(this.gatewayName)) fail(`name '${this.gatewayName}' is not a DNS-1123 label such as 'public-gateway'`);
-    if (!DNS_LABEL.test(this.gatewayNamespace)) fail(`namespace '${this.gatewayNamespace}' is not a DNS-1123 label`);
+    if (!DNS_LABEL.test(this.gatewayNamespace)) fail(notDnsLabel('namespace', this.gatewayNamespace, ISTIO_SYSTEM_NAMESPACE));
     const httpHosts = [...(props.hosts ?? ['*'])];
     checkHosts(httpHosts, 'hosts', fail);
     const selector = { ...(props.deployment?.selector ?? { istio: 'ingressgateway' }) };
@@ -148,7 +148,7 @@ export class MeshGateway extends Construct implements IMeshGateway {
       const tlsHosts = [...(https.hosts ?? httpHosts)];
       checkHosts(tlsHosts, 'https.hosts', fail);
       const credentialName = https.credentialName ?? https.certificate.secretName ?? `${this.gatewayName}-tls`;
-      if (!DNS_LABEL.test(credentialName)) fail(`credentialName '${credentialName}' is not a DNS-1123 label`);
+      if (!DNS_LABEL.test(credentialName)) fail(notDnsLabel('credentialName', credentialName, `${this.gatewayName}-tls`));
       this.credentialName = credentialName;
       if (!https.certificate.issuer) {
         // GatewayCertificate.fromSecret: a certificate issued outside the platform, in the gateway's namespace.

@@ -1,7 +1,7 @@
 import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { GitRepository } from '../../imports/source.toolkit.fluxcd.io';
-import { DNS_LABEL, invalid } from '../core/errors';
+import { DNS_LABEL, invalid, notDnsLabel } from '../core/errors';
 import { formatGoDuration } from '../core/go-duration';
 import { FLUX_NAMESPACE } from '../platform/helm-component';
 import { requireSecret } from '../core/secret-requirement';
@@ -49,7 +49,7 @@ export class FluxGitSource extends Construct {
     super(scope, id);
     const fail = (message: string): never => invalid('FluxGitSource', this, message);
     this.sourceName = props.name ?? id;
-    if (!DNS_LABEL.test(this.sourceName)) fail(`name '${this.sourceName}' is not a DNS-1123 label`);
+    if (!DNS_LABEL.test(this.sourceName)) fail(notDnsLabel('name', this.sourceName, 'platform'));
     const url = props.url;
     if (!/^(ssh|https):\/\/[^\s/]+\/[^\s]+$/.test(url)) {
       const scp = /^([^@\s]+@)?([^:\s/]+):([^\s]+)$/.exec(url);
@@ -63,7 +63,7 @@ export class FluxGitSource extends Construct {
         `git URL '${url}' uses SSH but no secretName is given; create the deploy key Secret with 'flux create secret git' and name it here`,
       );
     if (props.secretName !== undefined && !DNS_LABEL.test(props.secretName))
-      fail(`secretName '${props.secretName}' is not a DNS-1123 label`);
+      fail(notDnsLabel('secretName', props.secretName, 'flux-deploy-key'));
     const branch = props.branch ?? 'main';
     if (
       !/^[A-Za-z0-9._/-]+$/.test(branch) ||

@@ -1,7 +1,7 @@
 import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Kustomization, KustomizationSpecSourceRefKind } from '../../imports/kustomize.toolkit.fluxcd.io';
-import { DNS_LABEL, invalid } from '../core/errors';
+import { DNS_LABEL, invalid, notDnsLabel } from '../core/errors';
 import { checkInterval, FluxGitSource } from './flux-git-source';
 import { formatGoDuration } from '../core/go-duration';
 import { FLUX_NAMESPACE } from '../platform/helm-component';
@@ -55,7 +55,7 @@ export class FluxKustomization extends Construct {
     super(scope, id);
     const fail = (message: string): never => invalid('FluxKustomization', this, message);
     this.kustomizationName = props.name ?? id;
-    if (!DNS_LABEL.test(this.kustomizationName)) fail(`name '${this.kustomizationName}' is not a DNS-1123 label`);
+    if (!DNS_LABEL.test(this.kustomizationName)) fail(notDnsLabel('name', this.kustomizationName, 'mesh'));
     if (!/^\.?\/?[A-Za-z0-9._/-]*$/.test(props.path) || props.path.split('/').includes('..')) {
       fail(`path '${props.path}' is not a folder inside the repository; use e.g. './dist/prod/mesh'`);
     }

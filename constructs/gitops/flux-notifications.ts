@@ -7,7 +7,7 @@ import {
   Provider,
   ProviderSpecType,
 } from '../../imports/notification.toolkit.fluxcd.io';
-import { DNS_LABEL, invalid } from '../core/errors';
+import { DNS_LABEL, invalid, notDnsLabel } from '../core/errors';
 import { FLUX_NAMESPACE } from '../platform/helm-component';
 import { requireSecret } from '../core/secret-requirement';
 import { ChatService } from '../core/chat';
@@ -84,7 +84,7 @@ export class FluxNotifications extends Construct {
     super(scope, id);
     const fail = (message: string): never => invalid('FluxNotifications', this, message);
     const name = props.name ?? id;
-    if (!DNS_LABEL.test(name)) fail(`name '${name}' is not a DNS-1123 label`);
+    if (!DNS_LABEL.test(name)) fail(notDnsLabel('name', name, 'slack'));
     const service = ChatService.ALL.includes(props.type)
       ? props.type
       : fail(`type '${String(props.type)}' is not allowed; use ChatService.SLACK or ChatService.TEAMS`);

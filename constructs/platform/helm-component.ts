@@ -7,7 +7,7 @@ import {
   HelmReleaseSpecUpgradeCrds,
 } from '../../imports/helm.toolkit.fluxcd.io';
 import { HelmRepository as FluxHelmRepository, HelmRepositorySpecType } from '../../imports/source.toolkit.fluxcd.io';
-import { DNS_LABEL, invalid } from '../core/errors';
+import { DNS_LABEL, invalid, notDnsLabel } from '../core/errors';
 import { Variant } from '../core/variant';
 
 /** Namespace of Flux's controllers and of the Helm repositories they read. */
@@ -136,8 +136,8 @@ export class HelmComponent extends Construct {
     this.repository = props.repository;
     this.values = props.values ?? {};
     this.crdApiGroups = [...new Set(props.crdApiGroups ?? [])];
-    if (!DNS_LABEL.test(this.releaseName)) invalid('HelmComponent', this, `release name '${this.releaseName}' is not a DNS-1123 label`);
-    if (!DNS_LABEL.test(this.namespace)) invalid('HelmComponent', this, `namespace '${this.namespace}' is not a DNS-1123 label`);
+    if (!DNS_LABEL.test(this.releaseName)) invalid('HelmComponent', this, notDnsLabel('release name', this.releaseName, 'istiod'));
+    if (!DNS_LABEL.test(this.namespace)) invalid('HelmComponent', this, notDnsLabel('namespace', this.namespace, 'cert-manager'));
     if (!/^v?[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/.test(this.version)) {
       invalid(
         'HelmComponent',

@@ -2,7 +2,7 @@ import { ApiObject, Chart, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
-import { DNS_LABEL, invalid } from '../core/errors';
+import { DNS_LABEL, invalid, notDnsLabel } from '../core/errors';
 import { EXTERNAL_HOST, serviceHost } from '../core/hosts';
 import { Protocol } from '../core/protocol';
 import { requireSecret } from '../core/secret-requirement';
@@ -521,7 +521,7 @@ export class MeshApp extends Construct implements IReleasableMeshApp {
   private validateNames(props: MeshAppProps): void {
     if (!DNS_LABEL.test(this.name))
       invalid('MeshApp', this, `name '${this.name}' is not a DNS-1123 label; use lowercase letters, digits and '-', such as 'httpbin'`);
-    if (!DNS_LABEL.test(this.namespace)) invalid('MeshApp', this, `namespace '${this.namespace}' is not a DNS-1123 label`);
+    if (!DNS_LABEL.test(this.namespace)) invalid('MeshApp', this, notDnsLabel('namespace', this.namespace, 'demo'));
     if (!props.image || /\s/.test(props.image))
       invalid('MeshApp', this, `image '${props.image}' is not an image reference; use e.g. 'docker.io/mccutchen/go-httpbin:v2.15.0'`);
   }
