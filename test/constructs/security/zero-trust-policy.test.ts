@@ -1,6 +1,6 @@
 import { Chart, Testing } from 'cdk8s';
 import { Construct } from 'constructs';
-import { ZeroTrustChart } from '../../../charts/zero-trust';
+import { ZeroTrustChart, ZeroTrustChartProps } from '../../../charts/zero-trust';
 import {
   HeaderMatch,
   IMeshApp,
@@ -20,8 +20,7 @@ import {
   DestinationRuleSpecTrafficPolicyTlsMode,
   VirtualService,
 } from '../../../imports/networking.istio.io';
-
-const GATEWAY = { namespace: 'istio-system', serviceAccount: 'istio-ingressgateway', podLabels: { istio: 'ingressgateway' } };
+import { GATEWAY, productionZeroTrust } from '../../support/zero-trust';
 
 function demo(props: ZeroTrustPolicyProps = {}) {
   const chart = new Chart(Testing.app(), 'test', { namespace: 'demo' });
@@ -498,34 +497,24 @@ describe('ZeroTrustPolicy reads apps through IMeshApp', () => {
 });
 
 describe('ZeroTrustChart fails when', () => {
-  const props = {
-    apps: [],
-    mtls: MtlsMode.STRICT,
-    production: true,
-    defaultDeny: true,
-    sidecarScoping: true,
-    networkPolicies: true,
-    ingressGateway: GATEWAY,
-    exposedApps: [],
-    prometheus: GATEWAY,
-  };
+  /** Builds a production ZeroTrustChart of no apps with `overrides`. */
+  const chart = (overrides: Partial<ZeroTrustChartProps>) => () =>
+    new ZeroTrustChart(Testing.app(), 'zero-trust', productionZeroTrust({ apps: [], ...overrides }));
 
   test('production is not STRICT', () => {
-    expect(() => new ZeroTrustChart(Testing.app(), 'zero-trust', { ...props, mtls: MtlsMode.PERMISSIVE })).toThrow(
+    expect(chart({ mtls: MtlsMode.PERMISSIVE })).toThrow(
       /^ZeroTrustChart zero-trust: production requires STRICT mTLS, but mesh:istio.mtls is PERMISSIVE; set mesh:istio.mtls: STRICT/,
     );
   });
 
   test('production has no default deny', () => {
-    expect(() => new ZeroTrustChart(Testing.app(), 'zero-trust', { ...props, defaultDeny: false })).toThrow(
+    expect(chart({ defaultDeny: false })).toThrow(
       /production requires default deny, but mesh:security.defaultDeny is false; set it to true/,
     );
   });
 
   test('an exposed app does not exist', () => {
-    expect(() => new ZeroTrustChart(Testing.app(), 'zero-trust', { ...props, exposedApps: ['nope'] })).toThrow(
-      /mesh:security.exposedApps names 'nope', which is not an app of this environment/,
-    );
+    expect(chart({ exposedApps: ['nope'] })).toThrow(/mesh:security.exposedApps names 'nope', which is not an app of this environment/);
   });
 });
 
@@ -534,17 +523,7 @@ describe('ZeroTrustChart', () => {
     const app = Testing.app();
     const apps = new Chart(app, 'apps', { namespace: 'shop' });
     const web = new MeshApp(apps, 'web', { image: 'x:1', ports: [{ port: 80 }] });
-    const chart = new ZeroTrustChart(app, 'zero-trust', {
-      apps: [web],
-      mtls: MtlsMode.STRICT,
-      production: true,
-      defaultDeny: true,
-      sidecarScoping: true,
-      networkPolicies: true,
-      ingressGateway: GATEWAY,
-      exposedApps: [],
-      prometheus: GATEWAY,
-    });
+    const chart = new ZeroTrustChart(app, 'zero-trust', productionZeroTrust({ apps: [web] }));
     // Created last: before the fix, the gateway had no ALLOW rule and every request through it was denied.
     new VirtualService(apps, 'vs', {
       metadata: { name: 'web' },
@@ -583,17 +562,7 @@ describe('ZeroTrustChart', () => {
         analysis: { webhooks: [{ name: 'load-test', url: 'http://flagger-loadtester.test/' }] },
       },
     });
-    const chart = new ZeroTrustChart(app, 'zero-trust', {
-      apps: [web, api],
-      mtls: MtlsMode.STRICT,
-      production: true,
-      defaultDeny: true,
-      sidecarScoping: true,
-      networkPolicies: true,
-      ingressGateway: GATEWAY,
-      exposedApps: [],
-      prometheus: GATEWAY,
-    });
+    const chart = new ZeroTrustChart(app, 'zero-trust', productionZeroTrust({ apps: [web, api] }));
     const objects = Testing.synth(chart);
     expect(of(objects, 'AuthorizationPolicy', 'web').spec.rules).toEqual([
       { from: [{ source: { principals: ['cluster.local/ns/istio-system/sa/istio-ingressgateway'] } }] },
