@@ -5,8 +5,8 @@ import { CanaryRelease, MeshApp, MtlsMode, ResilientRoute, Strategy, ZeroTrustPo
 import { VirtualService } from '../../../imports/networking.istio.io';
 import { renderCharts } from '../../../stacks/engines/render';
 import { parseEnvironment } from '../../../stacks/environments';
+import { GATEWAY, productionZeroTrust } from '../../support/zero-trust';
 
-const GATEWAY = { namespace: 'istio-system', serviceAccount: 'istio-ingressgateway', podLabels: { istio: 'ingressgateway' } };
 const IMAGE = 'docker.io/mccutchen/go-httpbin:v2.15.0';
 
 /**
@@ -20,17 +20,7 @@ function steps(app: App) {
   let web: MeshApp | undefined;
   let api: MeshApp | undefined;
   return {
-    zeroTrust: () =>
-      new ZeroTrustChart(app, 'zero-trust', {
-        mtls: MtlsMode.STRICT,
-        production: true,
-        defaultDeny: true,
-        sidecarScoping: true,
-        networkPolicies: true,
-        ingressGateway: GATEWAY,
-        exposedApps: ['api'],
-        prometheus: GATEWAY,
-      }),
+    zeroTrust: () => new ZeroTrustChart(app, 'zero-trust', productionZeroTrust({ exposedApps: ['api'] })),
     apps: () => {
       web = new MeshApp(apps, 'web', { image: IMAGE, ports: [{ port: 8000, targetPort: 8080 }] });
       api = new MeshApp(apps, 'api', { image: IMAGE, ports: [{ port: 8000, targetPort: 8080 }] });
