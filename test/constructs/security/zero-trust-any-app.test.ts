@@ -10,8 +10,8 @@ import {
   Webhook,
   ZeroTrustPolicy,
 } from '../../../constructs';
+import { GATEWAY } from '../../support/zero-trust';
 
-const GATEWAY = { namespace: 'istio-system', serviceAccount: 'istio-ingressgateway', podLabels: { istio: 'ingressgateway' } };
 const find = (objects: any[], kind: string, namespace: string, name: string) =>
   objects.find((o) => o.kind === kind && o.metadata.namespace === namespace && o.metadata.name === name);
 const problemsOf = (chart: Chart) => chart.node.findAll().flatMap((c) => c.node.validate());
