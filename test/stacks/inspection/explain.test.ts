@@ -3,11 +3,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Layer } from '../../../charts';
-import { main } from '../../../stacks/cli/main';
 import { parseEnvironment } from '../../../stacks/environments';
 import { buildPlatform } from '../../../stacks/composition/platform';
 import { durationMs, explainRoutes, formatExplain } from '../../../stacks/inspection/explain';
 import { KubeObject, renderCharts, RenderedChart } from '../../../stacks/engines/render';
+import { runCli } from '../../support/cli';
 import { REPO_ROOT } from '../../support/shared-dir';
 
 const root = REPO_ROOT;
@@ -19,17 +19,6 @@ const istio = (kind: 'VirtualService' | 'DestinationRule', spec: object, namespa
   metadata: { name, namespace },
   spec,
 });
-/** What the `mesh` command line prints on stdout for `args`. */
-function printed(args: string[]): string {
-  const written: string[] = [];
-  const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: any) => (written.push(String(chunk)), true));
-  try {
-    main(args);
-  } finally {
-    spy.mockRestore();
-  }
-  return written.join('');
-}
 
 describe('explain routes on scenario S4 (from the synthesized objects)', () => {
   // S4 on a plain httpbin (no CanaryRelease), with the development defaults: the demo apps of dev without
@@ -282,7 +271,7 @@ describe('mesh explain routes (CLI)', () => {
       'config:\n  mesh:tier: production\n  mesh:demo: { apps: [httpbin, sleep] }\n  mesh:canary: { httpbinCanary: { enabled: true } }\n' +
         `  mesh:ingress: ${JSON.stringify(PRODUCTION_REQUIRED['mesh:ingress'])}\n  mesh:gitops: ${JSON.stringify(PRODUCTION_REQUIRED['mesh:gitops'])}\n`,
     );
-    const text = printed(['explain', 'routes', '--env', 'prod', '--host', 'httpbin', '--config-dir', dir]);
+    const text = runCli(['explain', 'routes', '--env', 'prod', '--host', 'httpbin', '--config-dir', dir]).out;
     expect(text).toMatch(/^httpbin\.demo\.svc\.cluster\.local\n/);
     expect(text).toContain('timeout: 8s\n    retries: 3 x 1s on 5xx,');
     expect(text).toContain('effective timeout: 3s');
@@ -291,7 +280,7 @@ describe('mesh explain routes (CLI)', () => {
 
   test('the repository environments explain without error', () => {
     for (const env of ['dev', 'staging', 'prod']) {
-      const text = printed(['explain', 'routes', '--env', env, '--config-dir', root]);
+      const text = runCli(['explain', 'routes', '--env', env, '--config-dir', root]).out;
       // prod deploys no demo app, so it has no route to explain.
       if (env === 'prod') expect(text).toMatch(/^no routes: /);
       else expect(text).toContain('httpbin.demo.svc.cluster.local');
