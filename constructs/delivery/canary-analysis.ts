@@ -498,14 +498,14 @@ export class Webhook {
   static heyLoadTest(options: HeyLoadTestOptions = {}): Webhook {
     const render = (b: CanaryBinding) => {
       const path = options.path ?? '/';
-      if (!path.startsWith('/')) fail(b, `load test path '${path}' must start with '/'`);
+      if (!path.startsWith('/')) fail(b, `load test path '${path}' must start with '/'; write it from the root, such as '/${path}'`);
       const rps = options.requestsPerSecond ?? 10;
       const concurrency = options.concurrency ?? 2;
       for (const [what, v] of [
         ['requestsPerSecond', rps],
         ['concurrency', concurrency],
       ] as const) {
-        if (!Number.isInteger(v) || v < 1) fail(b, `load test ${what} ${v} is not a positive whole number`);
+        if (!Number.isInteger(v) || v < 1) fail(b, `load test ${what} ${v} is not a positive whole number; use 1 or more`);
       }
       return `hey -z ${flaggerDuration(options.duration ?? Duration.minutes(1))} -q ${rps} -c ${concurrency} http://${b.app.name}-canary.${b.app.namespace}:${b.port.port}${path}`;
     };

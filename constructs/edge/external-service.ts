@@ -93,7 +93,7 @@ export class ExternalService extends Construct {
     const seen = new Set<number>();
     for (const p of ports) {
       if (!Number.isInteger(p.port) || p.port < 1 || p.port > 65535) fail(`port ${p.port} is not a port number; use 1-65535`);
-      if (seen.has(p.port)) fail(`port ${p.port} is listed twice`);
+      if (seen.has(p.port)) fail(`port ${p.port} is listed twice; list each port once, with one protocol`);
       seen.add(p.port);
     }
 

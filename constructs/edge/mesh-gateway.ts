@@ -237,7 +237,7 @@ function checkHosts(hosts: readonly string[], field: string, fail: (message: str
         `${field}: '${host}' is not a DNS name or wildcard; use '*', a name such as 'shop.example.com' or a wildcard such as '*.example.com' (lowercase, no scheme, port or path)`,
       );
     }
-    if (seen.has(host)) fail(`${field}: '${host}' is listed twice`);
+    if (seen.has(host)) fail(`${field}: '${host}' is listed twice; list each host once`);
     seen.add(host);
   }
 }

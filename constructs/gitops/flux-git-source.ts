@@ -72,7 +72,9 @@ export class FluxGitSource extends Construct {
       branch.endsWith('/') ||
       branch.endsWith('.lock')
     ) {
-      fail(`branch '${branch}' is not a valid Git branch name`);
+      fail(
+        `branch '${branch}' is not a valid Git branch name; use letters, digits, '.', '_', '-' and '/' (no '..', no leading or trailing '/', no '.lock' ending), such as 'main'`,
+      );
     }
     const interval = props.interval ?? Duration.minutes(5);
     checkInterval(interval, 'interval', fail);

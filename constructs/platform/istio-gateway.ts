@@ -147,7 +147,7 @@ export class IstioGateway extends HelmComponent {
     if (!GatewayDirection.ALL.includes(props.direction))
       fail(`direction '${String(props.direction)}' is not allowed; use GatewayDirection.INGRESS or GatewayDirection.EGRESS`);
     const replicas = props.replicas ?? 1;
-    if (!Number.isInteger(replicas) || replicas < 1) fail(`replicas ${replicas} is not a positive integer`);
+    if (!Number.isInteger(replicas) || replicas < 1) fail(`replicas ${replicas} is not a positive integer; use 1 or more, such as 2`);
     if (props.autoscaling) checkAutoscaling(props.autoscaling, fail);
     const minReplicas = props.autoscaling?.minReplicas ?? replicas;
     if (props.podDisruptionBudget && minReplicas < 2) {

@@ -199,7 +199,7 @@ export class Istiod extends HelmComponent {
       );
     }
     const replicas = props.replicas ?? 1;
-    if (!Number.isInteger(replicas) || replicas < 1) fail(`replicas ${replicas} is not a positive integer`);
+    if (!Number.isInteger(replicas) || replicas < 1) fail(`replicas ${replicas} is not a positive integer; use 1 or more, such as 2`);
     if (props.autoscaling) checkAutoscaling(props.autoscaling, fail);
     this.minReplicas = props.autoscaling ? props.autoscaling.minReplicas : replicas;
     if (values.global?.defaultPodDisruptionBudget?.enabled && this.minReplicas < 2) {
@@ -251,11 +251,13 @@ export class Istiod extends HelmComponent {
 
 /** Checks autoscaling bounds, reporting through `fail`. */
 export function checkAutoscaling(a: ComponentAutoscaling, fail: (message: string) => never): void {
-  if (!Number.isInteger(a.minReplicas) || a.minReplicas < 1) fail(`autoscaling minReplicas ${a.minReplicas} is not a positive integer`);
+  if (!Number.isInteger(a.minReplicas) || a.minReplicas < 1)
+    fail(`autoscaling minReplicas ${a.minReplicas} is not a positive integer; use 1 or more, such as 2`);
   if (!Number.isInteger(a.maxReplicas) || a.maxReplicas < a.minReplicas)
     fail(`autoscaling maxReplicas ${a.maxReplicas} is below minReplicas ${a.minReplicas}; set maxReplicas >= minReplicas`);
   const cpu = a.cpuUtilization ?? 80;
-  if (!Number.isInteger(cpu) || cpu < 1 || cpu > 100) fail(`autoscaling cpuUtilization ${cpu} is not a percentage in 1-100`);
+  if (!Number.isInteger(cpu) || cpu < 1 || cpu > 100)
+    fail(`autoscaling cpuUtilization ${cpu} is not a percentage in 1-100; use a whole number such as 80`);
 }
 
 function checkTracing(t: TracingProvider, fail: (message: string) => never): void {

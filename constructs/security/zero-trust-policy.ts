@@ -658,7 +658,8 @@ export class ZeroTrustPolicy extends Construct {
           `egress host '${host}' of ${keyOf(app)} is not <namespace>/<dnsName>; use e.g. 'istio-egress/api.example.com' or './*'`,
         );
       }
-      if (g.extraEgressHosts.includes(host)) invalid('ZeroTrustPolicy', this, `egress host '${host}' of ${keyOf(app)} is added twice`);
+      if (g.extraEgressHosts.includes(host))
+        invalid('ZeroTrustPolicy', this, `egress host '${host}' of ${keyOf(app)} is added twice; add it once`);
       g.extraEgressHosts.push(host);
     }
   }

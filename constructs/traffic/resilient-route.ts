@@ -128,7 +128,9 @@ export class LoadBalancer {
         );
       }
       if (path !== undefined && !path.startsWith('/'))
-        throw new RangeError(`LoadBalancer.consistentHash.byCookie: path '${path}' must start with '/'`);
+        throw new RangeError(
+          `LoadBalancer.consistentHash.byCookie: path '${path}' must start with '/'; write it from the root, such as '/${path}'`,
+        );
       return new LoadBalancer(`consistent hash on cookie ${name}`, {
         consistentHash: { httpCookie: { name, ttl: istioDuration(ttl), ...(path ? { path } : {}) } },
       });

@@ -423,7 +423,12 @@ export class MeshApp extends Construct implements IReleasableMeshApp {
    */
   addDependency(target: IMeshApp): IMeshApp {
     const key = `${target.namespace}/${target.name}`;
-    if (target === this) invalid('MeshApp', this, `an app cannot depend on itself ('${key}')`);
+    if (target === this)
+      invalid(
+        'MeshApp',
+        this,
+        `an app cannot depend on itself ('${key}'); its dependencies are the other apps it calls, so remove this addDependency`,
+      );
     if (this._dependencies.has(key)) invalid('MeshApp', this, `dependency on '${key}' is declared twice; declare each dependency once`);
     this._dependencies.set(key, target);
     return target;
@@ -625,7 +630,7 @@ export class MeshApp extends Construct implements IReleasableMeshApp {
   }
 
   private validateReplicas(what: string, value: number): void {
-    if (!Number.isInteger(value) || value < 1) invalid('MeshApp', this, `${what} ${value} is not a positive whole number`);
+    if (!Number.isInteger(value) || value < 1) invalid('MeshApp', this, `${what} ${value} is not a positive whole number; use 1 or more`);
   }
 
   private addVersion(props: MeshAppProps, version: MeshAppVersion, deploymentName: string): kplus.Deployment {
