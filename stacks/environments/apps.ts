@@ -8,7 +8,7 @@ import { GATEWAY_HOST } from '../../constructs/edge/mesh-gateway';
 import { RetryOn } from '../../constructs/traffic/resilient-route';
 import { gatewayServesHost } from '../../constructs/traffic/traffic';
 import { isReservedAppNamespace } from './namespaces';
-import { resourcesSchema } from './resources';
+import { checkReplicaRange, resourcesSchema } from './resources';
 import type { Tier } from './schema';
 
 /**
@@ -127,7 +127,7 @@ const releaseSchema = z
     /** abTesting, blueGreen, mirroring: analysis runs before promotion. Defaults from the tier. */
     iterations: z.number().int().min(1).max(1000).optional(),
     /** abTesting: the request headers (lowercase name: exact value) that select the canary. */
-    headers: z.record(z.string().regex(/^[a-z0-9-]+$/, 'must be a lowercase header name'), z.string().min(1)).optional(),
+    headers: z.record(headerName, z.string().min(1)).optional(),
     /** mirroring: percentage of requests copied to the new version. Defaults to 100. */
     mirrorWeight: percent.optional(),
     /** Time between analysis runs (whole seconds, at least 10s). Defaults from the tier. */
@@ -307,7 +307,7 @@ const appSchema = z.strictObject({
       /** Target CPU utilization, percent of the request. */
       cpuUtilization: z.number().int().min(1).max(100),
     })
-    .refine((a) => a.maxReplicas >= a.minReplicas, { message: 'maxReplicas must be at least minReplicas', path: ['maxReplicas'] })
+    .superRefine(checkReplicaRange)
     .optional(),
   /** Requests and limits of the container. Defaults to mesh:workloads.resources. */
   resources: resourcesSchema.optional(),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Tier } from './schema';
-import { resourcesSchema as resources } from './resources';
+import { checkReplicaRange, resourcesSchema as resources } from './resources';
 
 /** Horizontal autoscaling of a component (istiod, a gateway). */
 const autoscaling = z
@@ -12,7 +12,7 @@ const autoscaling = z
     /** Target average CPU utilization, percent of the request. */
     cpuUtilization: z.number().int().min(1).max(100),
   })
-  .refine((a) => a.maxReplicas >= a.minReplicas, 'maxReplicas must be at least minReplicas');
+  .superRefine(checkReplicaRange);
 
 /** How one Istio deployment is scaled. */
 const scaling = {

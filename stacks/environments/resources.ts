@@ -23,6 +23,20 @@ const memory = z.string().transform((text, ctx) => {
 });
 
 /**
+ * The rule of every autoscaling range (`mesh:apps` autoscaling, `mesh:istio.install` istiod and gateways):
+ * maxReplicas is at least minReplicas. Use with `.superRefine`.
+ */
+export function checkReplicaRange(a: { readonly minReplicas: number; readonly maxReplicas: number }, ctx: z.RefinementCtx): void {
+  if (a.maxReplicas >= a.minReplicas) return;
+  ctx.addIssue({
+    code: 'custom',
+    path: ['maxReplicas'],
+    input: a.maxReplicas,
+    message: `maxReplicas ${a.maxReplicas} is below minReplicas ${a.minReplicas}; raise maxReplicas to at least ${a.minReplicas} or lower minReplicas`,
+  });
+}
+
+/**
  * Requests and limits of a container, as every `mesh:*` section spells them; a request above its limit is
  * an error (the same rule `MeshApp` applies). A leaf module, so that every section schema can use it.
  */
