@@ -190,7 +190,15 @@ const releaseSchema = z
     }
   });
 
-const envSchema = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name'), z.string());
+const envSchema = z.record(
+  z
+    .string()
+    .regex(
+      /^[A-Za-z_][A-Za-z0-9_]*$/,
+      'must be an environment variable name such as LOG_LEVEL (letters, digits and _, not starting with a digit)',
+    ),
+  z.string(),
+);
 /** A DNS-1123 subdomain (Secret names). */
 const DNS_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
@@ -446,9 +454,15 @@ export const appsSchema = z.record(z.string(), z.record(z.string(), appSchema)).
             message: `the weights add up to ${total}; they must add up to 100`,
           });
         }
-        if (new Set(app.versions.map((v) => v.name)).size !== app.versions.length) {
-          ctx.addIssue({ code: 'custom', path: [namespace, name, 'versions'], input: app.versions, message: 'names a version twice' });
-        }
+        app.versions.forEach((v, i) => {
+          if (app.versions!.findIndex((x) => x.name === v.name) === i) return;
+          ctx.addIssue({
+            code: 'custom',
+            path: [namespace, name, 'versions', i, 'name'],
+            input: v.name,
+            message: `version ${JSON.stringify(v.name)} is named twice; give each version its own name`,
+          });
+        });
       }
       (app.ports ?? []).forEach((p, i) => {
         if (p.name === undefined || p.name === p.protocol || p.name.startsWith(`${p.protocol}-`)) return;

@@ -50,7 +50,15 @@ export const canarySchema = z.strictObject({
         .refine((h) => !h.startsWith('*'), 'must be one host name, not a wildcard')
         .optional(),
     })
-    .refine((s) => s.weights.v1 + s.weights.v2 === 100, { message: 'weights.v1 + weights.v2 must add up to 100', path: ['weights'] }),
+    .superRefine(({ weights: { v1, v2 } }, ctx) => {
+      if (v1 + v2 === 100) return;
+      ctx.addIssue({
+        code: 'custom',
+        path: ['weights'],
+        input: { v1, v2 },
+        message: `weights.v1 + weights.v2 must add up to 100, got ${v1} + ${v2} = ${v1 + v2}`,
+      });
+    }),
   /** Scenario S6, bookinfo (deployed when mesh:demo.apps lists `bookinfo`). */
   bookinfo: z.strictObject({
     /** Its namespace (sidecar injection enabled). */

@@ -29,7 +29,17 @@ export const egressSchema = z.strictObject({
           .min(1),
       }),
     )
-    .refine((s) => new Set(s.map((x) => x.name)).size === s.length, 'must not list a service name twice'),
+    .superRefine((services, ctx) => {
+      services.forEach((s, i) => {
+        if (services.findIndex((x) => x.name === s.name) === i) return;
+        ctx.addIssue({
+          code: 'custom',
+          path: [i, 'name'],
+          input: s.name,
+          message: `service name ${JSON.stringify(s.name)} is listed twice; give each service its own name`,
+        });
+      });
+    }),
 });
 
 /** Settings of `mesh:egress`. */

@@ -160,6 +160,9 @@ function describeIssue(source: string, issue: z.core.$ZodIssue): string {
       return `${source}: ${key}: expected ${issue.expected}, got ${describeValue(issue.input)}`;
     case 'custom':
       return `${source}: ${key}: ${issue.message}`;
+    case 'invalid_key':
+      // A record key (an env variable or header name) that its key schema refuses: that schema's message, not zod's generic one.
+      return `${source}: ${key}: key ${issue.issues.map((i) => i.message).join('; ')}, got ${describeValue(issue.input)}`;
     default:
       return `${source}: ${key}: ${issue.message}, got ${describeValue(issue.input)}`;
   }

@@ -31,7 +31,10 @@ export const observabilitySchema = z.strictObject({
   namespace: dnsLabel,
   prometheus: z.strictObject({
     /** How long samples are kept (at least 2h). */
-    retention: retention.refine((r) => !(r.endsWith('h') && Number(r.slice(0, -1)) < 2), 'must be at least 2h (one TSDB block)'),
+    retention: retention.superRefine((r, ctx) => {
+      if (!(r.endsWith('h') && Number(r.slice(0, -1)) < 2)) return;
+      ctx.addIssue({ code: 'custom', input: r, message: `must be at least 2h (one TSDB block), got string ${JSON.stringify(r)}` });
+    }),
     /** A PersistentVolumeClaim of this size; leave out for no persistence (emptyDir). */
     storageSize: volumeSize.optional(),
     /** Prometheus replicas (a StatefulSet above 1). */

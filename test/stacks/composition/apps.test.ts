@@ -337,6 +337,108 @@ describe('mesh:apps: validation', () => {
       expect.stringContaining('mesh:apps.shop.web.ports: must list at least one port'),
     ]);
   });
+
+  // Each rule of an app's settings: the key path, the value and the fix.
+  test.each<[string, Record<string, unknown>, string]>([
+    [
+      'the image is not an image reference',
+      { image: 'ghcr.io/acme/web 1' },
+      'mesh:apps.shop.web.image: must be an image reference such as ghcr.io/acme/web:1.4.2, got string "ghcr.io/acme/web 1"',
+    ],
+    [
+      'a port name is not a lowercase port name',
+      { ports: [{ port: 8080, name: 'http-frontend-v2-blue' }] },
+      'mesh:apps.shop.web.ports.0.name: must be a lowercase port name of at most 15 characters such as http-v2, got string "http-frontend-v2-blue"',
+    ],
+    [
+      'a port name does not start with its protocol',
+      { ports: [{ port: 8080, name: 'web' }] },
+      'mesh:apps.shop.web.ports.0.name: port name "web" does not start with its protocol http, so Istio would read another protocol or plain TCP from it; use http or http-<suffix>, such as http-8080',
+    ],
+    [
+      'an env variable name is not one',
+      { env: { 'LOG-LEVEL': 'debug' } },
+      'mesh:apps.shop.web.env.LOG-LEVEL: key must be an environment variable name such as LOG_LEVEL (letters, digits and _, not starting with a digit), got string "LOG-LEVEL"',
+    ],
+    [
+      'an abTesting header name is not lowercase',
+      { release: { strategy: 'abTesting', headers: { 'X-Canary': 'true' } } },
+      'mesh:apps.shop.web.release.headers.X-Canary: key must be a lowercase header name such as end-user, got string "X-Canary"',
+    ],
+    [
+      'a fault header name is not lowercase',
+      { resilience: { faults: { abort: { httpStatus: 503, percentage: 10 }, header: { name: 'End-User', value: 'jason' } } } },
+      'mesh:apps.shop.web.resilience.faults.header.name: must be a lowercase header name such as end-user, got string "End-User"',
+    ],
+    [
+      'a call is not an app name',
+      { calls: ['catalog/shop'] },
+      'mesh:apps.shop.web.calls.0: must be an app name such as catalog, or name.namespace such as catalog.shop, got string "catalog/shop"',
+    ],
+    ['an app calls itself', { calls: ['web'] }, 'mesh:apps.shop.web.calls.0: an app does not call itself; remove it'],
+    [
+      'an exposed host is a URL',
+      { expose: { hosts: ['https://shop.localhost'] } },
+      'mesh:apps.shop.web.expose.hosts.0: must be a DNS name such as shop.example.com (lowercase, no scheme, port or path), got string "https://shop.localhost"',
+    ],
+    [
+      'a retry condition is not one of Istio',
+      { resilience: { retries: { attempts: 2, retryOn: ['sometimes'] } } },
+      'mesh:apps.shop.web.resilience.retries.retryOn.0: must be a retry condition: one of 5xx, gateway-error,',
+    ],
+    [
+      'autoscaling has maxReplicas below minReplicas',
+      { autoscaling: { minReplicas: 3, maxReplicas: 2, cpuUtilization: 80 } },
+      'mesh:apps.shop.web.autoscaling.maxReplicas: maxReplicas 2 is below minReplicas 3; raise maxReplicas to at least 3 or lower minReplicas',
+    ],
+    [
+      'a mounted Secret name is not a DNS name',
+      { secretMounts: [{ secretName: 'Web_TLS', mountPath: '/tls' }] },
+      'mesh:apps.shop.web.secretMounts.0.secretName: must be a Secret name such as web-tls (lowercase letters, digits, - and .), got string "Web_TLS"',
+    ],
+    [
+      'a version name is not a DNS label',
+      {
+        versions: [
+          { name: 'V1', weight: 50 },
+          { name: 'v2', weight: 50 },
+        ],
+      },
+      'mesh:apps.shop.web.versions.0.name: must be a DNS-1123 label (lowercase letters, digits and -), got string "V1"',
+    ],
+    [
+      'a version is named twice',
+      {
+        versions: [
+          { name: 'v1', weight: 50 },
+          { name: 'v1', weight: 50 },
+        ],
+      },
+      'mesh:apps.shop.web.versions.1.name: version "v1" is named twice; give each version its own name',
+    ],
+    [
+      "a version's port is not a port of the app",
+      {
+        versions: [
+          { name: 'v1', weight: 50, port: 9090 },
+          { name: 'v2', weight: 50 },
+        ],
+      },
+      'mesh:apps.shop.web.versions.0.port: port 9090 is not a port of the app (ports: 8080); use one of them, or add it to ports',
+    ],
+    [
+      "a probe's port is not a container port",
+      { probes: { readiness: { httpGet: { path: '/', port: 9999 } } } },
+      "mesh:apps.shop.web.probes.readiness.httpGet.port: port 9999 is not a container port of the app (container ports: 8080); use one of them, or leave port out for the app's first HTTP port",
+    ],
+    [
+      'faults come with a Flagger release',
+      { release: { strategy: 'canary' }, resilience: { faults: { abort: { httpStatus: 503, percentage: 10 } } } },
+      "mesh:apps.shop.web.resilience.faults: cannot be combined with release strategy canary: Flagger owns the app's routing and its Canary has no fault injection; remove resilience.faults or set release.strategy: rolling",
+    ],
+  ])('fails when %s', (_, settings, message) => {
+    expect(problems({ shop: { web: { ...web, ...settings } } })).toContainEqual(expect.stringContaining(`Pulumi.dev.yaml: ${message}`));
+  });
 });
 
 describe('the README', () => {

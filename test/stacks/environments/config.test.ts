@@ -141,6 +141,80 @@ describe('configuration errors name the file, the key, the value and what is all
   });
 });
 
+describe('section rules: each problem names the file, the key path, the value and the fix', () => {
+  const parse = (values: Record<string, unknown>, env = 'dev') => problems(() => parseEnvironment(env, values, 'Pulumi.dev.yaml'));
+
+  test.each<[string, Record<string, unknown>, string]>([
+    [
+      'the weighted split weights do not add up to 100',
+      { 'mesh:canary': { weightedSplit: { weights: { v1: 80, v2: 10 } } } },
+      'mesh:canary.weightedSplit.weights: weights.v1 + weights.v2 must add up to 100, got 80 + 10 = 90',
+    ],
+    [
+      'an egress service name is not a DNS label',
+      { 'mesh:egress': { services: [{ name: 'GitHub', hosts: ['api.github.com'], ports: [{ port: 443, protocol: 'TLS' }] }] } },
+      'mesh:egress.services.0.name: must be a DNS-1123 label such as github-api, got string "GitHub"',
+    ],
+    [
+      'an egress service name is listed twice',
+      {
+        'mesh:egress': {
+          services: [
+            { name: 'gh', hosts: ['api.github.com'], ports: [{ port: 443, protocol: 'TLS' }] },
+            { name: 'gh', hosts: ['github.com'], ports: [{ port: 443, protocol: 'TLS' }] },
+          ],
+        },
+      },
+      'mesh:egress.services.1.name: service name "gh" is listed twice; give each service its own name',
+    ],
+    [
+      "istiod's autoscaling has maxReplicas below minReplicas",
+      { 'mesh:istio': { install: { istiod: { autoscaling: { minReplicas: 3, maxReplicas: 2, cpuUtilization: 80 } } } } },
+      'mesh:istio.install.istiod.autoscaling.maxReplicas: maxReplicas 2 is below minReplicas 3; raise maxReplicas to at least 3 or lower minReplicas',
+    ],
+    [
+      'the observability namespace is not a DNS label',
+      { 'mesh:observability': { namespace: 'Obs' } },
+      'mesh:observability.namespace: must be a DNS-1123 label such as observability, got string "Obs"',
+    ],
+    [
+      "Prometheus' retention is below one TSDB block",
+      { 'mesh:observability': { prometheus: { retention: '1h' } } },
+      'mesh:observability.prometheus.retention: must be at least 2h (one TSDB block), got string "1h"',
+    ],
+    [
+      'the alert channel is not a channel',
+      { 'mesh:observability': { alerts: { channel: 'Mesh Alerts!' } } },
+      'mesh:observability.alerts.channel: must be a channel such as #mesh-alerts, got string "Mesh Alerts!"',
+    ],
+    [
+      'the webhook Secret key is not a Secret key',
+      { 'mesh:observability': { alerts: { webhookSecretKey: 'web hook' } } },
+      'mesh:observability.alerts.webhookSecretKey: must be a Secret key such as webhook-url, got string "web hook"',
+    ],
+    [
+      'mesh:tier is not a tier',
+      { 'mesh:tier': 'prod' },
+      'mesh:tier: "prod" is not allowed; expected one of development, staging, production',
+    ],
+  ])('fails when %s', (_, values, message) => {
+    expect(parse(values)).toContainEqual(`Pulumi.dev.yaml: ${message}`);
+  });
+
+  test('fails when the file is not named Pulumi.<env>.yaml, is not a mapping, or its config is not one', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mesh-config-'));
+    const other = path.join(dir, 'dev.yaml');
+    fs.writeFileSync(other, 'config: {}\n');
+    expect(problems(() => loadEnvironmentFile(other))).toEqual([
+      expect.stringMatching(/: an environment file must be named Pulumi\.<env>\.yaml$/),
+    ]);
+    expect(problems(() => load('- config\n'))).toEqual([`Pulumi.dev.yaml: expected a mapping with a 'config:' key, got a list ["config"]`]);
+    expect(problems(() => load('config: [a]\n'))).toEqual([
+      `Pulumi.dev.yaml: 'config' must be a mapping of keys to values, got a list ["a"]`,
+    ]);
+  });
+});
+
 test('an unknown key inside an optional section is named with the allowed ones', () => {
   const [p] = problems(() => load('config:\n  mesh:gitops:\n    url: ssh://git@example.com/a/b.git\n    brnach: main\n'));
   expect(p).toMatch(/^Pulumi\.dev\.yaml: mesh:gitops\.brnach: unknown key; did you mean 'branch'\? \(allowed: url, branch, /);
