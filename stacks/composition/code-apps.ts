@@ -57,7 +57,12 @@ export type AppsRegistration = (ctx: AppsContext) => void;
  * of I/O: it runs for the synth, every CLI tool and the Pulumi program alike.
  */
 export function defineApps(register: AppsRegistration): AppsRegistration {
-  if (typeof register !== 'function') throw new TypeError('defineApps: expected a function (ctx) => { ... } that adds the apps');
+  if (typeof register !== 'function') {
+    throw new TypeError(
+      `defineApps: expected a function (ctx) => { ... } that adds the apps, got ${register === null ? 'null' : typeof register}; ` +
+        'write export default defineApps((ctx) => { ... }) in apps/index.ts',
+    );
+  }
   return register;
 }
 

@@ -11,6 +11,12 @@ import { shopApps } from '../../support/shop-apps';
 const prod = () => loadEnvironmentFile(path.join(REPO_ROOT, 'Pulumi.prod.yaml'));
 
 describe('apps in code (apps/index.ts, defineApps)', () => {
+  test('fails when defineApps is given something other than a function, naming what it got and the fix', () => {
+    expect(() => defineApps({ shop: {} } as never)).toThrow(
+      'defineApps: expected a function (ctx) => { ... } that adds the apps, got object; write export default defineApps((ctx) => { ... }) in apps/index.ts',
+    );
+  });
+
   const app = buildPlatform(prod(), { apps: shopApps });
   const objects = renderCharts(app).flatMap((c) => c.objects);
   const chartWorkloads = app.node
