@@ -1,7 +1,7 @@
 import { KubeObject } from '../../../constructs/core/kube-object';
 import { objectsOfKind } from '../run-cache';
 import { Analyzer, objectName, RawFinding } from '../analyzer';
-import { istioObjects, meshModel } from './mesh-model';
+import { istioObjects, meshModel, selectorMatches } from './mesh-model';
 
 type Labels = Readonly<Record<string, string>>;
 
@@ -31,8 +31,6 @@ interface GatewayWorkload {
   /** The ports its pods receive on through their Service(s) (Istio binds a Gateway server to the pod's port). */
   readonly targetPorts: readonly number[];
 }
-
-const matches = (selector: Labels, labels: Labels) => Object.entries(selector).every(([k, v]) => labels[k] === v);
 
 /**
  * The pods and Service target ports of an Istio `gateway` chart release, read from its values as the chart's templates use
@@ -71,14 +69,14 @@ function gatewayRelease(release: KubeObject): GatewayWorkload | undefined {
  * ports of the Services selecting their pods.
  */
 function plainWorkloads(objects: readonly KubeObject[], selector: Labels): GatewayWorkload[] {
-  const pods = meshModel(objects).pods.filter((p) => p.owner.kind !== 'Canary' && matches(selector, p.labels));
+  const pods = meshModel(objects).pods.filter((p) => p.owner.kind !== 'Canary' && selectorMatches(selector, p.labels));
   if (pods.length === 0) return [];
   const services = objectsOfKind(objects, 'Service').filter((o) => o.apiVersion === 'v1');
   return pods.map((p) => {
     const targetPorts = services
       .filter((s) => (s.metadata.namespace ?? 'default') === p.namespace)
       .map((s) => (s.spec ?? {}) as { selector?: Labels; ports?: { port: number; targetPort?: number | string }[] })
-      .filter((s) => Object.keys(s.selector ?? {}).length > 0 && matches(s.selector!, p.labels))
+      .filter((s) => Object.keys(s.selector ?? {}).length > 0 && selectorMatches(s.selector!, p.labels))
       .flatMap((s) => s.ports ?? [])
       .map((sp) => (sp.targetPort === undefined ? sp.port : Number(sp.targetPort)))
       .filter((n) => Number.isInteger(n));
@@ -109,7 +107,7 @@ export const GATEWAY_ANALYZERS: readonly Analyzer[] = [
         const spec = (gw.spec ?? {}) as { selector?: Labels; servers?: { port?: { number?: number; name?: string } }[] };
         const selector = spec.selector ?? {};
         if (Object.keys(selector).length === 0) continue;
-        const selected = [...releases.filter((w) => matches(selector, w.labels)), ...plainWorkloads(objects, selector)];
+        const selected = [...releases.filter((w) => selectorMatches(selector, w.labels)), ...plainWorkloads(objects, selector)];
         if (selected.length === 0) continue; // a gateway deployment the output does not hold: its ports are unknown
         const ports = new Set(selected.flatMap((w) => w.targetPorts));
         (spec.servers ?? []).forEach((server, i) => {

@@ -20,6 +20,11 @@ export function hostNamespace(fqdn: string): string | undefined {
   return fqdn.slice(0, -CLUSTER_SUFFIX.length).split('.')[1];
 }
 
+/** Does a label selector (matchLabels) select a pod with `labels`: every selector label present with its value? */
+export function selectorMatches(selector: Readonly<Record<string, string>>, labels: Readonly<Record<string, string>>): boolean {
+  return Object.entries(selector).every(([k, v]) => labels[k] === v);
+}
+
 /** Does a host pattern (`*.example.com` or exact) match a host? */
 export function hostMatches(pattern: string, host: string): boolean {
   if (pattern === '*') return true;

@@ -3,7 +3,7 @@ import { KubeObject } from '../../../constructs/core/kube-object';
 import { ISTIO_SYSTEM_NAMESPACE } from '../../../constructs/platform/istio-release';
 import { objectsOfKind } from '../run-cache';
 import { Analyzer, objectName, RawFinding } from '../analyzer';
-import { hostNamespace, istioObjects, meshModel, MeshModel, PodTemplate, qualifyHost } from './mesh-model';
+import { hostNamespace, istioObjects, meshModel, MeshModel, PodTemplate, qualifyHost, selectorMatches } from './mesh-model';
 
 type Labels = Readonly<Record<string, string>>;
 
@@ -29,7 +29,6 @@ interface PeerMode {
   readonly by: string;
 }
 
-const matches = (selector: Labels, labels: Labels) => Object.entries(selector).every(([k, v]) => labels[k] === v);
 const setMode = (mode: string | undefined) => (mode && mode !== 'UNSET' ? mode : undefined);
 
 /** The PeerAuthentications of the output: mesh-wide (root namespace), per namespace, per workload. */
@@ -55,7 +54,7 @@ function peerAuthentications(objects: readonly KubeObject[]) {
  */
 function peerMode(pa: ReturnType<typeof peerAuthentications>, namespace: string, labels: Labels, port: number | undefined): PeerMode {
   const spec = (o: KubeObject) => (o.spec ?? {}) as PeerAuthenticationSpec;
-  const workload = (pa.workload.get(namespace) ?? []).find((o) => matches(pa.selectorOf(o)!, labels));
+  const workload = (pa.workload.get(namespace) ?? []).find((o) => selectorMatches(pa.selectorOf(o)!, labels));
   const portMode = workload && port !== undefined ? setMode(spec(workload).portLevelMtls?.[String(port)]?.mode) : undefined;
   if (portMode) return { mode: portMode, by: `${objectName(workload!)} (port ${port})` };
   for (const o of [workload, pa.namespaceWide.get(namespace), pa.root]) {
@@ -134,7 +133,7 @@ function tlsTargets(
     ...(spec.subsets ?? []).map((s, i) => ({
       tp: s.trafficPolicy,
       tpPath: `${path}.subsets[${i}].trafficPolicy`,
-      pods: pods.filter((p) => matches(s.labels ?? {}, p.labels)),
+      pods: pods.filter((p) => selectorMatches(s.labels ?? {}, p.labels)),
     })),
   ];
   for (const scope of scopes) {
@@ -166,7 +165,7 @@ function serviceOf(index: ReturnType<typeof indexOutput>, model: MeshModel, fqdn
   if (!svc) return undefined; // IST0101 reports it
   const spec = (svc.spec ?? {}) as { selector?: Labels; ports?: ServicePort[] };
   const selector = spec.selector ?? {};
-  const pods = Object.keys(selector).length === 0 ? [] : (index.pods.get(ns) ?? []).filter((p) => matches(selector, p.labels));
+  const pods = Object.keys(selector).length === 0 ? [] : (index.pods.get(ns) ?? []).filter((p) => selectorMatches(selector, p.labels));
   return { namespace: ns, ports: spec.ports ?? [], pods };
 }
 

@@ -2,7 +2,7 @@ import { serviceHost } from '../../../constructs/core/hosts';
 import { KubeObject } from '../../../constructs/core/kube-object';
 import { ISTIO_SYSTEM_NAMESPACE } from '../../../constructs/core/namespaces';
 import { Analyzer, objectName, RawFinding } from '../analyzer';
-import { hostExists, hostMatches, hostNamespace, istioObjects, meshModel, podsIn, qualifyHost } from './mesh-model';
+import { hostExists, hostMatches, hostNamespace, istioObjects, meshModel, podsIn, qualifyHost, selectorMatches } from './mesh-model';
 
 interface Destination {
   readonly host: string;
@@ -239,7 +239,7 @@ export const ROUTING_ANALYZERS: readonly Analyzer[] = [
         const selector = ((svc.spec as { selector?: Record<string, string> }).selector ?? {}) as Record<string, string>;
         for (const subset of spec.subsets ?? []) {
           const wanted = { ...selector, ...(subset.labels ?? {}) };
-          if (podsIn(model, ns).some((p) => Object.entries(wanted).every(([k, v]) => p.labels[k] === v))) continue;
+          if (podsIn(model, ns).some((p) => selectorMatches(wanted, p.labels))) continue;
           findings.push({
             target: dr,
             message: `${objectName(dr)}: subset '${subset.name}' (labels ${JSON.stringify(subset.labels ?? {})}) selects no pod of Service ${fqdn}, so traffic routed to it finds no endpoint`,

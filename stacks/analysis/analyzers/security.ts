@@ -1,6 +1,6 @@
 import { ISTIO_SYSTEM_NAMESPACE } from '../../../constructs/platform/istio-release';
 import { Analyzer, objectName, RawFinding } from '../analyzer';
-import { hostNamespace, istioObjects, meshModel, podsIn } from './mesh-model';
+import { hostNamespace, istioObjects, meshModel, podsIn, selectorMatches } from './mesh-model';
 
 interface PolicySpec {
   readonly action?: string;
@@ -28,7 +28,7 @@ export const SECURITY_ANALYZERS: readonly Analyzer[] = [
         // A policy of the root namespace selects workloads of every namespace.
         const root = ns === ISTIO_SYSTEM_NAMESPACE;
         if (root ? model.chartNamespaces.size > 0 : model.chartNamespaces.has(ns)) continue; // chart pods are not in the output
-        const matches = (root ? model.pods : podsIn(model, ns)).some((p) => Object.entries(labels).every(([k, v]) => p.labels[k] === v));
+        const matches = (root ? model.pods : podsIn(model, ns)).some((p) => selectorMatches(labels, p.labels));
         if (matches) continue;
         findings.push({
           target: ap,
